@@ -1,0 +1,50 @@
+/**
+ * Configuration from the environment, parsed with valibot once per container (at import), so a
+ * missing or malformed variable fails the first invoke loudly instead of a request later.
+ */
+import * as v from 'valibot';
+
+const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1));
+
+function parse<const T extends v.GenericSchema>(schema: T, what: string): v.InferOutput<T> {
+  const result = v.safeParse(schema, process.env);
+  if (!result.success) {
+    const issues = result.issues.map((i) => `${v.getDotPath(i) ?? '?'}: ${i.message}`).join('; ');
+    throw new Error(`Invalid ${what} configuration: ${issues}`);
+  }
+  return result.output;
+}
+
+export function tableConfig() {
+  return parse(v.object({ TABLE_NAME: nonEmpty }), 'table');
+}
+
+export function queueConfig() {
+  return parse(v.object({ VERIFY_QUEUE_URL: nonEmpty }), 'queue');
+}
+
+export function sesConfig() {
+  return parse(
+    v.object({
+      AWS_REGION: v.optional(nonEmpty, 'us-east-1'),
+      SES_REGION: v.optional(nonEmpty),
+    }),
+    'SES',
+  );
+}
+
+/** The region SES identities live in; the MX record points at this region's feedback endpoint. */
+export function sesRegion(): string {
+  const c = sesConfig();
+  return c.SES_REGION ?? c.AWS_REGION;
+}
+
+export function authConfig() {
+  return parse(
+    v.object({
+      /** How long a key lookup is reused inside one container (revocation takes effect within it). */
+      API_KEY_CACHE_SECONDS: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(300)), '30'),
+    }),
+    'auth',
+  );
+}
