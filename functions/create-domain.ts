@@ -1,0 +1,14 @@
+/** POST /domains — registers a sending domain and returns the DNS records to publish. */
+import { apiHandler } from '../src/http/api-handler.js';
+import { CreateDomainBody } from '../src/http/schemas.js';
+import { createDomain } from '../src/services/domains.js';
+import { DEFAULT_RETURN_PATH, normalizeDomainName, normalizeReturnPath } from '../src/domain/names.js';
+import { toDetailJson } from '../src/domain/domain.js';
+import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
+
+export const handler = apiHandler({ scope: SCOPE_DOMAINS_MANAGE, body: CreateDomainBody }, async ({ caller, body }) => {
+  const domain = normalizeDomainName(body.domain);
+  const returnPath = normalizeReturnPath(body.return_path ?? DEFAULT_RETURN_PATH, domain);
+  const created = await createDomain(caller, { domain, returnPath });
+  return { status: 201, body: { data: toDetailJson(created) } };
+});

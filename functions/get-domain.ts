@@ -1,0 +1,10 @@
+/** GET /domains/{id} — one domain with its DNS records and their last check. */
+import { apiHandler } from '../src/http/api-handler.js';
+import { getDomain } from '../src/services/domains.js';
+import { toDetailJson } from '../src/domain/domain.js';
+import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
+
+export const handler = apiHandler({ scope: SCOPE_DOMAINS_MANAGE }, async ({ caller, params }) => {
+  const domain = await getDomain(caller, params.id ?? '');
+  return { status: 200, body: { data: toDetailJson(domain) } };
+});

@@ -1,0 +1,10 @@
+/** POST /domains/{id}/verify — queues a verification check; answers with the domain, `verifying`. */
+import { apiHandler } from '../src/http/api-handler.js';
+import { requestVerification } from '../src/services/domains.js';
+import { toSummaryJson } from '../src/domain/domain.js';
+import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
+
+export const handler = apiHandler({ scope: SCOPE_DOMAINS_MANAGE }, async ({ caller, params }) => {
+  const domain = await requestVerification(caller, params.id ?? '');
+  return { status: 200, body: { data: toSummaryJson(domain) } };
+});

@@ -1,0 +1,44 @@
+/**
+ * Turns AWS SDK failures that a retry can fix (throttling, 5xx, timeouts, connection errors) into a
+ * 503 with Retry-After. Anything else is left alone and ends as a 500 without detail.
+ */
+import { ServiceUnavailableError } from '../errors.js';
+
+interface SdkErrorShape {
+  name?: string;
+  code?: string;
+  $fault?: 'client' | 'server';
+  $retryable?: { throttling?: boolean };
+  $metadata?: { httpStatusCode?: number };
+}
+
+const THROTTLING_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+]);
+
+const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ServiceUnavailable', 'InternalServerError', 'InternalFailure']);
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+export function isThrottling(err: unknown): boolean {
+  const e = err as SdkErrorShape;
+  return THROTTLING_NAMES.has(e?.name ?? '') || e?.$retryable?.throttling === true || e?.$metadata?.httpStatusCode === 429;
+}
+
+export function isTransient(err: unknown): boolean {
+  const e = err as SdkErrorShape;
+  if (isThrottling(err)) return true;
+  if (TRANSIENT_NAMES.has(e?.name ?? '') || TRANSIENT_CODES.has(e?.code ?? '')) return true;
+  return e?.$fault === 'server' || (e?.$metadata?.httpStatusCode ?? 0) >= 500;
+}
+
+/** Rethrows a retryable AWS failure as a 503; returns other errors for the caller to rethrow. */
+export function toServiceError(err: unknown, what: string): unknown {
+  if (isThrottling(err)) return new ServiceUnavailableError(`${what} is being throttled. Retry after the delay in Retry-After.`, 2, 'throttled');
+  if (isTransient(err)) return new ServiceUnavailableError(`${what} is temporarily unavailable. Retry after the delay in Retry-After.`, 1);
+  return err;
+}

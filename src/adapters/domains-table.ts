@@ -1,0 +1,329 @@
+/**
+ * The Domain entity in the table, with its global name claim. Nothing else builds these keys.
+ *
+ *   Domain  PK = TEAM#<teamId>         SK = DOMAIN#<id>
+ *   Claim   PK = DOMAINNAME#<domain>   SK = CLAIM        (teamId, domainId)
+ *
+ * A domain and its claim are written and deleted together in one transaction, so the table never
+ * holds one without the other; the claim makes a name unique across teams, as an SES identity is
+ * unique per account and region.
+ */
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ddb, tableName } from './dynamodb-client.js';
+import { toServiceError } from './aws-errors.js';
+import type { Domain, DomainStatus } from '../domain/domain.js';
+import type { RecordCheck } from '../domain/dns-records.js';
+import { dueShard, VERIFYING_LEASE_MS } from '../domain/schedule.js';
+
+export const domainKey = (teamId: string, id: string) => ({ PK: `TEAM#${teamId}`, SK: `DOMAIN#${id}` });
+export const claimKey = (domain: string) => ({ PK: `DOMAINNAME#${domain}`, SK: 'CLAIM' });
+const teamPartition = (teamId: string) => `TEAM#${teamId}`;
+const DOMAIN_SK_PREFIX = 'DOMAIN#';
+
+/** Due-time index entries are spread over this many partitions (see schedule.ts). */
+export const DUE_SHARDS = 4;
+const duePartition = (shard: number) => `DUE#${shard}`;
+/** Index keys that put a domain in the due-time index at `at` (ms since epoch). */
+export const dueKey = (id: string, at: number) => ({ GSI1PK: duePartition(dueShard(id, DUE_SHARDS)), GSI1SK: `${new Date(at).toISOString()}#${id}` });
+
+export interface DomainClaim {
+  readonly teamId: string;
+  readonly domainId: string;
+}
+
+/** The name is held by an existing claim (this team's or another's). */
+export class NameClaimedError extends Error {
+  constructor(readonly claim: DomainClaim | null) {
+    super('domain name already claimed');
+  }
+}
+
+type Item = Record<string, unknown>;
+
+function fromItem(item: Item): Domain {
+  return {
+    id: item.id as string,
+    teamId: item.teamId as string,
+    domain: item.domain as string,
+    returnPath: item.returnPath as string,
+    region: item.region as string,
+    status: item.status as DomainStatus,
+    verifiedAt: (item.verifiedAt as string | undefined) ?? null,
+    verifyRequestedAt: (item.verifyRequestedAt as string | undefined) ?? null,
+    createdAt: item.createdAt as string,
+    ready: item.ready === true,
+    verificationToken: (item.verificationToken as string | undefined) ?? null,
+    dkimTokens: (item.dkimTokens as string[] | undefined) ?? [],
+    lastCheckedAt: (item.lastCheckedAt as string | undefined) ?? null,
+    recordChecks: (item.recordChecks as Record<string, RecordCheck> | undefined) ?? {},
+  };
+}
+
+async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toServiceError(err, what);
+  }
+}
+
+export interface NewDomain {
+  readonly id: string;
+  readonly teamId: string;
+  readonly domain: string;
+  readonly returnPath: string;
+  readonly region: string;
+  readonly createdAt: string;
+}
+
+/** Claims the name and writes the (not yet ready) domain in one transaction. */
+export async function putNewDomain(d: NewDomain): Promise<Domain> {
+  const item = { ...domainKey(d.teamId, d.id), entity: 'Domain', ...d, status: 'pending', ready: false };
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...claimKey(d.domain), entity: 'DomainClaim', teamId: d.teamId, domainId: d.id, createdAt: d.createdAt },
+              ConditionExpression: 'attribute_not_exists(PK)',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } },
+        ],
+      }),
+    );
+  } catch (err) {
+    if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+      // Exception payloads come in DynamoDB's wire format: the document client does not convert them.
+      const raw = err.CancellationReasons[0].Item;
+      const old = raw ? unmarshall(raw) : undefined;
+      throw new NameClaimedError(old ? { teamId: old.teamId as string, domainId: old.domainId as string } : null);
+    }
+    throw toServiceError(err, 'The domain store');
+  }
+  return fromItem(item);
+}
+
+export async function getClaim(domain: string): Promise<DomainClaim | null> {
+  const out = await send('The domain store', () => ddb.send(new GetCommand({ TableName: tableName, Key: claimKey(domain), ConsistentRead: true })));
+  return out.Item ? { teamId: out.Item.teamId as string, domainId: out.Item.domainId as string } : null;
+}
+
+/** Stores the SES tokens and marks the domain ready; false when the domain no longer exists. */
+export async function markReady(teamId: string, id: string, tokens: { verificationToken: string; dkimTokens: readonly string[] }): Promise<Domain | null> {
+  try {
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: domainKey(teamId, id),
+        UpdateExpression: 'SET ready = :true, verificationToken = :vt, dkimTokens = :dk',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':true': true, ':vt': tokens.verificationToken, ':dk': [...tokens.dkimTokens] },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return fromItem(out.Attributes as Item);
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return null;
+    throw toServiceError(err, 'The domain store');
+  }
+}
+
+/** Deletes the domain and its claim together; false when the domain was already gone. */
+export async function deleteDomainAndClaim(teamId: string, id: string, domain: string): Promise<boolean> {
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: tableName, Key: domainKey(teamId, id), ConditionExpression: 'attribute_exists(PK)' } },
+          {
+            Delete: {
+              TableName: tableName,
+              Key: claimKey(domain),
+              // Only this domain's claim: never release a name another domain item holds.
+              ConditionExpression: 'attribute_not_exists(PK) OR domainId = :id',
+              ExpressionAttributeValues: { ':id': id },
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+    throw toServiceError(err, 'The domain store');
+  }
+}
+
+export async function getDomain(teamId: string, id: string): Promise<Domain | null> {
+  const out = await send('The domain store', () => ddb.send(new GetCommand({ TableName: tableName, Key: domainKey(teamId, id) })));
+  return out.Item ? fromItem(out.Item) : null;
+}
+
+/** Every domain of a team, oldest first (one Query per page of 1 MB). */
+export async function listDomains(teamId: string): Promise<Domain[]> {
+  const domains: Domain[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await send('The domain store', () =>
+      ddb.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
+          ExpressionAttributeValues: { ':pk': teamPartition(teamId), ':sk': DOMAIN_SK_PREFIX },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    for (const item of out.Items ?? []) domains.push(fromItem(item));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return domains.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+export type MarkVerifyingResult =
+  | { readonly outcome: 'marked'; readonly domain: Domain; readonly previousStatus: DomainStatus }
+  | { readonly outcome: 'already_verifying'; readonly domain: Domain }
+  | { readonly outcome: 'not_found' };
+
+/** Sets `verifying` unless a check is already in flight; remembers the status to go back to. */
+export async function markVerifying(teamId: string, id: string, now: string): Promise<MarkVerifyingResult> {
+  // Due again after the lease: if the queued check is lost, the scheduler queues it once more.
+  const lease = dueKey(id, Date.parse(now) + VERIFYING_LEASE_MS);
+  try {
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: domainKey(teamId, id),
+        UpdateExpression: 'SET #s = :verifying, previousStatus = #s, verifyRequestedAt = :now, GSI1PK = :duePk, GSI1SK = :dueSk',
+        ConditionExpression: 'attribute_exists(PK) AND ready = :true AND #s <> :verifying',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':verifying': 'verifying', ':true': true, ':now': now, ':duePk': lease.GSI1PK, ':dueSk': lease.GSI1SK },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    const attrs = out.Attributes as Item;
+    return { outcome: 'marked', domain: fromItem(attrs), previousStatus: attrs.previousStatus as DomainStatus };
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) {
+      const old = err.Item ? unmarshall(err.Item) : undefined;
+      if (old && old.ready === true && old.status === 'verifying') return { outcome: 'already_verifying', domain: fromItem(old) };
+      return { outcome: 'not_found' };
+    }
+    throw toServiceError(err, 'The domain store');
+  }
+}
+
+/** Undoes `markVerifying` when the check could not be queued (only if nothing else changed it). */
+export async function revertVerifying(teamId: string, id: string, previousStatus: DomainStatus): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: domainKey(teamId, id),
+        UpdateExpression: 'SET #s = :prev REMOVE previousStatus, GSI1PK, GSI1SK',
+        ConditionExpression: 'attribute_exists(PK) AND #s = :verifying',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':prev': previousStatus, ':verifying': 'verifying' },
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return;
+    throw toServiceError(err, 'The domain store');
+  }
+}
+
+export interface CheckResult {
+  readonly status: Exclude<DomainStatus, 'verifying'>;
+  readonly checkedAt: string;
+  readonly recordChecks: Readonly<Record<string, RecordCheck>>;
+  /** When to check again (ms since epoch); null takes the domain out of the schedule. */
+  readonly nextCheckAt: number | null;
+}
+
+/**
+ * Writes a check's outcome, only if the domain still exists (a deleted domain is never
+ * resurrected). Sets `verifiedAt` on the first success. Returns the domain before the write, or
+ * null when it no longer exists.
+ */
+export async function writeCheckResult(teamId: string, id: string, result: CheckResult): Promise<Domain | null> {
+  try {
+    const due = result.nextCheckAt === null ? null : dueKey(id, result.nextCheckAt);
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: domainKey(teamId, id),
+        UpdateExpression:
+          'SET #s = :status, lastCheckedAt = :at, recordChecks = :checks' +
+          (result.status === 'verified' ? ', verifiedAt = if_not_exists(verifiedAt, :at)' : '') +
+          (due ? ', GSI1PK = :duePk, GSI1SK = :dueSk REMOVE previousStatus' : ' REMOVE previousStatus, GSI1PK, GSI1SK'),
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: {
+          ':status': result.status,
+          ':at': result.checkedAt,
+          ':checks': result.recordChecks,
+          ...(due ? { ':duePk': due.GSI1PK, ':dueSk': due.GSI1SK } : {}),
+        },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return fromItem(out.Attributes as Item);
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return null;
+    throw toServiceError(err, 'The domain store');
+  }
+}
+
+export interface DueDomain {
+  readonly teamId: string;
+  readonly id: string;
+  /** The index sort key read, used to lease the entry without racing another writer. */
+  readonly dueSortKey: string;
+}
+
+/** One page of domains due at or before `now` in one shard of the due-time index. */
+export async function queryDue(shard: number, now: number, limit: number, startKey?: Record<string, unknown>): Promise<{ due: DueDomain[]; next?: Record<string, unknown>; itemsRead: number }> {
+  const out = await ddb.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK <= :now',
+      ExpressionAttributeValues: { ':pk': duePartition(shard), ':now': `${new Date(now).toISOString()}#~` },
+      ProjectionExpression: 'teamId, id, GSI1SK',
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  const due = (out.Items ?? []).map((i) => ({ teamId: i.teamId as string, id: i.id as string, dueSortKey: i.GSI1SK as string }));
+  return { due, next: out.LastEvaluatedKey, itemsRead: out.Count ?? due.length };
+}
+
+/**
+ * Moves a due entry forward by the lease before its check is queued, unless someone else changed
+ * it since it was read (false then). If the queued check is lost, it falls due again after the lease.
+ */
+export async function leaseDue(d: DueDomain, until: number): Promise<boolean> {
+  const lease = dueKey(d.id, until);
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: domainKey(d.teamId, d.id),
+        UpdateExpression: 'SET GSI1SK = :next',
+        ConditionExpression: 'GSI1SK = :read',
+        ExpressionAttributeValues: { ':next': lease.GSI1SK, ':read': d.dueSortKey },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
+}

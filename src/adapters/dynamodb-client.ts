@@ -1,0 +1,13 @@
+/**
+ * The DynamoDB document client, created once per container. Endpoints come from the standard
+ * `AWS_ENDPOINT_URL_DYNAMODB` variable when set (the local stack), so no code here knows where it runs.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tableConfig } from '../config.js';
+
+export const tableName = tableConfig().TABLE_NAME;
+
+export const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});

@@ -1,0 +1,73 @@
+/**
+ * SES v2 identity calls: create (Easy DKIM), adopt an existing one, MAIL FROM, read status, delete.
+ */
+import {
+  AlreadyExistsException,
+  CreateEmailIdentityCommand,
+  DeleteEmailIdentityCommand,
+  GetEmailIdentityCommand,
+  NotFoundException,
+  PutEmailIdentityMailFromAttributesCommand,
+  type GetEmailIdentityCommandOutput,
+} from '@aws-sdk/client-sesv2';
+import { sesv2 } from './sesv2-client.js';
+import { toServiceError } from './aws-errors.js';
+
+export { identityRegion } from './sesv2-client.js';
+
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw toServiceError(err, 'Amazon SES');
+  }
+}
+
+/**
+ * Creates the identity with Easy DKIM and returns its three DKIM tokens. An identity that already
+ * exists (left by an earlier attempt that failed after creating it) is adopted: the caller holds
+ * the name claim, so no other domain item can own it.
+ */
+export async function createOrAdoptIdentity(domain: string): Promise<{ dkimTokens: string[]; created: boolean }> {
+  try {
+    const out = await sesv2.send(new CreateEmailIdentityCommand({ EmailIdentity: domain }));
+    return { dkimTokens: out.DkimAttributes?.Tokens ?? [], created: true };
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsException)) throw toServiceError(err, 'Amazon SES');
+  }
+  const existing = await call(() => sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: domain })));
+  return { dkimTokens: existing.DkimAttributes?.Tokens ?? [], created: false };
+}
+
+export async function setMailFrom(domain: string, mailFromDomain: string): Promise<void> {
+  await call(() =>
+    sesv2.send(
+      new PutEmailIdentityMailFromAttributesCommand({
+        EmailIdentity: domain,
+        MailFromDomain: mailFromDomain,
+        // Keep sending from the SES default MAIL FROM while the MX is missing, rather than reject mail.
+        BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+      }),
+    ),
+  );
+}
+
+/** The identity's SES state, or null when SES has no such identity. */
+export async function getIdentity(domain: string): Promise<GetEmailIdentityCommandOutput | null> {
+  try {
+    return await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+  } catch (err) {
+    if (err instanceof NotFoundException) return null;
+    throw toServiceError(err, 'Amazon SES');
+  }
+}
+
+/** Deletes the identity; one that is already gone counts as deleted. */
+export async function deleteIdentity(domain: string): Promise<void> {
+  try {
+    await sesv2.send(new DeleteEmailIdentityCommand({ EmailIdentity: domain }));
+  } catch (err) {
+    if (err instanceof NotFoundException) return;
+    throw toServiceError(err, 'Amazon SES');
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The domain entity as the service sees it, and its API representation. No AWS imports: the table
+ * module maps items to this type, handlers map this type to JSON.
+ */
+import { apiTimestamp } from './time.js';
+import { buildDnsRecords, type DnsRecord, type RecordCheck } from './dns-records.js';
+
+export const DOMAIN_STATUSES = ['pending', 'verifying', 'verified', 'failed'] as const;
+export type DomainStatus = (typeof DOMAIN_STATUSES)[number];
+
+export interface Domain {
+  readonly id: string;
+  readonly teamId: string;
+  /** ASCII (punycode) form, lower case, no trailing dot. */
+  readonly domain: string;
+  readonly returnPath: string;
+  /** SES region the identity lives in; the MX record points at its feedback endpoint. */
+  readonly region: string;
+  readonly status: DomainStatus;
+  /** ISO time of the first successful verification; null until verified. */
+  readonly verifiedAt: string | null;
+  /** ISO time of the last user verify request (starts the 72-hour window). */
+  readonly verifyRequestedAt: string | null;
+  readonly createdAt: string;
+  /** False while the SES identity is being set up (tokens not known yet). */
+  readonly ready: boolean;
+  readonly verificationToken: string | null;
+  readonly dkimTokens: readonly string[];
+  readonly lastCheckedAt: string | null;
+  /** Per-record results of the last check, keyed by record id (see dns-records.ts). */
+  readonly recordChecks: Readonly<Record<string, RecordCheck>>;
+}
+
+export interface DomainSummaryJson {
+  id: string;
+  domain: string;
+  status: DomainStatus;
+  verified_at: string | null;
+  created_at: string;
+  last_checked_at: string | null;
+}
+
+export interface DomainJson extends DomainSummaryJson {
+  dns_records: DnsRecord[];
+}
+
+export function toSummaryJson(d: Domain): DomainSummaryJson {
+  return {
+    id: d.id,
+    domain: d.domain,
+    status: d.status,
+    verified_at: d.verifiedAt === null ? null : apiTimestamp(d.verifiedAt),
+    created_at: apiTimestamp(d.createdAt),
+    last_checked_at: d.lastCheckedAt === null ? null : apiTimestamp(d.lastCheckedAt),
+  };
+}
+
+export function toDetailJson(d: Domain): DomainJson {
+  return {
+    ...toSummaryJson(d),
+    dns_records: buildDnsRecords({
+      domain: d.domain,
+      returnPath: d.returnPath,
+      region: d.region,
+      verificationToken: d.verificationToken ?? '',
+      dkimTokens: d.dkimTokens,
+      checks: d.recordChecks,
+    }),
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Typed errors of the API. Each carries its HTTP status and a stable snake_case code; the HTTP
+ * layer maps them to the one error envelope in a single place (src/http/errors.ts).
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Extra, client-safe fields for the envelope (e.g. which field was wrong). */
+    readonly details: Record<string, unknown> = {},
+    /** Seconds a client should wait before retrying (sets `Retry-After`). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends ApiError {
+  constructor(message: string, field?: string) {
+    super(400, 'validation_error', message, field === undefined ? {} : { field });
+  }
+}
+
+export class InvalidJsonError extends ApiError {
+  constructor(message = 'The request body is not valid JSON.') {
+    super(400, 'invalid_json', message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor() {
+    super(415, 'unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.');
+  }
+}
+
+export class PayloadTooLargeError extends ApiError {
+  constructor(limitBytes: number) {
+    super(413, 'payload_too_large', `The request body must be at most ${limitBytes} bytes.`);
+  }
+}
+
+export class MissingApiKeyError extends ApiError {
+  constructor() {
+    super(401, 'missing_api_key', 'Send your API key as `Authorization: Bearer kr_live_...`.');
+  }
+}
+
+export class InvalidApiKeyError extends ApiError {
+  constructor() {
+    super(401, 'invalid_api_key', 'The API key is malformed, unknown or revoked.');
+  }
+}
+
+export class InsufficientScopeError extends ApiError {
+  constructor(scope: string) {
+    super(403, 'insufficient_scope', `This API key lacks the \`${scope}\` scope.`, { required_scope: scope });
+  }
+}
+
+export class DomainNotFoundError extends ApiError {
+  constructor() {
+    super(404, 'domain_not_found', 'No domain with this id exists for your team.');
+  }
+}
+
+export class RouteNotFoundError extends ApiError {
+  constructor() {
+    super(404, 'route_not_found', 'No such endpoint. See the API reference for the available paths.');
+  }
+}
+
+export class DomainAlreadyRegisteredError extends ApiError {
+  constructor(domain: string) {
+    super(409, 'domain_already_registered', `The domain ${domain} is already registered.`);
+  }
+}
+
+/** An upstream (SES, DynamoDB, SQS) throttled or failed in a way a retry can fix. */
+export class ServiceUnavailableError extends ApiError {
+  constructor(
+    message = 'The service is busy. Retry after the delay in Retry-After.',
+    retryAfterSeconds = 2,
+    /** `throttled`: the upstream refused the call outright, so it changed nothing. */
+    readonly reason: 'throttled' | 'unavailable' = 'unavailable',
+  ) {
+    super(503, 'service_unavailable', message, {}, retryAfterSeconds);
+  }
+}

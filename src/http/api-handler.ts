@@ -1,0 +1,93 @@
+/**
+ * Wraps a route's business function in the middy stack every API function shares: header
+ * normalisation, API-key authentication and scope check, body size limit, JSON parsing, security
+ * headers, an access log line, and the one error envelope. Handlers stay a few lines long.
+ */
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as v from 'valibot';
+import { authenticate, type Caller } from '../services/auth.js';
+import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { accessLog, errorEnvelope, json } from './responses.js';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+export type ApiResponse = APIGatewayProxyStructuredResultV2;
+
+export interface ApiRequest<B> {
+  readonly caller: Caller;
+  readonly params: Readonly<Record<string, string | undefined>>;
+  readonly body: B;
+}
+
+export interface ApiResult {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface RouteOptions<S extends v.GenericSchema | undefined> {
+  /** Scope the key must carry. */
+  readonly scope: string;
+  /** Schema of a JSON body; when given, the body must be JSON and is validated against it. */
+  readonly body?: S;
+}
+
+type BodyOf<S> = S extends v.GenericSchema ? v.InferOutput<S> : undefined;
+
+/** The caller resolved by the auth middleware rides on the event, where a Lambda authorizer would put it. */
+interface AuthorizedContext {
+  authorizer?: { lambda?: Caller };
+}
+
+function callerOf(event: ApiEvent): Caller {
+  const caller = (event.requestContext as AuthorizedContext).authorizer?.lambda;
+  if (!caller) throw new Error('authentication middleware did not run');
+  return caller;
+}
+
+function bodyBytes(event: ApiEvent): number {
+  if (typeof event.body !== 'string') return 0;
+  return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
+}
+
+/** Validates a parsed JSON body; the first problem becomes a 400 naming the field. */
+export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('The request body must be a JSON object.');
+  const result = v.safeParse(schema, body, { abortEarly: true });
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const field = issue ? (v.getDotPath(issue) ?? undefined) : undefined;
+  if (issue?.type === 'strict_object' && issue.expected === 'never') {
+    throw new ValidationError(`Unknown field \`${field ?? '?'}\`: only the documented fields may be sent.`, field);
+  }
+  if (issue?.received === 'undefined' && field) throw new ValidationError(`${field} is required.`, field);
+  throw new ValidationError(issue?.message ?? 'The request body is invalid.', field);
+}
+
+export function apiHandler<S extends v.GenericSchema | undefined = undefined>(
+  options: RouteOptions<S>,
+  fn: (req: ApiRequest<BodyOf<S>>) => Promise<ApiResult>,
+) {
+  const stack = middy<ApiEvent, ApiResponse>()
+    .use(httpSecurityHeaders())
+    .use(accessLog())
+    .use(errorEnvelope())
+    .use(httpHeaderNormalizer())
+    .use({
+      before: async ({ event }) => {
+        const caller = await authenticate(event.headers?.authorization, options.scope);
+        (event.requestContext as AuthorizedContext).authorizer = { lambda: caller };
+        if (options.body && bodyBytes(event) > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+      },
+    });
+  if (options.body) stack.use(httpJsonBodyParser());
+  return stack.handler(async (event) => {
+    const body = (options.body ? parseBody(options.body, event.body) : undefined) as BodyOf<S>;
+    const result = await fn({ caller: callerOf(event), params: event.pathParameters ?? {}, body });
+    return json(result.status, result.body);
+  });
+}

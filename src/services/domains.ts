@@ -1,0 +1,123 @@
+/**
+ * The domain use cases behind the five endpoints. Handlers call these; these call the table, SES
+ * and queue modules. A domain becomes visible (`ready`) only once its SES identity and tokens exist,
+ * so a client never sees a domain without its DNS records.
+ */
+import { randomUUID } from 'node:crypto';
+import * as table from '../adapters/domains-table.js';
+import { identityRegion, createOrAdoptIdentity, deleteIdentity, setMailFrom } from '../adapters/ses-identities.js';
+import { verificationToken } from '../adapters/ses-verification-token.js';
+import { enqueueVerification } from '../adapters/verify-queue.js';
+import { isTransient } from '../adapters/aws-errors.js';
+import { mailFromDomain } from '../domain/dns-records.js';
+import type { Domain } from '../domain/domain.js';
+import { DomainAlreadyRegisteredError, DomainNotFoundError, ServiceUnavailableError } from '../errors.js';
+import type { Caller } from './auth.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface CreateDomainInput {
+  /** Already normalised (see domain/names.ts). */
+  readonly domain: string;
+  readonly returnPath: string;
+}
+
+export async function createDomain(caller: Caller, input: CreateDomainInput): Promise<Domain> {
+  const pending = await claim(caller, input);
+  return provision(pending);
+}
+
+/** Claims the name. A same-team retry of a create that stopped halfway resumes that domain. */
+async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> {
+  try {
+    return await table.putNewDomain({
+      id: randomUUID(),
+      teamId: caller.teamId,
+      domain: input.domain,
+      returnPath: input.returnPath,
+      region: identityRegion,
+      createdAt: new Date().toISOString(),
+    });
+  } catch (err) {
+    if (!(err instanceof table.NameClaimedError)) throw err;
+    if (err.claim?.teamId === caller.teamId) {
+      const existing = await table.getDomain(caller.teamId, err.claim.domainId);
+      if (existing && !existing.ready && existing.returnPath === input.returnPath) return existing;
+    }
+    throw new DomainAlreadyRegisteredError(input.domain);
+  }
+}
+
+/**
+ * Creates (or adopts) the SES identity, sets MAIL FROM, fetches the v1 token, and marks the domain
+ * ready. On failure everything is undone, SES first: if that undo fails too, the claim and the
+ * unready item stay, so no identity is ever left without the domain that owns it, and the client's
+ * retry resumes here.
+ */
+async function provision(d: Domain): Promise<Domain> {
+  let identityMayExist = true;
+  try {
+    const identity = await createOrAdoptIdentity(d.domain).catch((err: unknown) => {
+      // A throttle or validation error is a clean rejection: SES created nothing.
+      if (err instanceof ServiceUnavailableError && err.reason === 'throttled') identityMayExist = false;
+      throw err;
+    });
+    await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath));
+    const token = await verificationToken(d.domain);
+    const ready = await table.markReady(d.teamId, d.id, { verificationToken: token, dkimTokens: identity.dkimTokens });
+    if (!ready) throw new ServiceUnavailableError('The domain changed while it was being set up. Retry the request.');
+    return ready;
+  } catch (err) {
+    await undoProvisioning(d, identityMayExist);
+    throw err;
+  }
+}
+
+async function undoProvisioning(d: Domain, identityMayExist: boolean): Promise<void> {
+  try {
+    if (identityMayExist) await deleteIdentity(d.domain);
+    await table.deleteDomainAndClaim(d.teamId, d.id, d.domain);
+  } catch (err) {
+    if (!isTransient(err) && !(err instanceof ServiceUnavailableError)) throw err;
+    // Left for the client's retry (which resumes this domain); nothing is orphaned.
+  }
+}
+
+/** A ready domain of the caller's team; anything else (other team, unknown, malformed id) is 404. */
+export async function getDomain(caller: Caller, id: string): Promise<Domain> {
+  if (!UUID.test(id)) throw new DomainNotFoundError();
+  const d = await table.getDomain(caller.teamId, id);
+  if (!d || !d.ready) throw new DomainNotFoundError();
+  return d;
+}
+
+export async function listDomains(caller: Caller): Promise<Domain[]> {
+  return (await table.listDomains(caller.teamId)).filter((d) => d.ready);
+}
+
+/**
+ * Sets `verifying` and queues a check. A domain already `verifying` has a check queued: answer the
+ * same way without queuing another. If the queue refuses, the status goes back and the client gets 503.
+ */
+export async function requestVerification(caller: Caller, id: string): Promise<Domain> {
+  if (!UUID.test(id)) throw new DomainNotFoundError();
+  const now = new Date().toISOString();
+  const result = await table.markVerifying(caller.teamId, id, now);
+  if (result.outcome === 'not_found') throw new DomainNotFoundError();
+  if (result.outcome === 'already_verifying') return result.domain;
+  try {
+    await enqueueVerification({ teamId: caller.teamId, domainId: id, requestedAt: now, reason: 'user' });
+  } catch (err) {
+    await table.revertVerifying(caller.teamId, id, result.previousStatus);
+    throw err instanceof ServiceUnavailableError ? err : new ServiceUnavailableError('The verification could not be queued. Retry the request.');
+  }
+  return result.domain;
+}
+
+/** Removes the SES identity (already gone is fine), then the domain and its name claim together. */
+export async function deleteDomain(caller: Caller, id: string): Promise<void> {
+  const d = await getDomain(caller, id);
+  await deleteIdentity(d.domain);
+  const deleted = await table.deleteDomainAndClaim(caller.teamId, id, d.domain);
+  if (!deleted) throw new DomainNotFoundError();
+}
