@@ -434,7 +434,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function send(res: ServerResponse, status: number, type: 'json' | 'xml', body: string, errorType?: string) {
   // SES v2 names the error in x-amzn-ErrorType; the SDK reads it before the body.
   const headers = { 'content-type': type === 'json' ? 'application/json' : 'text/xml', 'x-amzn-requestid': randomUUID() };
-  res.writeHead(status, errorType ? { ...headers, 'x-amzn-errortype': errorType } : headers);
+  res.writeHead(status, errorType ? { ...headers, 'x-other': errorType } : headers);
   res.end(body);
 }
 const sendJson = (res: ServerResponse, status: number, body: unknown, errorType?: string) =>

@@ -1,0 +1,72 @@
+/**
+ * Creates the table (keys, index, TTL) from the same TABLE_SCHEMA the CDK stack uses, and the verify
+ * queue with its dead-letter queue and redrive policy. Idempotent: existing resources are kept.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
+
+export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const s = TABLE_SCHEMA;
+  const attributeNames = new Set<string>([s.partitionKey, s.sortKey, ...s.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributeNames].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: s.partitionKey, KeyType: 'HASH' },
+          { AttributeName: s.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: s.indexes.map((i) => ({
+          IndexName: i.indexName,
+          KeySchema: [
+            { AttributeName: i.partitionKey, KeyType: 'HASH' },
+            { AttributeName: i.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: s.timeToLiveAttribute, Enabled: true } }),
+    );
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  for (let i = 0; i < 100; i++) {
+    const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (d.Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`table ${tableName} did not become active`);
+}
+
+export interface VerifyQueues {
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+}
+
+/** Same settings as the stack: visibility timeout, and redrive to the DLQ after `maxReceiveCount`. */
+export async function createQueues(client: SQSClient, prefix: string, opts: { visibilityTimeoutSeconds: number; maxReceiveCount: number }): Promise<VerifyQueues> {
+  const dlq = await client.send(new CreateQueueCommand({ QueueName: `${prefix}-verify-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }));
+  const dlqUrl = dlq.QueueUrl ?? '';
+  const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+  const q = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${prefix}-verify`,
+      Attributes: {
+        VisibilityTimeout: String(opts.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: attrs.Attributes?.QueueArn, maxReceiveCount: opts.maxReceiveCount }),
+      },
+    }),
+  );
+  return { queueUrl: q.QueueUrl ?? '', dlqUrl };
+}

@@ -1,0 +1,181 @@
+/**
+ * The whole system on one machine, no AWS account: DynamoDB Local, an SQS stand-in (fauxqs), the SES
+ * stand-in, the API over HTTP, the verifier fed by the queue like Lambda's event source mapping,
+ * and the scheduler on a timer. The functions run unchanged; only the environment
+ * (`AWS_ENDPOINT_URL_<SERVICE>`, TABLE_NAME, ...) points them at the stand-ins.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { buildApp } from 'fauxqs';
+import type { SQSEvent, SQSBatchResponse, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { startSesStandIn, type SesStandIn } from './ses-standin.js';
+import { startApiServer, type ApiServer } from './api-server.js';
+import { startSqsEventSource, type EventSource } from './sqs-event-source.js';
+import { createQueues, createTable, type VerifyQueues } from './create-resources.js';
+import { lambdaContext } from './lambda-context.js';
+
+export interface LocalStackOptions {
+  /** API port (default: a free one). */
+  readonly port?: number;
+  /** Throwaway run: nothing is written to disk. */
+  readonly inMemory?: boolean;
+  /** Where data lives between runs (default `.local-data`, ignored by git). */
+  readonly dataDir?: string;
+  /** Use an already running DynamoDB (e.g. the test suite's) instead of starting one. */
+  readonly dynamoEndpoint?: string;
+  readonly tableName?: string;
+  /** DNS servers the SES stand-in and the verifier ask (`host:port,...`); default the system's. */
+  readonly dnsServers?: string;
+  readonly sesRegion?: string;
+  /** Scheduler period; null runs it only when `runScheduler()` is called. */
+  readonly scheduleIntervalMs?: number | null;
+  /** Verify queue visibility timeout (the stack uses 6× the verifier timeout). */
+  readonly visibilityTimeoutSeconds?: number;
+  readonly maxReceiveCount?: number;
+  /** Clock for the SES stand-in (72-hour rule), ms since epoch. */
+  readonly now?: () => number;
+  /** Extra environment for the functions (e.g. rate budgets). */
+  readonly env?: Record<string, string>;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly env: Record<string, string>;
+  readonly ses: SesStandIn;
+  readonly sqs: SQSClient;
+  readonly ddb: DynamoDBClient;
+  readonly queues: VerifyQueues;
+  readonly tableName: string;
+  /** Runs the scheduler function once, as the EventBridge rule would. */
+  runScheduler(): Promise<unknown>;
+  /** Resolves once the verifier has drained the queue. */
+  verifierIdle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type Loaded = (event: unknown, context: unknown) => Promise<unknown>;
+
+export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalStack> {
+  const dataDir = o.dataDir ?? '.local-data';
+  if (!o.inMemory) mkdirSync(dataDir, { recursive: true });
+  const region = o.sesRegion ?? 'eu-central-1';
+  const tableName = o.tableName ?? 'krafter-domains-local';
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+
+  try {
+    let dynamo: DynamoDbLocal | undefined;
+    let dynamoEndpoint = o.dynamoEndpoint;
+    if (!dynamoEndpoint) {
+      dynamo = await startDynamoDbLocal({ inMemory: o.inMemory, dataDir: join(dataDir, 'dynamodb') });
+      stops.push(() => dynamo!.stop());
+      dynamoEndpoint = dynamo.endpoint;
+    }
+
+    const sqsApp = buildApp({ logger: false, host: '127.0.0.1', defaultRegion: region });
+    const sqsEndpoint = await sqsApp.listen({ port: 0, host: '127.0.0.1' });
+    stops.push(() => sqsApp.close());
+
+    const ses = await startSesStandIn({
+      region,
+      dnsServers: o.dnsServers,
+      now: o.now,
+      dataFile: o.inMemory ? undefined : join(dataDir, 'ses-identities.json'),
+    });
+    stops.push(() => ses.close());
+
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region, credentials });
+    const sqs = new SQSClient({ endpoint: sqsEndpoint, region, credentials });
+    stops.push(async () => {
+      ddb.destroy();
+      sqs.destroy();
+    });
+    await createTable(ddb, tableName);
+    const queues = await createQueues(sqs, tableName, {
+      visibilityTimeoutSeconds: o.visibilityTimeoutSeconds ?? 30,
+      maxReceiveCount: o.maxReceiveCount ?? 5,
+    });
+    const queueArn =
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+
+    const env: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.url,
+      AWS_ENDPOINT_URL_SES: ses.url,
+      TABLE_NAME: tableName,
+      VERIFY_QUEUE_URL: queues.queueUrl,
+      SES_REGION: region,
+      EVENT_SOURCE: 'krafter.domains',
+      POWERTOOLS_SERVICE_NAME: 'domains-api',
+      POWERTOOLS_METRICS_NAMESPACE: 'Krafter/Domains',
+      ...(o.dnsServers ? { DNS_SERVERS: o.dnsServers } : {}),
+      ...o.env,
+    };
+    // The functions read their configuration when first imported, below.
+    Object.assign(process.env, env);
+
+    const modules = new Map<string, Promise<Loaded>>();
+    const load = (name: string): Promise<Loaded> => {
+      let m = modules.get(name);
+      if (!m) {
+        m = import(`../functions/${name}.js`).then((mod: { handler: Loaded }) => mod.handler);
+        modules.set(name, m);
+      }
+      return m;
+    };
+
+    const api: ApiServer = await startApiServer({
+      port: o.port,
+      load: async (name) => (await load(name)) as (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>,
+    });
+    stops.push(() => api.close());
+
+    const verifier = await load('verifier');
+    const source: EventSource = startSqsEventSource({
+      sqs,
+      queueUrl: queues.queueUrl,
+      queueArn,
+      region,
+      functionName: 'verifier',
+      handler: (event: SQSEvent, ctx) => verifier(event, ctx) as Promise<SQSBatchResponse>,
+      concurrency: 2,
+      onError: (err) => console.error('[verifier]', err),
+    });
+    stops.push(() => source.stop());
+
+    const runScheduler = async () => (await load('scheduler'))({}, lambdaContext('scheduler'));
+    if (o.scheduleIntervalMs !== null) {
+      const timer = setInterval(() => {
+        runScheduler().catch((err: unknown) => console.error('[scheduler]', err));
+      }, o.scheduleIntervalMs ?? 60_000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
+
+    return {
+      apiUrl: api.url,
+      env,
+      ses,
+      sqs,
+      ddb,
+      queues,
+      tableName,
+      runScheduler,
+      verifierIdle: () => source.idle(),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * `npm start`: runs the whole system locally (see stack.ts) until Ctrl-C.
+ *
+ *   PORT          API port (default 3000)
+ *   LOCAL_DATA    data folder kept between runs (default .local-data); `--in-memory` for a throwaway run
+ *   DNS_SERVERS   DNS servers to verify against (host:port,...); default the system's resolvers
+ *   SES_REGION    region shown in the MX record (default eu-central-1)
+ *   SCHEDULE_SECONDS  how often the re-verification scheduler runs (default 60)
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { startLocalStack } from './stack.js';
+import { LOCAL_STACK_FILE, type LocalStackInfo } from './stack-info.js';
+
+const inMemory = process.argv.includes('--in-memory') || process.env.LOCAL_IN_MEMORY === '1';
+const started = Date.now();
+const stack = await startLocalStack({
+  port: Number(process.env.PORT ?? 3000),
+  inMemory,
+  dataDir: process.env.LOCAL_DATA ?? '.local-data',
+  dnsServers: process.env.DNS_SERVERS,
+  sesRegion: process.env.SES_REGION,
+  scheduleIntervalMs: Number(process.env.SCHEDULE_SECONDS ?? 60) * 1000,
+});
+
+const info: LocalStackInfo = { apiUrl: stack.apiUrl, env: stack.env, pid: process.pid };
+writeFileSync(LOCAL_STACK_FILE, JSON.stringify(info, null, 2));
+
+console.log(`Krafter Domains API (local) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`  API       ${stack.apiUrl}`);
+console.log(`  data      ${inMemory ? 'in memory (discarded on exit)' : (process.env.LOCAL_DATA ?? '.local-data')}`);
+console.log(`  DNS       ${process.env.DNS_SERVERS ?? 'system resolvers'}`);
+console.log('Create a key in another terminal:');
+console.log('  npm run keys -- create --team my-team --scope domains:manage');
+console.log('Stop with Ctrl-C.');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping...`);
+  rmSync(LOCAL_STACK_FILE, { force: true });
+  await stack.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

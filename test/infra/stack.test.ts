@@ -1,0 +1,369 @@
+/**
+ * Infrastructure tests: the synthesized template of DomainsStack (table, queues, one Lambda and one
+ * route per entry of src/routes.ts, the verifier and the schedule), each function's IAM policy
+ * against its declared grants, and cdk-nag's AWS Solutions checks. Bundling is skipped to stay fast.
+ */
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import type { Environment } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnResource } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DomainsStack, stackConfigFromContext, stackName } from '../../lib/domains-stack.js';
+import { TABLE_SCHEMA } from '../../src/adapters/table-schema.js';
+import { API_BASE_PATH, NOT_FOUND_FUNCTION, backgroundFunctions, routes } from '../../src/routes.js';
+import type { Grants } from '../../src/routes.js';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+type Json = Record<string, unknown>;
+
+/** Builds the app the way bin/app.ts does, with cdk.json's feature flags and without bundling. */
+function build(context: Record<string, unknown> = {}, env?: Environment) {
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
+  const config = stackConfigFromContext(app.node);
+  const stack = new DomainsStack(app, stackName(config.stage), { ...config, env });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+const allFunctionNames = [NOT_FOUND_FUNCTION, ...routes.map((r) => r.name), ...backgroundFunctions.map((b) => b.name)];
+
+function logicalId(stack: DomainsStack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnResource);
+}
+
+function functionLogicalId(stack: DomainsStack, name: string): string {
+  const fn = stack.functions.get(name);
+  if (!fn) throw new Error(`no function ${name}`);
+  return logicalId(stack, fn.fn);
+}
+
+/** A CloudFormation value as one readable string: `<Id.Attr>` for GetAtt, `<Id>` for Ref. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const o = value as Json;
+  if (Array.isArray(o['Fn::Join'])) {
+    const [delimiter, parts] = o['Fn::Join'] as [string, unknown[]];
+    return parts.map(flatten).join(delimiter);
+  }
+  if (Array.isArray(o['Fn::GetAtt'])) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
+  if (typeof o.Ref === 'string') return `<${o.Ref}>`;
+  throw new Error(`cannot flatten ${JSON.stringify(value)}`);
+}
+
+/** Every `action on resource` pair the function's role allows, with logical ids replaced by names. */
+function permissions(stack: DomainsStack, template: Template, name: string): string[] {
+  const fn = stack.functions.get(name);
+  if (!fn) throw new Error(`no function ${name}`);
+  const roleId = logicalId(stack, fn.role);
+  const names: Record<string, string> = {
+    [logicalId(stack, stack.table)]: 'TABLE',
+    [logicalId(stack, stack.verifyQueue)]: 'VERIFY_QUEUE',
+    [logicalId(stack, fn.logGroup)]: 'OWN_LOGS',
+  };
+  const rename = (s: string) => s.replace(/<([A-Za-z0-9]+)([.>])/g, (m, id: string, end: string) => `<${names[id] ?? id}${end}`);
+
+  const role = template.findResources('AWS::IAM::Role')[roleId] as { Properties: Json } | undefined;
+  expect(role).toBeDefined();
+  expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+  expect(role?.Properties.Policies).toBeUndefined();
+
+  const pairs: string[] = [];
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: Json }[];
+  for (const policy of policies) {
+    const roles = policy.Properties.Roles as Json[];
+    if (!roles.some((r) => r.Ref === roleId)) continue;
+    const document = policy.Properties.PolicyDocument as { Statement: Json[] };
+    for (const statement of document.Statement) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Condition).toBeUndefined();
+      const actions = ([] as unknown[]).concat(statement.Action) as string[];
+      const resources = ([] as unknown[]).concat(statement.Resource).map((r) => rename(flatten(r)));
+      for (const action of actions) for (const resource of resources) pairs.push(`${action} on ${resource}`);
+    }
+  }
+  return pairs.sort();
+}
+
+const IDENTITIES = (region: string) => `arn:<AWS::Partition>:ses:${region}:<AWS::AccountId>:identity/*`;
+
+/** What the role may do, derived from the grants alone, independently of how the stack builds it. */
+function expectedPermissions(grants: Grants | null, sesRegion: string, extra: string[] = []): string[] {
+  const p = [
+    'logs:CreateLogStream on <OWN_LOGS.Arn>',
+    'logs:PutLogEvents on <OWN_LOGS.Arn>',
+    'xray:PutTelemetryRecords on *',
+    'xray:PutTraceSegments on *',
+    ...extra,
+  ];
+  if (grants) {
+    for (const action of grants.table) p.push(`${action} on <TABLE.Arn>`);
+    if (grants.table.includes('dynamodb:Query')) p.push('dynamodb:Query on <TABLE.Arn>/index/*');
+    for (const action of grants.ses) {
+      // SES v1 VerifyDomainIdentity has no resource type: IAM honours it only with "*".
+      p.push(`${action} on ${action === 'ses:VerifyDomainIdentity' ? '*' : IDENTITIES(sesRegion)}`);
+    }
+    if (grants.sendToVerifyQueue) p.push('sqs:SendMessage on <VERIFY_QUEUE.Arn>');
+  }
+  return p.sort();
+}
+
+describe('DomainsStack', () => {
+  const { stack, template } = build({ sesRegion: 'eu-central-1' });
+
+  test('one table shaped like TABLE_SCHEMA, on demand, with PITR, TTL and retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.timeToLiveAttribute, Enabled: true },
+        KeySchema: [
+          { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: TABLE_SCHEMA.indexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      },
+    });
+  });
+
+  test('verify queue: SSE, redrive to the DLQ after 5 receives, visibility at least 6x the verifier timeout', () => {
+    const queueId = logicalId(stack, stack.verifyQueue);
+    const dlqId = logicalId(stack, stack.verifyDeadLetterQueue);
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, RedrivePolicy: Match.absent() });
+
+    const queue = template.findResources('AWS::SQS::Queue')[queueId] as { Properties: Json };
+    const verifier = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, 'verifier')] as {
+      Properties: Json;
+    };
+    expect(queue.Properties.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * (verifier.Properties.Timeout as number));
+
+    // enforceSSL on both queues: a policy denying any request without TLS.
+    for (const id of [queueId, dlqId]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  test('one Node.js 24 arm64 function per route, the not-found function and the two background functions', () => {
+    template.resourceCountIs('AWS::Lambda::Function', routes.length + 1 + backgroundFunctions.length);
+    for (const name of allFunctionNames) {
+      const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, name)] as { Properties: Json };
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: {
+            NODE_OPTIONS: '--enable-source-maps',
+            TABLE_NAME: { Ref: logicalId(stack, stack.table) },
+            SES_REGION: 'eu-central-1',
+            EVENT_SOURCE: 'krafter.domains',
+            POWERTOOLS_SERVICE_NAME: 'domains-api',
+            POWERTOOLS_METRICS_NAMESPACE: 'Krafter/Domains',
+            LOG_LEVEL: 'INFO',
+          },
+        },
+        LoggingConfig: { LogGroup: { Ref: logicalId(stack, stack.functions.get(name)!.logGroup) } },
+      });
+    }
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+  });
+
+  test('VERIFY_QUEUE_URL only where a function sends to the queue', () => {
+    const grantsByName = new Map<string, Grants | null>([
+      [NOT_FOUND_FUNCTION, null],
+      ...routes.map((r) => [r.name, r.grants] as const),
+      ...backgroundFunctions.map((b) => [b.name, b.grants] as const),
+    ]);
+    for (const [name, grants] of grantsByName) {
+      const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, name)] as { Properties: Json };
+      const variables = (fn.Properties.Environment as { Variables: Json }).Variables;
+      if (grants?.sendToVerifyQueue) expect(variables.VERIFY_QUEUE_URL).toEqual({ Ref: logicalId(stack, stack.verifyQueue) });
+      else expect(variables.VERIFY_QUEUE_URL).toBeUndefined();
+    }
+  });
+
+  test('each route key reaches its own function; $default reaches the not-found function', () => {
+    const routeResources = template.findResources('AWS::ApiGatewayV2::Route') as Record<string, { Properties: Json }>;
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration') as Record<string, { Properties: Json }>;
+    const functionBehind = (routeKey: string): string => {
+      const route = Object.values(routeResources).find((r) => r.Properties.RouteKey === routeKey);
+      if (!route) throw new Error(`no route ${routeKey}`);
+      const target = flatten(route.Properties.Target);
+      const integrationId = /^integrations\/<(\w+)>$/.exec(target)?.[1];
+      const uri = integrations[integrationId ?? '']?.Properties.IntegrationUri as { 'Fn::GetAtt': string[] };
+      return uri['Fn::GetAtt'][0]!;
+    };
+
+    expect(Object.keys(routeResources)).toHaveLength(routes.length + 1);
+    for (const route of routes) {
+      expect(functionBehind(`${route.method} ${API_BASE_PATH}${route.path}`)).toBe(functionLogicalId(stack, route.name));
+    }
+    expect(functionBehind('$default')).toBe(functionLogicalId(stack, NOT_FOUND_FUNCTION));
+    expect(functionBehind('POST /api/v1/domains/{id}/verify')).toBe(functionLogicalId(stack, 'verify-domain'));
+    template.allResourcesProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  test('the $default stage writes JSON access logs', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+        Format: Match.stringLikeRegexp('"requestId":"\\$context\\.requestId"'),
+      },
+    });
+  });
+
+  test('CORS stays off without corsOrigins', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+  });
+
+  test('the verifier consumes the queue with partial batch failures, 10 per batch, at most 2 at once', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.verifyQueue), 'Arn'] },
+      FunctionName: { Ref: functionLogicalId(stack, 'verifier') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  test('an EventBridge rule runs the scheduler every 5 minutes', () => {
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(stack, 'scheduler'), 'Arn'] } })],
+    });
+  });
+
+  test('outputs: API URL with the base path, table name, queue URLs', () => {
+    const outputs = template.findOutputs('*') as Record<string, { Value: unknown }>;
+    expect(flatten(outputs.ApiUrl?.Value)).toMatch(/^https:\/\/<\w+>\.execute-api\..+\/api\/v1$/);
+    expect(outputs.TableName?.Value).toEqual({ Ref: logicalId(stack, stack.table) });
+    expect(outputs.VerifyQueueUrl?.Value).toEqual({ Ref: logicalId(stack, stack.verifyQueue) });
+    expect(outputs.VerifyDeadLetterQueueUrl?.Value).toEqual({ Ref: logicalId(stack, stack.verifyDeadLetterQueue) });
+  });
+
+  describe('IAM: each role allows exactly its grants', () => {
+    test.each(routes.map((r) => [r.name, r.grants] as const))('%s', (name, grants) => {
+      expect(permissions(stack, template, name)).toEqual(expectedPermissions(grants, 'eu-central-1'));
+    });
+
+    test('verifier: its grants, consuming the queue, and status-change events on the default bus', () => {
+      const verifier = backgroundFunctions.find((b) => b.name === 'verifier')!;
+      const consume = ['ChangeMessageVisibility', 'DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'];
+      expect(permissions(stack, template, 'verifier')).toEqual(
+        expectedPermissions(verifier.grants, 'eu-central-1', [
+          ...consume.map((a) => `sqs:${a} on <VERIFY_QUEUE.Arn>`),
+          'events:PutEvents on arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/default',
+        ]),
+      );
+    });
+
+    test('scheduler: its grants only', () => {
+      const scheduler = backgroundFunctions.find((b) => b.name === 'scheduler')!;
+      expect(permissions(stack, template, 'scheduler')).toEqual(expectedPermissions(scheduler.grants, 'eu-central-1'));
+    });
+
+    test('not-found: no data access at all', () => {
+      expect(permissions(stack, template, NOT_FOUND_FUNCTION)).toEqual(expectedPermissions(null, 'eu-central-1'));
+    });
+
+    test('get-domain cannot write the table or touch SES', () => {
+      const granted = permissions(stack, template, 'get-domain');
+      expect(granted.filter((p) => p.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem on <TABLE.Arn>']);
+      expect(granted.some((p) => p.startsWith('ses:'))).toBe(false);
+      expect(granted.some((p) => p.startsWith('sqs:'))).toBe(false);
+    });
+
+    test('SES identity actions are scoped to identities in the SES region, only VerifyDomainIdentity uses "*"', () => {
+      const granted = permissions(stack, template, 'create-domain').filter((p) => p.startsWith('ses:'));
+      expect(granted).toContain(`ses:CreateEmailIdentity on ${IDENTITIES('eu-central-1')}`);
+      expect(granted.filter((p) => p.endsWith(' on *'))).toEqual(['ses:VerifyDomainIdentity on *']);
+    });
+  });
+
+  test('cdk-nag: no unacknowledged AWS Solutions findings', () => {
+    const { app } = build({ sesRegion: 'eu-central-1' });
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const findings = report.violations.map(
+      (v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+});
+
+describe('context parameters', () => {
+  test('defaults: stage dev, SES in us-east-1 when env-agnostic', () => {
+    const { stack } = build();
+    expect(stack.stackName).toBe('KrafterDomains-dev');
+    expect(stack.sesRegion).toBe('us-east-1');
+  });
+
+  test('SES region defaults to the stack region when the environment is known', () => {
+    const { stack, template } = build({ stage: 'prod' }, { account: '123456789012', region: 'eu-west-1' });
+    expect(stack.stackName).toBe('KrafterDomains-prod');
+    expect(stack.sesRegion).toBe('eu-west-1');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SES_REGION: 'eu-west-1' }) },
+    });
+  });
+
+  test('-c sesRegion wins over the stack region', () => {
+    const { stack } = build({ sesRegion: 'eu-central-1' }, { account: '123456789012', region: 'eu-west-1' });
+    expect(stack.sesRegion).toBe('eu-central-1');
+  });
+
+  test('corsOrigins, given on the command line as a comma-separated string, turns CORS on', () => {
+    const { app, template } = build({ corsOrigins: 'https://app.example.com, https://admin.example.com' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://app.example.com', 'https://admin.example.com'],
+        AllowHeaders: Match.arrayWith(['authorization', 'content-type']),
+      }),
+    });
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+
+  test.each([
+    [{ stage: 'Prod!' }, /stage/],
+    [{ sesRegion: 'europe' }, /sesRegion/],
+    [{ corsOrigins: 'https://app.example.com/path' }, /corsOrigins/],
+    [{ logLevel: 'LOUD' }, /logLevel/],
+  ])('rejects bad context %j', (context, message) => {
+    expect(() => build(context)).toThrow(message);
+  });
+});
