@@ -35,5 +35,8 @@ export const ESBUILD_OPTIONS = {
   banner: { js: ESM_REQUIRE_BANNER },
 } satisfies BuildOptions;
 
-/** File name NodejsFunction gives an ESM bundle; the handler is `index.handler`. */
+/**
+ * File name NodejsFunction gives an ESM bundle (handler `index.handler`). The .mjs extension is what
+ * makes Node load it as ESM, so a benchmark importing its bundles must use it too.
+ */
 export const BUNDLE_FILE = 'index.mjs';

@@ -41,8 +41,8 @@ export const SES_ACTIONS_WITHOUT_RESOURCE_TYPES: ReadonlySet<string> = new Set([
 
 /** Per-function sizing that differs from ApiFunction's defaults. */
 const SIZING: Readonly<Record<string, Pick<ApiFunctionProps, 'memorySize' | 'timeout'>>> = {
-  // Up to four SES control-plane calls, throttled at about 1 request/second per account, and
-  // still inside API Gateway's 30-second integration limit.
+  // Several SES control-plane calls, throttled at about 1 request/second per account, yet still
+  // inside API Gateway's 30-second integration limit.
   'create-domain': { timeout: Duration.seconds(25) },
   'delete-domain': { timeout: Duration.seconds(15) },
   verifier: { timeout: VERIFIER_TIMEOUT },
@@ -188,11 +188,12 @@ export class DomainsStack extends Stack {
       new SqsEventSource(this.verifyQueue, {
         batchSize: 10,
         reportBatchItemFailures: true,
-        // Keeps SES below its ~1 request/second account limit; 2 is the lowest value Lambda accepts.
+        // Few concurrent verifiers, since SES allows about 1 control-plane request/second per account;
+        // 2 is the lowest value Lambda accepts.
         maxConcurrency: 2,
       }),
     );
-    // Status-change events go to the account's default bus, where customers' rules can pick them up.
+    // Status-change events go to the account's default bus, where other services' rules can pick them up.
     events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default').grantPutEventsTo(verifier.fn);
 
     new events.Rule(this, 'ReverifySchedule', {

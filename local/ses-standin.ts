@@ -45,8 +45,11 @@ export interface SesStandIn {
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
+  /** Identity names, sorted. */
   identities(): string[];
+  /** Every SES call received (control routes excluded), answered or not, in order. */
   calls(): StandInCall[];
+  /** Forgets identities and calls, and lifts throttling and injected failures. */
   reset(): void;
   throttle(options: ThrottleOptions): void;
 }
@@ -73,9 +76,8 @@ interface Identity {
   /** v1 `_amazonses` TXT token, stable: SES returns the same one on every call. */
   verificationToken?: string;
   txt?: Check;
-  mailFromDomain?: string;
   behaviorOnMxFailure: string;
-  mailFrom?: Check;
+  mailFrom?: (Check & { domain: string }) | undefined;
 }
 type Body = Record<string, unknown>;
 
@@ -192,7 +194,7 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
           id.dkimTokens.map((t) => probe(`${t}._domainkey.${id.name}`, 'CNAME', (v) => v.includes(`${t}.dkim.amazonses.com`))),
         ).then(worst),
       id.txt && probe(`_amazonses.${id.name}`, 'TXT', (v) => v.includes(id.verificationToken)),
-      id.mailFrom && probe(id.mailFromDomain ?? '', 'MX', (v) => v.some((mx) => (mx as { exchange: string }).exchange === feedback)),
+      id.mailFrom && probe(id.mailFrom.domain, 'MX', (v) => v.some((mx) => (mx as { exchange: string }).exchange === feedback)),
     ]);
     if (id.dkim) advance(id.dkim, dkim);
     if (id.txt) advance(id.txt, txt);
@@ -257,7 +259,7 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
         DkimAttributes: dkimAttributes(id),
         // Without a custom MAIL FROM, SES leaves out the domain and its status (that enum has no NOT_STARTED).
         MailFromAttributes: {
-          ...(id.mailFrom && { MailFromDomain: id.mailFromDomain, MailFromDomainStatus: id.mailFrom.status }),
+          ...(id.mailFrom && { MailFromDomain: id.mailFrom.domain, MailFromDomainStatus: id.mailFrom.status }),
           BehaviorOnMxFailure: id.behaviorOnMxFailure,
         },
         Policies: {},
@@ -285,11 +287,8 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
       const domain = body.MailFromDomain ? domainOf(body.MailFromDomain, 'MailFromDomain') : undefined;
       if (domain && !domain.endsWith(`.${id.name}`)) throw badRequest(`MAIL FROM domain ${domain} must be a subdomain of ${id.name}.`);
       id.behaviorOnMxFailure = behavior;
-      if (domain) id.mailFromDomain = domain;
-      else delete id.mailFromDomain;
-      // Setting it (again) starts a new search, as SES does; an empty domain turns custom MAIL FROM off.
-      if (domain) id.mailFrom = { status: 'PENDING', since: now() };
-      else delete id.mailFrom;
+      // Setting it (again) starts a new search, as SES does; no domain turns custom MAIL FROM off.
+      id.mailFrom = domain ? { domain, status: 'PENDING', since: now() } : undefined;
       save();
       return {};
     },
@@ -339,7 +338,7 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
   const held = new Set<ServerResponse>();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';
-    const { pathname } = new URL(req.url ?? '/', 'http://standin');
+    const { pathname, searchParams } = new URL(req.url ?? '/', 'http://standin');
     const text = await readBody(req);
     if (pathname.startsWith('/_standin/')) return control(method, pathname, text, res);
     const isV1 = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
@@ -348,8 +347,8 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     if (isV1) {
       const form = new URLSearchParams(text);
       action = form.get('Action') ?? 'Unknown';
-      const op = v1[action];
-      run = op ? () => op(form) : async () => Promise.reject(new SesError('InvalidAction', 400, `The action ${action} is not valid for this web service.`));
+      const op = v1[action] ?? (async () => Promise.reject(new SesError('InvalidAction', 400, `Unknown action ${action}.`)));
+      run = () => op(form);
     } else {
       const route = V2_ROUTES.map(([m, re, name]) => [m === method && re.exec(pathname), v2[name], name] as const)
         .find(([match, op]) => match && op);
@@ -357,7 +356,8 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
       const [match, op, name] = route;
       let body: Body;
       try {
-        body = text ? (JSON.parse(text) as Body) : {};
+        // Older SDKs list with GET and query parameters.
+        body = { ...Object.fromEntries(searchParams), ...(text ? (JSON.parse(text) as Body) : {}) };
       } catch {
         return sendJson(res, 400, { message: 'Invalid JSON body.' }, 'BadRequestException');
       }
@@ -434,7 +434,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function send(res: ServerResponse, status: number, type: 'json' | 'xml', body: string, errorType?: string) {
   // SES v2 names the error in x-amzn-ErrorType; the SDK reads it before the body.
   const headers = { 'content-type': type === 'json' ? 'application/json' : 'text/xml', 'x-amzn-requestid': randomUUID() };
-  res.writeHead(status, errorType ? { ...headers, 'x-other': errorType } : headers);
+  res.writeHead(status, errorType ? { ...headers, 'x-amzn-errortype': errorType } : headers);
   res.end(body);
 }
 const sendJson = (res: ServerResponse, status: number, body: unknown, errorType?: string) =>

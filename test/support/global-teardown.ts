@@ -1,5 +1,4 @@
-import type { DynamoDbLocal } from '../../local/dynamodb-local.js';
-
+/** Stops the DynamoDB Local that global-setup.ts started. */
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __dynamo?: DynamoDbLocal }).__dynamo?.stop();
+  await (globalThis as { __dynamo?: { stop(): Promise<void> } }).__dynamo?.stop();
 }

@@ -1,0 +1,151 @@
+/**
+ * The domain and key entities against real DynamoDB Local: conditional writes and transactions
+ * behave as the service relies on (mocks cannot tell a wrong condition expression).
+ */
+import { randomUUID } from 'node:crypto';
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { useFreshTable } from '../support/dynamo-env.js';
+
+let client: DynamoDBClient;
+let tableName: string;
+let table: typeof import('../../src/adapters/domains-table.js');
+let keys: typeof import('../../src/adapters/api-keys-table.js');
+
+beforeAll(async () => {
+  ({ client, tableName } = await useFreshTable());
+  table = await import('../../src/adapters/domains-table.js');
+  keys = await import('../../src/adapters/api-keys-table.js');
+});
+
+afterAll(() => client.destroy());
+
+const newDomain = (teamId: string, domain: string) => ({
+  id: randomUUID(),
+  teamId,
+  domain,
+  returnPath: 'send',
+  region: 'eu-central-1',
+  createdAt: new Date().toISOString(),
+});
+
+async function allItems(): Promise<Record<string, { S?: string }>[]> {
+  const out = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+  return (out.Items ?? []) as Record<string, { S?: string }>[];
+}
+
+describe('domain claim and item', () => {
+  it('writes the domain and its claim together, and refuses a second claim of the name', async () => {
+    const a = newDomain('team-a', 'claim.example.com');
+    await table.putNewDomain(a);
+    const claim = await table.getClaim('claim.example.com');
+    expect(claim).toEqual({ teamId: 'team-a', domainId: a.id });
+
+    const b = newDomain('team-b', 'claim.example.com');
+    await expect(table.putNewDomain(b)).rejects.toMatchObject({ name: 'Error', claim: { teamId: 'team-a', domainId: a.id } });
+    expect(await table.getDomain('team-b', b.id)).toBeNull();
+  });
+
+  it('lets exactly one of many concurrent claims of one name win', async () => {
+    const attempts = Array.from({ length: 20 }, (_, i) => newDomain(`team-${i % 3}`, 'race.example.com'));
+    const results = await Promise.allSettled(attempts.map((d) => table.putNewDomain(d)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const items = (await allItems()).filter((i) => i.domain?.S === 'race.example.com');
+    expect(items.filter((i) => i.SK?.S?.startsWith('DOMAIN#'))).toHaveLength(1);
+  });
+
+  it('keeps a domain hidden until ready, then stores the tokens', async () => {
+    const d = newDomain('team-a', 'ready.example.com');
+    const created = await table.putNewDomain(d);
+    expect(created.ready).toBe(false);
+    const ready = await table.markReady('team-a', d.id, { verificationToken: 'tok', dkimTokens: ['a', 'b', 'c'] });
+    expect(ready).toMatchObject({ ready: true, verificationToken: 'tok', dkimTokens: ['a', 'b', 'c'] });
+    expect(await table.markReady('team-a', randomUUID(), { verificationToken: 'x', dkimTokens: [] })).toBeNull();
+  });
+
+  it('deletes the item with its own claim only', async () => {
+    const d = newDomain('team-a', 'delete.example.com');
+    await table.putNewDomain(d);
+    // A stale delete for another id must not release the name.
+    expect(await table.deleteDomainAndClaim('team-a', randomUUID(), 'delete.example.com')).toBe(false);
+    expect(await table.getClaim('delete.example.com')).not.toBeNull();
+    expect(await table.deleteDomainAndClaim('team-a', d.id, 'delete.example.com')).toBe(true);
+    expect(await table.getClaim('delete.example.com')).toBeNull();
+    expect(await table.getDomain('team-a', d.id)).toBeNull();
+    expect(await table.deleteDomainAndClaim('team-a', d.id, 'delete.example.com')).toBe(false);
+  });
+
+  it('lists only the team’s domains, oldest first', async () => {
+    const team = `list-${randomUUID()}`;
+    const first = newDomain(team, 'one.example.net');
+    await table.putNewDomain(first);
+    const second = { ...newDomain(team, 'two.example.net'), createdAt: new Date(Date.now() + 1000).toISOString() };
+    await table.putNewDomain(second);
+    await table.putNewDomain(newDomain('someone-else', 'three.example.net'));
+    const list = await table.listDomains(team);
+    expect(list.map((d) => d.domain)).toEqual(['one.example.net', 'two.example.net']);
+  });
+});
+
+describe('verification state', () => {
+  async function readyDomain(name: string) {
+    const d = newDomain('team-v', name);
+    await table.putNewDomain(d);
+    await table.markReady('team-v', d.id, { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] });
+    return d;
+  }
+
+  it('marks verifying once, remembers the status to go back to, and reverts', async () => {
+    const d = await readyDomain('verify.example.com');
+    const now = new Date().toISOString();
+    const first = await table.markVerifying('team-v', d.id, now);
+    expect(first).toMatchObject({ outcome: 'marked', previousStatus: 'pending', domain: { status: 'verifying' } });
+    const second = await table.markVerifying('team-v', d.id, now);
+    expect(second).toMatchObject({ outcome: 'already_verifying', domain: { status: 'verifying' } });
+    await table.revertVerifying('team-v', d.id, 'pending');
+    expect((await table.getDomain('team-v', d.id))?.status).toBe('pending');
+    expect(await table.markVerifying('team-v', randomUUID(), now)).toEqual({ outcome: 'not_found' });
+  });
+
+  it('does not mark a domain that is not ready', async () => {
+    const d = newDomain('team-v', 'unready.example.com');
+    await table.putNewDomain(d);
+    expect(await table.markVerifying('team-v', d.id, new Date().toISOString())).toEqual({ outcome: 'not_found' });
+  });
+
+  it('writes a check result only while the domain exists, and keeps the first verified_at', async () => {
+    const d = await readyDomain('result.example.com');
+    const t1 = '2026-01-15T12:30:00.000Z';
+    await table.writeCheckResult('team-v', d.id, { status: 'verified', checkedAt: t1, recordChecks: {}, nextCheckAt: Date.parse(t1) + 86_400_000 });
+    await table.writeCheckResult('team-v', d.id, { status: 'verified', checkedAt: '2026-01-16T12:30:00.000Z', recordChecks: {}, nextCheckAt: null });
+    expect((await table.getDomain('team-v', d.id))?.verifiedAt).toBe(t1);
+
+    await table.deleteDomainAndClaim('team-v', d.id, 'result.example.com');
+    expect(await table.writeCheckResult('team-v', d.id, { status: 'verified', checkedAt: t1, recordChecks: {}, nextCheckAt: null })).toBeNull();
+    expect(await table.getDomain('team-v', d.id)).toBeNull();
+  });
+
+  it('finds due domains through the index and leases each entry once', async () => {
+    const d = await readyDomain('due.example.com');
+    const now = Date.now();
+    await table.writeCheckResult('team-v', d.id, { status: 'pending', checkedAt: new Date(now).toISOString(), recordChecks: {}, nextCheckAt: now - 1000 });
+    const due = [];
+    for (let shard = 0; shard < table.DUE_SHARDS; shard++) due.push(...(await table.queryDue(shard, now, 100)).due);
+    const mine = due.find((x) => x.id === d.id);
+    expect(mine).toBeDefined();
+    expect(await table.leaseDue(mine!, now + 60_000)).toBe(true);
+    expect(await table.leaseDue(mine!, now + 60_000)).toBe(false);
+  });
+});
+
+describe('api keys', () => {
+  it('stores, lists by team, and revokes', async () => {
+    const createdAt = new Date().toISOString();
+    await keys.putApiKey({ keyId: 'key_aaaaaaaaaaaa', teamId: 'team-k', hash: 'h1', scopes: ['domains:manage'], createdAt });
+    await keys.putApiKey({ keyId: 'key_bbbbbbbbbbbb', teamId: 'team-k', hash: 'h2', scopes: [], createdAt });
+    await expect(keys.putApiKey({ keyId: 'key_aaaaaaaaaaaa', teamId: 'team-x', hash: 'h3', scopes: [], createdAt })).rejects.toThrow();
+    expect((await keys.listApiKeys('team-k')).map((k) => k.keyId).sort()).toEqual(['key_aaaaaaaaaaaa', 'key_bbbbbbbbbbbb']);
+    expect(await keys.revokeApiKey('key_aaaaaaaaaaaa', createdAt)).toBe(true);
+    expect((await keys.getApiKey('key_aaaaaaaaaaaa'))?.revokedAt).toBe(createdAt);
+    expect(await keys.revokeApiKey('key_nonexistent0', createdAt)).toBe(false);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * End-to-end harness: the local stack (same handlers, stand-ins behind them) started in this test
+ * file's process on free ports, a DNS server on 127.0.0.1 that the SES stand-in and the verifier
+ * ask, and a small client that speaks HTTP to the API.
+ */
+import { randomUUID } from 'node:crypto';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
+import { startDnsServer, type DnsTestServer } from './dns-server.js';
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly json: any;
+  readonly text: string;
+}
+
+export interface E2E {
+  readonly stack: LocalStack;
+  readonly dns: DnsTestServer;
+  /** Sends a request; `body` objects are sent as JSON, strings as they are. */
+  request(method: string, path: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
+  newKey(teamId: string, scopes?: string[]): Promise<{ keyId: string; plaintext: string }>;
+  revokeKey(keyId: string): Promise<boolean>;
+  /** Serves every record of a domain (as GET /domains/:id returned them) from the DNS server. */
+  publish(records: Array<{ type: string; name: string; value: string; priority: number | null }>): void;
+  /** Runs the verifier until the queue is drained. */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startE2E(options: Partial<LocalStackOptions> = {}): Promise<E2E> {
+  const dns = await startDnsServer();
+  const stack = await startLocalStack({
+    inMemory: true,
+    dynamoEndpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+    tableName: `e2e-${randomUUID()}`,
+    dnsServers: dns.address,
+    scheduleIntervalMs: null,
+    visibilityTimeoutSeconds: 2,
+    ...options,
+  });
+  const keys = await import('../../src/services/api-keys.js');
+
+  return {
+    stack,
+    dns,
+    async request(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+      let body: string | undefined;
+      if (typeof opts.body === 'string') body = opts.body;
+      else if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(`${stack.apiUrl}${path}`, { method, headers, body });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, headers: res.headers, json, text };
+    },
+    newKey: (teamId, scopes = ['domains:manage']) => keys.createKey(teamId, scopes),
+    revokeKey: (keyId) => keys.revokeKey(keyId),
+    publish(records) {
+      const txt = new Map<string, string[]>();
+      for (const r of records) {
+        if (r.type === 'TXT') txt.set(r.name, [...(txt.get(r.name) ?? []), r.value]);
+        else if (r.type === 'CNAME') dns.set(r.name, 'CNAME', [r.value]);
+        else if (r.type === 'MX') dns.set(r.name, 'MX', [{ exchange: r.value, priority: r.priority ?? 10 }]);
+      }
+      for (const [name, values] of txt) dns.set(name, 'TXT', values);
+    },
+    async drain() {
+      await stack.verifierIdle();
+    },
+    async stop() {
+      await stack.stop();
+      await dns.close();
+    },
+  };
+}
+
+/** Polls until `check` passes or the time runs out (for asynchronous outcomes). */
+export async function eventually<T>(fn: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (check(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
