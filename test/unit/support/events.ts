@@ -1,0 +1,89 @@
+/** Builders for the events Lambda receives: API Gateway HTTP API (payload v2) and SQS. */
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+
+export interface HttpEventOptions {
+  /** Header names as API Gateway sends them (lower case); values as given. */
+  headers?: Record<string, string | undefined>;
+  pathParameters?: Record<string, string>;
+  /** A string is sent as is; anything else is JSON-encoded. */
+  body?: unknown;
+  isBase64Encoded?: boolean;
+}
+
+/** An HTTP API v2 event for `METHOD /api/v1<routePath>` with `{param}` placeholders filled from pathParameters. */
+export function httpEvent(method: string, routePath: string, options: HttpEventOptions = {}): APIGatewayProxyEventV2 {
+  const params = options.pathParameters;
+  const rawPath = `/api/v1${routePath.replace(/\{(\w+)\}/g, (_, name: string) => params?.[name] ?? '')}`;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name] = value;
+  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: `${method} /api/v1${routePath}`,
+    rawPath,
+    rawQueryString: '',
+    headers,
+    ...(params ? { pathParameters: { ...params } } : {}),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'unittest',
+      domainName: 'unittest.execute-api.eu-central-1.amazonaws.com',
+      domainPrefix: 'unittest',
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'jest' },
+      requestId: randomUUID(),
+      routeKey: `${method} /api/v1${routePath}`,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+    },
+    ...(body === undefined ? {} : { body }),
+    isBase64Encoded: options.isBase64Encoded ?? false,
+  };
+}
+
+/** Headers of an authenticated JSON request. */
+export function jsonHeaders(apiKey: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...extra };
+}
+
+export function sqsRecord(body: unknown, messageId: string = randomUUID()): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `receipt-${messageId}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(Date.now()),
+      SenderId: 'AIDAUNITTEST',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-central-1:123456789012:verify-queue',
+    awsRegion: 'eu-central-1',
+  };
+}
+
+export function sqsEvent(records: SQSRecord[]): SQSEvent {
+  return { Records: records };
+}
+
+export function lambdaContext(functionName = 'unit-test'): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-central-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'unit',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
