@@ -12,6 +12,7 @@ import { buildApp } from 'fauxqs';
 import type { SQSEvent, SQSBatchResponse, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startSesStandIn, type SesStandIn } from './ses-standin.js';
+import { startEventBridgeStandIn, type EventBridgeStandIn } from './eventbridge-standin.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { startSqsEventSource, type EventSource } from './sqs-event-source.js';
 import { createQueues, createTable, type VerifyQueues } from './create-resources.js';
@@ -39,18 +40,22 @@ export interface LocalStackOptions {
   readonly now?: () => number;
   /** Extra environment for the functions (e.g. rate budgets). */
   readonly env?: Record<string, string>;
+  /** Where status events are written (default: stdout). */
+  readonly eventLog?: (line: string) => void;
 }
 
 export interface LocalStack {
   readonly apiUrl: string;
   readonly env: Record<string, string>;
   readonly ses: SesStandIn;
+  /** Status events the verifier published (also written to the log). */
+  readonly events: EventBridgeStandIn;
   readonly sqs: SQSClient;
   readonly ddb: DynamoDBClient;
   readonly queues: VerifyQueues;
   readonly tableName: string;
-  /** Runs the scheduler function once, as the EventBridge rule would. */
-  runScheduler(): Promise<unknown>;
+  /** Runs the scheduler function once, as the EventBridge rule would (at `time`, default now). */
+  runScheduler(time?: Date): Promise<{ itemsRead: number; enqueued: number; failedToEnqueue: number }>;
   /** Resolves once the verifier has drained the queue. */
   verifierIdle(): Promise<void>;
   stop(): Promise<void>;
@@ -77,7 +82,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       dynamoEndpoint = dynamo.endpoint;
     }
 
-    const sqsApp = buildApp({ logger: false, host: '127.0.0.1', defaultRegion: region });
+    const sqsApp = buildApp({ logger: false, defaultRegion: region });
     const sqsEndpoint = await sqsApp.listen({ port: 0, host: '127.0.0.1' });
     stops.push(() => sqsApp.close());
 
@@ -89,6 +94,9 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     });
     stops.push(() => ses.close());
 
+    const events = await startEventBridgeStandIn({ log: o.eventLog });
+    stops.push(() => events.close());
+
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region, credentials });
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region, credentials });
@@ -97,10 +105,14 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       sqs.destroy();
     });
     await createTable(ddb, tableName);
-    const queues = await createQueues(sqs, tableName, {
+    const created = await createQueues(sqs, tableName, {
       visibilityTimeoutSeconds: o.visibilityTimeoutSeconds ?? 30,
       maxReceiveCount: o.maxReceiveCount ?? 5,
     });
+    // fauxqs names queues `sqs.<region>.localhost`, which the SDK would call directly and which need
+    // not resolve; it finds a queue by its path, so the same path on the endpoint is the same queue.
+    const onEndpoint = (url: string) => new URL(new URL(url).pathname, sqsEndpoint).toString();
+    const queues: VerifyQueues = { queueUrl: onEndpoint(created.queueUrl), dlqUrl: onEndpoint(created.dlqUrl) };
     const queueArn =
       (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
 
@@ -112,6 +124,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_SESV2: ses.url,
       AWS_ENDPOINT_URL_SES: ses.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: events.url,
       TABLE_NAME: tableName,
       VERIFY_QUEUE_URL: queues.queueUrl,
       SES_REGION: region,
@@ -153,7 +166,12 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     });
     stops.push(() => source.stop());
 
-    const runScheduler = async () => (await load('scheduler'))({}, lambdaContext('scheduler'));
+    const runScheduler = async (time = new Date()) =>
+      (await load('scheduler'))({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: time.toISOString() }, lambdaContext('scheduler')) as Promise<{
+        itemsRead: number;
+        enqueued: number;
+        failedToEnqueue: number;
+      }>;
     if (o.scheduleIntervalMs !== null) {
       const timer = setInterval(() => {
         runScheduler().catch((err: unknown) => console.error('[scheduler]', err));
@@ -166,6 +184,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       apiUrl: api.url,
       env,
       ses,
+      events,
       sqs,
       ddb,
       queues,

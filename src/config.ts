@@ -48,3 +48,16 @@ export function authConfig() {
     'auth',
   );
 }
+
+export function verifierConfig() {
+  return parse(
+    v.object({
+      /** SES identity calls per second the background checks may use (SES allows about 1 per account and region). */
+      SES_BACKGROUND_RATE: v.optional(v.pipe(v.string(), v.toNumber(), v.minValue(0.01), v.maxValue(1000)), '0.8'),
+      /** EventBridge source of status events. */
+      EVENT_SOURCE: v.optional(nonEmpty, 'krafter.domains'),
+      EVENT_BUS_NAME: v.optional(nonEmpty, 'default'),
+    }),
+    'verifier',
+  );
+}

@@ -16,6 +16,8 @@ import { toServiceError } from './aws-errors.js';
 import type { Domain, DomainStatus } from '../domain/domain.js';
 import type { RecordCheck } from '../domain/dns-records.js';
 import { dueShard, VERIFYING_LEASE_MS } from '../domain/schedule.js';
+import type { StatusChange } from '../domain/status-change.js';
+import { statusChangeItem } from './status-history-table.js';
 
 export const domainKey = (teamId: string, id: string) => ({ PK: `TEAM#${teamId}`, SK: `DOMAIN#${id}` });
 export const claimKey = (domain: string) => ({ PK: `DOMAINNAME#${domain}`, SK: 'CLAIM' });
@@ -57,6 +59,8 @@ function fromItem(item: Item): Domain {
     verificationToken: (item.verificationToken as string | undefined) ?? null,
     dkimTokens: (item.dkimTokens as string[] | undefined) ?? [],
     lastCheckedAt: (item.lastCheckedAt as string | undefined) ?? null,
+    previousStatus: (item.previousStatus as DomainStatus | undefined) ?? null,
+    pendingEvent: (item.pendingEvent as StatusChange | undefined) ?? null,
     recordChecks: (item.recordChecks as Record<string, RecordCheck> | undefined) ?? {},
   };
 }
@@ -245,39 +249,84 @@ export interface CheckResult {
   readonly recordChecks: Readonly<Record<string, RecordCheck>>;
   /** When to check again (ms since epoch); null takes the domain out of the schedule. */
   readonly nextCheckAt: number | null;
+  /** Starts a new 72-hour window (a verified domain that lost a record). */
+  readonly restartWindowAt?: string;
+  /** Set when the status changes: recorded in the history in the same transaction. */
+  readonly change?: StatusChange;
 }
 
+export type WriteOutcome = 'written' | 'deleted' | 'changed';
+
 /**
- * Writes a check's outcome, only if the domain still exists (a deleted domain is never
- * resurrected). Sets `verifiedAt` on the first success. Returns the domain before the write, or
- * null when it no longer exists.
+ * Writes a check's outcome only if the domain still exists (a deleted domain is never
+ * resurrected) and still has the status the check started from (otherwise `changed`: re-read and
+ * decide again). `verified_at` is set on entering `verified` and cleared on leaving it. A status
+ * change is written to the history and kept on the item as `pendingEvent` until it is published.
  */
-export async function writeCheckResult(teamId: string, id: string, result: CheckResult): Promise<Domain | null> {
+export async function writeCheckResult(d: Domain, result: CheckResult): Promise<WriteOutcome> {
+  const due = result.nextCheckAt === null ? null : dueKey(d.id, result.nextCheckAt);
+  const set = ['#s = :status', 'lastCheckedAt = :at', 'recordChecks = :checks'];
+  const remove = ['previousStatus'];
+  const values: Record<string, unknown> = { ':status': result.status, ':at': result.checkedAt, ':checks': result.recordChecks, ':expected': d.status };
+  if (result.status === 'verified') set.push('verifiedAt = if_not_exists(verifiedAt, :at)');
+  else remove.push('verifiedAt');
+  if (due) {
+    set.push('GSI1PK = :duePk', 'GSI1SK = :dueSk');
+    values[':duePk'] = due.GSI1PK;
+    values[':dueSk'] = due.GSI1SK;
+  } else remove.push('GSI1PK', 'GSI1SK');
+  if (result.restartWindowAt) {
+    set.push('verifyRequestedAt = :window');
+    values[':window'] = result.restartWindowAt;
+  }
+  if (result.change) {
+    set.push('pendingEvent = :event');
+    values[':event'] = { ...result.change, failingRecords: result.change.failingRecords.map((r) => ({ ...r })) };
+  }
+  const update = {
+    TableName: tableName,
+    Key: domainKey(d.teamId, d.id),
+    UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+    ConditionExpression: 'attribute_exists(PK) AND #s = :expected',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: values,
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  };
   try {
-    const due = result.nextCheckAt === null ? null : dueKey(id, result.nextCheckAt);
-    const out = await ddb.send(
+    if (result.change) {
+      await ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Update: update }, { Put: { TableName: tableName, Item: statusChangeItem(result.change) } }],
+        }),
+      );
+    } else {
+      await ddb.send(new UpdateCommand(update));
+    }
+    return 'written';
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return err.Item ? 'changed' : 'deleted';
+    if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+      return err.CancellationReasons[0].Item ? 'changed' : 'deleted';
+    }
+    throw err;
+  }
+}
+
+/** Forgets a status change once its event is published (only that change: a newer one stays). */
+export async function clearPendingEvent(d: Domain, at: string): Promise<void> {
+  try {
+    await ddb.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: domainKey(teamId, id),
-        UpdateExpression:
-          'SET #s = :status, lastCheckedAt = :at, recordChecks = :checks' +
-          (result.status === 'verified' ? ', verifiedAt = if_not_exists(verifiedAt, :at)' : '') +
-          (due ? ', GSI1PK = :duePk, GSI1SK = :dueSk REMOVE previousStatus' : ' REMOVE previousStatus, GSI1PK, GSI1SK'),
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: {
-          ':status': result.status,
-          ':at': result.checkedAt,
-          ':checks': result.recordChecks,
-          ...(due ? { ':duePk': due.GSI1PK, ':dueSk': due.GSI1SK } : {}),
-        },
-        ReturnValues: 'ALL_OLD',
+        Key: domainKey(d.teamId, d.id),
+        UpdateExpression: 'REMOVE pendingEvent',
+        ConditionExpression: 'attribute_exists(PK) AND pendingEvent.#at = :at',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':at': at },
       }),
     );
-    return fromItem(out.Attributes as Item);
   } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return null;
-    throw toServiceError(err, 'The domain store');
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
   }
 }
 

@@ -6,12 +6,14 @@ import {
   CreateEmailIdentityCommand,
   DeleteEmailIdentityCommand,
   GetEmailIdentityCommand,
+  LimitExceededException,
   NotFoundException,
   PutEmailIdentityMailFromAttributesCommand,
   type GetEmailIdentityCommandOutput,
 } from '@aws-sdk/client-sesv2';
 import { sesv2 } from './sesv2-client.js';
 import { toServiceError } from './aws-errors.js';
+import { ApiError } from '../errors.js';
 
 export { identityRegion } from './sesv2-client.js';
 
@@ -33,6 +35,10 @@ export async function createOrAdoptIdentity(domain: string): Promise<{ dkimToken
     const out = await sesv2.send(new CreateEmailIdentityCommand({ EmailIdentity: domain }));
     return { dkimTokens: out.DkimAttributes?.Tokens ?? [], created: true };
   } catch (err) {
+    if (err instanceof LimitExceededException) {
+      // SES holds at most 10,000 identities per account and region: retrying does not help.
+      throw new ApiError(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.');
+    }
     if (!(err instanceof AlreadyExistsException)) throw toServiceError(err, 'Amazon SES');
   }
   const existing = await call(() => sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: domain })));

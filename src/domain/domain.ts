@@ -4,6 +4,7 @@
  */
 import { apiTimestamp } from './time.js';
 import { buildDnsRecords, type DnsRecord, type RecordCheck } from './dns-records.js';
+import type { StatusChange } from './status-change.js';
 
 export const DOMAIN_STATUSES = ['pending', 'verifying', 'verified', 'failed'] as const;
 export type DomainStatus = (typeof DOMAIN_STATUSES)[number];
@@ -27,6 +28,10 @@ export interface Domain {
   readonly verificationToken: string | null;
   readonly dkimTokens: readonly string[];
   readonly lastCheckedAt: string | null;
+  /** While `verifying`: the status to return to if the check cannot be queued. */
+  readonly previousStatus: DomainStatus | null;
+  /** A status change whose event is not published yet (published by the next check). */
+  readonly pendingEvent: StatusChange | null;
   /** Per-record results of the last check, keyed by record id (see dns-records.ts). */
   readonly recordChecks: Readonly<Record<string, RecordCheck>>;
 }

@@ -1,44 +1,108 @@
 /**
- * Runs one verification check: reads SES's view of the identity, decides the domain's status and
- * writes it back, only if the domain still exists. Throttling and transient errors propagate, so
- * the queue retries the message (and sends it to the dead-letter queue if it keeps failing).
+ * Runs one verification check: paces itself within the SES budget, reads SES's view of the
+ * identity and what DNS returns for every record, decides the status, and writes it back only if
+ * the domain still exists (a deleted domain is never resurrected). A status change is recorded in
+ * the history in the same write and published as an event. Throttling and transient errors
+ * propagate, so the queue retries the message and, if it keeps failing, moves it to the DLQ.
  */
-import { getDomain, writeCheckResult } from '../adapters/domains-table.js';
-import { getIdentity } from '../adapters/ses-identities.js';
-import { decideFromSes, decideMissingIdentity, applyVerificationWindow, type SesStatus } from '../domain/verification.js';
+import { clearPendingEvent, getDomain, writeCheckResult } from '../adapters/domains-table.js';
+import { getIdentity, identityRegion } from '../adapters/ses-identities.js';
+import { observe } from '../adapters/dns-observer.js';
+import { reserveSlot } from '../adapters/rate-budget-table.js';
+import { publishStatusChange } from '../adapters/status-events.js';
+import { verifierConfig } from '../config.js';
+import { questionsFor } from '../domain/diagnostics.js';
+import { recordSpecs, type RecordInputs } from '../domain/dns-records.js';
+import type { Domain, DomainStatus } from '../domain/domain.js';
 import { nextCheckAt } from '../domain/schedule.js';
+import type { StatusChange } from '../domain/status-change.js';
+import { decide, type CheckedStatus, type Decision, type SesIdentityState, type SesStatus } from '../domain/verification.js';
 import type { VerifyMessage } from '../domain/verify-message.js';
-import type { DomainStatus } from '../domain/domain.js';
+
+const config = verifierConfig();
 
 export type CheckOutcome =
-  | { readonly outcome: 'skipped'; readonly why: 'deleted' | 'not_ready' }
+  | { readonly outcome: 'skipped'; readonly why: 'deleted' | 'not_ready' | 'failed_until_asked' }
   | { readonly outcome: 'checked'; readonly from: DomainStatus; readonly to: DomainStatus };
 
-export async function checkDomain(message: VerifyMessage, now: () => Date = () => new Date()): Promise<CheckOutcome> {
-  const domain = await getDomain(message.teamId, message.domainId);
-  if (!domain) return { outcome: 'skipped', why: 'deleted' };
-  if (!domain.ready) return { outcome: 'skipped', why: 'not_ready' };
+export interface VerifierClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
 
-  const identity = await getIdentity(domain.domain);
-  const at = now().getTime();
-  const requestedAt = domain.verifyRequestedAt === null ? null : Date.parse(domain.verifyRequestedAt);
-  const sesDecision = identity
-    ? decideFromSes({
-        verificationStatus: (identity.VerificationStatus ?? 'PENDING') as SesStatus,
-        verifiedForSending: identity.VerifiedForSendingStatus === true,
-        dkimStatus: (identity.DkimAttributes?.Status ?? 'PENDING') as SesStatus,
-        mailFromStatus: (identity.MailFromAttributes?.MailFromDomainStatus ?? 'PENDING') as SesStatus,
-        errorType: identity.VerificationInfo?.ErrorType,
-      })
-    : decideMissingIdentity();
-  const decision = applyVerificationWindow(sesDecision, at, requestedAt);
+const realClock: VerifierClock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
-  const before = await writeCheckResult(domain.teamId, domain.id, {
-    status: decision.status,
-    checkedAt: new Date(at).toISOString(),
-    recordChecks: decision.recordChecks,
-    nextCheckAt: nextCheckAt(decision.status, at, requestedAt),
-  });
-  if (!before) return { outcome: 'skipped', why: 'deleted' };
-  return { outcome: 'checked', from: before.status, to: decision.status };
+/** The SES budget is per account and region; every verifier container shares this pacer. */
+async function paceSes(clock: VerifierClock): Promise<void> {
+  const slot = await reserveSlot(`ses#${identityRegion}`, config.SES_BACKGROUND_RATE, clock.now());
+  const wait = slot - clock.now();
+  if (wait > 0) await clock.sleep(wait);
+}
+
+function inputsOf(d: Domain): RecordInputs {
+  return { domain: d.domain, returnPath: d.returnPath, region: d.region, verificationToken: d.verificationToken ?? '', dkimTokens: d.dkimTokens };
+}
+
+function sesState(identity: NonNullable<Awaited<ReturnType<typeof getIdentity>>>): SesIdentityState {
+  return {
+    verificationStatus: (identity.VerificationStatus ?? 'PENDING') as SesStatus,
+    verifiedForSending: identity.VerifiedForSendingStatus === true,
+    dkimStatus: (identity.DkimAttributes?.Status ?? 'PENDING') as SesStatus,
+    mailFromStatus: (identity.MailFromAttributes?.MailFromDomainStatus ?? 'PENDING') as SesStatus,
+    errorType: identity.VerificationInfo?.ErrorType,
+  };
+}
+
+function changeOf(d: Domain, from: CheckedStatus, decision: Decision, at: string): StatusChange {
+  const failingRecords = recordSpecs(inputsOf(d))
+    .filter((s) => s.required && decision.recordChecks[s.id]?.status !== 'verified')
+    .map((s) => ({ type: s.type, name: s.name, status: decision.recordChecks[s.id]?.status ?? 'pending', reason: decision.recordChecks[s.id]?.diagnostic?.reason ?? '' }));
+  return { teamId: d.teamId, domainId: d.id, domain: d.domain, from, to: decision.status, at, why: decision.why, failingRecords };
+}
+
+async function publish(d: Domain, change: StatusChange): Promise<void> {
+  await publishStatusChange(change);
+  await clearPendingEvent(d, change.at);
+}
+
+export async function checkDomain(message: VerifyMessage, clock: VerifierClock = realClock): Promise<CheckOutcome> {
+  // A concurrent change (e.g. a user's verify request) between read and write: read and decide again.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const domain = await getDomain(message.teamId, message.domainId);
+    if (!domain) return { outcome: 'skipped', why: 'deleted' };
+    if (!domain.ready) return { outcome: 'skipped', why: 'not_ready' };
+    // An event a previous attempt could not publish goes out first: none is lost.
+    if (domain.pendingEvent) await publish(domain, domain.pendingEvent);
+    if (message.reason === 'schedule' && domain.status === 'failed') return { outcome: 'skipped', why: 'failed_until_asked' };
+
+    await paceSes(clock);
+    const identity = await getIdentity(domain.domain);
+    const answers = await observe(questionsFor(inputsOf(domain)));
+    const now = clock.now();
+    const previous: CheckedStatus = domain.status === 'verifying' ? ((domain.previousStatus ?? 'pending') as CheckedStatus) : domain.status;
+    let windowStart = domain.verifyRequestedAt === null ? null : Date.parse(domain.verifyRequestedAt);
+    let decision = decide({ records: inputsOf(domain), answers, ses: identity && sesState(identity), previous, now, windowStart });
+    let restartWindowAt: string | undefined;
+    if (previous === 'verified' && decision.status !== 'verified') {
+      // Drift: a verified domain lost a record. It gets a fresh 72 hours to recover.
+      windowStart = now;
+      restartWindowAt = new Date(now).toISOString();
+      decision = decide({ records: inputsOf(domain), answers, ses: identity && sesState(identity), previous, now, windowStart });
+    }
+    const at = new Date(now).toISOString();
+    const change = decision.status !== previous ? changeOf(domain, previous, decision, at) : undefined;
+    const written = await writeCheckResult(domain, {
+      status: decision.status,
+      checkedAt: at,
+      recordChecks: decision.recordChecks,
+      nextCheckAt: nextCheckAt(decision.status, now, windowStart),
+      restartWindowAt,
+      change,
+    });
+    if (written === 'deleted') return { outcome: 'skipped', why: 'deleted' };
+    if (written === 'changed') continue;
+    if (change) await publish(domain, change);
+    return { outcome: 'checked', from: previous, to: decision.status };
+  }
+  throw new Error(`domain ${message.domainId} kept changing during its check`);
 }

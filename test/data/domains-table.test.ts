@@ -10,11 +10,13 @@ let client: DynamoDBClient;
 let tableName: string;
 let table: typeof import('../../src/adapters/domains-table.js');
 let keys: typeof import('../../src/adapters/api-keys-table.js');
+let history: typeof import('../../src/adapters/status-history-table.js');
 
 beforeAll(async () => {
   ({ client, tableName } = await useFreshTable());
   table = await import('../../src/adapters/domains-table.js');
   keys = await import('../../src/adapters/api-keys-table.js');
+  history = await import('../../src/adapters/status-history-table.js');
 });
 
 afterAll(() => client.destroy());
@@ -112,28 +114,50 @@ describe('verification state', () => {
     expect(await table.markVerifying('team-v', d.id, new Date().toISOString())).toEqual({ outcome: 'not_found' });
   });
 
-  it('writes a check result only while the domain exists, and keeps the first verified_at', async () => {
+  it('writes a check result only from the status it read, records the change, and never resurrects', async () => {
     const d = await readyDomain('result.example.com');
     const t1 = '2026-01-15T12:30:00.000Z';
-    await table.writeCheckResult('team-v', d.id, { status: 'verified', checkedAt: t1, recordChecks: {}, nextCheckAt: Date.parse(t1) + 86_400_000 });
-    await table.writeCheckResult('team-v', d.id, { status: 'verified', checkedAt: '2026-01-16T12:30:00.000Z', recordChecks: {}, nextCheckAt: null });
-    expect((await table.getDomain('team-v', d.id))?.verifiedAt).toBe(t1);
+    const read = (await table.getDomain('team-v', d.id))!;
+    const change = { teamId: 'team-v', domainId: d.id, domain: d.domain, from: 'pending' as const, to: 'verified' as const, at: t1, why: 'test', failingRecords: [] };
+    expect(await table.writeCheckResult(read, { status: 'verified', checkedAt: t1, recordChecks: {}, nextCheckAt: Date.parse(t1) + 86_400_000, change })).toBe('written');
+    // A second writer that read the old status loses: it must re-read and decide again.
+    expect(await table.writeCheckResult(read, { status: 'failed', checkedAt: t1, recordChecks: {}, nextCheckAt: null })).toBe('changed');
+    const after = (await table.getDomain('team-v', d.id))!;
+    expect(after).toMatchObject({ status: 'verified', verifiedAt: t1, pendingEvent: { to: 'verified' } });
+    expect(await history.listStatusChanges('team-v', d.id)).toEqual([expect.objectContaining({ from: 'pending', to: 'verified', at: t1 })]);
+    await table.clearPendingEvent(after, t1);
+    expect((await table.getDomain('team-v', d.id))!.pendingEvent).toBeNull();
+    // Leaving verified clears verified_at.
+    expect(await table.writeCheckResult(after, { status: 'pending', checkedAt: t1, recordChecks: {}, nextCheckAt: null })).toBe('written');
+    expect((await table.getDomain('team-v', d.id))!.verifiedAt).toBeNull();
 
     await table.deleteDomainAndClaim('team-v', d.id, 'result.example.com');
-    expect(await table.writeCheckResult('team-v', d.id, { status: 'verified', checkedAt: t1, recordChecks: {}, nextCheckAt: null })).toBeNull();
+    expect(await table.writeCheckResult(after, { status: 'verified', checkedAt: t1, recordChecks: {}, nextCheckAt: null })).toBe('deleted');
     expect(await table.getDomain('team-v', d.id)).toBeNull();
   });
 
   it('finds due domains through the index and leases each entry once', async () => {
     const d = await readyDomain('due.example.com');
     const now = Date.now();
-    await table.writeCheckResult('team-v', d.id, { status: 'pending', checkedAt: new Date(now).toISOString(), recordChecks: {}, nextCheckAt: now - 1000 });
+    const read = (await table.getDomain('team-v', d.id))!;
+    await table.writeCheckResult(read, { status: 'pending', checkedAt: new Date(now).toISOString(), recordChecks: {}, nextCheckAt: now - 1000 });
     const due = [];
     for (let shard = 0; shard < table.DUE_SHARDS; shard++) due.push(...(await table.queryDue(shard, now, 100)).due);
     const mine = due.find((x) => x.id === d.id);
     expect(mine).toBeDefined();
     expect(await table.leaseDue(mine!, now + 60_000)).toBe(true);
     expect(await table.leaseDue(mine!, now + 60_000)).toBe(false);
+  });
+});
+
+describe('rate budget', () => {
+  it('hands out slots 1000/rate ms apart, even to concurrent callers', async () => {
+    const budget = await import('../../src/adapters/rate-budget-table.js');
+    const now = Date.now();
+    const slots = await Promise.all(Array.from({ length: 10 }, () => budget.reserveSlot('test', 5, now)));
+    slots.sort((a, b) => a - b);
+    expect(slots[0]).toBe(now);
+    for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBe(200);
   });
 });
 

@@ -4,6 +4,7 @@
  * ask, and a small client that speaks HTTP to the API.
  */
 import { randomUUID } from 'node:crypto';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
 import { startDnsServer, type DnsTestServer } from './dns-server.js';
 
@@ -37,7 +38,10 @@ export async function startE2E(options: Partial<LocalStackOptions> = {}): Promis
     dnsServers: dns.address,
     scheduleIntervalMs: null,
     visibilityTimeoutSeconds: 2,
+    eventLog: () => undefined,
     ...options,
+    // Quiet by default; a test that reads the logs sets its own level.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', SES_BACKGROUND_RATE: '1000', ...options.env },
   });
   const keys = await import('../../src/services/api-keys.js');
 
@@ -75,7 +79,14 @@ export async function startE2E(options: Partial<LocalStackOptions> = {}): Promis
       for (const [name, values] of txt) dns.set(name, 'TXT', values);
     },
     async drain() {
-      await stack.verifierIdle();
+      // Idle poller and an empty queue (nothing visible, nothing in flight) mean every check ran.
+      for (;;) {
+        await stack.verifierIdle();
+        const out = await stack.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: stack.queues.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        );
+        if (Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) === 0) return;
+      }
     },
     async stop() {
       await stack.stop();

@@ -1,0 +1,413 @@
+/** POST /domains (functions/create-domain.ts) with every AWS call mocked. */
+import './support/env.js';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  CreateEmailIdentityCommand,
+  DeleteEmailIdentityCommand,
+  GetEmailIdentityCommand,
+  LimitExceededException,
+  PutEmailIdentityMailFromAttributesCommand,
+} from '@aws-sdk/client-sesv2';
+import { VerifyDomainIdentityCommand } from '@aws-sdk/client-ses';
+import { AWS_ERROR_TEXT, ddbMock, DKIM_TOKENS, domainItem, errors, givenApiKey, givenDomain, resetAwsMocks, sesv1Mock, sesv2Mock, sqsMock, VERIFICATION_TOKEN, type TestKey } from './support/aws.js';
+import { httpEvent, jsonHeaders } from './support/events.js';
+import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
+import { SPEC_EXAMPLE } from './support/spec-example.js';
+import { TEST_TABLE } from './support/env.js';
+
+let handler: unknown;
+let key: TestKey;
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/create-domain.js'));
+});
+
+beforeEach(() => {
+  resetAwsMocks();
+  key = givenApiKey();
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const API_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+function post(body: unknown, headers: Record<string, string> = jsonHeaders(key.plaintext), extra: { isBase64Encoded?: boolean } = {}): Promise<Reply> {
+  return invoke(handler, httpEvent('POST', '/domains', { headers, body, ...extra }));
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+const transactions = () => ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems as TransactItem[]);
+
+/** SES and the table answer as they do when everything works; markReady returns the stored item. */
+function givenProvisioningSucceeds(tokens: readonly string[] = DKIM_TOKENS): void {
+  ddbMock.on(TransactWriteCommand).resolves({});
+  sesv2Mock.on(CreateEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: { Tokens: [...tokens] } });
+  sesv2Mock.on(PutEmailIdentityMailFromAttributesCommand).resolves({});
+  sesv2Mock.on(DeleteEmailIdentityCommand).resolves({});
+  sesv1Mock.on(VerifyDomainIdentityCommand).resolves({ VerificationToken: VERIFICATION_TOKEN });
+  ddbMock.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
+    const put = transactions()[0]?.[1]?.Put?.Item ?? {};
+    return { Attributes: { ...put, ready: true, verificationToken: input.ExpressionAttributeValues[':vt'], dkimTokens: input.ExpressionAttributeValues[':dk'] } };
+  });
+}
+
+/** The rollback transaction: the domain item and its claim deleted together. */
+function expectRolledBack(domain: string): void {
+  const all = transactions();
+  expect(all).toHaveLength(2);
+  const [claim, item] = all[0] ?? [];
+  const rollback = all[1] ?? [];
+  const keys = rollback.map((t) => t.Delete?.Key);
+  expect(rollback.every((t) => t.Delete?.TableName === TEST_TABLE)).toBe(true);
+  expect(keys).toEqual(expect.arrayContaining([{ PK: claim?.Put?.Item?.PK, SK: 'CLAIM' }, { PK: item?.Put?.Item?.PK, SK: item?.Put?.Item?.SK }]));
+  expect(keys).toHaveLength(2);
+  expect(claim?.Put?.Item?.PK).toBe(`DOMAINNAME#${domain}`);
+  expect(ddbMock).not.toHaveReceivedCommand(UpdateCommand);
+}
+
+describe('POST /domains: success', () => {
+  it("answers 201 with the domain and the spec's seven records", async () => {
+    givenProvisioningSucceeds();
+    const before = Date.now();
+    const reply = await post({ domain: 'example.com', return_path: 'send' });
+
+    expect(reply.status).toBe(201);
+    expectSecurityHeaders(reply);
+    expect(Object.keys(reply.body)).toEqual(['data']);
+    expect(reply.body.data).toEqual({
+      id: expect.stringMatching(UUID),
+      domain: 'example.com',
+      status: 'pending',
+      verified_at: null,
+      created_at: expect.stringMatching(API_TIME),
+      last_checked_at: null,
+      dns_records: SPEC_EXAMPLE.map((r) => ({ ...r, status: 'not_started' })),
+    });
+    const created = Date.parse(reply.body.data.created_at);
+    expect(created).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(created).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('claims the name and writes the domain in one conditional transaction, then sets up SES and marks the domain ready', async () => {
+    givenProvisioningSucceeds();
+    const reply = await post({ domain: 'example.com' });
+    const id = reply.body.data.id as string;
+
+    const [tx] = transactions();
+    expect(tx).toHaveLength(2);
+    expect(tx?.[0]?.Put).toMatchObject({
+      TableName: TEST_TABLE,
+      Item: { PK: 'DOMAINNAME#example.com', SK: 'CLAIM', teamId: 'team-a', domainId: id },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
+    expect(tx?.[1]?.Put).toMatchObject({
+      TableName: TEST_TABLE,
+      Item: { PK: 'TEAM#team-a', SK: `DOMAIN#${id}`, id, teamId: 'team-a', domain: 'example.com', returnPath: 'send', region: 'eu-central-1', status: 'pending', ready: false },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
+
+    expect(sesv2Mock).toHaveReceivedCommandTimes(CreateEmailIdentityCommand, 1);
+    expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, { EmailIdentity: 'example.com' });
+    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityMailFromAttributesCommand, { EmailIdentity: 'example.com', MailFromDomain: 'send.example.com' });
+    expect(sesv1Mock).toHaveReceivedCommandWith(VerifyDomainIdentityCommand, { Domain: 'example.com' });
+    expect(ddbMock).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TEST_TABLE,
+      Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${id}` },
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: expect.objectContaining({ ':vt': VERIFICATION_TOKEN, ':dk': [...DKIM_TOKENS] }),
+    });
+    expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
+    expect(sesv2Mock).not.toHaveReceivedCommand(GetEmailIdentityCommand);
+    expect(sqsMock.calls()).toHaveLength(0);
+  });
+
+  it('defaults return_path to "send" and uses a given one for the MX and SPF records', async () => {
+    givenProvisioningSucceeds();
+    const defaulted = await post({ domain: 'example.com' });
+    expect(defaulted.body.data.dns_records[4].name).toBe('send.example.com');
+
+    resetAwsMocks();
+    key = givenApiKey();
+    givenProvisioningSucceeds();
+    const custom = await post({ domain: 'example.com', return_path: 'Bounce' });
+    expect(custom.status).toBe(201);
+    const records = custom.body.data.dns_records as Array<{ type: string; name: string; value: string }>;
+    expect(records[4]).toMatchObject({ type: 'MX', name: 'bounce.example.com', value: 'feedback-smtp.eu-central-1.amazonses.com' });
+    expect(records[5]).toMatchObject({ type: 'TXT', name: 'bounce.example.com', value: 'v=spf1 include:amazonses.com ~all' });
+    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityMailFromAttributesCommand, { MailFromDomain: 'bounce.example.com' });
+  });
+
+  it('normalises the name (case, trailing dot, IDN) before claiming it and calling SES', async () => {
+    givenProvisioningSucceeds();
+    const reply = await post({ domain: 'Bücher.DE.' });
+    expect(reply.status).toBe(201);
+    expect(reply.body.data.domain).toBe('xn--bcher-kva.de');
+    expect(transactions()[0]?.[0]?.Put?.Item?.PK).toBe('DOMAINNAME#xn--bcher-kva.de');
+    expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, { EmailIdentity: 'xn--bcher-kva.de' });
+    expect(reply.body.data.dns_records[0].name).toBe('_amazonses.xn--bcher-kva.de');
+  });
+
+  it('accepts a JSON content type with parameters and a base64-encoded body', async () => {
+    givenProvisioningSucceeds();
+    const reply = await post(Buffer.from(JSON.stringify({ domain: 'example.com' })).toString('base64'), jsonHeaders(key.plaintext, { 'content-type': 'application/json; charset=utf-8' }), { isBase64Encoded: true });
+    expect(reply.status).toBe(201);
+    expect(reply.body.data.domain).toBe('example.com');
+  });
+
+  it('adopts an SES identity left by an earlier attempt (AlreadyExistsException) and uses its tokens', async () => {
+    givenProvisioningSucceeds();
+    sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
+    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', DkimAttributes: { Tokens: ['old1', 'old2', 'old3'] } });
+
+    const reply = await post({ domain: 'example.com' });
+    expect(reply.status).toBe(201);
+    expect(reply.body.data.dns_records.slice(1, 4).map((r: { value: string }) => r.value)).toEqual([
+      'old1.dkim.amazonses.com',
+      'old2.dkim.amazonses.com',
+      'old3.dkim.amazonses.com',
+    ]);
+    expect(sesv2Mock).toHaveReceivedCommandTimes(CreateEmailIdentityCommand, 1);
+    expect(sesv2Mock).toHaveReceivedCommandWith(GetEmailIdentityCommand, { EmailIdentity: 'example.com' });
+    expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
+    expect(transactions()).toHaveLength(1);
+  });
+
+  it("resumes the same team's create that stopped halfway (claimed, not ready) instead of answering 409", async () => {
+    const stuck = domainItem({ ready: false, verificationToken: undefined, dkimTokens: undefined });
+    givenProvisioningSucceeds();
+    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: stuck.id } }, { Code: 'None' }]));
+    givenDomain(stuck);
+    ddbMock.on(UpdateCommand).resolves({ Attributes: { ...stuck, ready: true, verificationToken: VERIFICATION_TOKEN, dkimTokens: [...DKIM_TOKENS] } });
+
+    const reply = await post({ domain: 'example.com' });
+    expect(reply.status).toBe(201);
+    expect(reply.body.data.id).toBe(stuck.id);
+    expect(ddbMock).toHaveReceivedCommandWith(UpdateCommand, { Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${stuck.id}` } });
+  });
+});
+
+describe('POST /domains: 409 when the name is taken', () => {
+  it.each([
+    ['by another team', { teamId: 'team-b', domainId: '11111111-1111-4111-8111-111111111111' }],
+    ['without the claim in the cancellation reason', undefined],
+  ])('answers 409 domain_already_registered %s, touching no SES identity', async (_what, claimItem) => {
+    givenProvisioningSucceeds();
+    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed', ...(claimItem ? { item: claimItem } : {}) }, { Code: 'None' }]));
+
+    const reply = await post({ domain: 'Example.com' });
+    expectError(reply, 409, 'domain_already_registered');
+    expect(reply.body.error.message).toContain('example.com');
+    expect(sesv2Mock.calls()).toHaveLength(0);
+    expect(sesv1Mock.calls()).toHaveLength(0);
+    expect(transactions()).toHaveLength(1);
+  });
+
+  it('answers 409 when this team already has the domain (ready), and does not reveal it more than another team would see', async () => {
+    const mine = domainItem();
+    givenProvisioningSucceeds();
+    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: mine.id } }, { Code: 'None' }]));
+    givenDomain(mine);
+    const reply = await post({ domain: 'example.com' });
+    expectError(reply, 409, 'domain_already_registered');
+    expect(reply.raw).not.toContain(mine.id as string);
+    expect(sesv2Mock.calls()).toHaveLength(0);
+  });
+
+  it("answers 409 when this team's unfinished create used another return_path", async () => {
+    const stuck = domainItem({ ready: false, returnPath: 'bounce' });
+    givenProvisioningSucceeds();
+    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: stuck.id } }, { Code: 'None' }]));
+    givenDomain(stuck);
+    expectError(await post({ domain: 'example.com', return_path: 'send' }), 409, 'domain_already_registered');
+    expect(sesv2Mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('POST /domains: throttling and rollback', () => {
+  it('answers 503 + Retry-After when SES throttles CreateEmailIdentity, and undoes the claim (no identity to delete)', async () => {
+    givenProvisioningSucceeds();
+    sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesThrottled());
+    const reply = await post({ domain: 'example.com' });
+    expectRetryable(reply);
+    expect(reply.status).toBe(503);
+    expectRolledBack('example.com');
+    expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
+    expect(sesv2Mock).not.toHaveReceivedCommand(PutEmailIdentityMailFromAttributesCommand);
+  });
+
+  it('deletes the identity it created and undoes the claim when MAIL FROM set-up is throttled', async () => {
+    givenProvisioningSucceeds();
+    sesv2Mock.on(PutEmailIdentityMailFromAttributesCommand).rejects(errors.sesThrottled());
+    const reply = await post({ domain: 'example.com' });
+    expectRetryable(reply);
+    expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
+    expectRolledBack('example.com');
+  });
+
+  it('deletes the identity and undoes the claim when SES v1 VerifyDomainIdentity is throttled', async () => {
+    givenProvisioningSucceeds();
+    sesv1Mock.on(VerifyDomainIdentityCommand).rejects(Object.assign(new Error(`Rate exceeded ${VERIFICATION_TOKEN}`), { name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    const reply = await post({ domain: 'example.com' });
+    expectRetryable(reply);
+    expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
+    expectRolledBack('example.com');
+  });
+
+  it('answers 503 identity_quota_exceeded when SES refuses for its identity quota (LimitExceededException), and undoes the claim', async () => {
+    givenProvisioningSucceeds();
+    sesv2Mock.on(CreateEmailIdentityCommand).rejects(new LimitExceededException({ message: `Too many identities ${AWS_ERROR_TEXT}`, $metadata: {} }));
+    const reply = await post({ domain: 'example.com' });
+    expectError(reply, 503, 'identity_quota_exceeded');
+    expect(transactions()).toHaveLength(2);
+    expect(transactions()[1]?.map((t) => Object.keys(t))).toEqual([['Delete'], ['Delete']]);
+  });
+
+  it('answers 503 + Retry-After when DynamoDB throttles the claim, without calling SES', async () => {
+    givenProvisioningSucceeds();
+    ddbMock.on(TransactWriteCommand).rejects(errors.ddbThrottled());
+    const reply = await post({ domain: 'example.com' });
+    expectRetryable(reply);
+    expect(sesv2Mock.calls()).toHaveLength(0);
+    expect(sesv1Mock.calls()).toHaveLength(0);
+  });
+
+  it('answers 503 and rolls back everything when DynamoDB throttles marking the domain ready', async () => {
+    givenProvisioningSucceeds();
+    ddbMock.on(UpdateCommand).rejects(errors.ddbThrottled());
+    const reply = await post({ domain: 'example.com' });
+    expectRetryable(reply);
+    expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
+    const all = transactions();
+    expect(all).toHaveLength(2);
+    expect(all[1]?.map((t) => Object.keys(t))).toEqual([['Delete'], ['Delete']]);
+  });
+
+  it('keeps the claim (for the retry to resume) when deleting the identity is throttled too: no identity without its domain', async () => {
+    givenProvisioningSucceeds();
+    sesv2Mock.on(PutEmailIdentityMailFromAttributesCommand).rejects(errors.sesThrottled());
+    sesv2Mock.on(DeleteEmailIdentityCommand).rejects(errors.sesThrottled());
+    const reply = await post({ domain: 'example.com' });
+    expectRetryable(reply);
+    expect(transactions()).toHaveLength(1);
+  });
+
+  it('answers 503 when DynamoDB is throttled while resolving the API key', async () => {
+    ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${key.keyId}`, SK: 'APIKEY' } }).rejects(errors.ddbThrottled());
+    expectRetryable(await post({ domain: 'example.com' }));
+    expect(transactions()).toHaveLength(0);
+  });
+
+  it.each([
+    ['TransactionConflict', 'a concurrent create of the same name'],
+    ['ThrottlingError', 'DynamoDB throttling inside the transaction'],
+    ['ProvisionedThroughputExceeded', 'capacity exceeded inside the transaction'],
+  ])('answers 503 + Retry-After (not 500) when the claim transaction is cancelled by %s (%s)', async (code) => {
+    givenProvisioningSucceeds();
+    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: code }, { Code: 'None' }]));
+    const reply = await post({ domain: 'example.com' });
+    expectRetryable(reply);
+    expect(sesv2Mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('POST /domains: unexpected errors', () => {
+  it('answers 500 internal_error without detail, after undoing the claim and the identity', async () => {
+    givenProvisioningSucceeds();
+    ddbMock.on(UpdateCommand).rejects(errors.unexpected());
+    const reply = await post({ domain: 'example.com' });
+    expectError(reply, 500, 'internal_error');
+    expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
+    expect(transactions()).toHaveLength(2);
+  });
+
+  it('answers 500 without detail when SES v1 returns no token', async () => {
+    givenProvisioningSucceeds();
+    sesv1Mock.on(VerifyDomainIdentityCommand).resolves({});
+    const reply = await post({ domain: 'example.com' });
+    expectError(reply, 500, 'internal_error');
+    expect(reply.raw).not.toContain('token');
+  });
+});
+
+describe('POST /domains: request validation', () => {
+  beforeEach(() => givenProvisioningSucceeds());
+
+  afterEach(() => {
+    // A rejected request changes nothing.
+    expect(transactions()).toHaveLength(0);
+    expect(sesv2Mock.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['truncated JSON', '{"domain":'],
+    ['not JSON at all', 'domain=example.com'],
+    ['an empty body', ''],
+    ['a __proto__ key', '{"domain":"example.com","__proto__":{"x":1}}'],
+  ])('400 invalid_json for %s', async (_what, body) => {
+    expectError(await post(body), 400, 'invalid_json');
+  });
+
+  it('400 invalid_json when there is no body at all', async () => {
+    expectError(await invoke(handler, httpEvent('POST', '/domains', { headers: jsonHeaders(key.plaintext) })), 400, 'invalid_json');
+  });
+
+  it.each([
+    ['an array', '[{"domain":"example.com"}]'],
+    ['a string', '"example.com"'],
+    ['a number', '42'],
+    ['null', 'null'],
+    ['true', 'true'],
+  ])('400 validation_error when the body is %s, not an object', async (_what, body) => {
+    expectError(await post(body), 400, 'validation_error');
+  });
+
+  it.each(['status', 'id', 'verified_at', 'created_at', 'dns_records', 'team_id', 'Domain'])('400 validation_error naming the unknown field %s', async (field) => {
+    const reply = await post({ domain: 'example.com', [field]: 'verified' });
+    expectError(reply, 400, 'validation_error', { field });
+  });
+
+  it.each([
+    ['domain is missing', {}, 'domain'],
+    ['domain is a number', { domain: 42 }, 'domain'],
+    ['domain is null', { domain: null }, 'domain'],
+    ['domain is an array', { domain: ['example.com'] }, 'domain'],
+    ['domain is an object', { domain: { name: 'example.com' } }, 'domain'],
+    ['domain is too long', { domain: `${'a'.repeat(1100)}.com` }, 'domain'],
+    ['return_path is a number', { domain: 'example.com', return_path: 5 }, 'return_path'],
+    ['return_path is null', { domain: 'example.com', return_path: null }, 'return_path'],
+    ['return_path is a boolean', { domain: 'example.com', return_path: true }, 'return_path'],
+  ])('400 validation_error when %s', async (_what, body, field) => {
+    expectError(await post(body), 400, 'validation_error', { field });
+  });
+
+  it.each(['', 'com', 'co.uk', 'github.io', '192.168.1.1', '0x7f.1', '[::1]', 'https://example.com', 'example.com/x', 'example.com:25', 'exa mple.com', 'ex_ample.com', 'example..com', '-example.com', 'example.notarealtld', 'example.com\u0000'])(
+    '400 validation_error for the domain %j',
+    async (domain) => {
+      expectError(await post({ domain }), 400, 'validation_error', { field: 'domain' });
+    },
+  );
+
+  it.each(['', '1send', '-send', 'send-', 'mail.from', 'mail_from', 'b'.repeat(64), 'sénd'])('400 validation_error for the return_path %j', async (returnPath) => {
+    expectError(await post({ domain: 'example.com', return_path: returnPath }), 400, 'validation_error', { field: 'return_path' });
+  });
+
+  it.each([
+    ['text/plain', { 'content-type': 'text/plain' }],
+    ['form encoding', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['no content type', {}],
+  ])('415 unsupported_media_type for %s', async (_what, headers) => {
+    const reply = await post({ domain: 'example.com' }, { authorization: `Bearer ${key.plaintext}`, ...headers });
+    expectError(reply, 415, 'unsupported_media_type');
+  });
+
+  it('413 payload_too_large above 16 KiB, counted in bytes, also when base64-encoded', async () => {
+    const big = JSON.stringify({ domain: 'example.com', return_path: 'ü'.repeat(9000) });
+    expect(big.length).toBeLessThan(16 * 1024);
+    expectError(await post(big), 413, 'payload_too_large');
+    expectError(await post(Buffer.from(JSON.stringify({ domain: 'x'.repeat(20_000) })).toString('base64'), jsonHeaders(key.plaintext), { isBase64Encoded: true }), 413, 'payload_too_large');
+  });
+
+  it('checks the API key before the body: 401 for a bad body without a key', async () => {
+    expectError(await post('{"domain":', { 'content-type': 'application/json' }), 401, 'missing_api_key');
+    expectError(await post('x'.repeat(20_000), { 'content-type': 'text/plain' }), 401, 'missing_api_key');
+  });
+});

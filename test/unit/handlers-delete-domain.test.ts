@@ -1,0 +1,146 @@
+/** DELETE /domains/{id} (functions/delete-domain.ts) with every AWS call mocked. */
+import './support/env.js';
+import { randomUUID } from 'node:crypto';
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteEmailIdentityCommand } from '@aws-sdk/client-sesv2';
+import { ddbMock, domainItem, errors, givenApiKey, givenDomain, resetAwsMocks, sesv2Mock, type TestKey } from './support/aws.js';
+import { httpEvent } from './support/events.js';
+import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
+import { TEST_TABLE } from './support/env.js';
+
+let handler: unknown;
+let key: TestKey;
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/delete-domain.js'));
+});
+
+beforeEach(() => {
+  resetAwsMocks();
+  key = givenApiKey();
+  sesv2Mock.on(DeleteEmailIdentityCommand).resolves({});
+  ddbMock.on(TransactWriteCommand).resolves({});
+});
+
+function del(id: string, apiKey: string = key.plaintext): Promise<Reply> {
+  return invoke(handler, httpEvent('DELETE', '/domains/{id}', { headers: { authorization: `Bearer ${apiKey}` }, pathParameters: { id } }));
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+const transactions = () => ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems as TransactItem[]);
+
+describe('DELETE /domains/{id}: success', () => {
+  it('answers exactly {"data":{"deleted":true}}, after deleting the SES identity, the domain and its claim', async () => {
+    const item = domainItem();
+    givenDomain(item);
+    const reply = await del(item.id as string);
+
+    expect(reply.status).toBe(200);
+    expectSecurityHeaders(reply);
+    expect(reply.raw).toBe('{"data":{"deleted":true}}');
+
+    expect(sesv2Mock).toHaveReceivedCommandTimes(DeleteEmailIdentityCommand, 1);
+    expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
+    const [tx] = transactions();
+    expect(transactions()).toHaveLength(1);
+    expect(tx).toHaveLength(2);
+    expect(tx?.[0]?.Delete).toMatchObject({ TableName: TEST_TABLE, Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${item.id}` }, ConditionExpression: 'attribute_exists(PK)' });
+    expect(tx?.[1]?.Delete).toMatchObject({ TableName: TEST_TABLE, Key: { PK: 'DOMAINNAME#example.com', SK: 'CLAIM' }, ExpressionAttributeValues: { ':id': item.id } });
+    // The claim goes only if it is this domain's: never release a name another domain holds.
+    expect(tx?.[1]?.Delete?.ConditionExpression).toContain('domainId = :id');
+  });
+
+  it('answers 200 when the SES identity is already gone (NotFoundException)', async () => {
+    const item = domainItem();
+    givenDomain(item);
+    sesv2Mock.on(DeleteEmailIdentityCommand).rejects(errors.sesNotFound());
+    const reply = await del(item.id as string);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ data: { deleted: true } });
+    expect(transactions()).toHaveLength(1);
+  });
+});
+
+describe('DELETE /domains/{id}: 404, never touching SES', () => {
+  let unknownBody: unknown;
+
+  beforeEach(async () => {
+    const reply = await del(randomUUID());
+    expectError(reply, 404, 'domain_not_found');
+    unknownBody = reply.body;
+  });
+
+  afterEach(() => {
+    expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
+    expect(transactions()).toHaveLength(0);
+  });
+
+  it.each(['nope', '550e8400-e29b-41d4-a716', '550e8400-e29b-41d4-a716-446655440000/verify', ''])('for the malformed id %j', async (id) => {
+    const reply = await del(id);
+    expect(reply.status).toBe(404);
+    expect(reply.body).toEqual(unknownBody);
+  });
+
+  it("for another team's domain: its SES identity stays", async () => {
+    const theirs = domainItem({ teamId: 'team-b' });
+    givenDomain(theirs);
+    const reply = await del(theirs.id as string);
+    expectError(reply, 404, 'domain_not_found');
+    expect(reply.body).toEqual(unknownBody);
+  });
+
+  it('for a domain still being set up', async () => {
+    const item = domainItem({ ready: false });
+    givenDomain(item);
+    expect((await del(item.id as string)).body).toEqual(unknownBody);
+  });
+});
+
+describe('DELETE /domains/{id}: faults', () => {
+  it('answers 503 + Retry-After when SES throttles, and keeps the domain for the retry', async () => {
+    const item = domainItem();
+    givenDomain(item);
+    sesv2Mock.on(DeleteEmailIdentityCommand).rejects(errors.sesThrottled());
+    expectRetryable(await del(item.id as string));
+    expect(transactions()).toHaveLength(0);
+  });
+
+  it('answers 503 + Retry-After when DynamoDB throttles the delete', async () => {
+    const item = domainItem();
+    givenDomain(item);
+    ddbMock.on(TransactWriteCommand).rejects(errors.ddbThrottled());
+    expectRetryable(await del(item.id as string));
+  });
+
+  it('answers 503 + Retry-After when DynamoDB throttles the read', async () => {
+    const id = randomUUID();
+    ddbMock.on(GetCommand, { Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${id}` } }).rejects(errors.ddbThrottled());
+    expectRetryable(await del(id));
+    expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
+  });
+
+  it('answers 404 when the domain disappeared between the read and the delete (a concurrent delete)', async () => {
+    const item = domainItem();
+    givenDomain(item);
+    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
+    expectError(await del(item.id as string), 404, 'domain_not_found');
+  });
+
+  it.each(['ThrottlingError', 'ProvisionedThroughputExceeded', 'TransactionConflict'])(
+    'answers 503 + Retry-After (not 500) when the delete transaction is cancelled by %s',
+    async (code) => {
+      const item = domainItem();
+      givenDomain(item);
+      ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: code }, { Code: 'None' }]));
+      expectRetryable(await del(item.id as string));
+    },
+  );
+
+  it('answers 500 internal_error without detail for an unexpected SES error', async () => {
+    const item = domainItem();
+    givenDomain(item);
+    sesv2Mock.on(DeleteEmailIdentityCommand).rejects(errors.unexpected());
+    expectError(await del(item.id as string), 500, 'internal_error');
+    expect(transactions()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,292 @@
+/**
+ * The SQS-triggered verifier (functions/verifier.ts → src/services/verifier.ts). AWS calls are
+ * mocked; DNS answers come from the project's dns2 test server on 127.0.0.1 (never the network).
+ */
+import './support/env.js';
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetEmailIdentityCommand, type GetEmailIdentityCommandOutput } from '@aws-sdk/client-sesv2';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { ddbMock, domainItem, errors, eventBridgeMock, givenDomain, resetAwsMocks, sesv2Mock } from './support/aws.js';
+import { lambdaContext, sqsEvent, sqsRecord } from './support/events.js';
+import { TEST_REGION, TEST_TABLE } from './support/env.js';
+import { startDnsServer, type DnsTestServer } from '../support/dns-server.js';
+import { recordSpecs } from '../../src/domain/dns-records.js';
+
+type Handler = (event: ReturnType<typeof sqsEvent>, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
+let handler: Handler;
+let dns: DnsTestServer;
+
+beforeAll(async () => {
+  dns = await startDnsServer();
+  process.env.DNS_SERVERS = dns.address;
+  handler = (await import('../../functions/verifier.js')).handler as Handler;
+});
+
+afterAll(() => dns.close());
+
+beforeEach(() => {
+  resetAwsMocks();
+  dns.clear();
+  // The shared SES pacer is idle: every check gets its slot at once.
+  ddbMock.on(UpdateCommand, { Key: { PK: `RATE#ses#${TEST_REGION}`, SK: 'RATE' } }).resolves({});
+});
+
+const HOUR = 3_600_000;
+
+type Item = Record<string, unknown>;
+
+/** A domain whose check is in flight (POST /verify set it `verifying` an hour ago). */
+function verifying(overrides: Item = {}): Item {
+  return domainItem({ status: 'verifying', previousStatus: 'pending', verifyRequestedAt: new Date(Date.now() - HOUR).toISOString(), ...overrides });
+}
+
+const message = (item: Item, reason: 'user' | 'schedule' = 'user') => ({ teamId: item.teamId, domainId: item.id, requestedAt: new Date().toISOString(), reason });
+
+/** Publishes every record of the domain in the DNS test server, exactly as shown to the customer. */
+function publishRecords(item: Item): void {
+  const specs = recordSpecs({ domain: item.domain as string, returnPath: item.returnPath as string, region: item.region as string, verificationToken: item.verificationToken as string, dkimTokens: item.dkimTokens as string[] });
+  const txt = new Map<string, string[]>();
+  for (const s of specs) {
+    if (s.type === 'TXT') txt.set(s.name, [...(txt.get(s.name) ?? []), s.value]);
+    else if (s.type === 'MX') dns.set(s.name, 'MX', [{ exchange: s.value, priority: 10 }]);
+    else dns.set(s.name, s.type, [s.value]);
+  }
+  for (const [name, values] of txt) dns.set(name, 'TXT', values);
+}
+
+function sesAnswers(domain: string, answer: Partial<GetEmailIdentityCommandOutput> | Error): void {
+  const stub = sesv2Mock.on(GetEmailIdentityCommand, { EmailIdentity: domain });
+  if (answer instanceof Error) stub.rejects(answer);
+  else stub.resolves({ IdentityType: 'DOMAIN', ...answer });
+}
+
+const SES_VERIFIED: Partial<GetEmailIdentityCommandOutput> = {
+  VerificationStatus: 'SUCCESS',
+  VerifiedForSendingStatus: true,
+  DkimAttributes: { Status: 'SUCCESS', Tokens: ['token1', 'token2', 'token3'] },
+  MailFromAttributes: { MailFromDomain: 'send.example.com', MailFromDomainStatus: 'SUCCESS', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+};
+
+const SES_PENDING: Partial<GetEmailIdentityCommandOutput> = {
+  VerificationStatus: 'PENDING',
+  VerifiedForSendingStatus: false,
+  DkimAttributes: { Status: 'PENDING', Tokens: ['token1', 'token2', 'token3'] },
+  MailFromAttributes: { MailFromDomain: 'send.example.com', MailFromDomainStatus: 'PENDING', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+  VerificationInfo: { ErrorType: 'HOST_NOT_FOUND' },
+};
+
+interface DomainWrite {
+  readonly via: 'UpdateCommand' | 'TransactWriteCommand';
+  readonly Key?: Record<string, unknown>;
+  readonly UpdateExpression?: string;
+  readonly ConditionExpression?: string;
+  readonly ExpressionAttributeValues?: Record<string, unknown>;
+}
+
+/** Writes of a check result to domain items (not the pacer, not the event bookkeeping). */
+function domainWrites(): DomainWrite[] {
+  const out: DomainWrite[] = [];
+  for (const c of ddbMock.commandCalls(UpdateCommand)) {
+    const i = c.args[0].input;
+    if (String(i.Key?.PK).startsWith('TEAM#') && !/^REMOVE pendingEvent$/.test(i.UpdateExpression ?? '')) out.push({ via: 'UpdateCommand', ...i } as DomainWrite);
+  }
+  for (const c of ddbMock.commandCalls(TransactWriteCommand)) {
+    for (const t of c.args[0].input.TransactItems ?? []) if (t.Update) out.push({ via: 'TransactWriteCommand', ...t.Update } as DomainWrite);
+  }
+  return out;
+}
+
+const run = (records: ReturnType<typeof sqsRecord>[]) => handler(sqsEvent(records), lambdaContext('verifier'));
+
+describe('verifier: partial batch failures', () => {
+  it('reports exactly the one record of three whose check SES throttled', async () => {
+    const a = verifying({ domain: 'a-domain.com' });
+    const b = verifying({ domain: 'b-domain.com' });
+    const c = verifying({ domain: 'c-domain.com', teamId: 'team-c' });
+    for (const d of [a, b, c]) givenDomain(d);
+    publishRecords(a);
+    sesAnswers('a-domain.com', SES_VERIFIED);
+    sesAnswers('b-domain.com', errors.sesThrottled());
+    sesAnswers('c-domain.com', SES_PENDING);
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    const result = await run([sqsRecord(message(a), 'msg-a'), sqsRecord(message(b), 'msg-b'), sqsRecord(message(c), 'msg-c')]);
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-b' }] });
+    const written = domainWrites().map((w) => [w.Key, w.ExpressionAttributeValues?.[':status']]);
+    expect(written).toHaveLength(2);
+    expect(written).toEqual(
+      expect.arrayContaining([
+        [{ PK: 'TEAM#team-a', SK: `DOMAIN#${a.id}` }, 'verified'],
+        [{ PK: 'TEAM#team-c', SK: `DOMAIN#${c.id}` }, 'pending'],
+      ]),
+    );
+  });
+
+  it('reports malformed messages and processes the others', async () => {
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', SES_PENDING);
+    const result = await run([
+      sqsRecord('{not json', 'bad-1'),
+      sqsRecord({ teamId: 'team-a', domainId: 'not-a-uuid', requestedAt: 'x', reason: 'user' }, 'bad-2'),
+      sqsRecord(message(a), 'good'),
+    ]);
+    expect(result.batchItemFailures).toHaveLength(2);
+    expect(result.batchItemFailures).toEqual(expect.arrayContaining([{ itemIdentifier: 'bad-1' }, { itemIdentifier: 'bad-2' }]));
+    expect(domainWrites()).toHaveLength(1);
+  });
+
+  it('reports every record, without throwing, when all fail', async () => {
+    const items = [verifying({ domain: 'a-domain.com' }), verifying({ domain: 'b-domain.com' })];
+    for (const d of items) givenDomain(d);
+    sesv2Mock.on(GetEmailIdentityCommand).rejects(errors.sesThrottled());
+    const result = await run(items.map((d, i) => sqsRecord(message(d), `m${i}`)));
+    expect(result.batchItemFailures).toHaveLength(2);
+    expect(result.batchItemFailures).toEqual(expect.arrayContaining([{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }]));
+    expect(domainWrites()).toHaveLength(0);
+  });
+
+  it('reports a record whose write DynamoDB throttled, so SQS retries it', async () => {
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', SES_PENDING);
+    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejects(errors.ddbThrottled());
+    expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [{ itemIdentifier: 'm' }] });
+  });
+
+  it('answers an empty failure list for a clean batch', async () => {
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', SES_PENDING);
+    expect(await run([sqsRecord(message(a))])).toEqual({ batchItemFailures: [] });
+  });
+});
+
+describe('verifier: a deleted domain is never resurrected', () => {
+  it('skips a domain that no longer exists: no SES call, no write, no event, no failure', async () => {
+    const id = randomUUID();
+    const result = await run([sqsRecord({ teamId: 'team-a', domainId: id, requestedAt: new Date().toISOString(), reason: 'user' }, 'm')]);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, { TableName: TEST_TABLE, Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${id}` } });
+    expect(sesv2Mock.calls()).toHaveLength(0);
+    expect(ddbMock).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddbMock).not.toHaveReceivedCommand(PutCommand);
+    expect(ddbMock).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(eventBridgeMock.calls()).toHaveLength(0);
+  });
+
+  it('writes only on condition that the item exists; a failed condition (deleted mid-check) ends the check, not failed', async () => {
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', SES_PENDING);
+    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejects(errors.conditionalCheckFailed());
+
+    expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [] });
+    const writes = domainWrites();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.ConditionExpression).toContain('attribute_exists(PK)');
+    expect(ddbMock).not.toHaveReceivedCommand(PutCommand);
+    expect(ddbMock).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(eventBridgeMock.calls()).toHaveLength(0);
+  });
+
+  it('does not publish a status change for a domain deleted before its status write', async () => {
+    const a = verifying();
+    givenDomain(a);
+    publishRecords(a);
+    sesAnswers('example.com', SES_VERIFIED);
+    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
+
+    expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [] });
+    expect(domainWrites()).toHaveLength(1);
+    expect(domainWrites()[0]?.ConditionExpression).toContain('attribute_exists(PK)');
+    expect(eventBridgeMock.calls()).toHaveLength(0);
+  });
+
+  it('skips a domain still being set up', async () => {
+    const a = domainItem({ ready: false });
+    givenDomain(a);
+    expect(await run([sqsRecord(message(a))])).toEqual({ batchItemFailures: [] });
+    expect(sesv2Mock.calls()).toHaveLength(0);
+    expect(domainWrites()).toHaveLength(0);
+  });
+});
+
+describe('verifier: what it writes', () => {
+  it('writes verified, with verified_at set once, and a daily drift check, when SES and DNS agree', async () => {
+    const a = verifying();
+    givenDomain(a);
+    publishRecords(a);
+    sesAnswers('example.com', SES_VERIFIED);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const before = Date.now();
+
+    expect(await run([sqsRecord(message(a))])).toEqual({ batchItemFailures: [] });
+    const [w] = domainWrites();
+    expect(w?.Key).toEqual({ PK: 'TEAM#team-a', SK: `DOMAIN#${a.id}` });
+    expect(w?.ExpressionAttributeValues?.[':status']).toBe('verified');
+    expect(w?.UpdateExpression).toContain('verifiedAt = if_not_exists(verifiedAt, :at)');
+    const checks = w?.ExpressionAttributeValues?.[':checks'] as Record<string, { status: string }>;
+    for (const id of ['verification', 'dkim1', 'dkim2', 'dkim3', 'mail_from_mx', 'spf']) expect(checks[id]?.status).toBe('verified');
+    const at = Date.parse(w?.ExpressionAttributeValues?.[':at'] as string);
+    expect(at).toBeGreaterThanOrEqual(before);
+    const dueSk = w?.ExpressionAttributeValues?.[':dueSk'] as string;
+    expect(w?.ExpressionAttributeValues?.[':duePk']).toMatch(/^DUE#\d+$/);
+    expect(dueSk.endsWith(`#${a.id}`)).toBe(true);
+    expect(Date.parse(dueSk.split('#')[0] as string)).toBe(at + 24 * HOUR);
+    expect(sesv2Mock).toHaveReceivedCommandWith(GetEmailIdentityCommand, { EmailIdentity: 'example.com' });
+  });
+
+  it('writes pending, never failed, while SES says VerifiedForSendingStatus false and records are PENDING', async () => {
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', SES_PENDING);
+    await run([sqsRecord(message(a))]);
+    const [w] = domainWrites();
+    expect(w?.ExpressionAttributeValues?.[':status']).toBe('pending');
+    expect(w?.UpdateExpression).not.toContain('if_not_exists(verifiedAt');
+    const checks = w?.ExpressionAttributeValues?.[':checks'] as Record<string, { status: string }>;
+    expect(Object.values(checks).map((c) => c.status)).not.toContain('failed');
+    expect(w?.ExpressionAttributeValues?.[':dueSk']).toEqual(expect.any(String));
+  });
+
+  it('writes failed when the SES identity no longer exists', async () => {
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', errors.sesNotFound());
+    ddbMock.on(TransactWriteCommand).resolves({});
+    expect(await run([sqsRecord(message(a))])).toEqual({ batchItemFailures: [] });
+    expect(domainWrites()[0]?.ExpressionAttributeValues?.[':status']).toBe('failed');
+  });
+
+  it('writes failed when SES reports the identity FAILED, and takes the domain out of the schedule', async () => {
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', { ...SES_PENDING, VerificationStatus: 'FAILED' });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await run([sqsRecord(message(a))]);
+    const [w] = domainWrites();
+    expect(w?.ExpressionAttributeValues?.[':status']).toBe('failed');
+    expect(w?.UpdateExpression).toMatch(/REMOVE .*GSI1PK/);
+    expect(w?.ExpressionAttributeValues).not.toHaveProperty(':duePk');
+  });
+
+  it('writes failed when still pending 72 hours after the verify request', async () => {
+    const a = verifying({ verifyRequestedAt: new Date(Date.now() - 73 * HOUR).toISOString() });
+    givenDomain(a);
+    sesAnswers('example.com', SES_PENDING);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await run([sqsRecord(message(a))]);
+    expect(domainWrites()[0]?.ExpressionAttributeValues?.[':status']).toBe('failed');
+  });
+
+  it('asks SES about the stored (ASCII) name of an international domain', async () => {
+    const a = verifying({ domain: 'xn--bcher-kva.de' });
+    givenDomain(a);
+    sesAnswers('xn--bcher-kva.de', SES_PENDING);
+    await run([sqsRecord(message(a))]);
+    expect(sesv2Mock).toHaveReceivedCommandWith(GetEmailIdentityCommand, { EmailIdentity: 'xn--bcher-kva.de' });
+  });
+});
