@@ -24,8 +24,7 @@ export type TableAction =
   | 'dynamodb:Query'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem'
-  | 'dynamodb:ConditionCheckItem';
+  | 'dynamodb:DeleteItem';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -47,7 +46,7 @@ export const routes: readonly Route[] = [
     name: 'create-domain',
     scope: SCOPE_DOMAINS_MANAGE,
     grants: {
-      table: [...readKeys, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+      table: [...readKeys, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       ses: ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:VerifyDomainIdentity', 'ses:DeleteEmailIdentity'],
       sendToVerifyQueue: false,
     },
@@ -79,10 +78,18 @@ export const routes: readonly Route[] = [
     name: 'delete-domain',
     scope: SCOPE_DOMAINS_MANAGE,
     grants: {
-      table: [...readKeys, 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+      table: [...readKeys, 'dynamodb:DeleteItem'],
       ses: ['ses:DeleteEmailIdentity'],
       sendToVerifyQueue: false,
     },
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    name: 'openapi',
+    // The API description is public: clients fetch it to generate code before they hold a key.
+    scope: null,
+    grants: { table: [], ses: [], sendToVerifyQueue: false },
   },
 ];
 
@@ -95,7 +102,8 @@ export interface BackgroundFunction {
 export const backgroundFunctions: readonly BackgroundFunction[] = [
   {
     name: 'verifier',
-    grants: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ses: ['ses:GetEmailIdentity'], sendToVerifyQueue: false },
+    // PutItem: the status history entry, written in the same transaction as the status.
+    grants: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], ses: ['ses:GetEmailIdentity'], sendToVerifyQueue: false },
   },
   {
     name: 'scheduler',
