@@ -6,6 +6,7 @@ import { ServiceUnavailableError } from '../errors.js';
 
 interface SdkErrorShape {
   name?: string;
+  CancellationReasons?: { Code?: string }[];
   code?: string;
   $fault?: 'client' | 'server';
   $retryable?: { throttling?: boolean };
@@ -23,14 +24,24 @@ const THROTTLING_NAMES = new Set([
 const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ServiceUnavailable', 'InternalServerError', 'InternalFailure']);
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
+/** DynamoDB reports throttling and conflicts inside a transaction as cancellation reasons. */
+const THROTTLING_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+const TRANSIENT_REASONS = new Set(['TransactionConflict']);
+
+function cancellationCodes(e: SdkErrorShape): string[] {
+  return e?.name === 'TransactionCanceledException' ? (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None') : [];
+}
+
 export function isThrottling(err: unknown): boolean {
   const e = err as SdkErrorShape;
+  if (cancellationCodes(e).some((c) => THROTTLING_REASONS.has(c))) return true;
   return THROTTLING_NAMES.has(e?.name ?? '') || e?.$retryable?.throttling === true || e?.$metadata?.httpStatusCode === 429;
 }
 
 export function isTransient(err: unknown): boolean {
   const e = err as SdkErrorShape;
   if (isThrottling(err)) return true;
+  if (cancellationCodes(e).some((c) => TRANSIENT_REASONS.has(c))) return true;
   if (TRANSIENT_NAMES.has(e?.name ?? '') || TRANSIENT_CODES.has(e?.code ?? '')) return true;
   return e?.$fault === 'server' || (e?.$metadata?.httpStatusCode ?? 0) >= 500;
 }

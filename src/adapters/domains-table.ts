@@ -224,14 +224,18 @@ export async function markVerifying(teamId: string, id: string, now: string): Pr
   }
 }
 
-/** Undoes `markVerifying` when the check could not be queued (only if nothing else changed it). */
+/**
+ * Undoes `markVerifying` when the check could not be queued (only if nothing else changed it). The
+ * due-time lease stays: the scheduler checks the domain when it expires, which also puts it back
+ * on its regular schedule.
+ */
 export async function revertVerifying(teamId: string, id: string, previousStatus: DomainStatus): Promise<void> {
   try {
     await ddb.send(
       new UpdateCommand({
         TableName: tableName,
         Key: domainKey(teamId, id),
-        UpdateExpression: 'SET #s = :prev REMOVE previousStatus, GSI1PK, GSI1SK',
+        UpdateExpression: 'SET #s = :prev REMOVE previousStatus',
         ConditionExpression: 'attribute_exists(PK) AND #s = :verifying',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':prev': previousStatus, ':verifying': 'verifying' },

@@ -87,11 +87,16 @@ function checkVerificationTxt(spec: RecordSpec, domain: string, answers: Answers
 function checkDkim(spec: RecordSpec, domain: string, answers: Answers, ses: SesIdentityState | null): RecordCheck {
   const o = obs<string>(answers, spec.name, 'CNAME');
   if (o.kind === 'error') return dnsError(o, spec);
-  if (o.kind === 'none') return missing(spec, domain, answers, `No CNAME record found at ${spec.name} yet. Publish it as shown.`);
+  if (o.kind === 'none') return sesGaveUp(ses?.dkimStatus, 'DKIM') ?? missing(spec, domain, answers, `No CNAME record found at ${spec.name} yet. Publish it as shown.`);
   if (!o.values.includes(spec.value)) {
     return failed(`The CNAME at ${spec.name} points to ${o.values.join(', ')} instead of ${spec.value}. Change its target.`, o.values);
   }
   return confirmedBySes(ses?.dkimStatus, 'DKIM');
+}
+
+/** A missing record SES has stopped looking for is failed, not pending. */
+function sesGaveUp(status: SesIdentityState['dkimStatus'] | undefined, what: string): RecordCheck | null {
+  return status === 'FAILED' ? failed(`SES stopped looking for the ${what} records after 72 hours without finding them. Publish the record, then delete the domain and add it again to restart SES's check.`) : null;
 }
 
 function confirmedBySes(status: SesIdentityState['dkimStatus'] | undefined, what: string): RecordCheck {
@@ -108,7 +113,7 @@ function checkMailFromMx(spec: RecordSpec, domain: string, region: string, answe
     if (cname.kind === 'found') {
       return failed(`${spec.name} has a CNAME (to ${cname.values.join(', ')}), which hides every other record on that name, so the MX cannot be seen. Remove the CNAME and publish the MX.`, cname.values.map((v) => `CNAME ${v}`));
     }
-    return missing(spec, domain, answers, `No MX record found at ${spec.name} yet. Publish it as shown, with priority 10.`);
+    return sesGaveUp(ses?.mailFromStatus, 'the MAIL FROM MX') ?? missing(spec, domain, answers, `No MX record found at ${spec.name} yet. Publish it as shown, with priority 10.`);
   }
   const expected = feedbackMxHost(region);
   if (o.values.some((mx) => mx.exchange === expected)) return confirmedBySes(ses?.mailFromStatus, 'the MAIL FROM MX');
