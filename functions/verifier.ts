@@ -6,15 +6,31 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
 import { parseVerifyMessage } from '../src/domain/verify-message.js';
 import { checkDomain } from '../src/services/verifier.js';
-import { logger } from '../src/observability.js';
+import { count, flushMetrics, logger, METRIC } from '../src/observability.js';
+import { isThrottling } from '../src/adapters/aws-errors.js';
+import { ServiceUnavailableError } from '../src/errors.js';
 
 const processor = new BatchProcessor(EventType.SQS);
 
 async function recordHandler(record: SQSRecord): Promise<void> {
   const message = parseVerifyMessage(record.body);
-  const result = await checkDomain(message);
-  logger.info('domain checked', { teamId: message.teamId, domainId: message.domainId, reason: message.reason, ...result });
+  try {
+    const result = await checkDomain(message);
+    if (result.outcome === 'skipped') count(METRIC.verificationCheck, { outcome: 'skipped' });
+    logger.info('domain checked', { teamId: message.teamId, domainId: message.domainId, reason: message.reason, ...result });
+  } catch (err) {
+    const throttled = isThrottling(err) || (err instanceof ServiceUnavailableError && err.reason === 'throttled');
+    // The message returns to the queue after its visibility timeout: that is the retry.
+    if (throttled) count(METRIC.sesThrottled);
+    logger.warn('check failed; the queue retries it', { teamId: message.teamId, domainId: message.domainId, throttled, error: err as Error });
+    throw err;
+  }
 }
 
-export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+export const handler = async (event: SQSEvent, context: Context) => {
+  try {
+    return await processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+  } finally {
+    flushMetrics();
+  }
+};

@@ -14,6 +14,7 @@ import {
 import { sesv2 } from './sesv2-client.js';
 import { toServiceError } from './aws-errors.js';
 import { ApiError } from '../errors.js';
+import { count, METRIC } from '../observability.js';
 
 export { identityRegion } from './sesv2-client.js';
 
@@ -61,7 +62,10 @@ export async function setMailFrom(domain: string, mailFromDomain: string): Promi
 /** The identity's SES state, or null when SES has no such identity. */
 export async function getIdentity(domain: string): Promise<GetEmailIdentityCommandOutput | null> {
   try {
-    return await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+    const out = await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+    // The SDK retried a throttled or failed call before it succeeded.
+    for (let i = 1; i < (out.$metadata?.attempts ?? 1); i++) count(METRIC.sesRetry);
+    return out;
   } catch (err) {
     if (err instanceof NotFoundException) return null;
     throw toServiceError(err, 'Amazon SES');

@@ -6,7 +6,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ApiError, InvalidJsonError, UnsupportedMediaTypeError } from '../errors.js';
-import { logger } from '../observability.js';
+import { flushMetrics, logger } from '../observability.js';
 
 type Result = APIGatewayProxyStructuredResultV2;
 
@@ -46,7 +46,7 @@ export function errorEnvelope(): middy.MiddlewareObj {
   };
 }
 
-/** One structured line per request: route, team, domain id, status, latency. Never the key. */
+/** One structured line per request (route, team, domain id, status, latency; never the key), then the metrics. */
 export function accessLog(): middy.MiddlewareObj {
   const log = (request: middy.Request) => {
     const event = request.event as {
@@ -65,5 +65,9 @@ export function accessLog(): middy.MiddlewareObj {
       latencyMs: event.requestContext?.timeEpoch ? Date.now() - event.requestContext.timeEpoch : undefined,
     });
   };
-  return { after: log, onError: log };
+  const done = (request: middy.Request) => {
+    log(request);
+    flushMetrics();
+  };
+  return { after: done, onError: done };
 }

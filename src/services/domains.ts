@@ -13,6 +13,7 @@ import { mailFromDomain } from '../domain/dns-records.js';
 import type { Domain } from '../domain/domain.js';
 import { DomainAlreadyRegisteredError, DomainNotFoundError, ServiceUnavailableError } from '../errors.js';
 import type { Caller } from './auth.js';
+import { count, METRIC } from '../observability.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -24,7 +25,9 @@ export interface CreateDomainInput {
 
 export async function createDomain(caller: Caller, input: CreateDomainInput): Promise<Domain> {
   const pending = await claim(caller, input);
-  return provision(pending);
+  const ready = await provision(pending);
+  count(METRIC.domainCreated);
+  return ready;
 }
 
 /** Claims the name. A same-team retry of a create that stopped halfway resumes that domain. */
@@ -120,4 +123,5 @@ export async function deleteDomain(caller: Caller, id: string): Promise<void> {
   await deleteIdentity(d.domain);
   const deleted = await table.deleteDomainAndClaim(caller.teamId, id, d.domain);
   if (!deleted) throw new DomainNotFoundError();
+  count(METRIC.domainDeleted);
 }

@@ -19,6 +19,8 @@ import type { StatusChange } from '../domain/status-change.js';
 import { decide, type CheckedStatus, type Decision, type SesIdentityState, type SesStatus } from '../domain/verification.js';
 import type { VerifyMessage } from '../domain/verify-message.js';
 
+import { count, METRIC } from '../observability.js';
+
 const config = verifierConfig();
 
 export type CheckOutcome =
@@ -101,7 +103,11 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     });
     if (written === 'deleted') return { outcome: 'skipped', why: 'deleted' };
     if (written === 'changed') continue;
-    if (change) await publish(domain, change);
+    count(METRIC.verificationCheck, { outcome: decision.status });
+    if (change) {
+      count(METRIC.statusTransition, { to: change.to });
+      await publish(domain, change);
+    }
     return { outcome: 'checked', from: previous, to: decision.status };
   }
   throw new Error(`domain ${message.domainId} kept changing during its check`);

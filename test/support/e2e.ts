@@ -41,7 +41,7 @@ export async function startE2E(options: Partial<LocalStackOptions> = {}): Promis
     eventLog: () => undefined,
     ...options,
     // Quiet by default; a test that reads the logs sets its own level.
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', SES_BACKGROUND_RATE: '1000', ...options.env },
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', SES_BACKGROUND_RATE: '1000', ...options.env },
   });
   const keys = await import('../../src/services/api-keys.js');
 

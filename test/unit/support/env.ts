@@ -22,4 +22,5 @@ Object.assign(process.env, {
   API_KEY_CACHE_SECONDS: '0',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_DEV: 'false',
+  POWERTOOLS_METRICS_DISABLED: 'true',
 });
