@@ -77,9 +77,11 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     if (domain.pendingEvent) await publish(domain, domain.pendingEvent);
     if (message.reason === 'schedule' && domain.status === 'failed') return { outcome: 'skipped', why: 'failed_until_asked' };
 
-    await paceSes(clock);
-    const identity = await getIdentity(domain.domain);
-    const answers = await observe(questionsFor(inputsOf(domain)));
+    // DNS is not part of the SES budget: look records up while waiting for the SES slot.
+    const [identity, answers] = await Promise.all([
+      paceSes(clock).then(() => getIdentity(domain.domain)),
+      observe(questionsFor(inputsOf(domain))),
+    ]);
     const now = clock.now();
     const previous: CheckedStatus = domain.status === 'verifying' ? ((domain.previousStatus ?? 'pending') as CheckedStatus) : domain.status;
     let windowStart = domain.verifyRequestedAt === null ? null : Date.parse(domain.verifyRequestedAt);
