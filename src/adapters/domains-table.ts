@@ -190,6 +190,26 @@ export async function listDomains(teamId: string): Promise<Domain[]> {
   return domains.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
+/**
+ * One page of a team's domains in id order (ids are time-ordered UUIDs, so oldest first), after
+ * `afterId` if given: one Query for `limit + 1` items, the extra one only telling whether more follow.
+ */
+export async function listDomainsPage(teamId: string, limit: number, afterId?: string): Promise<{ domains: Domain[]; hasMore: boolean }> {
+  const out = await send('The domain store', () =>
+    ddb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
+        ExpressionAttributeValues: { ':pk': teamPartition(teamId), ':sk': DOMAIN_SK_PREFIX },
+        ExclusiveStartKey: afterId ? domainKey(teamId, afterId) : undefined,
+        Limit: limit + 1,
+      }),
+    ),
+  );
+  const items = (out.Items ?? []).map(fromItem);
+  return { domains: items.slice(0, limit), hasMore: items.length > limit };
+}
+
 export type MarkVerifyingResult =
   | { readonly outcome: 'marked'; readonly domain: Domain; readonly previousStatus: DomainStatus }
   | { readonly outcome: 'already_verifying'; readonly domain: Domain }

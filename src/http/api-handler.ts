@@ -18,10 +18,13 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 export type ApiResponse = APIGatewayProxyStructuredResultV2;
 
-export interface ApiRequest<B> {
+export interface ApiRequest<B, Q = undefined> {
   readonly caller: Caller;
   readonly params: Readonly<Record<string, string | undefined>>;
   readonly body: B;
+  readonly query: Q;
+  /** Request headers, lower-cased names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ApiResult {
@@ -29,11 +32,13 @@ export interface ApiResult {
   readonly body: unknown;
 }
 
-export interface RouteOptions<S extends v.GenericSchema | undefined> {
+export interface RouteOptions<S extends v.GenericSchema | undefined, Q extends v.GenericSchema | undefined> {
   /** Scope the key must carry. */
   readonly scope: string;
   /** Schema of a JSON body; when given, the body must be JSON and is validated against it. */
   readonly body?: S;
+  /** Schema of the query string parameters; without one, any query string is ignored. */
+  readonly query?: Q;
 }
 
 type BodyOf<S> = S extends v.GenericSchema ? v.InferOutput<S> : undefined;
@@ -54,23 +59,23 @@ function bodyBytes(event: ApiEvent): number {
   return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
 }
 
-/** Validates a parsed JSON body; the first problem becomes a 400 naming the field. */
-export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('The request body must be a JSON object.');
+/** Validates a parsed JSON body (or the query parameters); the first problem becomes a 400 naming the field. */
+export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown, what = 'The request body'): v.InferOutput<S> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError(`${what} must be a JSON object.`);
   const result = v.safeParse(schema, body, { abortEarly: true });
   if (result.success) return result.output;
   const issue = result.issues[0];
   const field = issue ? (v.getDotPath(issue) ?? undefined) : undefined;
   if (issue?.type === 'strict_object' && issue.expected === 'never') {
-    throw new ValidationError(`Unknown field \`${field ?? '?'}\`: only the documented fields may be sent.`, field);
+    throw new ValidationError(`Unknown ${what === 'The request body' ? 'field' : 'parameter'} \`${field ?? '?'}\`: only the documented ones may be sent.`, field);
   }
   if (issue?.received === 'undefined' && field) throw new ValidationError(`${field} is required.`, field);
   throw new ValidationError(issue?.message ?? 'The request body is invalid.', field);
 }
 
-export function apiHandler<S extends v.GenericSchema | undefined = undefined>(
-  options: RouteOptions<S>,
-  fn: (req: ApiRequest<BodyOf<S>>) => Promise<ApiResult>,
+export function apiHandler<S extends v.GenericSchema | undefined = undefined, Q extends v.GenericSchema | undefined = undefined>(
+  options: RouteOptions<S, Q>,
+  fn: (req: ApiRequest<BodyOf<S>, BodyOf<Q>>) => Promise<ApiResult>,
 ) {
   const stack = middy<ApiEvent, ApiResponse>()
     .use(httpSecurityHeaders())
@@ -87,7 +92,8 @@ export function apiHandler<S extends v.GenericSchema | undefined = undefined>(
   if (options.body) stack.use(httpJsonBodyParser());
   return stack.handler(async (event) => {
     const body = (options.body ? parseBody(options.body, event.body) : undefined) as BodyOf<S>;
-    const result = await fn({ caller: callerOf(event), params: event.pathParameters ?? {}, body });
+    const query = (options.query ? parseBody(options.query, event.queryStringParameters ?? {}, 'The query string') : undefined) as BodyOf<Q>;
+    const result = await fn({ caller: callerOf(event), params: event.pathParameters ?? {}, body, query, headers: event.headers ?? {} });
     return json(result.status, result.body);
   });
 }

@@ -4,9 +4,9 @@
  * `toSummaryJson`/`toDetailJson` and do not import these; the type checks at the bottom keep the two
  * in step, and the end-to-end tests validate every response against the generated document.
  *
- * Fields the published reference shows are required. Fields this API adds (`last_checked_at`, and a
- * record's `status` and `diagnostic`) are optional in the schemas so the reference's own examples
- * stay valid.
+ * Fields the published reference shows are required. Fields this API adds (`last_checked_at`, a
+ * record's `status` and `diagnostic`, the list's `has_more` and `next_cursor`) are optional in the
+ * schemas so the reference's own examples stay valid.
  */
 import * as v from 'valibot';
 import { DOMAIN_STATUSES, type DomainJson, type DomainSummaryJson } from '../domain/domain.js';
@@ -91,7 +91,16 @@ export const DomainDetail = v.pipe(
 
 export const DomainResponse = v.pipe(v.strictObject({ data: DomainDetail }), v.description('One domain with its DNS records.'));
 export const DomainSummaryResponse = v.pipe(v.strictObject({ data: DomainSummary }), v.description('One domain without its DNS records.'));
-export const DomainListResponse = v.pipe(v.strictObject({ data: v.array(DomainSummary) }), v.description("The team's domains, without DNS records."));
+export const DomainListResponse = v.pipe(
+  v.strictObject({
+    data: v.array(DomainSummary),
+    has_more: v.optional(v.pipe(v.boolean(), v.description('Whether more domains follow this page. Always false when no page was asked for.'))),
+    next_cursor: v.optional(
+      v.pipe(v.nullable(v.string()), v.description('Pass as `after` to get the next page; null on the last page (and when no page was asked for).')),
+    ),
+  }),
+  v.description("The team's domains, without DNS records, oldest first."),
+);
 export const DeletedResponse = v.pipe(
   v.strictObject({ data: v.strictObject({ deleted: v.literal(true) }) }),
   v.description('Confirms the domain was deleted.'),
@@ -128,9 +137,12 @@ export const ErrorEnvelope = v.pipe(
   v.description('The envelope of every error the API returns.'),
 );
 
-/** The error envelope, narrowed to the codes one response can carry. */
+/**
+ * The error envelope, narrowed to the codes one response can carry. The narrowing part is loose:
+ * the envelope itself already rejects unknown fields.
+ */
 export function errorEnvelopeWith(codes: readonly [ErrorCode, ...ErrorCode[]]) {
-  return v.intersect([ErrorEnvelope, v.object({ error: v.object({ code: v.picklist(codes) }) })]);
+  return v.intersect([ErrorEnvelope, v.objectWithRest({ error: v.objectWithRest({ code: v.picklist(codes) }, v.unknown()) }, v.unknown())]);
 }
 
 /** The document served at GET /openapi.json (only its outline is described here). */

@@ -16,3 +16,20 @@ export const CreateDomainBody = v.strictObject({
 });
 
 export type CreateDomainBody = v.InferOutput<typeof CreateDomainBody>;
+
+/** `GET /domains` query: without parameters every domain is returned, as the spec promises. */
+export const ListDomainsQuery = v.strictObject({
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,3}$/, 'limit must be a whole number from 1 to 100.'),
+      v.transform(Number),
+      v.minValue(1, 'limit must be a whole number from 1 to 100.'),
+      v.maxValue(100, 'limit must be a whole number from 1 to 100.'),
+      v.description('Page size, 1–100. Without limit and after, every domain is returned.'),
+    ),
+  ),
+  after: v.optional(v.pipe(v.string(), v.maxLength(200, 'after is not a valid cursor.'), v.description('Opaque cursor from a previous page (`next_cursor`).'))),
+});
+
+export type ListDomainsQuery = v.InferOutput<typeof ListDomainsQuery>;

@@ -3,7 +3,7 @@
  * and queue modules. A domain becomes visible (`ready`) only once its SES identity and tokens exist,
  * so a client never sees a domain without its DNS records.
  */
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import * as table from '../adapters/domains-table.js';
 import { identityRegion, createOrAdoptIdentity, deleteIdentity, setMailFrom } from '../adapters/ses-identities.js';
 import { verificationToken } from '../adapters/ses-verification-token.js';
@@ -11,7 +11,8 @@ import { enqueueVerification } from '../adapters/verify-queue.js';
 import { isTransient } from '../adapters/aws-errors.js';
 import { mailFromDomain } from '../domain/dns-records.js';
 import type { Domain } from '../domain/domain.js';
-import { DomainAlreadyRegisteredError, DomainNotFoundError, ServiceUnavailableError } from '../errors.js';
+import { DomainAlreadyRegisteredError, DomainNotFoundError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../domain/cursor.js';
 import type { Caller } from './auth.js';
 import { count, METRIC } from '../observability.js';
 
@@ -34,7 +35,8 @@ export async function createDomain(caller: Caller, input: CreateDomainInput): Pr
 async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> {
   try {
     return await table.putNewDomain({
-      id: randomUUID(),
+      // Time-ordered (UUID v7): the table keeps a team's domains in creation order.
+      id: uuidv7(),
       teamId: caller.teamId,
       domain: input.domain,
       returnPath: input.returnPath,
@@ -94,9 +96,30 @@ export async function getDomain(caller: Caller, id: string): Promise<Domain> {
   return d;
 }
 
-export async function listDomains(caller: Caller): Promise<Domain[]> {
-  return (await table.listDomains(caller.teamId)).filter((d) => d.ready);
+export interface DomainPage {
+  readonly domains: Domain[];
+  readonly hasMore: boolean;
+  readonly nextCursor: string | null;
 }
+
+/** Every domain (no page asked for, as the spec promises), or one page of `limit` after a cursor. */
+export async function listDomains(caller: Caller, page: { limit?: number; after?: string } = {}): Promise<DomainPage> {
+  if (page.limit === undefined && page.after === undefined) {
+    return { domains: (await table.listDomains(caller.teamId)).filter((d) => d.ready), hasMore: false, nextCursor: null };
+  }
+  const afterId = page.after === undefined ? undefined : decodeCursor(page.after);
+  if (afterId === null) throw new ValidationError('after is not a valid cursor: pass the next_cursor of the previous page.', 'after');
+  const result = await table.listDomainsPage(caller.teamId, page.limit ?? DEFAULT_PAGE_SIZE, afterId);
+  const last = result.domains.at(-1);
+  return {
+    // A domain still being set up is hidden; it can make a page shorter than `limit`.
+    domains: result.domains.filter((d) => d.ready),
+    hasMore: result.hasMore,
+    nextCursor: result.hasMore && last ? encodeCursor(last.id) : null,
+  };
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
 
 /**
  * Sets `verifying` and queues a check. A domain already `verifying` has a check queued: answer the

@@ -10,7 +10,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { startE2E, type E2E } from '../support/e2e.js';
 
-const DOMAINS = 300;
+const DOMAINS = 200;
 const BUDGET = 20; // SES calls per second the verifiers may use
 const SES_LIMIT = 25; // what the stand-in allows before it throttles
 
@@ -70,8 +70,8 @@ it(`checks ${DOMAINS} due domains within a budget of ${BUDGET} SES calls/s, losi
   const seconds = (Date.now() - started) / 1000;
 
   const key = (await e2e.newKey('team-budget')).plaintext;
-  const list = (await e2e.request('GET', '/domains', { key })).json.data as Array<{ id: string; last_checked_at: string | null }>;
-  const checked = list.filter((d) => ids.includes(d.id) && d.last_checked_at !== null) as Array<{ status: string }>;
+  const list = (await e2e.request('GET', '/domains', { key })).json.data as Array<{ id: string; status: string; last_checked_at: string | null }>;
+  const checked = list.filter((d) => ids.includes(d.id) && d.last_checked_at !== null);
   expect(checked).toHaveLength(DOMAINS);
   // The identities exist and no records are published: every check ends pending, none failed.
   expect(checked.every((d) => d.status === 'pending')).toBe(true);
@@ -87,4 +87,4 @@ it(`checks ${DOMAINS} due domains within a budget of ${BUDGET} SES calls/s, losi
   console.log(`ses budget: ${DOMAINS} checks in ${seconds.toFixed(1)} s; ${gets.length} GetEmailIdentity calls (${throttled} throttled), observed ${rate.toFixed(2)}/s for a budget of ${BUDGET}/s (ratio ${(rate / BUDGET).toFixed(3)}); scheduler read ${run.itemsRead} items`);
   expect(answered).toBeGreaterThanOrEqual(DOMAINS);
   expect(rate).toBeLessThanOrEqual(BUDGET * 1.05);
-}, 120_000);
+}, 240_000);

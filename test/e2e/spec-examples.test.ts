@@ -26,7 +26,7 @@ describe('Add Domain', () => {
     expect(res.status).toBe(201);
     const d = res.json.data;
     expect(d).toMatchObject({ domain: 'example.com', status: 'pending', verified_at: null });
-    expect(d.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(d.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(d.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const records = d.dns_records;
     expect(records).toHaveLength(7);

@@ -27,7 +27,7 @@ beforeEach(() => {
   key = givenApiKey();
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const API_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 function post(body: unknown, headers: Record<string, string> = jsonHeaders(key.plaintext), extra: { isBase64Encoded?: boolean } = {}): Promise<Reply> {

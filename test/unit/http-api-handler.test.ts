@@ -48,7 +48,9 @@ describe('apiHandler', () => {
     expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(reply.headers['cache-control']).toBe('no-store');
     expectSecurityHeaders(reply);
-    expect(seen).toEqual([{ caller: { teamId: 'team-a', keyId: key.keyId }, params: { id: 'abc' }, body: { name: 'x', count: 2 } }]);
+    expect(seen).toEqual([
+      { caller: { teamId: 'team-a', keyId: key.keyId }, params: { id: 'abc' }, body: { name: 'x', count: 2 }, query: undefined, headers: expect.objectContaining({ 'content-type': 'application/json' }) },
+    ]);
   });
 
   it('gives a route without a body schema an undefined body, and does not require JSON', async () => {

@@ -1,0 +1,536 @@
+/**
+ * Builds the OpenAPI 3.1 document from the route table (paths, methods, scopes), the request schema
+ * (src/http/schemas.ts), the response schemas (src/http/response-schemas.ts) and the error classes
+ * (src/errors.ts). `npm run openapi` writes it to docs/openapi.json; a unit test fails when that file
+ * is stale, and the end-to-end tests validate every response against it.
+ */
+import * as v from 'valibot';
+import { toJsonSchema, toJsonSchemaDefs, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema';
+import pkg from '../../package.json' with { type: 'json' };
+import { API_BASE_PATH, routes, SCOPE_DOMAINS_MANAGE, type Route } from '../routes.js';
+import {
+  ApiError,
+  DomainAlreadyRegisteredError,
+  DomainNotFoundError,
+  InsufficientScopeError,
+  InvalidApiKeyError,
+  InvalidJsonError,
+  MissingApiKeyError,
+  PayloadTooLargeError,
+  RouteNotFoundError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.js';
+import { KEY_PREFIX } from '../domain/api-key.js';
+import { toDetailJson, type Domain } from '../domain/domain.js';
+import { diagnoseRecords, questionKey, type Answers } from '../domain/diagnostics.js';
+import { normalizeReturnPath } from '../domain/names.js';
+import { CreateDomainBody, ListDomainsQuery } from './schemas.js';
+import { toApiError } from './responses.js';
+import {
+  DeletedResponse,
+  DnsRecordSchema,
+  DomainDetail,
+  DomainId,
+  DomainListResponse,
+  DomainResponse,
+  DomainStatus,
+  DomainSummary,
+  DomainSummaryResponse,
+  ERROR_CODES,
+  ErrorCodeSchema,
+  ErrorEnvelope,
+  errorEnvelopeWith,
+  OpenApiDocumentSchema,
+  RecordDiagnostic,
+  RecordStatusSchema,
+  type ErrorCode,
+} from './response-schemas.js';
+
+export type OpenApiDocument = Record<string, unknown> & { openapi: string; paths: Record<string, Record<string, unknown>> };
+
+export const PRODUCTION_SERVER = `https://app.krafter.dev${API_BASE_PATH}`;
+export const LOCAL_SERVER = `http://127.0.0.1:3000${API_BASE_PATH}`;
+export const SECURITY_SCHEME = 'bearerAuth';
+/** The largest request body the functions accept (MAX_BODY_BYTES in src/http/api-handler.ts). */
+export const DOCUMENTED_MAX_BODY_BYTES = 16 * 1024;
+
+/** Valibot schemas published as named component schemas; anything else is inlined where used. */
+const COMPONENT_SCHEMAS = {
+  CreateDomainRequest: CreateDomainBody,
+  DeletedResponse,
+  DnsRecord: DnsRecordSchema,
+  DnsRecordDiagnostic: RecordDiagnostic,
+  DnsRecordStatus: RecordStatusSchema,
+  Domain: DomainDetail,
+  DomainId,
+  DomainListResponse,
+  DomainResponse,
+  DomainStatus,
+  DomainSummary,
+  DomainSummaryResponse,
+  Error: ErrorEnvelope,
+  ErrorCode: ErrorCodeSchema,
+  OpenApiDocument: OpenApiDocumentSchema,
+} satisfies Record<string, v.GenericSchema>;
+
+const conversion: ConversionConfig = {
+  target: 'draft-2020-12',
+  definitions: COMPONENT_SCHEMAS,
+  overrideRef: (context) => `#/components/schemas/${context.referenceId}`,
+};
+
+function componentName(schema: v.GenericSchema): string {
+  const entry = Object.entries(COMPONENT_SCHEMAS).find(([, s]) => s === schema);
+  if (!entry) throw new Error('The schema is not a component schema; add it to COMPONENT_SCHEMAS.');
+  return entry[0];
+}
+
+const ref = (schema: v.GenericSchema) => ({ $ref: `#/components/schemas/${componentName(schema)}` });
+
+/**
+ * An inline JSON Schema (references to component schemas stay references). `input` describes what
+ * a client sends, before any transformation (query parameters are strings on the wire).
+ */
+function inline(schema: v.GenericSchema, typeMode: ConversionConfig['typeMode'] = 'ignore'): JsonSchema {
+  const { $schema: _dialect, $defs: _defs, ...rest } = toJsonSchema(schema, { ...conversion, typeMode });
+  return rest;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: one instance of each, so statuses, codes, messages and details come from src/errors.ts.
+
+function thrownBy(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw err;
+  }
+  throw new Error('expected an ApiError');
+}
+
+const ERRORS: Record<ErrorCode, ApiError> = {
+  validation_error: thrownBy(() => normalizeReturnPath('1send', 'example.com')),
+  invalid_json: new InvalidJsonError(),
+  missing_api_key: new MissingApiKeyError(),
+  invalid_api_key: new InvalidApiKeyError(),
+  insufficient_scope: new InsufficientScopeError(SCOPE_DOMAINS_MANAGE),
+  domain_not_found: new DomainNotFoundError(),
+  route_not_found: new RouteNotFoundError(),
+  domain_already_registered: new DomainAlreadyRegisteredError('example.com'),
+  payload_too_large: new PayloadTooLargeError(DOCUMENTED_MAX_BODY_BYTES),
+  unsupported_media_type: new UnsupportedMediaTypeError(),
+  internal_error: toApiError(new Error('unexpected')),
+  service_unavailable: new ServiceUnavailableError(),
+};
+
+const ERROR_MEANINGS: Record<ErrorCode, string> = {
+  validation_error:
+    'The request is invalid: the body is not a JSON object, lacks a required field, or has a field this API does not accept, or a body field or query parameter has an invalid value. The message says what to fix; `field` names the field or parameter when known.',
+  invalid_json: 'The request body is not valid JSON.',
+  missing_api_key: 'No `Authorization` header was sent.',
+  invalid_api_key: 'The API key is malformed, unknown or revoked.',
+  insufficient_scope: 'The API key lacks the scope the operation requires (named in `required_scope`).',
+  domain_not_found: "No domain with this id exists for your team. Another team's id and a malformed id answer the same way.",
+  route_not_found: 'No such endpoint: the path or method is not in this document.',
+  domain_already_registered: 'The domain is already registered, by your team or another one.',
+  payload_too_large: `The request body is larger than ${DOCUMENTED_MAX_BODY_BYTES} bytes.`,
+  unsupported_media_type: 'The request body was not sent with `Content-Type: application/json`.',
+  internal_error: 'Something unexpected failed on our side. Retry later.',
+  service_unavailable: 'An upstream service is busy or unavailable. Retry after the number of seconds in `Retry-After`.',
+};
+
+/** `validation_error` + `invalid_json` → `ValidationErrorOrInvalidJson`. */
+const responseName = (codes: readonly ErrorCode[]) =>
+  codes.map((c) => c.split('_').map((w) => (w === 'api' ? 'Api' : w[0]!.toUpperCase() + w.slice(1))).join('')).join('Or');
+
+const envelopeOf = (e: ApiError) => ({ error: { code: e.code, message: e.message, ...e.details } });
+
+const RetryAfter = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+function errorResponse(status: number, codes: readonly ErrorCode[], overrides: Partial<Record<ErrorCode, ApiError>> = {}): Record<string, unknown> {
+  const [first, ...rest] = codes;
+  if (first === undefined) throw new Error(`no error codes for status ${status}`);
+  const exampleOf = (c: ErrorCode) => overrides[c] ?? ERRORS[c];
+  const response: Record<string, unknown> = {
+    description: codes.map((c) => `\`${c}\`: ${ERROR_MEANINGS[c]}`).join('\n\n'),
+  };
+  if (ERRORS[first].retryAfterSeconds !== undefined) {
+    response.headers = {
+      'Retry-After': { description: 'Seconds to wait before retrying.', required: true, schema: inline(RetryAfter), example: ERRORS[first].retryAfterSeconds },
+    };
+  }
+  response.content = {
+    'application/json': {
+      schema: inline(errorEnvelopeWith([first, ...rest])),
+      examples: Object.fromEntries(codes.map((c) => [c, { summary: c, value: envelopeOf(exampleOf(c)) }])),
+    },
+  };
+  return response;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Examples: those of the API reference, as it shows them.
+
+const specRecord = (
+  type: 'TXT' | 'CNAME' | 'MX',
+  name: string,
+  value: string,
+  priority: number | null,
+  purpose: string,
+  required: boolean,
+  category: 'verification' | 'delivery' | 'recommended',
+) => ({ type, name, value, ttl: 'Auto', priority, purpose, required, category });
+
+const DKIM_PURPOSE = 'DKIM — cryptographic email signature';
+const SPEC_VERIFICATION_RECORD = specRecord('TXT', '_amazonses.example.com', 'abc123...', null, 'Domain verification — proves you own this domain', true, 'verification');
+const specDkim = (n: number) => specRecord('CNAME', `token${n}._domainkey.example.com`, `token${n}.dkim.amazonses.com`, null, DKIM_PURPOSE, true, 'delivery');
+
+export const SPEC_EXAMPLES = {
+  createRequest: { domain: 'example.com', return_path: 'send' },
+  created: {
+    data: {
+      id: '550e8400-e29b-41d4-a716-446655440000',
+      domain: 'example.com',
+      status: 'pending',
+      verified_at: null,
+      created_at: '2026-01-15T10:00:00Z',
+      dns_records: [
+        SPEC_VERIFICATION_RECORD,
+        specDkim(1),
+        specDkim(2),
+        specDkim(3),
+        specRecord('MX', 'send.example.com', 'feedback-smtp.eu-central-1.amazonses.com', 10, 'Custom MAIL FROM — bounce handling', true, 'delivery'),
+        specRecord('TXT', 'send.example.com', 'v=spf1 include:amazonses.com ~all', null, 'SPF — authorizes SES to send on your behalf', true, 'delivery'),
+        specRecord('TXT', '_dmarc.example.com', 'v=DMARC1; p=none;', null, 'DMARC — email authentication policy. Improves inbox placement.', false, 'recommended'),
+      ],
+    },
+  },
+  list: {
+    data: [
+      { id: '550e8400-e29b-41d4-a716-446655440000', domain: 'example.com', status: 'verified', verified_at: '2026-01-15T12:30:00Z', created_at: '2026-01-15T10:00:00Z' },
+      { id: '660e8400-e29b-41d4-a716-446655440001', domain: 'anotherdomain.com', status: 'pending', verified_at: null, created_at: '2026-01-16T14:00:00Z' },
+    ],
+  },
+  get: {
+    data: {
+      id: '550e8400-e29b-41d4-a716-446655440000',
+      domain: 'example.com',
+      status: 'verified',
+      verified_at: '2026-01-15T12:30:00Z',
+      created_at: '2026-01-15T10:00:00Z',
+      dns_records: [SPEC_VERIFICATION_RECORD, specDkim(1)],
+    },
+  },
+  verify: {
+    data: { id: '550e8400-e29b-41d4-a716-446655440000', domain: 'example.com', status: 'verifying', verified_at: null, created_at: '2026-01-15T10:00:00Z' },
+  },
+  deleted: { data: { deleted: true } },
+};
+
+/** A domain after a check found some records missing or misplaced, as this API shows it. */
+function checkedDomainExample() {
+  const inputs = {
+    domain: 'example.com',
+    returnPath: 'send',
+    region: 'eu-central-1',
+    verificationToken: 'abc123...',
+    dkimTokens: ['token1', 'token2', 'token3'],
+  };
+  const found = (values: string[]) => ({ kind: 'found' as const, values });
+  const answers: Answers = new Map([
+    [questionKey({ type: 'TXT', name: '_amazonses.example.com' }), found(['abc123...'])],
+    ...[1, 2, 3].map((n) => [questionKey({ type: 'CNAME', name: `token${n}._domainkey.example.com` }), found([`token${n}.dkim.amazonses.com`])] as const),
+    [questionKey({ type: 'TXT', name: 'example.com' }), found(['v=spf1 include:amazonses.com ~all'])],
+    [questionKey({ type: 'TXT', name: '_dmarc.example.com' }), found(['v=DMARC1; p=none;'])],
+  ]);
+  const domain: Domain = {
+    id: '550e8400-e29b-41d4-a716-446655440000',
+    teamId: 'team',
+    domain: inputs.domain,
+    returnPath: inputs.returnPath,
+    region: inputs.region,
+    status: 'pending',
+    verifiedAt: null,
+    verifyRequestedAt: '2026-01-15T10:05:00Z',
+    createdAt: '2026-01-15T10:00:00Z',
+    ready: true,
+    verificationToken: inputs.verificationToken,
+    dkimTokens: inputs.dkimTokens,
+    lastCheckedAt: '2026-01-15T10:06:00Z',
+    previousStatus: null,
+    pendingEvent: null,
+    recordChecks: diagnoseRecords(inputs, answers, {
+      verificationStatus: 'SUCCESS',
+      verifiedForSending: false,
+      dkimStatus: 'SUCCESS',
+      mailFromStatus: 'PENDING',
+    }),
+  };
+  return { data: toDetailJson(domain) };
+}
+
+const examples = (entries: Record<string, { summary: string; value: unknown }>) => entries;
+const FROM_REFERENCE = 'Example from the API reference';
+
+// ---------------------------------------------------------------------------------------------
+// Operations, keyed by route name (src/routes.ts). Auth errors come from the route's scope.
+
+interface Operation {
+  readonly operationId: string;
+  readonly tag: 'Domains' | 'API description';
+  readonly summary: string;
+  readonly description: string;
+  readonly requestBody?: { readonly schema: v.GenericSchema; readonly examples: Record<string, { summary: string; value: unknown }> };
+  /** Query parameters: a valibot object schema, one parameter per entry. */
+  readonly query?: v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined> | v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>;
+  readonly success: {
+    readonly status: number;
+    readonly description: string;
+    readonly schema: v.GenericSchema;
+    readonly examples?: Record<string, { summary: string; value: unknown }>;
+  };
+  /** Error codes beyond the ones authentication adds. */
+  readonly errors: readonly ErrorCode[];
+  /** Examples of errors that look different for this operation. */
+  readonly errorExamples?: Partial<Record<ErrorCode, ApiError>>;
+}
+
+/** The 400 a query parameter gets, with the message the query schema gives. */
+function queryError(schema: v.GenericSchema, query: Record<string, string>): ValidationError {
+  const issue = v.safeParse(schema, query).issues?.[0];
+  if (!issue) throw new Error(`expected ${JSON.stringify(query)} to be rejected`);
+  return new ValidationError(issue.message, v.getDotPath(issue) ?? undefined);
+}
+
+const BODY_ERRORS: readonly ErrorCode[] = ['validation_error', 'invalid_json', 'payload_too_large', 'unsupported_media_type'];
+const AUTH_ERRORS: readonly ErrorCode[] = ['missing_api_key', 'invalid_api_key', 'insufficient_scope'];
+const SERVER_ERRORS: readonly ErrorCode[] = ['internal_error', 'service_unavailable'];
+
+const OPERATIONS: Record<string, Operation> = {
+  'create-domain': {
+    operationId: 'createDomain',
+    tag: 'Domains',
+    summary: 'Add Domain',
+    description: [
+      'Registers a new sending domain and returns the DNS records you must configure.',
+      'The response includes seven DNS records: 1 SES verification TXT, 3 DKIM CNAMEs, 1 MX and 1 SPF TXT for the custom MAIL FROM subdomain, and 1 DMARC TXT (recommended only). Records with `required: true` must be added for the domain to work; `required: false` records are optional but improve deliverability.',
+      "`return_path` is the subdomain prefix used as the custom MAIL FROM (e.g. `send` produces `send.example.com`). Defaults to `send`. Must start with a letter, contain only letters/digits/hyphens, and be at most 63 characters.",
+      "DNS changes can take up to 72 hours to propagate but typically complete within a few minutes to a few hours.",
+    ].join('\n\n'),
+    requestBody: { schema: CreateDomainBody, examples: examples({ example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.createRequest } }) },
+    success: {
+      status: 201,
+      description: 'Created: the domain, `pending`, with the DNS records to publish.',
+      schema: DomainResponse,
+      examples: examples({ example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.created } }),
+    },
+    errors: [...BODY_ERRORS, 'domain_already_registered', ...SERVER_ERRORS],
+  },
+  'list-domains': {
+    operationId: 'listDomains',
+    tag: 'Domains',
+    summary: 'List Domains',
+    description: [
+      'Returns every domain owned by the authenticated team. The list response does not include `dns_records` — call Get Domain for the full record list.',
+      'Without `limit` and `after`, every domain is returned at once. To page through many, pass `limit`; while `has_more` is true, pass the response\'s `next_cursor` as `after` to get the next page. Domains come oldest first.',
+    ].join('\n\n'),
+    query: ListDomainsQuery,
+    success: { status: 200, description: "OK: the team's domains.", schema: DomainListResponse, examples: examples({ example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.list } }) },
+    errors: ['validation_error', ...SERVER_ERRORS],
+    errorExamples: { validation_error: queryError(ListDomainsQuery, { limit: '0' }) },
+  },
+  'get-domain': {
+    operationId: 'getDomain',
+    tag: 'Domains',
+    summary: 'Get Domain',
+    description: [
+      'Returns a single domain by ID, including its full `dns_records` list and current verification status.',
+      "After a verification check, each record carries its own `status` and, when it is not verified, a `diagnostic` with what DNS returned and what to do.",
+    ].join('\n\n'),
+    success: {
+      status: 200,
+      description: 'OK: the domain with its DNS records.',
+      schema: DomainResponse,
+      examples: examples({
+        example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.get },
+        checked: { summary: 'After a check: MAIL FROM records not in place yet', value: checkedDomainExample() },
+      }),
+    },
+    errors: ['domain_not_found', ...SERVER_ERRORS],
+  },
+  'verify-domain': {
+    operationId: 'verifyDomain',
+    tag: 'Domains',
+    summary: 'Verify Domain',
+    description: [
+      "Triggers a verification check. Krafter enqueues a job that re-checks DNS and updates the domain's status based on what it finds.",
+      'The response is the domain object without `dns_records`. The status will move to `verified` (or back to `pending`/`failed`) once the asynchronous verification job runs. Poll Get Domain to see the result.',
+    ].join('\n\n'),
+    success: { status: 200, description: 'OK: the domain, `verifying`.', schema: DomainSummaryResponse, examples: examples({ example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.verify } }) },
+    errors: ['domain_not_found', ...SERVER_ERRORS],
+  },
+  'delete-domain': {
+    operationId: 'deleteDomain',
+    tag: 'Domains',
+    summary: 'Delete Domain',
+    description: 'Removes a domain from your team. After deletion you can no longer send from addresses on this domain.',
+    success: { status: 200, description: 'OK: the domain is deleted.', schema: DeletedResponse, examples: examples({ example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.deleted } }) },
+    errors: ['domain_not_found', ...SERVER_ERRORS],
+  },
+  openapi: {
+    operationId: 'getOpenApiDocument',
+    tag: 'API description',
+    summary: 'Get the OpenAPI document',
+    description: 'Returns this OpenAPI 3.1 document. No API key is needed, so clients can be generated before a key exists.',
+    success: { status: 200, description: 'OK: the OpenAPI document.', schema: OpenApiDocumentSchema },
+    errors: [],
+  },
+};
+
+const PATH_PARAMETERS: Record<string, { component: string; schema: v.GenericSchema; description: string; example: string }> = {
+  id: {
+    component: 'DomainId',
+    schema: DomainId,
+    description: "The domain's id. An unknown id, another team's id, or an id that is not a UUID answers 404 `domain_not_found`.",
+    example: '550e8400-e29b-41d4-a716-446655440000',
+  },
+};
+
+function pathParameters(path: string): string[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+}
+
+/** Error codes of a route, grouped by status, in status order. */
+export function errorCodesOf(route: Route): Map<number, ErrorCode[]> {
+  const operation = OPERATIONS[route.name];
+  if (!operation) throw new Error(`No OpenAPI operation for route ${route.name}; add it to OPERATIONS in src/http/openapi.ts.`);
+  const codes = [...(route.scope === null ? [] : AUTH_ERRORS), ...operation.errors];
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of ERROR_CODES) {
+    if (!codes.includes(code)) continue;
+    const status = ERRORS[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return new Map([...byStatus].sort(([a], [b]) => a - b));
+}
+
+function operationObject(route: Route, responses: Record<string, unknown>): Record<string, unknown> {
+  const operation = OPERATIONS[route.name]!;
+  const description = route.scope === null ? operation.description : `${operation.description}\n\nRequired scope: \`${route.scope}\`.`;
+  const op: Record<string, unknown> = {
+    operationId: operation.operationId,
+    summary: operation.summary,
+    description,
+    tags: [operation.tag],
+    security: route.scope === null ? [] : [{ [SECURITY_SCHEME]: [route.scope] }],
+  };
+  if (route.scope !== null) op['x-required-scope'] = route.scope;
+  if (operation.query) {
+    op.parameters = Object.entries(operation.query.entries).map(([name, schema]) => {
+      const description = v.getDescription(schema.type === 'optional' ? (schema as v.OptionalSchema<v.GenericSchema, undefined>).wrapped : schema);
+      const schemaJson = inline(schema, 'input');
+      delete schemaJson.description;
+      return { name, in: 'query', required: schema.type !== 'optional', ...(description ? { description } : {}), schema: schemaJson };
+    });
+  }
+  if (operation.requestBody) {
+    op.requestBody = {
+      required: true,
+      content: { 'application/json': { schema: ref(operation.requestBody.schema), examples: operation.requestBody.examples } },
+    };
+  }
+  const success: Record<string, unknown> = { schema: ref(operation.success.schema) };
+  if (operation.success.examples) success.examples = operation.success.examples;
+  const opResponses: Record<string, unknown> = {
+    [String(operation.success.status)]: { description: operation.success.description, content: { 'application/json': success } },
+  };
+  for (const [status, codes] of errorCodesOf(route)) {
+    const overrides = Object.fromEntries(Object.entries(operation.errorExamples ?? {}).filter(([c]) => codes.includes(c as ErrorCode)));
+    const shared = Object.keys(overrides).length === 0;
+    const name = shared ? responseName(codes) : `${operation.operationId[0]!.toUpperCase()}${operation.operationId.slice(1)}${responseName(codes)}`;
+    responses[name] = errorResponse(status, codes, overrides);
+    opResponses[String(status)] = { $ref: `#/components/responses/${name}` };
+  }
+  op.responses = opResponses;
+  return op;
+}
+
+const sortedByKey = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+function errorTable(): string {
+  const rows = ERROR_CODES.map((c) => `| ${ERRORS[c].status} | \`${c}\` | ${ERROR_MEANINGS[c].replaceAll('|', '\\|')} |`);
+  return ['| Status | Code | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+const INFO_DESCRIPTION = [
+  'Manage the sending domains used by your team. Emails can only be sent from addresses on a verified domain.',
+  '## Authentication',
+  `Send your API key as \`Authorization: Bearer ${KEY_PREFIX}...\`. Every domain operation requires the \`${SCOPE_DOMAINS_MANAGE}\` scope; \`GET /openapi.json\` needs no key.`,
+  '## Errors',
+  'Every error has the same JSON envelope, `{"error": {"code": "...", "message": "..."}}`, with a stable `code` to match on. Some codes add fields: `field` (validation_error) and `required_scope` (insufficient_scope). A 503 carries a `Retry-After` header. A path or method not listed here answers 404 `route_not_found`.',
+  errorTable(),
+  '## Beyond the published reference',
+  'Domains also carry `last_checked_at`, and each DNS record its own `status` and, after a check that did not verify it, a `diagnostic`. List Domains can page (`limit`, `after`) and adds `has_more` and `next_cursor`. Clients written against the reference can ignore all of these.',
+].join('\n\n');
+
+/** The OpenAPI 3.1 document of the API. Deterministic: the same code gives the same document. */
+export function buildOpenApiDocument(): OpenApiDocument {
+  for (const code of ERROR_CODES) {
+    if (ERRORS[code].code !== code) throw new Error(`The error listed as ${code} has code ${ERRORS[code].code}.`);
+  }
+  const responses: Record<string, unknown> = {};
+  const parameters: Record<string, unknown> = {};
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const item = (paths[route.path] ??= {});
+    const names = pathParameters(route.path);
+    if (names.length > 0 && !item.parameters) {
+      item.parameters = names.map((name) => {
+        const p = PATH_PARAMETERS[name];
+        if (!p) throw new Error(`No OpenAPI description for path parameter {${name}}; add it to PATH_PARAMETERS.`);
+        parameters[p.component] = { name, in: 'path', required: true, description: p.description, schema: ref(p.schema), example: p.example };
+        return { $ref: `#/components/parameters/${p.component}` };
+      });
+    }
+    item[route.method.toLowerCase()] = operationObject(route, responses);
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Krafter Domains API',
+      version: pkg.version,
+      description: INFO_DESCRIPTION,
+    },
+    servers: [
+      { url: PRODUCTION_SERVER, description: 'Production' },
+      { url: LOCAL_SERVER, description: 'Local stack (`npm start`)' },
+    ],
+    tags: [
+      { name: 'Domains', description: 'Manage the sending domains used by your team. Emails can only be sent from addresses on a verified domain.' },
+      { name: 'API description', description: 'This document, for client generators and tools.' },
+    ],
+    paths,
+    components: {
+      schemas: sortedByKey(toJsonSchemaDefs(COMPONENT_SCHEMAS, conversion) as Record<string, unknown>),
+      parameters: sortedByKey(parameters),
+      responses: sortedByKey(responses),
+      securitySchemes: {
+        [SECURITY_SCHEME]: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: `${KEY_PREFIX}...`,
+          description: `An API key (\`${KEY_PREFIX}\` followed by letters and digits), sent as \`Authorization: Bearer ${KEY_PREFIX}...\`. Keys carry scopes; the domain operations require \`${SCOPE_DOMAINS_MANAGE}\`.`,
+        },
+      },
+    },
+  };
+}
+
+/** The document as docs/openapi.json holds it: 2-space JSON with a trailing newline. */
+export function serializeOpenApiDocument(doc: OpenApiDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
