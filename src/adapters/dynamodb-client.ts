@@ -8,6 +8,9 @@ import { tableConfig } from '../config.js';
 
 export const tableName = tableConfig().TABLE_NAME;
 
-export const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+/** The plain client, for libraries that take one (Powertools idempotency). */
+export const dynamodb = new DynamoDBClient({});
+
+export const ddb = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true },
 });

@@ -13,7 +13,9 @@ import { authenticate, type Caller } from '../services/auth.js';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
 import { accessLog, errorEnvelope, json } from './responses.js';
 
-export const MAX_BODY_BYTES = 16 * 1024;
+import { MAX_BODY_BYTES } from './limits.js';
+
+export { MAX_BODY_BYTES };
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 export type ApiResponse = APIGatewayProxyStructuredResultV2;

@@ -28,6 +28,7 @@ import { diagnoseRecords, questionKey, type Answers } from '../domain/diagnostic
 import { normalizeReturnPath } from '../domain/names.js';
 import { CreateDomainBody, ListDomainsQuery } from './schemas.js';
 import { toApiError } from './responses.js';
+import { MAX_BODY_BYTES } from './limits.js';
 import {
   DeletedResponse,
   DnsRecordSchema,
@@ -54,7 +55,7 @@ export const PRODUCTION_SERVER = `https://app.krafter.dev${API_BASE_PATH}`;
 export const LOCAL_SERVER = `http://127.0.0.1:3000${API_BASE_PATH}`;
 export const SECURITY_SCHEME = 'bearerAuth';
 /** The largest request body the functions accept (MAX_BODY_BYTES in src/http/api-handler.ts). */
-export const DOCUMENTED_MAX_BODY_BYTES = 16 * 1024;
+export const DOCUMENTED_MAX_BODY_BYTES = MAX_BODY_BYTES;
 
 /** Valibot schemas published as named component schemas; anything else is inlined where used. */
 const COMPONENT_SCHEMAS = {

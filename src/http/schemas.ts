@@ -10,7 +10,7 @@ export const CreateDomainBody = v.strictObject({
     v.pipe(
       v.string('return_path must be a string.'),
       v.maxLength(1024, 'return_path is too long.'),
-      v.description('Subdomain prefix used as the custom MAIL FROM (e.g. "send" produces send.example.com). Defaults to "send".'),
+      v.description('Subdomain prefix used as the custom MAIL FROM (e.g. "send" produces send.example.com). Defaults to "send". Must start with a letter, contain only letters/digits/hyphens, and be at most 63 characters.'),
     ),
   ),
 });

@@ -65,6 +65,12 @@ export async function startE2E(options: Partial<LocalStackOptions> = {}): Promis
       } catch {
         json = undefined;
       }
+      // Every JSON answer of the API must be what docs/openapi.json documents (throws otherwise).
+      const { validateResponse } = await import('./openapi-validate.js');
+      const answeredPath = new URL(res.url).pathname;
+      if (answeredPath.startsWith(`${new URL(stack.apiUrl).pathname}/`) && /\bjson\b/i.test(res.headers.get('content-type') ?? '')) {
+        validateResponse(method, answeredPath, res.status, json, res.headers);
+      }
       return { status: res.status, headers: res.headers, json, text };
     },
     newKey: (teamId, scopes = ['domains:manage']) => keys.createKey(teamId, scopes),

@@ -1,0 +1,238 @@
+/**
+ * docs/openapi.json: current (regenerated in memory and compared), valid OpenAPI 3.1 by two
+ * independent validators, complete against the route table, its examples valid against its own
+ * schemas, and served as is by GET /openapi.json. docs/reference.html: current and self-contained.
+ */
+import './support/env.js';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as v from 'valibot';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { API_BASE_PATH, routes } from '../../src/routes.js';
+import {
+  buildOpenApiDocument,
+  DOCUMENTED_MAX_BODY_BYTES,
+  errorCodesOf,
+  LOCAL_SERVER,
+  PRODUCTION_SERVER,
+  SECURITY_SCHEME,
+  serializeOpenApiDocument,
+  SPEC_EXAMPLES,
+} from '../../src/http/openapi.js';
+import { DeletedResponse, DomainListResponse, DomainResponse, DomainSummaryResponse } from '../../src/http/response-schemas.js';
+import { ListDomainsQuery } from '../../src/http/schemas.js';
+import { createValidator, OpenApiMismatchError, validateResponse } from '../support/openapi-validate.js';
+import { SPEC_EXAMPLE } from './support/spec-example.js';
+import { httpEvent } from './support/events.js';
+import { invoke } from './support/responses.js';
+
+const run = promisify(execFile);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const jsonPath = join(root, 'docs', 'openapi.json');
+const htmlPath = join(root, 'docs', 'reference.html');
+const redocly = join(root, 'node_modules', '.bin', 'redocly');
+const redoclyEnv = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
+
+type Operation = {
+  operationId: string;
+  security: Record<string, string[]>[];
+  'x-required-scope'?: string;
+  description: string;
+  requestBody?: unknown;
+  responses: Record<string, { $ref?: string; content?: Record<string, { examples?: Record<string, { value: unknown }> }> }>;
+};
+
+const built = buildOpenApiDocument();
+const doc = built as unknown as {
+  openapi: string;
+  servers: { url: string }[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { responses: Record<string, { content: Record<string, { examples: Record<string, { value: { error: { code: string } } }> }> }> };
+};
+
+describe('docs/openapi.json', () => {
+  it('is current: `npm run openapi` regenerates it from the code', async () => {
+    const committed = await readFile(jsonPath, 'utf8');
+    expect(committed).toBe(serializeOpenApiDocument(built));
+  });
+
+  it('is generated deterministically', () => {
+    expect(serializeOpenApiDocument(buildOpenApiDocument())).toBe(serializeOpenApiDocument(built));
+  });
+
+  it('is a valid OpenAPI 3.1 document (@seriousme/openapi-schema-validator)', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(JSON.parse(await readFile(jsonPath, 'utf8')));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it("passes Redocly's recommended lint rules, apart from two accepted warnings", async () => {
+    const { stdout } = await run(redocly, ['lint', jsonPath, '--format', 'json'], { cwd: root, env: redoclyEnv, timeout: 60_000 }).catch(
+      (err: { stdout?: string; stderr?: string }) => {
+        throw new Error(`redocly lint failed:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+      },
+    );
+    const report = JSON.parse(stdout) as { totals: { errors: number }; problems: { ruleId: string; severity: string; message: string; location: { pointer: string }[] }[] };
+    const problems = report.problems.map((p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`);
+    expect(report.totals.errors).toBe(0);
+    // The project names no license, and the public, static document route has no 4xx answer.
+    const accepted = [/^warn info-license #\/info:/, /^warn operation-4xx-response #\/paths\/~1openapi\.json\/get\/responses:/];
+    expect(problems.filter((p) => !accepted.some((a) => a.test(p)))).toEqual([]);
+  }, 60_000);
+
+  it('lists the production and local servers under the API base path', () => {
+    expect(doc.servers.map((s) => s.url)).toEqual([PRODUCTION_SERVER, LOCAL_SERVER]);
+    for (const s of doc.servers) expect(new URL(s.url).pathname).toBe(API_BASE_PATH);
+  });
+});
+
+describe('the document and the route table', () => {
+  it('has every route, and nothing else', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((k) => k !== 'parameters')
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it.each(routes.map((r) => [r.name, r] as const))('%s: security, scope and error responses follow the route', (_name, route) => {
+    const op = doc.paths[route.path]![route.method.toLowerCase()]!;
+    if (route.scope === null) {
+      expect(op.security).toEqual([]);
+      expect(op['x-required-scope']).toBeUndefined();
+    } else {
+      expect(op.security).toEqual([{ [SECURITY_SCHEME]: [route.scope] }]);
+      expect(op['x-required-scope']).toBe(route.scope);
+      expect(op.description).toContain(`Required scope: \`${route.scope}\``);
+      expect(errorCodesOf(route).get(401)).toEqual(['missing_api_key', 'invalid_api_key']);
+      expect(errorCodesOf(route).get(403)).toEqual(['insufficient_scope']);
+    }
+    for (const [status, codes] of errorCodesOf(route)) {
+      const target = op.responses[String(status)]?.$ref;
+      expect(target).toMatch(/^#\/components\/responses\//);
+      const response = doc.components.responses[target!.split('/').pop()!]!;
+      const exampleCodes = Object.values(response.content['application/json']!.examples).map((e) => e.value.error.code);
+      expect(exampleCodes).toEqual(codes);
+    }
+  });
+
+  it('documents the errors each domain operation can answer', () => {
+    const statuses = (name: string) => [...errorCodesOf(routes.find((r) => r.name === name)!).keys()];
+    expect(statuses('create-domain')).toEqual([400, 401, 403, 409, 413, 415, 500, 503]);
+    expect(statuses('list-domains')).toEqual([400, 401, 403, 500, 503]);
+    for (const name of ['get-domain', 'verify-domain', 'delete-domain']) expect(statuses(name)).toEqual([401, 403, 404, 500, 503]);
+    expect(statuses('openapi')).toEqual([]);
+    expect(doc.paths['/domains']!.post!.requestBody).toBeDefined();
+  });
+
+  it('documents the query parameters List Domains accepts', () => {
+    const params = (doc.paths['/domains']!.get as unknown as { parameters: { name: string; in: string; required: boolean }[] }).parameters;
+    expect(params.map((p) => p.name)).toEqual(Object.keys(ListDomainsQuery.entries));
+    for (const p of params) expect(p).toMatchObject({ in: 'query', required: false });
+  });
+
+  it('states the body limit the functions enforce', async () => {
+    const { MAX_BODY_BYTES } = await import('../../src/http/api-handler.js');
+    expect(DOCUMENTED_MAX_BODY_BYTES).toBe(MAX_BODY_BYTES);
+  });
+});
+
+describe('examples', () => {
+  it("carry the API reference's records as written", () => {
+    expect(SPEC_EXAMPLES.created.data.dns_records).toEqual(SPEC_EXAMPLE);
+    expect(v.is(DomainResponse, SPEC_EXAMPLES.created)).toBe(true);
+    expect(v.is(DomainResponse, SPEC_EXAMPLES.get)).toBe(true);
+    expect(v.is(DomainListResponse, SPEC_EXAMPLES.list)).toBe(true);
+    expect(v.is(DomainSummaryResponse, SPEC_EXAMPLES.verify)).toBe(true);
+    expect(v.is(DeletedResponse, SPEC_EXAMPLES.deleted)).toBe(true);
+  });
+
+  const cases = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => method !== 'parameters')
+      .flatMap(([method, op]) =>
+        Object.entries(op.responses).map(([status, response]) => {
+          const resolved = response.$ref ? doc.components.responses[response.$ref.split('/').pop()!]! : response;
+          const examples = Object.entries(resolved.content?.['application/json']?.examples ?? {});
+          return [`${method.toUpperCase()} ${path} ${status}`, method, path.replace('{id}', '550e8400-e29b-41d4-a716-446655440000'), Number(status), examples] as const;
+        }),
+      ),
+  );
+
+  it.each(cases)('%s: every example matches the documented schema', (_label, method, path, status, examples) => {
+    if (path !== '/openapi.json') expect(examples.length).toBeGreaterThan(0);
+    for (const [, example] of examples) expect(() => validateResponse(method, path, status, (example as { value: unknown }).value)).not.toThrow();
+  });
+});
+
+describe('validateResponse (the check the end-to-end tests run)', () => {
+  const domain = SPEC_EXAMPLES.created;
+
+  it('accepts documented answers, with or without the API base path and a query string', () => {
+    expect(() => validateResponse('POST', '/domains', 201, domain)).not.toThrow();
+    expect(() => validateResponse('GET', `${API_BASE_PATH}/domains?x=1`, 200, SPEC_EXAMPLES.list)).not.toThrow();
+    expect(() => validateResponse('GET', '/nowhere', 404, { error: { code: 'route_not_found', message: 'No such endpoint.' } })).not.toThrow();
+  });
+
+  it('rejects an undocumented status, a body that does not match, and a wrong error code', () => {
+    expect(() => validateResponse('GET', '/domains', 201, SPEC_EXAMPLES.list)).toThrow(/status 201 is not documented/);
+    expect(() => validateResponse('POST', '/domains', 201, { data: { ...domain.data, dns_records: undefined } })).toThrow(OpenApiMismatchError);
+    expect(() => validateResponse('POST', '/domains', 201, { data: { ...domain.data, extra: 1 } })).toThrow(/must NOT have additional properties/);
+    expect(() => validateResponse('GET', '/domains/550e8400-e29b-41d4-a716-446655440000', 200, { data: { ...domain.data, created_at: 'yesterday' } })).toThrow(
+      /must match format "date-time"/,
+    );
+    expect(() => validateResponse('GET', '/domains', 404, { error: { code: 'domain_not_found', message: 'x' } })).toThrow(/not documented/);
+    expect(() => validateResponse('GET', '/domains/x', 404, { error: { code: 'route_not_found', message: 'x' } })).toThrow(/must be equal to one of the allowed values/);
+    expect(() => validateResponse('PUT', '/domains', 200, SPEC_EXAMPLES.list)).toThrow(/must answer 404 route_not_found/);
+    expect(() => validateResponse('GET', '/domains', 200, undefined)).toThrow(/not JSON/);
+  });
+
+  it('checks required response headers when given', () => {
+    const busy = { error: { code: 'service_unavailable', message: 'Busy.' } };
+    expect(() => validateResponse('GET', '/domains', 503, busy, new Headers({ 'retry-after': '2' }))).not.toThrow();
+    expect(() => validateResponse('GET', '/domains', 503, busy, new Headers())).toThrow(/Retry-After is missing/);
+    expect(() => validateResponse('GET', '/domains', 503, busy, new Headers({ 'retry-after': 'soon' }))).toThrow(/Retry-After/);
+  });
+
+  it('validates against the document it is given', () => {
+    const check = createValidator(built as never);
+    expect(() => check('DELETE', '/domains/550e8400-e29b-41d4-a716-446655440000', 200, { data: { deleted: false } })).toThrow(OpenApiMismatchError);
+  });
+});
+
+describe('GET /openapi.json (functions/openapi.ts)', () => {
+  it('serves the committed document without a key', async () => {
+    const { handler } = await import('../../functions/openapi.js');
+    const reply = await invoke(handler, httpEvent('GET', '/openapi.json'));
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual(JSON.parse(await readFile(jsonPath, 'utf8')));
+    expect(() => validateResponse('GET', '/openapi.json', 200, reply.body)).not.toThrow();
+  });
+});
+
+describe('docs/reference.html', () => {
+  it('is current and self-contained (Redoc scripts embedded, nothing loaded from a CDN)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'reference-'));
+    try {
+      const fresh = join(dir, 'reference.html');
+      await run(redocly, ['build-docs', 'docs/openapi.json', '--inlineBundle', '--title', 'Krafter Domains API reference', '-o', fresh], {
+        cwd: root,
+        env: redoclyEnv,
+        timeout: 60_000,
+      });
+      const committed = await readFile(htmlPath, 'utf8');
+      expect(committed === (await readFile(fresh, 'utf8'))).toBe(true);
+      expect(committed).toContain('Krafter Domains API reference');
+      expect(committed).not.toMatch(/<script[^>]+src="https?:|<link[^>]+href="https?:[^"]*\.(js|css)"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
