@@ -3,8 +3,9 @@ import { apiHandler } from '../src/http/api-handler.js';
 import { requestVerification } from '../src/services/domains.js';
 import { toSummaryJson } from '../src/domain/domain.js';
 import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
+import { runIdempotently } from '../src/adapters/idempotency-store.js';
 
-export const handler = apiHandler({ scope: SCOPE_DOMAINS_MANAGE }, async ({ caller, params }) => {
+export const handler = apiHandler({ scope: SCOPE_DOMAINS_MANAGE, idempotency: runIdempotently }, async ({ caller, params }) => {
   const domain = await requestVerification(caller, params.id ?? '');
   return { status: 200, body: { data: toSummaryJson(domain) } };
 });

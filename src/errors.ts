@@ -88,3 +88,21 @@ export class ServiceUnavailableError extends ApiError {
     super(503, 'service_unavailable', message, {}, retryAfterSeconds);
   }
 }
+
+export class InvalidIdempotencyKeyError extends ApiError {
+  constructor() {
+    super(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 256 visible ASCII characters.', { field: 'Idempotency-Key' });
+  }
+}
+
+export class IdempotencyKeyReusedError extends ApiError {
+  constructor() {
+    super(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body in the last 24 hours. Use a new key for a new request.');
+  }
+}
+
+export class IdempotentRequestInProgressError extends ApiError {
+  constructor() {
+    super(409, 'idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed. Retry after the delay in Retry-After.', {}, 1);
+  }
+}

@@ -70,7 +70,8 @@ export const routes: readonly Route[] = [
     path: '/domains/{id}/verify',
     name: 'verify-domain',
     scope: SCOPE_DOMAINS_MANAGE,
-    grants: { table: [...readKeys, 'dynamodb:UpdateItem'], ses: [], sendToVerifyQueue: true },
+    // PutItem and DeleteItem: Idempotency-Key records.
+    grants: { table: [...readKeys, 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], ses: [], sendToVerifyQueue: true },
   },
   {
     method: 'DELETE',

@@ -5,11 +5,18 @@
  *
  * Powertools needs one static partition value when the table has a sort key; records live 24 h.
  */
-import { makeIdempotent, IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyPersistenceLayerError,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
 import { TABLE_SCHEMA } from './table-schema.js';
 import { dynamodb, tableName } from './dynamodb-client.js';
+import { IdempotencyKeyReusedError, IdempotentRequestInProgressError, ServiceUnavailableError } from '../errors.js';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -48,5 +55,13 @@ const runOnce = makeIdempotent(async (_request: IdempotentRequest, run: () => Pr
 /** Runs `run` once per request identity; a retry within 24 h gets the first result (with `replayed`). */
 export async function runIdempotently<T>(request: IdempotentRequest, run: () => Promise<T>, context?: Context): Promise<T & { replayed?: true }> {
   if (context) config.registerLambdaContext(context);
-  return (await runOnce({ ...request, body: request.body ?? null }, run)) as T & { replayed?: true };
+  try {
+    return (await runOnce({ ...request, body: request.body ?? null }, run)) as T & { replayed?: true };
+  } catch (err) {
+    if (err instanceof IdempotencyValidationError) throw new IdempotencyKeyReusedError();
+    if (err instanceof IdempotencyAlreadyInProgressError) throw new IdempotentRequestInProgressError();
+    if (err instanceof IdempotencyPersistenceLayerError) throw new ServiceUnavailableError('The idempotency store is temporarily unavailable. Retry after the delay in Retry-After.', 1);
+    // Errors of the request itself pass through (Powertools wraps none of them).
+    throw err;
+  }
 }

@@ -7,10 +7,11 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { IdempotentRequest } from '../adapters/idempotency-store.js';
 import * as v from 'valibot';
 import { authenticate, type Caller } from '../services/auth.js';
-import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { InvalidIdempotencyKeyError, PayloadTooLargeError, ValidationError } from '../errors.js';
 import { accessLog, errorEnvelope, json } from './responses.js';
 
 import { MAX_BODY_BYTES } from './limits.js';
@@ -41,7 +42,14 @@ export interface RouteOptions<S extends v.GenericSchema | undefined, Q extends v
   readonly body?: S;
   /** Schema of the query string parameters; without one, any query string is ignored. */
   readonly query?: Q;
+  /**
+   * Honour `Idempotency-Key`: a retry within 24 h with the same key (same team, route and id) gets
+   * the first response; the same key with another body is a 409.
+   */
+  readonly idempotency?: (request: IdempotentRequest, run: () => Promise<ApiResult>, context: Context) => Promise<ApiResult & { replayed?: true }>;
 }
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
 
 type BodyOf<S> = S extends v.GenericSchema ? v.InferOutput<S> : undefined;
 
@@ -92,10 +100,19 @@ export function apiHandler<S extends v.GenericSchema | undefined = undefined, Q 
       },
     });
   if (options.body) stack.use(httpJsonBodyParser());
-  return stack.handler(async (event) => {
+  return stack.handler(async (event, context) => {
     const body = (options.body ? parseBody(options.body, event.body) : undefined) as BodyOf<S>;
     const query = (options.query ? parseBody(options.query, event.queryStringParameters ?? {}, 'The query string') : undefined) as BodyOf<Q>;
-    const result = await fn({ caller: callerOf(event), params: event.pathParameters ?? {}, body, query, headers: event.headers ?? {} });
-    return json(result.status, result.body);
+    const caller = callerOf(event);
+    const params = event.pathParameters ?? {};
+    const run = () => fn({ caller, params, body, query, headers: event.headers ?? {} });
+    const key = event.headers?.['idempotency-key'];
+    if (!options.idempotency || key === undefined) {
+      const result = await run();
+      return json(result.status, result.body);
+    }
+    if (!IDEMPOTENCY_KEY.test(key)) throw new InvalidIdempotencyKeyError();
+    const result = await options.idempotency({ teamId: caller.teamId, route: event.routeKey, id: params.id ?? null, key, body: body ?? null }, run, context);
+    return json(result.status, result.body, result.replayed ? { 'Idempotent-Replayed': 'true' } : {});
   });
 }

@@ -21,6 +21,9 @@ import {
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
+  IdempotencyKeyReusedError,
+  IdempotentRequestInProgressError,
+  InvalidIdempotencyKeyError,
 } from '../errors.js';
 import { KEY_PREFIX } from '../domain/api-key.js';
 import { toDetailJson, type Domain } from '../domain/domain.js';
@@ -125,6 +128,10 @@ const ERRORS: Record<ErrorCode, ApiError> = {
   unsupported_media_type: new UnsupportedMediaTypeError(),
   internal_error: toApiError(new Error('unexpected')),
   service_unavailable: new ServiceUnavailableError(),
+  invalid_idempotency_key: new InvalidIdempotencyKeyError(),
+  idempotency_key_reused: new IdempotencyKeyReusedError(),
+  idempotency_request_in_progress: new IdempotentRequestInProgressError(),
+  identity_quota_exceeded: new ApiError(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.'),
 };
 
 const ERROR_MEANINGS: Record<ErrorCode, string> = {
@@ -141,6 +148,10 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   unsupported_media_type: 'The request body was not sent with `Content-Type: application/json`.',
   internal_error: 'Something unexpected failed on our side. Retry later.',
   service_unavailable: 'An upstream service is busy or unavailable. Retry after the number of seconds in `Retry-After`.',
+  invalid_idempotency_key: '`Idempotency-Key` is empty, longer than 256 characters, or has characters other than visible ASCII.',
+  idempotency_key_reused: 'This `Idempotency-Key` was used in the last 24 hours with a different request body. Use a new key for a new request.',
+  idempotency_request_in_progress: 'A request with this `Idempotency-Key` is still running. Retry after the number of seconds in `Retry-After`.',
+  identity_quota_exceeded: 'The region holds the most sending domains SES allows (10,000 identities per account and region).',
 };
 
 /** `validation_error` + `invalid_json` → `ValidationErrorOrInvalidJson`. */
@@ -295,6 +306,8 @@ interface Operation {
   };
   /** Error codes beyond the ones authentication adds. */
   readonly errors: readonly ErrorCode[];
+  /** Accepts `Idempotency-Key`. */
+  readonly idempotent?: boolean;
   /** Examples of errors that look different for this operation. */
   readonly errorExamples?: Partial<Record<ErrorCode, ApiError>>;
 }
@@ -309,6 +322,16 @@ function queryError(schema: v.GenericSchema, query: Record<string, string>): Val
 const BODY_ERRORS: readonly ErrorCode[] = ['validation_error', 'invalid_json', 'payload_too_large', 'unsupported_media_type'];
 const AUTH_ERRORS: readonly ErrorCode[] = ['missing_api_key', 'invalid_api_key', 'insufficient_scope'];
 const SERVER_ERRORS: readonly ErrorCode[] = ['internal_error', 'service_unavailable'];
+const IDEMPOTENCY_ERRORS: readonly ErrorCode[] = ['invalid_idempotency_key', 'idempotency_key_reused', 'idempotency_request_in_progress'];
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry safe: a request repeated with the same key (same team, operation and domain) within 24 hours gets the first response again, with `Idempotent-Replayed: true`, and changes nothing. The same key with a different body answers 409 `idempotency_key_reused`. Failed requests are not remembered.',
+  schema: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[\\x21-\\x7e]+$' },
+};
 
 const OPERATIONS: Record<string, Operation> = {
   'create-domain': {
@@ -328,7 +351,8 @@ const OPERATIONS: Record<string, Operation> = {
       schema: DomainResponse,
       examples: examples({ example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.created } }),
     },
-    errors: [...BODY_ERRORS, 'domain_already_registered', ...SERVER_ERRORS],
+    idempotent: true,
+    errors: [...BODY_ERRORS, 'domain_already_registered', ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS, 'identity_quota_exceeded'],
   },
   'list-domains': {
     operationId: 'listDomains',
@@ -371,7 +395,8 @@ const OPERATIONS: Record<string, Operation> = {
       'The response is the domain object without `dns_records`. The status will move to `verified` (or back to `pending`/`failed`) once the asynchronous verification job runs. Poll Get Domain to see the result.',
     ].join('\n\n'),
     success: { status: 200, description: 'OK: the domain, `verifying`.', schema: DomainSummaryResponse, examples: examples({ example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.verify } }) },
-    errors: ['domain_not_found', ...SERVER_ERRORS],
+    idempotent: true,
+    errors: ['domain_not_found', ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS],
   },
   'delete-domain': {
     operationId: 'deleteDomain',
@@ -437,6 +462,7 @@ function operationObject(route: Route, responses: Record<string, unknown>): Reco
       return { name, in: 'query', required: schema.type !== 'optional', ...(description ? { description } : {}), schema: schemaJson };
     });
   }
+  if (operation.idempotent) op.parameters = [...((op.parameters as unknown[] | undefined) ?? []), IDEMPOTENCY_HEADER];
   if (operation.requestBody) {
     op.requestBody = {
       required: true,

@@ -115,10 +115,14 @@ export const ERROR_CODES = [
   'domain_not_found',
   'route_not_found',
   'domain_already_registered',
+  'invalid_idempotency_key',
+  'idempotency_key_reused',
+  'idempotency_request_in_progress',
   'payload_too_large',
   'unsupported_media_type',
   'internal_error',
   'service_unavailable',
+  'identity_quota_exceeded',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

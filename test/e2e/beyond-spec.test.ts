@@ -1,0 +1,116 @@
+/**
+ * Additions beyond the spec, over HTTP against the local stack: pagination of GET /domains and
+ * Idempotency-Key on POST /domains and POST /domains/:id/verify. Clients written against the spec
+ * see the spec's shapes.
+ */
+import { startE2E, type E2E } from '../support/e2e.js';
+
+let e2e: E2E;
+let key: string;
+let otherKey: string;
+
+beforeAll(async () => {
+  e2e = await startE2E();
+  key = (await e2e.newKey('team-pages')).plaintext;
+  otherKey = (await e2e.newKey('team-other')).plaintext;
+}, 60_000);
+
+afterAll(async () => {
+  await e2e?.stop();
+});
+
+describe('pagination', () => {
+  const names = Array.from({ length: 7 }, (_, i) => `page-${i}.example.org`);
+
+  beforeAll(async () => {
+    for (const domain of names) expect((await e2e.request('POST', '/domains', { key, body: { domain } })).status).toBe(201);
+  });
+
+  it('returns every domain, oldest first, in the spec’s shape without paging parameters', async () => {
+    const res = await e2e.request('GET', '/domains', { key });
+    expect(Object.keys(res.json)).toEqual(['data']);
+    expect(res.json.data.map((d: { domain: string }) => d.domain)).toEqual(names);
+  });
+
+  it('pages with limit and an opaque cursor, one page at a time, until has_more is false', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = after ? `?limit=3&after=${encodeURIComponent(after)}` : '?limit=3';
+      const res = await e2e.request('GET', `/domains${query}`, { key });
+      expect(res.status).toBe(200);
+      expect(res.json.data.length).toBeLessThanOrEqual(3);
+      for (const d of res.json.data) expect(d).not.toHaveProperty('dns_records');
+      seen.push(...res.json.data.map((d: { domain: string }) => d.domain));
+      after = res.json.has_more ? res.json.next_cursor : null;
+      if (!res.json.has_more) expect(res.json.next_cursor).toBeNull();
+      pages++;
+    } while (after);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(names);
+  });
+
+  it('rejects a bad limit or cursor with 400 and never shows another team’s domains', async () => {
+    for (const q of ['?limit=0', '?limit=101', '?limit=abc', '?after=not-a-cursor', '?sort=asc']) {
+      const res = await e2e.request('GET', `/domains${q}`, { key });
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('validation_error');
+    }
+    const first = await e2e.request('GET', '/domains?limit=2', { key });
+    const theirs = await e2e.request('GET', `/domains?limit=2&after=${first.json.next_cursor}`, { key: otherKey });
+    expect(theirs.status).toBe(200);
+    expect(theirs.json.data).toEqual([]);
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('replays the first response to a retried create, and creates once', async () => {
+    const headers = { 'idempotency-key': 'create-retry-1' };
+    const first = await e2e.request('POST', '/domains', { key, body: { domain: 'idem.example.org' }, headers });
+    const retry = await e2e.request('POST', '/domains', { key, body: { domain: 'idem.example.org' }, headers });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.json).toEqual(first.json);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const again = await e2e.request('POST', '/domains', { key, body: { domain: 'idem.example.org' } });
+    expect(again.status).toBe(409);
+  });
+
+  it('answers 409 idempotency_key_reused for the same key with another body', async () => {
+    const headers = { 'idempotency-key': 'create-retry-2' };
+    expect((await e2e.request('POST', '/domains', { key, body: { domain: 'idem2.example.org' }, headers })).status).toBe(201);
+    const other = await e2e.request('POST', '/domains', { key, body: { domain: 'idem3.example.org' }, headers });
+    expect(other.status).toBe(409);
+    expect(other.json.error.code).toBe('idempotency_key_reused');
+    expect(e2e.stack.ses.identities()).not.toContain('idem3.example.org');
+  });
+
+  it('keeps keys apart per team, and does not store failed requests', async () => {
+    const headers = { 'idempotency-key': 'shared-key' };
+    const bad = await e2e.request('POST', '/domains', { key, body: { domain: 'not a domain' }, headers });
+    expect(bad.status).toBe(400);
+    const good = await e2e.request('POST', '/domains', { key, body: { domain: 'idem4.example.org' }, headers });
+    expect(good.status).toBe(201);
+    const theirs = await e2e.request('POST', '/domains', { key: otherKey, body: { domain: 'idem5.example.org' }, headers });
+    expect(theirs.status).toBe(201);
+    expect(theirs.json.data.domain).toBe('idem5.example.org');
+  });
+
+  it('replays verify and rejects malformed keys', async () => {
+    const created = await e2e.request('POST', '/domains', { key, body: { domain: 'idem-verify.example.org' } });
+    const id = created.json.data.id;
+    const headers = { 'idempotency-key': 'verify-1' };
+    const first = await e2e.request('POST', `/domains/${id}/verify`, { key, headers });
+    await e2e.drain();
+    const retry = await e2e.request('POST', `/domains/${id}/verify`, { key, headers });
+    expect(retry.json).toEqual(first.json);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    for (const bad of ['', 'x'.repeat(257), 'has space']) {
+      const res = await e2e.request('POST', `/domains/${id}/verify`, { key, headers: { 'idempotency-key': bad } });
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('invalid_idempotency_key');
+    }
+  });
+});
