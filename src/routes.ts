@@ -74,6 +74,17 @@ export const routes: readonly Route[] = [
     grants: { table: [...readKeys, 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], ses: [], sendToVerifyQueue: true },
   },
   {
+    method: 'PATCH',
+    path: '/domains/{id}',
+    name: 'update-domain',
+    scope: SCOPE_DOMAINS_MANAGE,
+    grants: {
+      table: [...readKeys, 'dynamodb:UpdateItem'],
+      ses: ['ses:PutEmailIdentityMailFromAttributes'],
+      sendToVerifyQueue: true,
+    },
+  },
+  {
     method: 'DELETE',
     path: '/domains/{id}',
     name: 'delete-domain',

@@ -210,6 +210,29 @@ export async function listDomainsPage(teamId: string, limit: number, afterId?: s
   return { domains: items.slice(0, limit), hasMore: items.length > limit };
 }
 
+/**
+ * Changes the MAIL FROM prefix, only from the value the caller read (a concurrent change loses),
+ * and forgets the checks of the two records that move with it. False when the domain changed or is gone.
+ */
+export async function changeReturnPath(d: Domain, returnPath: string): Promise<boolean> {
+  const checks = Object.fromEntries(Object.entries(d.recordChecks).filter(([id]) => id !== 'mail_from_mx' && id !== 'spf'));
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: domainKey(d.teamId, d.id),
+        UpdateExpression: 'SET returnPath = :new, recordChecks = :checks',
+        ConditionExpression: 'attribute_exists(PK) AND ready = :true AND returnPath = :old',
+        ExpressionAttributeValues: { ':new': returnPath, ':old': d.returnPath, ':checks': checks, ':true': true },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw toServiceError(err, 'The domain store');
+  }
+}
+
 export type MarkVerifyingResult =
   | { readonly outcome: 'marked'; readonly domain: Domain; readonly previousStatus: DomainStatus }
   | { readonly outcome: 'already_verifying'; readonly domain: Domain }

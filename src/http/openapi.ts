@@ -29,7 +29,7 @@ import { KEY_PREFIX } from '../domain/api-key.js';
 import { toDetailJson, type Domain } from '../domain/domain.js';
 import { diagnoseRecords, questionKey, type Answers } from '../domain/diagnostics.js';
 import { normalizeReturnPath } from '../domain/names.js';
-import { CreateDomainBody, ListDomainsQuery } from './schemas.js';
+import { CreateDomainBody, ListDomainsQuery, UpdateDomainBody } from './schemas.js';
 import { toApiError } from './responses.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import {
@@ -63,6 +63,7 @@ export const DOCUMENTED_MAX_BODY_BYTES = MAX_BODY_BYTES;
 /** Valibot schemas published as named component schemas; anything else is inlined where used. */
 const COMPONENT_SCHEMAS = {
   CreateDomainRequest: CreateDomainBody,
+  UpdateDomainRequest: UpdateDomainBody,
   DeletedResponse,
   DnsRecord: DnsRecordSchema,
   DnsRecordDiagnostic: RecordDiagnostic,
@@ -397,6 +398,28 @@ const OPERATIONS: Record<string, Operation> = {
     success: { status: 200, description: 'OK: the domain, `verifying`.', schema: DomainSummaryResponse, examples: examples({ example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.verify } }) },
     idempotent: true,
     errors: ['domain_not_found', ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS],
+  },
+  'update-domain': {
+    operationId: 'updateDomain',
+    tag: 'Domains',
+    summary: 'Update Domain',
+    description: [
+      'Changes the settings that can change after creation: `return_path`, the custom MAIL FROM prefix.',
+      'The MX and SPF records move to the new MAIL FROM name (publish them), and the domain is verified again at once: the response shows the new records, and the status moves on as for Verify Domain. Sending the current value changes nothing.',
+    ].join('\n\n'),
+    requestBody: { schema: UpdateDomainBody, examples: examples({ example: { summary: 'A new MAIL FROM prefix', value: { return_path: 'bounces' } } }) },
+    success: {
+      status: 200,
+      description: 'OK: the domain with its DNS records.',
+      schema: DomainResponse,
+      examples: examples({
+        example: {
+          summary: 'return_path changed from send to bounces: the MX and SPF records moved, a check is queued',
+          value: JSON.parse(JSON.stringify(SPEC_EXAMPLES.created).replaceAll('send.example.com', 'bounces.example.com').replace('"status":"pending"', '"status":"verifying"')),
+        },
+      }),
+    },
+    errors: [...BODY_ERRORS, 'domain_not_found', ...SERVER_ERRORS],
   },
   'delete-domain': {
     operationId: 'deleteDomain',

@@ -33,3 +33,14 @@ export const ListDomainsQuery = v.strictObject({
 });
 
 export type ListDomainsQuery = v.InferOutput<typeof ListDomainsQuery>;
+
+/** `PATCH /domains/{id}`: the settings that can change after creation. */
+export const UpdateDomainBody = v.strictObject({
+  return_path: v.pipe(
+    v.string('return_path must be a string.'),
+    v.maxLength(1024, 'return_path is too long.'),
+    v.description('New MAIL FROM prefix (same rules as on create). The MAIL FROM MX and SPF records change, and the domain is verified again.'),
+  ),
+});
+
+export type UpdateDomainBody = v.InferOutput<typeof UpdateDomainBody>;

@@ -10,6 +10,7 @@ import { verificationToken } from '../adapters/ses-verification-token.js';
 import { enqueueVerification } from '../adapters/verify-queue.js';
 import { isTransient } from '../adapters/aws-errors.js';
 import { mailFromDomain } from '../domain/dns-records.js';
+import { normalizeReturnPath } from '../domain/names.js';
 import type { Domain } from '../domain/domain.js';
 import { DomainAlreadyRegisteredError, DomainNotFoundError, ServiceUnavailableError, ValidationError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../domain/cursor.js';
@@ -138,6 +139,31 @@ export async function requestVerification(caller: Caller, id: string): Promise<D
     throw err instanceof ServiceUnavailableError ? err : new ServiceUnavailableError('The verification could not be queued. Retry the request.');
   }
   return result.domain;
+}
+
+/**
+ * Changes the MAIL FROM prefix: SES first (so the records shown are the ones SES looks for), then
+ * the table; the MAIL FROM records are checked again, like after POST /verify. If the table write
+ * loses to a concurrent change, SES is set back and the client gets a retryable 503.
+ */
+export async function updateReturnPath(caller: Caller, id: string, requested: string): Promise<Domain> {
+  const d = await getDomain(caller, id);
+  const returnPath = normalizeReturnPath(requested, d.domain);
+  if (returnPath === d.returnPath) return d;
+  await setMailFrom(d.domain, mailFromDomain(d.domain, returnPath));
+  if (!(await table.changeReturnPath(d, returnPath))) {
+    await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath)).catch(() => undefined);
+    throw new ServiceUnavailableError('The domain changed during the update. Retry the request.', 1);
+  }
+  const now = new Date().toISOString();
+  const marked = await table.markVerifying(caller.teamId, id, now);
+  if (marked.outcome === 'marked') {
+    await enqueueVerification({ teamId: caller.teamId, domainId: id, requestedAt: now, reason: 'user' }).catch(async () => {
+      // The due-time lease set by markVerifying brings the check back within 15 minutes.
+      await table.revertVerifying(caller.teamId, id, marked.previousStatus);
+    });
+  }
+  return getDomain(caller, id);
 }
 
 /** Removes the SES identity (already gone is fine), then the domain and its name claim together. */

@@ -114,3 +114,48 @@ describe('Idempotency-Key', () => {
     }
   });
 });
+
+describe('PATCH /domains/:id', () => {
+  it('moves the MAIL FROM records to the new return_path and verifies them again', async () => {
+    const created = await e2e.request('POST', '/domains', { key, body: { domain: 'patch.example.org' } });
+    const id = created.json.data.id;
+    e2e.publish(created.json.data.dns_records);
+    await e2e.request('POST', `/domains/${id}/verify`, { key });
+    await e2e.drain();
+    expect((await e2e.request('GET', `/domains/${id}`, { key })).json.data.status).toBe('verified');
+
+    const res = await e2e.request('PATCH', `/domains/${id}`, { key, body: { return_path: 'Bounces' } });
+    expect(res.status).toBe(200);
+    const records = res.json.data.dns_records;
+    expect(records[4]).toMatchObject({ type: 'MX', name: 'bounces.patch.example.org', status: 'not_started' });
+    expect(records[5]).toMatchObject({ type: 'TXT', name: 'bounces.patch.example.org', status: 'not_started' });
+    expect(records[1].status).toBe('verified');
+    expect(res.json.data.status).toBe('verifying');
+
+    // Until the new records are published the domain is not verified; then it is again.
+    await e2e.drain();
+    let d = (await e2e.request('GET', `/domains/${id}`, { key })).json.data;
+    expect(d.status).toBe('pending');
+    expect(d.verified_at).toBeNull();
+    expect(d.dns_records[4].diagnostic.reason).toContain('No MX record found at bounces.patch.example.org');
+    e2e.publish(d.dns_records);
+    await e2e.request('POST', `/domains/${id}/verify`, { key });
+    await e2e.drain();
+    d = (await e2e.request('GET', `/domains/${id}`, { key })).json.data;
+    expect(d.status).toBe('verified');
+  });
+
+  it('rejects bad input and other teams’ ids without changing anything', async () => {
+    const created = await e2e.request('POST', '/domains', { key, body: { domain: 'patch2.example.org' } });
+    const id = created.json.data.id;
+    for (const body of [{ return_path: '1bad' }, { return_path: 'bad-' }, { domain: 'other.example.org' }, {}]) {
+      const res = await e2e.request('PATCH', `/domains/${id}`, { key, body });
+      expect(res.status).toBe(400);
+    }
+    const theirs = await e2e.request('PATCH', `/domains/${id}`, { key: otherKey, body: { return_path: 'mail' } });
+    expect(theirs.status).toBe(404);
+    const same = await e2e.request('PATCH', `/domains/${id}`, { key, body: { return_path: 'send' } });
+    expect(same.status).toBe(200);
+    expect(same.json.data).toEqual((await e2e.request('GET', `/domains/${id}`, { key })).json.data);
+  });
+});
