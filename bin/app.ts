@@ -1,7 +1,8 @@
 /**
  * CDK app entry (`npx cdk synth|deploy`). Parameters come from context, e.g.
- * `-c stage=prod -c sesRegion=eu-central-1`; see stackConfigFromContext. cdk-nag's AWS Solutions
- * checks run as a policy-validation plugin, so any unacknowledged finding fails synthesis.
+ * `-c stage=prod -c sesRegion=eu-central-1 -c alarmEmail=oncall@example.com`; see
+ * stackConfigFromContext and docs/deploy.md. cdk-nag's AWS Solutions checks run as a
+ * policy-validation plugin, so any unacknowledged finding fails synthesis.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

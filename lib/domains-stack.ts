@@ -1,7 +1,8 @@
 /**
  * The Domains API stack: one DynamoDB table, the verify queue and its dead-letter queue, an HTTP API
- * with one Lambda per entry of the shared route table, the SQS-fed verifier and the scheduled
- * re-verification. Every function's IAM policy is derived from its `grants` in src/routes.ts.
+ * with one Lambda per entry of the shared route table, the SQS-fed verifier, the scheduled
+ * re-verification, and their alarms and dashboard (monitoring.ts). Every function's IAM policy is
+ * derived from its `grants` in src/routes.ts.
  */
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
@@ -16,18 +17,43 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, Node } from 'constructs';
-import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
+import { RATE_LIMIT_KEY_PREFIX, TABLE_SCHEMA } from '../src/adapters/table-schema.js';
 import { API_BASE_PATH, NOT_FOUND_FUNCTION, backgroundFunctions, routes } from '../src/routes.js';
 import type { BackgroundFunction, Grants, Route } from '../src/routes.js';
 import { ApiFunction } from './api-function.js';
 import type { ApiFunctionProps } from './api-function.js';
+import { Monitoring } from './monitoring.js';
 
 export const EVENT_SOURCE = 'krafter.domains';
 export const SERVICE_NAME = 'domains-api';
 export const METRICS_NAMESPACE = 'Krafter/Domains';
+/** Status-change events go to the account's default bus, where other services' rules can pick them up. */
+export const EVENT_BUS_NAME = 'default';
 
-/** The verifier calls SES (about 1 request/second per account) for up to 10 messages a batch. */
-export const VERIFIER_TIMEOUT = Duration.seconds(60);
+/** SES allows about 1 identity call per second per account and region, shared by everything in it. */
+export const SES_ACCOUNT_RATE = 1;
+/** The verifier's share by default; the rest is headroom for the API's create and delete calls. */
+export const DEFAULT_SES_BACKGROUND_RATE = 0.8;
+/** Keeps the verifier's timeout (see verifierTimeout) well inside Lambda's 15 minutes. */
+export const MIN_SES_BACKGROUND_RATE = 0.05;
+
+export const VERIFIER_BATCH_SIZE = 10;
+/** Few concurrent verifiers, since SES is the bottleneck anyway; 2 is the lowest value Lambda accepts. */
+export const VERIFIER_MAX_CONCURRENCY = 2;
+/** DNS lookups, the SES call with the SDK's retries and the table writes of one check. */
+const CHECK_ALLOWANCE_SECONDS = 20;
+const MIN_VERIFIER_TIMEOUT_SECONDS = 60;
+
+/**
+ * The verifier's timeout for a given SES pace. A batch's checks run in parallel, each first waiting
+ * for its slot of the shared SES budget, and the other concurrent verifier queues for slots too:
+ * the last check of a full batch starts after about batch size x concurrency / rate seconds.
+ */
+export function verifierTimeout(sesBackgroundRate: number): Duration {
+  const pacing = Math.ceil((VERIFIER_BATCH_SIZE * VERIFIER_MAX_CONCURRENCY) / sesBackgroundRate);
+  return Duration.seconds(Math.max(MIN_VERIFIER_TIMEOUT_SECONDS, pacing + CHECK_ALLOWANCE_SECONDS));
+}
+
 /** AWS's rule for SQS-fed functions: a message must stay hidden through several retried invokes. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 export const MAX_RECEIVE_COUNT = 5;
@@ -39,13 +65,12 @@ export const SCHEDULE_RATE = Duration.minutes(5);
  */
 export const SES_ACTIONS_WITHOUT_RESOURCE_TYPES: ReadonlySet<string> = new Set(['ses:VerifyDomainIdentity']);
 
-/** Per-function sizing that differs from ApiFunction's defaults. */
+/** Per-function sizing that differs from ApiFunction's defaults (the verifier's follows its SES pace). */
 const SIZING: Readonly<Record<string, Pick<ApiFunctionProps, 'memorySize' | 'timeout'>>> = {
   // Several SES control-plane calls, throttled at about 1 request/second per account, yet still
   // inside API Gateway's 30-second integration limit.
   'create-domain': { timeout: Duration.seconds(25) },
   'delete-domain': { timeout: Duration.seconds(15) },
-  verifier: { timeout: VERIFIER_TIMEOUT },
   scheduler: { timeout: Duration.seconds(60) },
 };
 
@@ -58,6 +83,14 @@ export interface DomainsStackConfig {
   readonly corsOrigins?: readonly string[];
   /** Powertools log level of every function. @default INFO */
   readonly logLevel?: string;
+  /**
+   * SES identity calls per second the verifier may make, across all its containers. SES allows
+   * about 1 per account and region, shared with the API's create and delete calls and with any
+   * other stage in the same account and region. @default 0.8
+   */
+  readonly sesBackgroundRate?: number;
+  /** Subscribed to the alarm topic when given. */
+  readonly alarmEmail?: string;
 }
 
 export interface DomainsStackProps extends StackProps, DomainsStackConfig {}
@@ -65,11 +98,13 @@ export interface DomainsStackProps extends StackProps, DomainsStackConfig {}
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL'];
+/** Deliberately loose: SNS and the confirmation email are the real check. */
+const EMAIL_PATTERN = /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/;
 
 /**
  * Reads the stack parameters from CDK context (`-c stage=prod -c sesRegion=eu-central-1`, or
  * cdk.json). Values given with `-c` arrive as strings, so `corsOrigins` is accepted either as a list
- * or as a comma-separated string.
+ * or as a comma-separated string, and `sesBackgroundRate` either as a number or as its text.
  */
 export function stackConfigFromContext(node: Node): DomainsStackConfig {
   const text = (key: string): string | undefined => {
@@ -106,7 +141,27 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
     }
   }
 
-  return { stage, sesRegion, corsOrigins, logLevel };
+  const rawRate: unknown = node.tryGetContext('sesBackgroundRate');
+  let sesBackgroundRate: number | undefined;
+  if (typeof rawRate === 'number') sesBackgroundRate = rawRate;
+  else if (typeof rawRate === 'string' && rawRate.trim() !== '') sesBackgroundRate = Number(rawRate.trim());
+  else if (rawRate !== undefined && rawRate !== null && rawRate !== '') sesBackgroundRate = Number.NaN;
+  if (
+    sesBackgroundRate !== undefined &&
+    !(Number.isFinite(sesBackgroundRate) && sesBackgroundRate >= MIN_SES_BACKGROUND_RATE && sesBackgroundRate <= SES_ACCOUNT_RATE)
+  ) {
+    throw new Error(
+      `Context "sesBackgroundRate" must be a number of SES calls per second from ${MIN_SES_BACKGROUND_RATE} to ` +
+        `${SES_ACCOUNT_RATE} (SES allows about ${SES_ACCOUNT_RATE} per account and region), got ${JSON.stringify(rawRate)}`,
+    );
+  }
+
+  const alarmEmail = text('alarmEmail');
+  if (alarmEmail !== undefined && !EMAIL_PATTERN.test(alarmEmail)) {
+    throw new Error(`Context "alarmEmail" must be one email address, got "${alarmEmail}"`);
+  }
+
+  return { stage, sesRegion, corsOrigins, logLevel, sesBackgroundRate, alarmEmail };
 }
 
 export function stackName(stage: string): string {
@@ -123,11 +178,15 @@ export class DomainsStack extends Stack {
   readonly functions: ReadonlyMap<string, ApiFunction>;
   /** The region SES calls go to and identity ARNs are scoped to. */
   readonly sesRegion: string;
+  /** The alarm topic, the alarms and the dashboard. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: DomainsStackProps) {
     super(scope, id, props);
 
     this.sesRegion = props.sesRegion ?? (Token.isUnresolved(this.region) ? 'us-east-1' : this.region);
+    const sesBackgroundRate = props.sesBackgroundRate ?? DEFAULT_SES_BACKGROUND_RATE;
+    const verifierTimeoutAtRate = verifierTimeout(sesBackgroundRate);
     Tags.of(this).add('project', 'krafter-domains');
     Tags.of(this).add('stage', props.stage);
 
@@ -141,7 +200,7 @@ export class DomainsStack extends Stack {
     this.verifyQueue = new sqs.Queue(this, 'VerifyQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(VERIFIER_TIMEOUT.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      visibilityTimeout: Duration.seconds(verifierTimeoutAtRate.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
       deadLetterQueue: { queue: this.verifyDeadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
@@ -153,6 +212,11 @@ export class DomainsStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       LOG_LEVEL: props.logLevel ?? 'INFO',
     };
+    // Settings only one function reads.
+    const ownEnvironment: Readonly<Record<string, Record<string, string>>> = {
+      verifier: { SES_BACKGROUND_RATE: String(sesBackgroundRate), EVENT_BUS_NAME },
+    };
+    const sizing: typeof SIZING = { ...SIZING, verifier: { timeout: verifierTimeoutAtRate } };
     const functions = new Map<string, ApiFunction>();
     const addFunction = (name: string, grants: Grants | null): ApiFunction => {
       const fn = new ApiFunction(this, pascalCase(name), {
@@ -161,8 +225,9 @@ export class DomainsStack extends Stack {
         environment: {
           ...baseEnvironment,
           ...(grants?.sendToVerifyQueue ? { VERIFY_QUEUE_URL: this.verifyQueue.queueUrl } : {}),
+          ...ownEnvironment[name],
         },
-        ...SIZING[name],
+        ...sizing[name],
       });
       if (grants) this.grant(fn, grants);
       functions.set(name, fn);
@@ -186,17 +251,14 @@ export class DomainsStack extends Stack {
 
     verifier.fn.addEventSource(
       new SqsEventSource(this.verifyQueue, {
-        batchSize: 10,
+        batchSize: VERIFIER_BATCH_SIZE,
         reportBatchItemFailures: true,
-        // Few concurrent verifiers, since SES allows about 1 control-plane request/second per account;
-        // 2 is the lowest value Lambda accepts.
-        maxConcurrency: 2,
+        maxConcurrency: VERIFIER_MAX_CONCURRENCY,
       }),
     );
-    // Status-change events go to the account's default bus, where other services' rules can pick them up.
-    events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default').grantPutEventsTo(verifier.fn);
+    events.EventBus.fromEventBusName(this, 'DefaultEventBus', EVENT_BUS_NAME).grantPutEventsTo(verifier.fn);
 
-    new events.Rule(this, 'ReverifySchedule', {
+    const schedule = new events.Rule(this, 'ReverifySchedule', {
       description: `Re-verifies domains whose next check is due (${props.stage})`,
       schedule: events.Schedule.rate(SCHEDULE_RATE),
       targets: [
@@ -216,6 +278,29 @@ export class DomainsStack extends Stack {
     new CfnOutput(this, 'VerifyQueueUrl', { value: this.verifyQueue.queueUrl });
     new CfnOutput(this, 'VerifyDeadLetterQueueUrl', { value: this.verifyDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'SesRegion', { value: this.sesRegion });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      namePrefix: this.stackName,
+      stage: props.stage,
+      httpApi: this.httpApi,
+      functions,
+      verifier,
+      scheduler,
+      schedule,
+      verifyQueue: this.verifyQueue,
+      deadLetterQueue: this.verifyDeadLetterQueue,
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+      alarmEmail: props.alarmEmail,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic every alarm notifies; subscribe to it (or deploy with -c alarmEmail=...)',
+      value: this.monitoring.topic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of this stack',
+      value: this.monitoring.dashboard.dashboardName,
+    });
   }
 
   private createTable(): dynamodb.Table {
@@ -314,6 +399,16 @@ export class DomainsStack extends Stack {
 
   /** Turns a function's `grants` into IAM statements, and nothing more. */
   private grant(fn: ApiFunction, grants: Grants): void {
+    if (grants.countsRequests && !grants.table.includes('dynamodb:UpdateItem')) {
+      // The rate-limit counter is the only item such a function writes.
+      fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [this.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RATE_LIMIT_KEY_PREFIX}*`] } },
+        }),
+      );
+    }
     if (grants.table.length > 0) {
       fn.role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: [...grants.table], resources: [this.table.tableArn] }),

@@ -61,3 +61,13 @@ export function verifierConfig() {
     'verifier',
   );
 }
+
+export function rateLimitConfig() {
+  return parse(
+    v.object({
+      /** Requests per team per minute across the API; 0 turns limiting off. */
+      RATE_LIMIT_PER_MINUTE: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), '600'),
+    }),
+    'rate limit',
+  );
+}

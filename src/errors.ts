@@ -106,3 +106,9 @@ export class IdempotentRequestInProgressError extends ApiError {
     super(409, 'idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed. Retry after the delay in Retry-After.', {}, 1);
   }
 }
+
+export class RateLimitedError extends ApiError {
+  constructor(readonly state: { limit: number; remaining: number; resetSeconds: number }) {
+    super(429, 'rate_limited', `Your team sent more than ${state.limit} requests this minute. Retry after the delay in Retry-After.`, {}, state.resetSeconds);
+  }
+}

@@ -17,6 +17,11 @@ export interface Grants {
   readonly ses: readonly string[];
   /** May send to the verify queue. */
   readonly sendToVerifyQueue: boolean;
+  /**
+   * Counts requests in the team's rate-limit window: UpdateItem, which the stack limits to the
+   * `RATELIMIT#` items with a `dynamodb:LeadingKeys` condition when the function has no other UpdateItem.
+   */
+  readonly countsRequests: boolean;
 }
 
 export type TableAction =
@@ -37,6 +42,7 @@ export interface Route {
   readonly grants: Grants;
 }
 
+/** Every authenticated route reads its API key (and counts the request: `countsRequests`). */
 const readKeys: TableAction[] = ['dynamodb:GetItem'];
 
 export const routes: readonly Route[] = [
@@ -49,6 +55,7 @@ export const routes: readonly Route[] = [
       table: [...readKeys, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       ses: ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:VerifyDomainIdentity', 'ses:DeleteEmailIdentity'],
       sendToVerifyQueue: false,
+      countsRequests: true,
     },
   },
   {
@@ -56,14 +63,14 @@ export const routes: readonly Route[] = [
     path: '/domains',
     name: 'list-domains',
     scope: SCOPE_DOMAINS_MANAGE,
-    grants: { table: [...readKeys, 'dynamodb:Query'], ses: [], sendToVerifyQueue: false },
+    grants: { table: [...readKeys, 'dynamodb:Query'], ses: [], sendToVerifyQueue: false, countsRequests: true },
   },
   {
     method: 'GET',
     path: '/domains/{id}',
     name: 'get-domain',
     scope: SCOPE_DOMAINS_MANAGE,
-    grants: { table: readKeys, ses: [], sendToVerifyQueue: false },
+    grants: { table: readKeys, ses: [], sendToVerifyQueue: false, countsRequests: true },
   },
   {
     method: 'POST',
@@ -71,7 +78,7 @@ export const routes: readonly Route[] = [
     name: 'verify-domain',
     scope: SCOPE_DOMAINS_MANAGE,
     // PutItem and DeleteItem: Idempotency-Key records.
-    grants: { table: [...readKeys, 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], ses: [], sendToVerifyQueue: true },
+    grants: { table: [...readKeys, 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], ses: [], sendToVerifyQueue: true, countsRequests: true },
   },
   {
     method: 'PATCH',
@@ -82,6 +89,7 @@ export const routes: readonly Route[] = [
       table: [...readKeys, 'dynamodb:UpdateItem'],
       ses: ['ses:PutEmailIdentityMailFromAttributes'],
       sendToVerifyQueue: true,
+      countsRequests: true,
     },
   },
   {
@@ -93,6 +101,7 @@ export const routes: readonly Route[] = [
       table: [...readKeys, 'dynamodb:DeleteItem'],
       ses: ['ses:DeleteEmailIdentity'],
       sendToVerifyQueue: false,
+      countsRequests: true,
     },
   },
   {
@@ -101,7 +110,7 @@ export const routes: readonly Route[] = [
     name: 'openapi',
     // The API description is public: clients fetch it to generate code before they hold a key.
     scope: null,
-    grants: { table: [], ses: [], sendToVerifyQueue: false },
+    grants: { table: [], ses: [], sendToVerifyQueue: false, countsRequests: false },
   },
 ];
 
@@ -115,11 +124,11 @@ export const backgroundFunctions: readonly BackgroundFunction[] = [
   {
     name: 'verifier',
     // PutItem: the status history entry, written in the same transaction as the status.
-    grants: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], ses: ['ses:GetEmailIdentity'], sendToVerifyQueue: false },
+    grants: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], ses: ['ses:GetEmailIdentity'], sendToVerifyQueue: false, countsRequests: false },
   },
   {
     name: 'scheduler',
-    grants: { table: ['dynamodb:Query', 'dynamodb:UpdateItem'], ses: [], sendToVerifyQueue: true },
+    grants: { table: ['dynamodb:Query', 'dynamodb:UpdateItem'], ses: [], sendToVerifyQueue: true, countsRequests: false },
   },
 ];
 

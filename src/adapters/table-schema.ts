@@ -19,3 +19,6 @@ export const TABLE_SCHEMA = {
     },
   ],
 } as const;
+
+/** Partition keys of the rate-limit counters: the one item family request-only functions may write. */
+export const RATE_LIMIT_KEY_PREFIX = 'RATELIMIT#';

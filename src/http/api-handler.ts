@@ -11,7 +11,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { IdempotentRequest } from '../adapters/idempotency-store.js';
 import * as v from 'valibot';
 import { authenticate, type Caller } from '../services/auth.js';
-import { InvalidIdempotencyKeyError, PayloadTooLargeError, ValidationError } from '../errors.js';
+import { InvalidIdempotencyKeyError, PayloadTooLargeError, RateLimitedError, ValidationError } from '../errors.js';
+import { admit, rateLimitHeaders, type RateLimitState } from '../services/rate-limit.js';
 import { accessLog, errorEnvelope, json } from './responses.js';
 
 import { MAX_BODY_BYTES } from './limits.js';
@@ -55,7 +56,16 @@ type BodyOf<S> = S extends v.GenericSchema ? v.InferOutput<S> : undefined;
 
 /** The caller resolved by the auth middleware rides on the event, where a Lambda authorizer would put it. */
 interface AuthorizedContext {
-  authorizer?: { lambda?: Caller };
+  authorizer?: { lambda?: Caller; rateLimit?: RateLimitState };
+}
+
+/** Adds the team's rate-limit headers to every answer, errors included. */
+function rateLimitHeadersMiddleware(): middy.MiddlewareObj<ApiEvent, ApiResponse> {
+  const add = (request: middy.Request<ApiEvent, ApiResponse>) => {
+    const state = request.error instanceof RateLimitedError ? request.error.state : (request.event.requestContext as AuthorizedContext).authorizer?.rateLimit;
+    if (state && request.response) request.response.headers = { ...request.response.headers, ...rateLimitHeaders(state) };
+  };
+  return { after: add, onError: add };
 }
 
 function callerOf(event: ApiEvent): Caller {
@@ -90,12 +100,15 @@ export function apiHandler<S extends v.GenericSchema | undefined = undefined, Q 
   const stack = middy<ApiEvent, ApiResponse>()
     .use(httpSecurityHeaders())
     .use(accessLog())
+    .use(rateLimitHeadersMiddleware())
     .use(errorEnvelope())
     .use(httpHeaderNormalizer())
     .use({
       before: async ({ event }) => {
         const caller = await authenticate(event.headers?.authorization, options.scope);
-        (event.requestContext as AuthorizedContext).authorizer = { lambda: caller };
+        const context = event.requestContext as AuthorizedContext;
+        context.authorizer = { lambda: caller };
+        context.authorizer.rateLimit = (await admit(caller.teamId)) ?? undefined;
         if (options.body && bodyBytes(event) > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
       },
     });

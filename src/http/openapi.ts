@@ -24,6 +24,7 @@ import {
   IdempotencyKeyReusedError,
   IdempotentRequestInProgressError,
   InvalidIdempotencyKeyError,
+  RateLimitedError,
 } from '../errors.js';
 import { KEY_PREFIX } from '../domain/api-key.js';
 import { toDetailJson, type Domain } from '../domain/domain.js';
@@ -132,6 +133,7 @@ const ERRORS: Record<ErrorCode, ApiError> = {
   invalid_idempotency_key: new InvalidIdempotencyKeyError(),
   idempotency_key_reused: new IdempotencyKeyReusedError(),
   idempotency_request_in_progress: new IdempotentRequestInProgressError(),
+  rate_limited: new RateLimitedError({ limit: 600, remaining: 0, resetSeconds: 42 }),
   identity_quota_exceeded: new ApiError(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.'),
 };
 
@@ -152,6 +154,8 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   invalid_idempotency_key: '`Idempotency-Key` is empty, longer than 256 characters, or has characters other than visible ASCII.',
   idempotency_key_reused: 'This `Idempotency-Key` was used in the last 24 hours with a different request body. Use a new key for a new request.',
   idempotency_request_in_progress: 'A request with this `Idempotency-Key` is still running. Retry after the number of seconds in `Retry-After`.',
+  rate_limited:
+    'Your team passed its request limit for the current one-minute window. Every answer to an authenticated request carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window resets); retry after `Retry-After` seconds.',
   identity_quota_exceeded: 'The region holds the most sending domains SES allows (10,000 identities per account and region).',
 };
 
@@ -321,7 +325,7 @@ function queryError(schema: v.GenericSchema, query: Record<string, string>): Val
 }
 
 const BODY_ERRORS: readonly ErrorCode[] = ['validation_error', 'invalid_json', 'payload_too_large', 'unsupported_media_type'];
-const AUTH_ERRORS: readonly ErrorCode[] = ['missing_api_key', 'invalid_api_key', 'insufficient_scope'];
+const AUTH_ERRORS: readonly ErrorCode[] = ['missing_api_key', 'invalid_api_key', 'insufficient_scope', 'rate_limited'];
 const SERVER_ERRORS: readonly ErrorCode[] = ['internal_error', 'service_unavailable'];
 const IDEMPOTENCY_ERRORS: readonly ErrorCode[] = ['invalid_idempotency_key', 'idempotency_key_reused', 'idempotency_request_in_progress'];
 
@@ -520,7 +524,7 @@ const INFO_DESCRIPTION = [
   '## Authentication',
   `Send your API key as \`Authorization: Bearer ${KEY_PREFIX}...\`. Every domain operation requires the \`${SCOPE_DOMAINS_MANAGE}\` scope; \`GET /openapi.json\` needs no key.`,
   '## Errors',
-  'Every error has the same JSON envelope, `{"error": {"code": "...", "message": "..."}}`, with a stable `code` to match on. Some codes add fields: `field` (validation_error) and `required_scope` (insufficient_scope). A 503 carries a `Retry-After` header. A path or method not listed here answers 404 `route_not_found`.',
+  'Every error has the same JSON envelope, `{"error": {"code": "...", "message": "..."}}`, with a stable `code` to match on. Some codes add fields: `field` (validation_error) and `required_scope` (insufficient_scope). A 429 or 503 carries a `Retry-After` header; every authenticated answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. A path or method not listed here answers 404 `route_not_found`.',
   errorTable(),
   '## Beyond the published reference',
   'Domains also carry `last_checked_at`, and each DNS record its own `status` and, after a check that did not verify it, a `diagnostic`. List Domains can page (`limit`, `after`) and adds `has_more` and `next_cursor`. Clients written against the reference can ignore all of these.',

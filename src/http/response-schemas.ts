@@ -120,6 +120,7 @@ export const ERROR_CODES = [
   'idempotency_request_in_progress',
   'payload_too_large',
   'unsupported_media_type',
+  'rate_limited',
   'internal_error',
   'service_unavailable',
   'identity_quota_exceeded',

@@ -1,57 +1,19 @@
 /**
  * Infrastructure tests: the synthesized template of DomainsStack (table, queues, one Lambda and one
  * route per entry of src/routes.ts, the verifier and the schedule), each function's IAM policy
- * against its declared grants, and cdk-nag's AWS Solutions checks. Bundling is skipped to stay fast.
+ * against its declared grants, the context parameters, and cdk-nag's AWS Solutions checks. Bundling
+ * is skipped to stay fast; monitoring.test.ts covers the alarms and bundling.test.ts the bundles.
  */
-import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
-import type { Environment } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { CfnResource } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DomainsStack, stackConfigFromContext, stackName } from '../../lib/domains-stack.js';
+import { DEFAULT_SES_BACKGROUND_RATE, VERIFIER_BATCH_SIZE, VERIFIER_MAX_CONCURRENCY, verifierTimeout } from '../../lib/domains-stack.js';
+import type { DomainsStack } from '../../lib/domains-stack.js';
 import { TABLE_SCHEMA } from '../../src/adapters/table-schema.js';
 import { API_BASE_PATH, NOT_FOUND_FUNCTION, backgroundFunctions, routes } from '../../src/routes.js';
 import type { Grants } from '../../src/routes.js';
-
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-  context: Record<string, unknown>;
-};
-
-type Json = Record<string, unknown>;
-
-/** Builds the app the way bin/app.ts does, with cdk.json's feature flags and without bundling. */
-function build(context: Record<string, unknown> = {}, env?: Environment) {
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
-  const config = stackConfigFromContext(app.node);
-  const stack = new DomainsStack(app, stackName(config.stage), { ...config, env });
-  return { app, stack, template: Template.fromStack(stack) };
-}
-
-const allFunctionNames = [NOT_FOUND_FUNCTION, ...routes.map((r) => r.name), ...backgroundFunctions.map((b) => b.name)];
-
-function logicalId(stack: DomainsStack, construct: { node: { defaultChild?: unknown } }): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnResource);
-}
-
-function functionLogicalId(stack: DomainsStack, name: string): string {
-  const fn = stack.functions.get(name);
-  if (!fn) throw new Error(`no function ${name}`);
-  return logicalId(stack, fn.fn);
-}
-
-/** A CloudFormation value as one readable string: `<Id.Attr>` for GetAtt, `<Id>` for Ref. */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const o = value as Json;
-  if (Array.isArray(o['Fn::Join'])) {
-    const [delimiter, parts] = o['Fn::Join'] as [string, unknown[]];
-    return parts.map(flatten).join(delimiter);
-  }
-  if (Array.isArray(o['Fn::GetAtt'])) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
-  if (typeof o.Ref === 'string') return `<${o.Ref}>`;
-  throw new Error(`cannot flatten ${JSON.stringify(value)}`);
-}
+import { allFunctionNames, build, environmentOf, flatten, functionLogicalId, logicalId } from './helpers.js';
+import type { Json } from './helpers.js';
 
 /** Every `action on resource` pair the function's role allows, with logical ids replaced by names. */
 function permissions(stack: DomainsStack, template: Template, name: string): string[] {
@@ -78,10 +40,10 @@ function permissions(stack: DomainsStack, template: Template, name: string): str
     const document = policy.Properties.PolicyDocument as { Statement: Json[] };
     for (const statement of document.Statement) {
       expect(statement.Effect).toBe('Allow');
-      expect(statement.Condition).toBeUndefined();
+      const condition = statement.Condition === undefined ? '' : ` if ${JSON.stringify(statement.Condition)}`;
       const actions = ([] as unknown[]).concat(statement.Action) as string[];
       const resources = ([] as unknown[]).concat(statement.Resource).map((r) => rename(flatten(r)));
-      for (const action of actions) for (const resource of resources) pairs.push(`${action} on ${resource}`);
+      for (const action of actions) for (const resource of resources) pairs.push(`${action} on ${resource}${condition}`);
     }
   }
   return pairs.sort();
@@ -106,6 +68,9 @@ function expectedPermissions(grants: Grants | null, sesRegion: string, extra: st
       p.push(`${action} on ${action === 'ses:VerifyDomainIdentity' ? '*' : IDENTITIES(sesRegion)}`);
     }
     if (grants.sendToVerifyQueue) p.push('sqs:SendMessage on <VERIFY_QUEUE.Arn>');
+    if (grants.countsRequests && !grants.table.includes('dynamodb:UpdateItem')) {
+      p.push('dynamodb:UpdateItem on <TABLE.Arn> if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["RATELIMIT#*"]}}');
+    }
   }
   return p.sort();
 }
@@ -208,6 +173,28 @@ describe('DomainsStack', () => {
     }
   });
 
+  test('only the verifier gets its SES pace and the event bus it publishes to', () => {
+    for (const name of allFunctionNames) {
+      const variables = environmentOf(stack, template, name);
+      if (name === 'verifier') {
+        expect(variables).toMatchObject({
+          SES_BACKGROUND_RATE: String(DEFAULT_SES_BACKGROUND_RATE),
+          EVENT_BUS_NAME: 'default',
+          EVENT_SOURCE: 'krafter.domains',
+        });
+      } else {
+        expect(variables.SES_BACKGROUND_RATE).toBeUndefined();
+        expect(variables.EVENT_BUS_NAME).toBeUndefined();
+      }
+    }
+  });
+
+  test('the verifier waits out a full batch of SES slots within its timeout at the default pace', () => {
+    const verifier = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, 'verifier')] as { Properties: Json };
+    const slotsAhead = (VERIFIER_BATCH_SIZE * VERIFIER_MAX_CONCURRENCY) / DEFAULT_SES_BACKGROUND_RATE;
+    expect(verifier.Properties.Timeout as number).toBeGreaterThan(slotsAhead);
+  });
+
   test('each route key reaches its own function; $default reaches the not-found function', () => {
     const routeResources = template.findResources('AWS::ApiGatewayV2::Route') as Record<string, { Properties: Json }>;
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration') as Record<string, { Properties: Json }>;
@@ -301,9 +288,23 @@ describe('DomainsStack', () => {
       expect(permissions(stack, template, NOT_FOUND_FUNCTION)).toEqual(expectedPermissions(null, 'eu-central-1'));
     });
 
+    const dataless = routes.filter((r) => r.grants.table.length === 0 && r.grants.ses.length === 0 && !r.grants.sendToVerifyQueue);
+    test('the public OpenAPI route is one of the routes without data grants', () => {
+      expect(dataless.map((r) => [r.method, r.path, r.scope])).toContainEqual(['GET', '/openapi.json', null]);
+    });
+
+    test.each(dataless.map((r) => [r.name]))('%s: a route without data grants gets logs and traces only, no queue', (name) => {
+      expect(permissions(stack, template, name)).toEqual(expectedPermissions(null, 'eu-central-1'));
+      expect(environmentOf(stack, template, name).VERIFY_QUEUE_URL).toBeUndefined();
+    });
+
     test('get-domain cannot write the table or touch SES', () => {
       const granted = permissions(stack, template, 'get-domain');
-      expect(granted.filter((p) => p.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem on <TABLE.Arn>']);
+      expect(granted.filter((p) => p.startsWith('dynamodb:'))).toEqual([
+        'dynamodb:GetItem on <TABLE.Arn>',
+        // Its only write: the team's rate-limit counter.
+        'dynamodb:UpdateItem on <TABLE.Arn> if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["RATELIMIT#*"]}}',
+      ]);
       expect(granted.some((p) => p.startsWith('ses:'))).toBe(false);
       expect(granted.some((p) => p.startsWith('sqs:'))).toBe(false);
     });
@@ -358,11 +359,40 @@ describe('context parameters', () => {
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
   });
 
+  test('-c sesBackgroundRate sets the verifier\'s pace, and its timeout and the queue\'s visibility follow', () => {
+    const { stack, template } = build({ sesBackgroundRate: '0.4' });
+    expect(environmentOf(stack, template, 'verifier').SES_BACKGROUND_RATE).toBe('0.4');
+    const verifier = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, 'verifier')] as { Properties: Json };
+    // 10 messages x 2 concurrent verifiers / 0.4 per second = 50 s of pacing, plus 20 s for the checks.
+    expect(verifier.Properties.Timeout).toBe(70);
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 70 });
+  });
+
+  test('sesBackgroundRate as a number in cdk.json', () => {
+    const { stack, template } = build({ sesBackgroundRate: 0.5 });
+    expect(environmentOf(stack, template, 'verifier').SES_BACKGROUND_RATE).toBe('0.5');
+  });
+
+  test.each([0.05, 0.1, 0.25, 0.8, 1])('at %s SES calls/second a full batch fits the verifier timeout, within Lambda and SQS limits', (rate) => {
+    const timeout = verifierTimeout(rate).toSeconds();
+    expect(timeout).toBeGreaterThanOrEqual(Math.ceil((VERIFIER_BATCH_SIZE * VERIFIER_MAX_CONCURRENCY) / rate));
+    expect(timeout).toBeLessThanOrEqual(900);
+    expect(6 * timeout).toBeLessThanOrEqual(12 * 3600);
+  });
+
   test.each([
     [{ stage: 'Prod!' }, /stage/],
     [{ sesRegion: 'europe' }, /sesRegion/],
     [{ corsOrigins: 'https://app.example.com/path' }, /corsOrigins/],
     [{ logLevel: 'LOUD' }, /logLevel/],
+    [{ sesBackgroundRate: '0' }, /sesBackgroundRate/],
+    [{ sesBackgroundRate: '-1' }, /sesBackgroundRate/],
+    [{ sesBackgroundRate: '1.5' }, /sesBackgroundRate/],
+    [{ sesBackgroundRate: 0.01 }, /sesBackgroundRate/],
+    [{ sesBackgroundRate: 'fast' }, /sesBackgroundRate/],
+    [{ sesBackgroundRate: true }, /sesBackgroundRate/],
+    [{ alarmEmail: 'ops' }, /alarmEmail/],
+    [{ alarmEmail: 'a@example.com,b@example.com' }, /alarmEmail/],
   ])('rejects bad context %j', (context, message) => {
     expect(() => build(context)).toThrow(message);
   });

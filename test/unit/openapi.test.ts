@@ -125,11 +125,11 @@ describe('the document and the route table', () => {
 
   it('documents the errors each domain operation can answer', () => {
     const statuses = (name: string) => [...errorCodesOf(routes.find((r) => r.name === name)!).keys()];
-    expect(statuses('create-domain')).toEqual([400, 401, 403, 409, 413, 415, 500, 503]);
-    expect(statuses('list-domains')).toEqual([400, 401, 403, 500, 503]);
-    for (const name of ['get-domain', 'delete-domain']) expect(statuses(name)).toEqual([401, 403, 404, 500, 503]);
+    expect(statuses('create-domain')).toEqual([400, 401, 403, 409, 413, 415, 429, 500, 503]);
+    expect(statuses('list-domains')).toEqual([400, 401, 403, 429, 500, 503]);
+    for (const name of ['get-domain', 'delete-domain']) expect(statuses(name)).toEqual([401, 403, 404, 429, 500, 503]);
     // Idempotency-Key adds 400 (malformed key) and 409 (key reused, request in progress).
-    expect(statuses('verify-domain')).toEqual([400, 401, 403, 404, 409, 500, 503]);
+    expect(statuses('verify-domain')).toEqual([400, 401, 403, 404, 409, 429, 500, 503]);
     expect(statuses('openapi')).toEqual([]);
     expect(doc.paths['/domains']!.post!.requestBody).toBeDefined();
   });

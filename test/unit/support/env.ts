@@ -23,4 +23,6 @@ Object.assign(process.env, {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_DEV: 'false',
   POWERTOOLS_METRICS_DISABLED: 'true',
+  // Rate limiting is tested end to end (test/e2e/rate-limit.test.ts); here it would add a write to every mock.
+  RATE_LIMIT_PER_MINUTE: '0',
 });

@@ -1,0 +1,44 @@
+/** Per-team rate limits over HTTP: announced on every response, 429 with Retry-After past the limit. */
+import { startE2E, type E2E } from '../support/e2e.js';
+
+const LIMIT = 5;
+let e2e: E2E;
+
+beforeAll(async () => {
+  e2e = await startE2E({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
+}, 60_000);
+
+afterAll(async () => {
+  await e2e?.stop();
+});
+
+it('announces the limit, answers 429 past it, and counts each team apart', async () => {
+  const a = (await e2e.newKey('team-busy')).plaintext;
+  const b = (await e2e.newKey('team-calm')).plaintext;
+  // Start at the beginning of a window so the test does not straddle two.
+  const intoWindow = Date.now() % 60_000;
+  if (intoWindow > 50_000) await new Promise((r) => setTimeout(r, 60_500 - intoWindow));
+
+  const remaining: number[] = [];
+  for (let i = 0; i < LIMIT; i++) {
+    const res = await e2e.request('GET', '/domains', { key: a });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('ratelimit-limit')).toBe(String(LIMIT));
+    remaining.push(Number(res.headers.get('ratelimit-remaining')));
+    const reset = Number(res.headers.get('ratelimit-reset'));
+    expect(reset).toBeGreaterThanOrEqual(1);
+    expect(reset).toBeLessThanOrEqual(60);
+  }
+  expect(remaining).toEqual([4, 3, 2, 1, 0]);
+
+  const limited = await e2e.request('POST', '/domains', { key: a, body: { domain: 'limited.example.org' } });
+  expect(limited.status).toBe(429);
+  expect(limited.json.error.code).toBe('rate_limited');
+  expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  expect(limited.headers.get('ratelimit-remaining')).toBe('0');
+  expect(e2e.stack.ses.identities()).not.toContain('limited.example.org');
+
+  const other = await e2e.request('GET', '/domains', { key: b });
+  expect(other.status).toBe(200);
+  expect(other.headers.get('ratelimit-remaining')).toBe(String(LIMIT - 1));
+}, 90_000);

@@ -1,0 +1,49 @@
+/**
+ * The bundles, built with the esbuild settings the stack deploys with (lib/bundling.ts), run in a
+ * separate Node process like Lambda loads them. The OpenAPI function imports docs/openapi.json
+ * with an import attribute; the document must end up inside its bundle, since only the bundle is
+ * deployed.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { BUNDLE_FILE, ESBUILD_OPTIONS } from '../../lib/bundling.js';
+import { FUNCTIONS_DIR } from '../../lib/api-function.js';
+
+const DOCUMENT = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
+
+describe('openapi function bundle', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'krafter-openapi-bundle-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('carries docs/openapi.json and serves it from a directory without the repository', async () => {
+    const outfile = join(dir, BUNDLE_FILE);
+    const result = await build({ ...ESBUILD_OPTIONS, entryPoints: [`${FUNCTIONS_DIR}openapi.ts`], outfile, metafile: true, logLevel: 'silent' });
+    expect(result.errors).toEqual([]);
+    expect(Object.keys(result.metafile.inputs)).toContain('docs/openapi.json');
+
+    const script = `
+      const { handler } = await import(${JSON.stringify(pathToFileURL(outfile).href)});
+      const event = { version: '2.0', routeKey: 'GET /api/v1/openapi.json', rawPath: '/api/v1/openapi.json', rawQueryString: '',
+        headers: {}, requestContext: { http: { method: 'GET', path: '/api/v1/openapi.json' }, requestId: 'bundle-test' }, isBase64Encoded: false };
+      process.stdout.write(JSON.stringify(await handler(event, { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 1000 })));
+    `;
+    // A clean environment and working directory: the bundle must not lean on the repository.
+    const output = execFileSync(process.execPath, ['--input-type=module', '--enable-source-maps', '-e', script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', POWERTOOLS_METRICS_DISABLED: 'true' },
+      encoding: 'utf8',
+    });
+    const response = JSON.parse(output) as { statusCode: number; headers: Record<string, string>; body: string };
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual(JSON.parse(readFileSync(DOCUMENT, 'utf8')));
+  });
+});
