@@ -4,12 +4,15 @@ import { CreateDomainBody } from '../src/http/schemas.js';
 import { createDomain } from '../src/services/domains.js';
 import { DEFAULT_RETURN_PATH, normalizeDomainName, normalizeReturnPath } from '../src/domain/names.js';
 import { toDetailJson } from '../src/domain/domain.js';
+import { chooseRegion } from '../src/domain/regions.js';
+import { sesRegions } from '../src/config.js';
 import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 import { runIdempotently } from '../src/adapters/idempotency-store.js';
 
 export const handler = apiHandler({ scope: SCOPE_DOMAINS_MANAGE, body: CreateDomainBody, idempotency: runIdempotently }, async ({ caller, body }) => {
   const domain = normalizeDomainName(body.domain);
   const returnPath = normalizeReturnPath(body.return_path ?? DEFAULT_RETURN_PATH, domain);
-  const created = await createDomain(caller, { domain, returnPath });
+  const region = chooseRegion(body.region, sesRegions());
+  const created = await createDomain(caller, { domain, returnPath, region });
   return { status: 201, body: { data: toDetailJson(created) } };
 });

@@ -77,8 +77,10 @@ const SIZING: Readonly<Record<string, Pick<ApiFunctionProps, 'memorySize' | 'tim
 export interface DomainsStackConfig {
   /** Deployment stage; part of the stack name. */
   readonly stage: string;
-  /** Region the SES identities live in. @default the stack's region, or us-east-1 when env-agnostic */
+  /** Default region of the SES identities. @default the stack's region, or us-east-1 when env-agnostic */
   readonly sesRegion?: string;
+  /** Further SES regions a domain may be created in (`region` on create). @default none */
+  readonly extraSesRegions?: readonly string[];
   /** Origins allowed by CORS; CORS stays off when empty. */
   readonly corsOrigins?: readonly string[];
   /** Powertools log level of every function. @default INFO */
@@ -122,6 +124,15 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
   if (sesRegion !== undefined && !REGION_PATTERN.test(sesRegion)) {
     throw new Error(`Context "sesRegion" must be an AWS region such as eu-central-1, got "${sesRegion}"`);
   }
+  const rawRegions: unknown = node.tryGetContext('sesRegions');
+  let extraSesRegions: string[] = [];
+  if (typeof rawRegions === 'string') extraSesRegions = rawRegions.split(',');
+  else if (Array.isArray(rawRegions) && rawRegions.every((r) => typeof r === 'string')) extraSesRegions = rawRegions;
+  else if (rawRegions !== undefined && rawRegions !== null) throw new Error('Context "sesRegions" must be a list of regions or a comma-separated string');
+  extraSesRegions = extraSesRegions.map((r) => r.trim()).filter((r) => r !== '');
+  for (const region of extraSesRegions) {
+    if (!REGION_PATTERN.test(region)) throw new Error(`Context "sesRegions": "${region}" is not an AWS region such as us-east-1`);
+  }
   const logLevel = text('logLevel')?.toUpperCase();
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) {
     throw new Error(`Context "logLevel" must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -161,7 +172,7 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
     throw new Error(`Context "alarmEmail" must be one email address, got "${alarmEmail}"`);
   }
 
-  return { stage, sesRegion, corsOrigins, logLevel, sesBackgroundRate, alarmEmail };
+  return { stage, sesRegion, extraSesRegions, corsOrigins, logLevel, sesBackgroundRate, alarmEmail };
 }
 
 export function stackName(stage: string): string {
@@ -178,6 +189,8 @@ export class DomainsStack extends Stack {
   readonly functions: ReadonlyMap<string, ApiFunction>;
   /** The region SES calls go to and identity ARNs are scoped to. */
   readonly sesRegion: string;
+  /** Every region domains may be created in, the default first. */
+  readonly sesRegions: readonly string[];
   /** The alarm topic, the alarms and the dashboard. */
   readonly monitoring: Monitoring;
 
@@ -185,6 +198,7 @@ export class DomainsStack extends Stack {
     super(scope, id, props);
 
     this.sesRegion = props.sesRegion ?? (Token.isUnresolved(this.region) ? 'us-east-1' : this.region);
+    this.sesRegions = [...new Set([this.sesRegion, ...(props.extraSesRegions ?? [])])];
     const sesBackgroundRate = props.sesBackgroundRate ?? DEFAULT_SES_BACKGROUND_RATE;
     const verifierTimeoutAtRate = verifierTimeout(sesBackgroundRate);
     Tags.of(this).add('project', 'krafter-domains');
@@ -207,6 +221,7 @@ export class DomainsStack extends Stack {
     const baseEnvironment: Record<string, string> = {
       TABLE_NAME: this.table.tableName,
       SES_REGION: this.sesRegion,
+      ...(this.sesRegions.length > 1 ? { SES_REGIONS: this.sesRegions.join(',') } : {}),
       EVENT_SOURCE,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -426,10 +441,10 @@ export class DomainsStack extends Stack {
 
     const scopedSes = grants.ses.filter((a) => !SES_ACTIONS_WITHOUT_RESOURCE_TYPES.has(a));
     const unscopedSes = grants.ses.filter((a) => SES_ACTIONS_WITHOUT_RESOURCE_TYPES.has(a));
-    if (scopedSes.length > 0) {
+    for (const region of scopedSes.length > 0 ? this.sesRegions : []) {
       const identities = this.formatArn({
         service: 'ses',
-        region: this.sesRegion,
+        region,
         resource: 'identity',
         resourceName: '*',
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,

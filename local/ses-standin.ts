@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createResolver, DnsLookupError, lookup, type RecordType } from '../src/adapters/dns.js';
 
 export interface SesStandInOptions {
@@ -67,6 +68,8 @@ interface Check {
 }
 interface Identity {
   name: string;
+  /** The region the identity was created in (from the request's signature): its MX must point there. */
+  region?: string;
   createdAt: number;
   tags: { Key: string; Value: string }[];
   keyLength: string;
@@ -110,6 +113,9 @@ const injected = (kind: 'throttle' | 'server_error', v1: boolean) =>
       ? new SesError('Throttling', 400, 'Rate exceeded')
       : new SesError('TooManyRequestsException', 429, 'Too Many Requests.');
 
+/** An identity remembers the region it was created in (the SigV4 credential scope of the call): its MAIL FROM MX must point there. */
+const requestRegion = new AsyncLocalStorage<string>();
+const signedRegion = (req: IncomingMessage) => /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(req.headers.authorization ?? '')?.[1];
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : Math.floor(ms / 1000));
 const dkimToken = () => Array.from({ length: 32 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[randomInt(36)]).join('');
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -187,7 +193,7 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
   };
   const refresh = async (id: Identity) => {
     const worst = (ps: (Problem | undefined)[]) => ps.find((p) => p === 'DNS_SERVER_ERROR') ?? ps.find(Boolean);
-    const feedback = `feedback-smtp.${region}.amazonses.com`;
+    const feedback = `feedback-smtp.${id.region ?? region}.amazonses.com`;
     const [dkim, txt, mailFrom] = await Promise.all([
       id.dkimTokens &&
         Promise.all(
@@ -221,7 +227,7 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     if (identities.size >= (options.maxIdentities ?? 10_000)) {
       throw new SesError('LimitExceededException', 400, 'Maximum number of identities exceeded.');
     }
-    const id = { name, createdAt: now(), tags: [], keyLength: 'RSA_2048_BIT', behaviorOnMxFailure: 'USE_DEFAULT_VALUE' };
+    const id = { name, region: requestRegion.getStore() ?? region, createdAt: now(), tags: [], keyLength: 'RSA_2048_BIT', behaviorOnMxFailure: 'USE_DEFAULT_VALUE' };
     identities.set(name, id);
     return id;
   };
@@ -370,7 +376,7 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
       const failure = admit();
       if (failure === 'timeout') return void held.add(res.on('close', () => held.delete(res)));
       if (failure) throw injected(failure, isV1);
-      const result = await run();
+      const result = await requestRegion.run(signedRegion(req) ?? region, run);
       entry.status = 200;
       if (!isV1) return sendJson(res, 200, result);
       send(res, 200, 'xml', `<${action}Response xmlns="${V1_NS}"><${action}Result>${String(result)}</${action}Result>${meta()}</${action}Response>`);

@@ -4,7 +4,8 @@
  *   PORT          API port (default 3000)
  *   LOCAL_DATA    data folder kept between runs (default .local-data); `--in-memory` for a throwaway run
  *   DNS_SERVERS   DNS servers to verify against (host:port,...); default the system's resolvers
- *   SES_REGION    region shown in the MX record (default eu-central-1)
+ *   SES_REGION    default region of new domains, shown in the MX record (default eu-central-1)
+ *   SES_REGIONS   further regions a domain may be created in (`region` on create), comma-separated
  *   SCHEDULE_SECONDS  how often the re-verification scheduler runs (default 60)
  */
 import { rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ const stack = await startLocalStack({
   dnsServers: process.env.DNS_SERVERS,
   sesRegion: process.env.SES_REGION,
   scheduleIntervalMs: Number(process.env.SCHEDULE_SECONDS ?? 60) * 1000,
+  env: process.env.SES_REGIONS ? { SES_REGIONS: process.env.SES_REGIONS } : undefined,
 });
 
 const info: LocalStackInfo = { apiUrl: stack.apiUrl, env: stack.env, pid: process.pid };

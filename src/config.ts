@@ -33,10 +33,16 @@ export function sesConfig() {
   );
 }
 
-/** The region SES identities live in; the MX record points at this region's feedback endpoint. */
+/** The default region of SES identities; the MX record points at the region's feedback endpoint. */
 export function sesRegion(): string {
   const c = sesConfig();
   return c.SES_REGION ?? c.AWS_REGION;
+}
+
+/** Every region a domain may be created in (SES_REGIONS, comma-separated); the default one first. */
+export function sesRegions(): string[] {
+  const listed = (process.env.SES_REGIONS ?? '').split(',').map((r) => r.trim()).filter((r) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
+  return [...new Set([sesRegion(), ...listed])];
 }
 
 export function authConfig() {

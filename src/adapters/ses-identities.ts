@@ -11,7 +11,7 @@ import {
   PutEmailIdentityMailFromAttributesCommand,
   type GetEmailIdentityCommandOutput,
 } from '@aws-sdk/client-sesv2';
-import { sesv2 } from './sesv2-client.js';
+import { sesv2For } from './sesv2-client.js';
 import { toServiceError } from './aws-errors.js';
 import { ApiError } from '../errors.js';
 import { count, METRIC } from '../observability.js';
@@ -31,7 +31,8 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
  * exists (left by an earlier attempt that failed after creating it) is adopted: the caller holds
  * the name claim, so no other domain item can own it.
  */
-export async function createOrAdoptIdentity(domain: string): Promise<{ dkimTokens: string[]; created: boolean }> {
+export async function createOrAdoptIdentity(domain: string, region: string): Promise<{ dkimTokens: string[]; created: boolean }> {
+  const sesv2 = sesv2For(region);
   try {
     const out = await sesv2.send(new CreateEmailIdentityCommand({ EmailIdentity: domain }));
     return { dkimTokens: out.DkimAttributes?.Tokens ?? [], created: true };
@@ -46,9 +47,9 @@ export async function createOrAdoptIdentity(domain: string): Promise<{ dkimToken
   return { dkimTokens: existing.DkimAttributes?.Tokens ?? [], created: false };
 }
 
-export async function setMailFrom(domain: string, mailFromDomain: string): Promise<void> {
+export async function setMailFrom(domain: string, mailFromDomain: string, region: string): Promise<void> {
   await call(() =>
-    sesv2.send(
+    sesv2For(region).send(
       new PutEmailIdentityMailFromAttributesCommand({
         EmailIdentity: domain,
         MailFromDomain: mailFromDomain,
@@ -60,9 +61,9 @@ export async function setMailFrom(domain: string, mailFromDomain: string): Promi
 }
 
 /** The identity's SES state, or null when SES has no such identity. */
-export async function getIdentity(domain: string): Promise<GetEmailIdentityCommandOutput | null> {
+export async function getIdentity(domain: string, region: string): Promise<GetEmailIdentityCommandOutput | null> {
   try {
-    const out = await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+    const out = await sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
     // The SDK retried a throttled or failed call before it succeeded.
     for (let i = 1; i < (out.$metadata?.attempts ?? 1); i++) count(METRIC.sesRetry);
     return out;
@@ -73,9 +74,9 @@ export async function getIdentity(domain: string): Promise<GetEmailIdentityComma
 }
 
 /** Deletes the identity; one that is already gone counts as deleted. */
-export async function deleteIdentity(domain: string): Promise<void> {
+export async function deleteIdentity(domain: string, region: string): Promise<void> {
   try {
-    await sesv2.send(new DeleteEmailIdentityCommand({ EmailIdentity: domain }));
+    await sesv2For(region).send(new DeleteEmailIdentityCommand({ EmailIdentity: domain }));
   } catch (err) {
     if (err instanceof NotFoundException) return;
     throw toServiceError(err, 'Amazon SES');

@@ -1,9 +1,20 @@
 /**
- * The SES v2 client for the identity region, created once per container (endpoint from
- * `AWS_ENDPOINT_URL_SESV2` when set).
+ * SES v2 clients, one per identity region, created once per container (endpoint from
+ * `AWS_ENDPOINT_URL_SESV2` when set). `sesv2` is the default region's.
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { sesRegion } from '../config.js';
 
 export const identityRegion = sesRegion();
 export const sesv2 = new SESv2Client({ region: identityRegion });
+
+const byRegion = new Map<string, SESv2Client>([[identityRegion, sesv2]]);
+
+export function sesv2For(region: string): SESv2Client {
+  let client = byRegion.get(region);
+  if (!client) {
+    client = new SESv2Client({ region });
+    byRegion.set(region, client);
+  }
+  return client;
+}

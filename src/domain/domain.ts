@@ -42,6 +42,8 @@ export interface DomainSummaryJson {
   status: DomainStatus;
   verified_at: string | null;
   created_at: string;
+  /** SES region of the identity (the MX record points at its feedback endpoint). */
+  region: string;
   last_checked_at: string | null;
 }
 
@@ -56,6 +58,7 @@ export function toSummaryJson(d: Domain): DomainSummaryJson {
     status: d.status,
     verified_at: d.verifiedAt === null ? null : apiTimestamp(d.verifiedAt),
     created_at: apiTimestamp(d.createdAt),
+    region: d.region,
     last_checked_at: d.lastCheckedAt === null ? null : apiTimestamp(d.lastCheckedAt),
   };
 }

@@ -69,8 +69,9 @@ const summaryEntries = {
   id: DomainId,
   domain: v.pipe(v.string(), v.description('The domain name, lower case, international names in their ASCII (punycode) form.')),
   status: DomainStatus,
-  verified_at: v.pipe(v.nullable(Timestamp), v.description('When the domain was first verified; null until then.')),
+  verified_at: v.pipe(v.nullable(Timestamp), v.description('When the domain became verified (the current verified period); null while it is not verified.')),
   created_at: v.pipe(Timestamp, v.description('When the domain was added.')),
+  region: v.optional(v.pipe(v.string(), v.description("SES region of the domain's identity; the MX record points at this region's feedback endpoint."))),
   last_checked_at: v.optional(v.pipe(v.nullable(Timestamp), v.description('When verification last checked the domain; null before the first check.'))),
 };
 

@@ -5,6 +5,13 @@
 import * as v from 'valibot';
 
 export const CreateDomainBody = v.strictObject({
+  region: v.optional(
+    v.pipe(
+      v.string('region must be a string.'),
+      v.maxLength(32, 'region is too long.'),
+      v.description("SES region for the domain's identity, from the regions this deployment offers (e.g. eu-central-1). Defaults to the deployment's default region. The MX record and all SES calls follow it."),
+    ),
+  ),
   domain: v.pipe(v.string('domain must be a string.'), v.maxLength(1024, 'domain is too long.'), v.description('The domain name (e.g. example.com).')),
   return_path: v.optional(
     v.pipe(
@@ -16,6 +23,7 @@ export const CreateDomainBody = v.strictObject({
 });
 
 export type CreateDomainBody = v.InferOutput<typeof CreateDomainBody>;
+
 
 /** `GET /domains` query: without parameters every domain is returned, as the spec promises. */
 export const ListDomainsQuery = v.strictObject({

@@ -5,7 +5,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import * as table from '../adapters/domains-table.js';
-import { identityRegion, createOrAdoptIdentity, deleteIdentity, setMailFrom } from '../adapters/ses-identities.js';
+import { createOrAdoptIdentity, deleteIdentity, setMailFrom } from '../adapters/ses-identities.js';
 import { verificationToken } from '../adapters/ses-verification-token.js';
 import { enqueueVerification } from '../adapters/verify-queue.js';
 import { isTransient } from '../adapters/aws-errors.js';
@@ -23,6 +23,8 @@ export interface CreateDomainInput {
   /** Already normalised (see domain/names.ts). */
   readonly domain: string;
   readonly returnPath: string;
+  /** One of the configured SES regions (see domain/regions.ts). */
+  readonly region: string;
 }
 
 export async function createDomain(caller: Caller, input: CreateDomainInput): Promise<Domain> {
@@ -41,14 +43,14 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
       teamId: caller.teamId,
       domain: input.domain,
       returnPath: input.returnPath,
-      region: identityRegion,
+      region: input.region,
       createdAt: new Date().toISOString(),
     });
   } catch (err) {
     if (!(err instanceof table.NameClaimedError)) throw err;
     if (err.claim?.teamId === caller.teamId) {
       const existing = await table.getDomain(caller.teamId, err.claim.domainId);
-      if (existing && !existing.ready && existing.returnPath === input.returnPath) return existing;
+      if (existing && !existing.ready && existing.returnPath === input.returnPath && existing.region === input.region) return existing;
     }
     throw new DomainAlreadyRegisteredError(input.domain);
   }
@@ -63,13 +65,13 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
 async function provision(d: Domain): Promise<Domain> {
   let identityMayExist = true;
   try {
-    const identity = await createOrAdoptIdentity(d.domain).catch((err: unknown) => {
+    const identity = await createOrAdoptIdentity(d.domain, d.region).catch((err: unknown) => {
       // A throttle or validation error is a clean rejection: SES created nothing.
       if (err instanceof ServiceUnavailableError && err.reason === 'throttled') identityMayExist = false;
       throw err;
     });
-    await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath));
-    const token = await verificationToken(d.domain);
+    await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), d.region);
+    const token = await verificationToken(d.domain, d.region);
     const ready = await table.markReady(d.teamId, d.id, { verificationToken: token, dkimTokens: identity.dkimTokens });
     if (!ready) throw new ServiceUnavailableError('The domain changed while it was being set up. Retry the request.');
     return ready;
@@ -81,7 +83,7 @@ async function provision(d: Domain): Promise<Domain> {
 
 async function undoProvisioning(d: Domain, identityMayExist: boolean): Promise<void> {
   try {
-    if (identityMayExist) await deleteIdentity(d.domain);
+    if (identityMayExist) await deleteIdentity(d.domain, d.region);
     await table.deleteDomainAndClaim(d.teamId, d.id, d.domain);
   } catch (err) {
     if (!isTransient(err) && !(err instanceof ServiceUnavailableError)) throw err;
@@ -150,9 +152,9 @@ export async function updateReturnPath(caller: Caller, id: string, requested: st
   const d = await getDomain(caller, id);
   const returnPath = normalizeReturnPath(requested, d.domain);
   if (returnPath === d.returnPath) return d;
-  await setMailFrom(d.domain, mailFromDomain(d.domain, returnPath));
+  await setMailFrom(d.domain, mailFromDomain(d.domain, returnPath), d.region);
   if (!(await table.changeReturnPath(d, returnPath))) {
-    await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath)).catch(() => undefined);
+    await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), d.region).catch(() => undefined);
     throw new ServiceUnavailableError('The domain changed during the update. Retry the request.', 1);
   }
   const now = new Date().toISOString();
@@ -169,7 +171,7 @@ export async function updateReturnPath(caller: Caller, id: string, requested: st
 /** Removes the SES identity (already gone is fine), then the domain and its name claim together. */
 export async function deleteDomain(caller: Caller, id: string): Promise<void> {
   const d = await getDomain(caller, id);
-  await deleteIdentity(d.domain);
+  await deleteIdentity(d.domain, d.region);
   const deleted = await table.deleteDomainAndClaim(caller.teamId, id, d.domain);
   if (!deleted) throw new DomainNotFoundError();
   count(METRIC.domainDeleted);

@@ -6,7 +6,7 @@
  * propagate, so the queue retries the message and, if it keeps failing, moves it to the DLQ.
  */
 import { clearPendingEvent, getDomain, writeCheckResult } from '../adapters/domains-table.js';
-import { getIdentity, identityRegion } from '../adapters/ses-identities.js';
+import { getIdentity } from '../adapters/ses-identities.js';
 import { observe } from '../adapters/dns-observer.js';
 import { reserveSlot } from '../adapters/rate-budget-table.js';
 import { publishStatusChange } from '../adapters/status-events.js';
@@ -34,9 +34,9 @@ export interface VerifierClock {
 
 const realClock: VerifierClock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
-/** The SES budget is per account and region; every verifier container shares this pacer. */
-async function paceSes(clock: VerifierClock): Promise<void> {
-  const slot = await reserveSlot(`ses#${identityRegion}`, config.SES_BACKGROUND_RATE, clock.now());
+/** The SES budget is per account and region; every verifier container shares the region's pacer. */
+async function paceSes(region: string, clock: VerifierClock): Promise<void> {
+  const slot = await reserveSlot(`ses#${region}`, config.SES_BACKGROUND_RATE, clock.now());
   const wait = slot - clock.now();
   if (wait > 0) await clock.sleep(wait);
 }
@@ -79,7 +79,7 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
 
     // DNS is not part of the SES budget: look records up while waiting for the SES slot.
     const [identity, answers] = await Promise.all([
-      paceSes(clock).then(() => getIdentity(domain.domain)),
+      paceSes(domain.region, clock).then(() => getIdentity(domain.domain, domain.region)),
       observe(questionsFor(inputsOf(domain))),
     ]);
     const now = clock.now();

@@ -10,7 +10,7 @@ let key: string;
 let otherKey: string;
 
 beforeAll(async () => {
-  e2e = await startE2E();
+  e2e = await startE2E({ env: { SES_REGIONS: 'eu-central-1,us-east-1' } });
   key = (await e2e.newKey('team-pages')).plaintext;
   otherKey = (await e2e.newKey('team-other')).plaintext;
 }, 60_000);
@@ -157,5 +157,43 @@ describe('PATCH /domains/:id', () => {
     const same = await e2e.request('PATCH', `/domains/${id}`, { key, body: { return_path: 'send' } });
     expect(same.status).toBe(200);
     expect(same.json.data).toEqual((await e2e.request('GET', `/domains/${id}`, { key })).json.data);
+  });
+});
+
+describe('region choice', () => {
+  it('creates the identity in the region asked for, with the MX and checks following it', async () => {
+    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'regional.example.org', region: 'us-east-1' } });
+    expect(res.status).toBe(201);
+    expect(res.json.data.region).toBe('us-east-1');
+    expect(res.json.data.dns_records[4].value).toBe('feedback-smtp.us-east-1.amazonses.com');
+    e2e.publish(res.json.data.dns_records);
+    await e2e.request('POST', `/domains/${res.json.data.id}/verify`, { key });
+    await e2e.drain();
+    expect((await e2e.request('GET', `/domains/${res.json.data.id}`, { key })).json.data.status).toBe('verified');
+
+    const byDefault = await e2e.request('POST', '/domains', { key, body: { domain: 'default-region.example.org' } });
+    expect(byDefault.json.data.region).toBe('eu-central-1');
+    expect(byDefault.json.data.dns_records[4].value).toBe('feedback-smtp.eu-central-1.amazonses.com');
+  });
+
+  it('rejects a region the deployment does not offer', async () => {
+    for (const region of ['ap-south-1', 'nowhere', 42]) {
+      const res = await e2e.request('POST', '/domains', { key, body: { domain: 'elsewhere.example.org', region } });
+      expect(res.status).toBe(400);
+      expect(res.json.error.field).toBe('region');
+    }
+    expect(e2e.stack.ses.identities()).not.toContain('elsewhere.example.org');
+  });
+
+  it('an MX to another region’s endpoint is named as such', async () => {
+    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'wrongregion.example.org', region: 'us-east-1' } });
+    const records = res.json.data.dns_records;
+    e2e.publish(records);
+    e2e.dns.set(records[4].name, 'MX', [{ exchange: 'feedback-smtp.eu-central-1.amazonses.com', priority: 10 }]);
+    await e2e.request('POST', `/domains/${res.json.data.id}/verify`, { key });
+    await e2e.drain();
+    const d = (await e2e.request('GET', `/domains/${res.json.data.id}`, { key })).json.data;
+    expect(d.status).toBe('failed');
+    expect(d.dns_records[4].diagnostic.reason).toContain("another region's endpoint");
   });
 });

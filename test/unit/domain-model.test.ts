@@ -40,6 +40,7 @@ describe('toSummaryJson / toDetailJson', () => {
       status: 'verified',
       verified_at: '2026-01-15T12:30:00Z',
       created_at: '2026-01-15T10:00:00Z',
+      region: 'eu-central-1',
       last_checked_at: null,
     });
     expect(json).not.toHaveProperty('dns_records');

@@ -79,6 +79,7 @@ describe('POST /domains: success', () => {
       status: 'pending',
       verified_at: null,
       created_at: expect.stringMatching(API_TIME),
+      region: 'eu-central-1',
       last_checked_at: null,
       dns_records: SPEC_EXAMPLE.map((r) => ({ ...r, status: 'not_started' })),
     });

@@ -41,6 +41,7 @@ describe('GET /domains/{id}: success', () => {
         status: 'verified',
         verified_at: '2026-01-15T12:30:00Z',
         created_at: '2026-01-15T10:00:00Z',
+        region: 'eu-central-1',
         last_checked_at: null,
         dns_records: SPEC_EXAMPLE.map((r) => ({ ...r, status: 'not_started' })),
       },

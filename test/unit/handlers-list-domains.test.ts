@@ -34,8 +34,8 @@ describe('GET /domains', () => {
     expectSecurityHeaders(reply);
     expect(reply.body).toEqual({
       data: [
-        { id: '550e8400-e29b-41d4-a716-446655440000', domain: 'example.com', status: 'verified', verified_at: '2026-01-15T12:30:00Z', created_at: '2026-01-15T10:00:00Z', last_checked_at: null },
-        { id: '660e8400-e29b-41d4-a716-446655440001', domain: 'anotherdomain.com', status: 'pending', verified_at: null, created_at: '2026-01-16T14:00:00Z', last_checked_at: null },
+        { id: '550e8400-e29b-41d4-a716-446655440000', domain: 'example.com', status: 'verified', verified_at: '2026-01-15T12:30:00Z', created_at: '2026-01-15T10:00:00Z', region: 'eu-central-1', last_checked_at: null },
+        { id: '660e8400-e29b-41d4-a716-446655440001', domain: 'anotherdomain.com', status: 'pending', verified_at: null, created_at: '2026-01-16T14:00:00Z', region: 'eu-central-1', last_checked_at: null },
       ],
     });
     expect(reply.raw).not.toContain('dns_records');

@@ -50,6 +50,7 @@ describe('POST /domains/{id}/verify: success', () => {
         status: 'verifying',
         verified_at: null,
         created_at: '2026-01-15T10:00:00Z',
+        region: 'eu-central-1',
         last_checked_at: null,
       },
     });
@@ -91,7 +92,7 @@ describe('POST /domains/{id}/verify: success', () => {
     const reply = await verify(item.id as string);
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({
-      data: { id: item.id, domain: 'example.com', status: 'verifying', verified_at: null, created_at: '2026-01-15T10:00:00Z', last_checked_at: null },
+      data: { id: item.id, domain: 'example.com', status: 'verifying', verified_at: null, created_at: '2026-01-15T10:00:00Z', region: 'eu-central-1', last_checked_at: null },
     });
     expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
     expect(updates()).toHaveLength(1);
