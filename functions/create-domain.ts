@@ -1,8 +1,9 @@
 /** POST /domains — registers a sending domain and returns the DNS records to publish. */
 import { apiHandler } from '../src/http/api-handler.js';
 import { CreateDomainBody } from '../src/http/schemas.js';
-import { createDomain } from '../src/services/domains.js';
-import { DEFAULT_RETURN_PATH, normalizeDomainName, normalizeReturnPath } from '../src/domain/names.js';
+import { createDomain } from '../src/services/domains/create.js';
+import { normalizeDomainName } from '../src/domain/names.js';
+import { DEFAULT_RETURN_PATH, normalizeReturnPath } from '../src/domain/return-path.js';
 import { toDetailJson } from '../src/domain/domain.js';
 import { chooseRegion } from '../src/domain/regions.js';
 import { sesRegions } from '../src/config.js';

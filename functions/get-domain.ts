@@ -1,6 +1,6 @@
 /** GET /domains/{id} — one domain with its DNS records and their last check. */
 import { apiHandler } from '../src/http/api-handler.js';
-import { getDomain } from '../src/services/domains.js';
+import { getDomain } from '../src/services/domains/queries.js';
 import { toDetailJson } from '../src/domain/domain.js';
 import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 

@@ -1,7 +1,7 @@
 /** GET /domains — the caller's team's domains without DNS records; every one, or a page with `limit`/`after`. */
 import { apiHandler } from '../src/http/api-handler.js';
 import { ListDomainsQuery } from '../src/http/schemas.js';
-import { listDomains } from '../src/services/domains.js';
+import { listDomains } from '../src/services/domains/queries.js';
 import { toSummaryJson } from '../src/domain/domain.js';
 import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 

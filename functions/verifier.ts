@@ -29,7 +29,13 @@ async function recordHandler(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   try {
-    return await processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+    return await processPartialResponse(event, recordHandler, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+      // One record at a time: each takes its SES slot when it is ready to use it, so late answers
+      // from DynamoDB cannot bunch calls into a burst above the budget.
+      processInParallel: false,
+    });
   } finally {
     flushMetrics();
   }

@@ -1,6 +1,6 @@
 /** POST /domains/{id}/verify — queues a verification check; answers with the domain, `verifying`. */
 import { apiHandler } from '../src/http/api-handler.js';
-import { requestVerification } from '../src/services/domains.js';
+import { requestVerification } from '../src/services/domains/verify.js';
 import { toSummaryJson } from '../src/domain/domain.js';
 import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 import { runIdempotently } from '../src/adapters/idempotency-store.js';

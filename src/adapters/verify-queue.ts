@@ -5,11 +5,13 @@ import { queueConfig } from '../config.js';
 import { toServiceError } from './aws-errors.js';
 import type { VerifyMessage } from '../domain/verify-message.js';
 
-const queueUrl = queueConfig().VERIFY_QUEUE_URL;
+/** Read when first sending: only the functions allowed to send are given the queue's URL. */
+let queueUrlCache: string | undefined;
+const queueUrl = () => (queueUrlCache ??= queueConfig().VERIFY_QUEUE_URL);
 
 export async function enqueueVerification(message: VerifyMessage): Promise<void> {
   try {
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(), MessageBody: JSON.stringify(message) }));
   } catch (err) {
     throw toServiceError(err, 'The verification queue');
   }
@@ -22,7 +24,7 @@ export async function enqueueVerifications(messages: readonly VerifyMessage[]): 
     const batch = messages.slice(i, i + 10);
     const out = await sqs.send(
       new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
+        QueueUrl: queueUrl(),
         Entries: batch.map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) })),
       }),
     );

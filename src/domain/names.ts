@@ -13,8 +13,6 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Characters a host name may be typed with before IDNA: letters (any script), marks, digits, `.`, `-`. */
 const TYPED_HOST = /^[\p{L}\p{M}\p{N}.-]+$/u;
 
-export const DEFAULT_RETURN_PATH = 'send';
-
 /**
  * Lower-cases, drops one trailing dot, converts international names to their ASCII (punycode)
  * form, and accepts only a registrable host name: no IP address, no bare public suffix, labels of
@@ -48,21 +46,4 @@ export function normalizeDomainName(input: string): string {
   if (!parsed.isIcann && !parsed.isPrivate) throw fail(`has an unknown top-level domain ".${labels.at(-1)}".`);
   if (parsed.domain === null) throw fail(`"${ascii}" is a public suffix; register a domain below it, like "example.${ascii}".`);
   return ascii;
-}
-
-/**
- * The spec's rule for `return_path` (starts with a letter; letters, digits, hyphens; at most 63),
- * plus what DNS adds: a label cannot end with a hyphen, and `<return_path>.<domain>` must fit 253.
- * Lower-cased, since DNS names are case-insensitive and records are shown in lower case.
- */
-export function normalizeReturnPath(input: string, domain: string): string {
-  const value = input.toLowerCase();
-  if (!/^[a-z][a-z0-9-]{0,62}$/.test(value)) {
-    throw new ValidationError('return_path must start with a letter, contain only letters, digits and hyphens, and be at most 63 characters.', 'return_path');
-  }
-  if (value.endsWith('-')) throw new ValidationError('return_path must not end with a hyphen.', 'return_path');
-  if (value.length + 1 + domain.length > MAX_NAME_LENGTH) {
-    throw new ValidationError(`return_path makes the MAIL FROM name longer than ${MAX_NAME_LENGTH} characters.`, 'return_path');
-  }
-  return value;
 }

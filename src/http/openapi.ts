@@ -29,7 +29,7 @@ import {
 import { KEY_PREFIX } from '../domain/api-key.js';
 import { toDetailJson, type Domain } from '../domain/domain.js';
 import { diagnoseRecords, questionKey, type Answers } from '../domain/diagnostics.js';
-import { normalizeReturnPath } from '../domain/names.js';
+import { normalizeReturnPath } from '../domain/return-path.js';
 import { CreateDomainBody, ListDomainsQuery, UpdateDomainBody } from './schemas.js';
 import { toApiError } from './responses.js';
 import { MAX_BODY_BYTES } from './limits.js';

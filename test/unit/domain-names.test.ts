@@ -1,5 +1,6 @@
 /** Domain name and return_path rules (src/domain/names.ts): normalisation, and what is refused. */
-import { DEFAULT_RETURN_PATH, normalizeDomainName, normalizeReturnPath } from '../../src/domain/names.js';
+import { normalizeDomainName } from '../../src/domain/names.js';
+import { DEFAULT_RETURN_PATH, normalizeReturnPath } from '../../src/domain/return-path.js';
 import { ValidationError } from '../../src/errors.js';
 
 function rejection(run: () => unknown): ValidationError {

@@ -1,0 +1,16 @@
+/** Deleting a domain: its SES identity, then the domain and its name claim together. */
+import * as table from '../../adapters/domains-table.js';
+import { deleteIdentity } from '../../adapters/ses-identities.js';
+import { DomainNotFoundError } from '../../errors.js';
+import type { Caller } from '../auth.js';
+import { count, METRIC } from '../../observability.js';
+import { getDomain } from './queries.js';
+
+/** Removes the SES identity (already gone is fine), then the domain and its name claim together. */
+export async function deleteDomain(caller: Caller, id: string): Promise<void> {
+  const d = await getDomain(caller, id);
+  await deleteIdentity(d.domain, d.region);
+  const deleted = await table.deleteDomainAndClaim(caller.teamId, id, d.domain);
+  if (!deleted) throw new DomainNotFoundError();
+  count(METRIC.domainDeleted);
+}
