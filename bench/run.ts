@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: the six measurements of the performance issue, printed as a table and written to
+ * bench/results.json. Each speed figure is a ratio against a floor measured in the same run.
+ * `BENCH_SCALE=0.1 npm run bench` shrinks the sizes for a quick run (never below the minimums).
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Child } from './lib/child.js';
+import { benchScale, round, scaled } from './lib/stats.js';
+import { CLIENT_PACKAGE } from './lib/calls.js';
+import { measureColdStart } from './sections/cold-start.js';
+import { measureHttp, type HttpResult } from './sections/http.js';
+import { measureVerifier } from './sections/verifier.js';
+import type { EndpointName, EndpointResult } from './sections/endpoints.js';
+import type { SchedulerResult } from './sections/scheduler.js';
+import type { VerifierResult } from './sections/verifier-child.js';
+import { printReport, targetsMissed, type BenchResults } from './report.js';
+
+const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
+const progress = (section: string) => (line: string) => console.log(`${elapsed()}  [${section}] ${line}`);
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  console.error(`The bench runs on Node 24, like the functions; this is Node ${process.versions.node}. Run it with \`npm run bench\`.`);
+  process.exit(1);
+}
+const scale = benchScale();
+
+const inProcess = new Child(new URL('./sections/in-process-child.ts', import.meta.url));
+const forward = async (child: Child, log: (line: string) => void) => {
+  for (;;) log(await child.next<string>('progress'));
+};
+forward(inProcess, progress('in process')).catch(() => undefined);
+const { endpoints, scheduler } = await inProcess
+  .next<{ endpoints: Partial<Record<EndpointName, EndpointResult>>; scheduler: SchedulerResult }>('result')
+  .finally(() => inProcess.kill());
+await inProcess.done;
+
+const http: Record<string, HttpResult> = await measureHttp(
+  { durationS: scaled(10, 3, scale), warmupS: scaled(2, 1, scale), connections: 10 },
+  progress('http'),
+);
+
+const verifier: VerifierResult = await measureVerifier({ rate: 5, checks: scaled(50, 20, scale), throttleFactor: 1.2 }, progress('verifier'));
+
+// Which clients each measured function was seen calling: the cold-start section checks bundles against it.
+const called = new Map<string, Set<string>>();
+const add = (fn: string, clients: readonly string[]) => {
+  const set = called.get(fn) ?? new Set<string>();
+  for (const c of clients) if (CLIENT_PACKAGE[c]) set.add(CLIENT_PACKAGE[c]);
+  called.set(fn, set);
+};
+for (const e of Object.values(endpoints)) add(e.function, [...e.calls.clients, ...e.calls.key_cache_cold.clients]);
+add('scheduler', scheduler.calls.clients);
+add('verifier', verifier.clients);
+
+// Last, once the stand-ins are gone: the import timings want a quiet machine.
+const functions = await measureColdStart({ runs: 15, called }, progress('cold start'));
+
+const results: BenchResults = {
+  meta: {
+    date: new Date().toISOString(),
+    node: process.versions.node,
+    scale,
+    total_s: 0,
+    notes: [
+      'Ratios are against floors measured in the same run: a bundle constructing only the bundled AWS clients (cold start); the same AWS calls made directly with the same clients (warm latency, HTTP, scheduler); the configured SES budget (verifier).',
+      'Latencies are medians; HTTP rps is the median of per-second samples.',
+    ],
+  },
+  functions,
+  endpoints,
+  http,
+  scheduler,
+  verifier,
+  targets_missed: [],
+};
+results.targets_missed = targetsMissed(results);
+results.meta.total_s = round((performance.now() - started) / 1000, 0);
+writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+printReport(results);
+console.log(`\nWritten to bench/results.json in ${results.meta.total_s} s.`);
