@@ -68,6 +68,8 @@ function rateLimitHeadersMiddleware(): middy.MiddlewareObj<ApiEvent, ApiResponse
   return { after: add, onError: add };
 }
 
+const isRead = (event: ApiEvent) => event.requestContext?.http?.method === 'GET';
+
 function callerOf(event: ApiEvent): Caller {
   const caller = (event.requestContext as AuthorizedContext).authorizer?.lambda;
   if (!caller) throw new Error('authentication middleware did not run');
@@ -108,7 +110,8 @@ export function apiHandler<S extends v.GenericSchema | undefined = undefined, Q 
         const caller = await authenticate(event.headers?.authorization, options.scope);
         const context = event.requestContext as AuthorizedContext;
         context.authorizer = { lambda: caller };
-        context.authorizer.rateLimit = (await admit(caller.teamId)) ?? undefined;
+        // A request that changes something is counted before it runs, so a limited one changes nothing.
+        if (!isRead(event)) context.authorizer.rateLimit = (await admit(caller.teamId)) ?? undefined;
         if (options.body && bodyBytes(event) > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
       },
     });
@@ -119,6 +122,15 @@ export function apiHandler<S extends v.GenericSchema | undefined = undefined, Q 
     const caller = callerOf(event);
     const params = event.pathParameters ?? {};
     const run = () => fn({ caller, params, body, query, headers: event.headers ?? {} });
+    if (isRead(event)) {
+      // A read is counted while it runs: no added round trip, and a limited read changes nothing.
+      const authorizer = (event.requestContext as AuthorizedContext).authorizer!;
+      const [result, state] = await Promise.allSettled([run(), admit(caller.teamId)]);
+      if (state.status === 'rejected') throw state.reason;
+      authorizer.rateLimit = state.value ?? undefined;
+      if (result.status === 'rejected') throw result.reason;
+      return json(result.value.status, result.value.body);
+    }
     const key = event.headers?.['idempotency-key'];
     if (!options.idempotency || key === undefined) {
       const result = await run();
