@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RouteNotFoundError } from '../src/errors.js';
-import { errorResponse } from '../src/http/responses.js';
+import { errorResponse } from '../src/http/envelope.js';
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(httpSecurityHeaders())

@@ -5,34 +5,12 @@
  */
 import type middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ApiError, InvalidJsonError, UnsupportedMediaTypeError } from '../errors.js';
 import { flushMetrics, logger } from '../observability.js';
+import { errorResponse, toApiError } from './envelope.js';
+
+export { errorResponse, json, toApiError } from './envelope.js';
 
 type Result = APIGatewayProxyStructuredResultV2;
-
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): Result {
-  return {
-    statusCode: status,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
-    body: JSON.stringify(body),
-  };
-}
-
-export function errorResponse(err: ApiError): Result {
-  const headers: Record<string, string> = {};
-  if (err.retryAfterSeconds !== undefined) headers['Retry-After'] = String(err.retryAfterSeconds);
-  return json(err.status, { error: { code: err.code, message: err.message, ...err.details } }, headers);
-}
-
-/** Maps any thrown value to an ApiError (500 `internal_error` for the unexpected). */
-export function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  const status = (err as { statusCode?: number } | null)?.statusCode;
-  // middy's JSON body parser: 415 without a JSON content type, 422 for a body that is not JSON.
-  if (status === 415) return new UnsupportedMediaTypeError();
-  if (status === 422) return new InvalidJsonError();
-  return new ApiError(500, 'internal_error', 'Something went wrong on our side. Retry later; if it persists, contact support.');
-}
 
 export function errorEnvelope(): middy.MiddlewareObj {
   return {
