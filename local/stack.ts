@@ -17,6 +17,7 @@ import { startApiServer, type ApiServer } from './api-server.js';
 import { startSqsEventSource, type EventSource } from './sqs-event-source.js';
 import { createQueues, createTable, type VerifyQueues } from './create-resources.js';
 import { lambdaContext } from './lambda-context.js';
+import { startFaultProxies, type FaultProxies } from './fault-proxy.js';
 
 export interface LocalStackOptions {
   /** API port (default: a free one). */
@@ -42,6 +43,11 @@ export interface LocalStackOptions {
   readonly env?: Record<string, string>;
   /** Where status events are written (default: stdout). */
   readonly eventLog?: (line: string) => void;
+  /**
+   * Puts fault-injecting proxies (local/fault-proxy.ts) between the functions and DynamoDB, SQS and
+   * SES, for reliability runs. The stack's own `ddb` and `sqs` clients still go direct.
+   */
+  readonly faultProxies?: boolean;
 }
 
 export interface LocalStack {
@@ -58,6 +64,8 @@ export interface LocalStack {
   runScheduler(time?: Date): Promise<{ itemsRead: number; enqueued: number; failedToEnqueue: number }>;
   /** Resolves once the verifier has drained the queue. */
   verifierIdle(): Promise<void>;
+  /** The fault-injecting proxies, when started with `faultProxies`. */
+  readonly faults?: FaultProxies;
   stop(): Promise<void>;
 }
 
@@ -116,17 +124,31 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const queueArn =
       (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
 
+    // ---- optional fault proxies: the functions' endpoints (and queue URL) point at them ----
+    let faults: FaultProxies | undefined;
+    if (o.faultProxies) {
+      faults = await startFaultProxies({ dynamodb: dynamoEndpoint, sqs: sqsEndpoint, ses: ses.url });
+      stops.push(() => faults!.close());
+    }
+    const fnEndpoints = {
+      dynamodb: faults?.dynamodb.url ?? dynamoEndpoint,
+      sqs: faults?.sqs.url ?? sqsEndpoint,
+      ses: faults?.ses.url ?? ses.url,
+      queueUrl: faults ? new URL(new URL(queues.queueUrl).pathname, faults.sqs.url).toString() : queues.queueUrl,
+    };
+    // ---- end of fault proxies ----
+
     const env: Record<string, string> = {
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-      AWS_ENDPOINT_URL_SESV2: ses.url,
-      AWS_ENDPOINT_URL_SES: ses.url,
+      AWS_ENDPOINT_URL_DYNAMODB: fnEndpoints.dynamodb,
+      AWS_ENDPOINT_URL_SQS: fnEndpoints.sqs,
+      AWS_ENDPOINT_URL_SESV2: fnEndpoints.ses,
+      AWS_ENDPOINT_URL_SES: fnEndpoints.ses,
       AWS_ENDPOINT_URL_EVENTBRIDGE: events.url,
       TABLE_NAME: tableName,
-      VERIFY_QUEUE_URL: queues.queueUrl,
+      VERIFY_QUEUE_URL: fnEndpoints.queueUrl,
       SES_REGION: region,
       EVENT_SOURCE: 'krafter.domains',
       POWERTOOLS_SERVICE_NAME: 'domains-api',
@@ -191,6 +213,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       tableName,
       runScheduler,
       verifierIdle: () => source.idle(),
+      faults,
       stop: stopAll,
     };
   } catch (err) {

@@ -10,6 +10,7 @@
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ddb, tableName } from './dynamodb-client.js';
 import { toServiceError } from './aws-errors.js';
@@ -61,6 +62,7 @@ function fromItem(item: Item): Domain {
     lastCheckedAt: (item.lastCheckedAt as string | undefined) ?? null,
     previousStatus: (item.previousStatus as DomainStatus | undefined) ?? null,
     pendingEvent: (item.pendingEvent as StatusChange | undefined) ?? null,
+    leaseId: (item.leaseId as string | undefined) ?? null,
     recordChecks: (item.recordChecks as Record<string, RecordCheck> | undefined) ?? {},
   };
 }
@@ -82,9 +84,13 @@ export interface NewDomain {
   readonly createdAt: string;
 }
 
+/** How long one create may take to set up SES before a same-team retry may take the domain over. */
+export const PROVISIONING_LEASE_MS = 30_000;
+
 /** Claims the name and writes the (not yet ready) domain in one transaction. */
 export async function putNewDomain(d: NewDomain): Promise<Domain> {
-  const item = { ...domainKey(d.teamId, d.id), entity: 'Domain', ...d, status: 'pending', ready: false };
+  const leaseUntil = Date.parse(d.createdAt) + PROVISIONING_LEASE_MS;
+  const item = { ...domainKey(d.teamId, d.id), entity: 'Domain', ...d, status: 'pending', ready: false, leaseUntil, leaseId: randomUUID() };
   try {
     await ddb.send(
       new TransactWriteCommand({
@@ -125,7 +131,7 @@ export async function markReady(teamId: string, id: string, tokens: { verificati
       new UpdateCommand({
         TableName: tableName,
         Key: domainKey(teamId, id),
-        UpdateExpression: 'SET ready = :true, verificationToken = :vt, dkimTokens = :dk',
+        UpdateExpression: 'SET ready = :true, verificationToken = :vt, dkimTokens = :dk REMOVE leaseUntil, leaseId',
         ConditionExpression: 'attribute_exists(PK)',
         ExpressionAttributeValues: { ':true': true, ':vt': tokens.verificationToken, ':dk': [...tokens.dkimTokens] },
         ReturnValues: 'ALL_NEW',
@@ -138,13 +144,64 @@ export async function markReady(teamId: string, id: string, tokens: { verificati
   }
 }
 
-/** Deletes the domain and its claim together; false when the domain was already gone. */
-export async function deleteDomainAndClaim(teamId: string, id: string, domain: string): Promise<boolean> {
+/**
+ * Takes over setting up a domain whose earlier create stopped halfway, once that create's lease has
+ * lapsed (one taker wins); null when the domain is ready, gone, or still being set up.
+ */
+export async function takeProvisioningLease(d: Domain, now: number): Promise<Domain | null> {
+  try {
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: domainKey(d.teamId, d.id),
+        UpdateExpression: 'SET leaseUntil = :until, leaseId = :lease',
+        ConditionExpression: 'attribute_exists(PK) AND ready = :false AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+        ExpressionAttributeValues: { ':until': now + PROVISIONING_LEASE_MS, ':now': now, ':false': false, ':lease': randomUUID() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return fromItem(out.Attributes as Item);
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return null;
+    throw toServiceError(err, 'The domain store');
+  }
+}
+
+/**
+ * Sets the lease of the create holding it (`d.leaseId`) to end at `until`: renews it before an undo
+ * (false when another create took the domain over, which the undo must then leave alone), or ends
+ * it early (`until` 0) when the undo failed, so the client's retry can resume at once.
+ */
+export async function setProvisioningLease(d: Domain, until: number): Promise<boolean> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: domainKey(d.teamId, d.id),
+        UpdateExpression: 'SET leaseUntil = :until',
+        ConditionExpression: 'attribute_exists(PK) AND ready = :false AND leaseId = :lease',
+        ExpressionAttributeValues: { ':until': until, ':false': false, ':lease': d.leaseId ?? '' },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw toServiceError(err, 'The domain store');
+  }
+}
+
+/**
+ * Deletes the domain and its claim together; false when the domain was already gone. With
+ * `leaseId`, only an unready domain still held by that create (an undo never removes a domain that
+ * another create took over).
+ */
+export async function deleteDomainAndClaim(teamId: string, id: string, domain: string, leaseId?: string): Promise<boolean> {
+  const onlyHeld = leaseId === undefined ? {} : { ConditionExpression: 'attribute_exists(PK) AND ready = :false AND leaseId = :lease', ExpressionAttributeValues: { ':false': false, ':lease': leaseId } };
   try {
     await ddb.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Delete: { TableName: tableName, Key: domainKey(teamId, id), ConditionExpression: 'attribute_exists(PK)' } },
+          { Delete: { TableName: tableName, Key: domainKey(teamId, id), ConditionExpression: 'attribute_exists(PK)', ...onlyHeld } },
           {
             Delete: {
               TableName: tableName,

@@ -27,24 +27,27 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Creates the identity with Easy DKIM and returns its three DKIM tokens. An identity that already
- * exists (left by an earlier attempt that failed after creating it) is adopted: the caller holds
- * the name claim, so no other domain item can own it.
+ * Creates the identity with Easy DKIM and returns its three DKIM tokens, or null when it already
+ * exists (left by an earlier attempt that failed after creating it: see `existingIdentityTokens`).
  */
-export async function createOrAdoptIdentity(domain: string, region: string): Promise<{ dkimTokens: string[]; created: boolean }> {
-  const sesv2 = sesv2For(region);
+export async function createIdentity(domain: string, region: string): Promise<string[] | null> {
   try {
-    const out = await sesv2.send(new CreateEmailIdentityCommand({ EmailIdentity: domain }));
-    return { dkimTokens: out.DkimAttributes?.Tokens ?? [], created: true };
+    const out = await sesv2For(region).send(new CreateEmailIdentityCommand({ EmailIdentity: domain }));
+    return out.DkimAttributes?.Tokens ?? [];
   } catch (err) {
+    if (err instanceof AlreadyExistsException) return null;
     if (err instanceof LimitExceededException) {
       // SES holds at most 10,000 identities per account and region: retrying does not help.
       throw new ApiError(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.');
     }
-    if (!(err instanceof AlreadyExistsException)) throw toServiceError(err, 'Amazon SES');
+    throw toServiceError(err, 'Amazon SES');
   }
-  const existing = await call(() => sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: domain })));
-  return { dkimTokens: existing.DkimAttributes?.Tokens ?? [], created: false };
+}
+
+/** The DKIM tokens of an identity that exists already; the caller holds the name claim, so it owns it. */
+export async function existingIdentityTokens(domain: string, region: string): Promise<string[]> {
+  const existing = await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })));
+  return existing.DkimAttributes?.Tokens ?? [];
 }
 
 export async function setMailFrom(domain: string, mailFromDomain: string, region: string): Promise<void> {

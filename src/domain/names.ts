@@ -4,7 +4,7 @@
  * WHATWG URL implementation.
  */
 import { isIP } from 'node:net';
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { parse as parseHost } from 'tldts';
 import { ValidationError } from '../errors.js';
 
@@ -40,10 +40,17 @@ export function normalizeDomainName(input: string): string {
     if (label.length > 63) throw fail('labels (the parts between dots) must be at most 63 characters.');
     if (!LABEL.test(label)) throw fail('labels must start and end with a letter or digit and contain only letters, digits and hyphens.');
     if (label.slice(2, 4) === '--' && !label.startsWith('xn--')) throw fail('labels must not have "--" in the third and fourth positions unless they are IDNA ("xn--") labels.');
+    if (label.startsWith('xn--') && !isALabel(label)) throw fail(`label "${label}" is not a valid international (punycode) label.`);
   }
   if (/^\d+$/.test(labels.at(-1) ?? '')) throw fail('must not end in an all-numeric label.');
   const parsed = parseHost(ascii, { allowPrivateDomains: true });
   if (!parsed.isIcann && !parsed.isPrivate) throw fail(`has an unknown top-level domain ".${labels.at(-1)}".`);
   if (parsed.domain === null) throw fail(`"${ascii}" is a public suffix; register a domain below it, like "example.${ascii}".`);
   return ascii;
+}
+
+/** An `xn--` label must decode to a non-ASCII label that encodes back to it (domainToASCII lets `xn--a` through). */
+function isALabel(label: string): boolean {
+  const unicode = domainToUnicode(label);
+  return unicode !== label && /[^\x00-\x7f]/.test(unicode) && domainToASCII(unicode) === label;
 }

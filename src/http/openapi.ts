@@ -279,6 +279,7 @@ function checkedDomainExample() {
     lastCheckedAt: '2026-01-15T10:06:00Z',
     previousStatus: null,
     pendingEvent: null,
+    leaseId: null,
     recordChecks: diagnoseRecords(inputs, answers, {
       verificationStatus: 'SUCCESS',
       verifiedForSending: false,

@@ -88,6 +88,28 @@ describe('domain claim and item', () => {
   });
 });
 
+describe('provisioning lease', () => {
+  it('lets one retry take over an unready domain only after the lease lapsed, and an old undo not delete it', async () => {
+    const d = newDomain('team-l', 'lease.example.com');
+    const first = await table.putNewDomain(d);
+    // Within the lease: nobody takes over.
+    expect(await table.takeProvisioningLease(first, Date.now())).toBeNull();
+    const later = Date.now() + table.PROVISIONING_LEASE_MS + 1;
+    const [a, b] = await Promise.all([table.takeProvisioningLease(first, later), table.takeProvisioningLease(first, later)]);
+    const taken = a ?? b;
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+    expect(taken!.leaseId).not.toBe(first.leaseId);
+    // The first create's undo no longer holds the domain: it can neither renew nor delete it.
+    expect(await table.setProvisioningLease(first, Date.now() + 1000)).toBe(false);
+    expect(await table.deleteDomainAndClaim('team-l', d.id, d.domain, first.leaseId!)).toBe(false);
+    expect(await table.getDomain('team-l', d.id)).not.toBeNull();
+    // The taker's own undo may.
+    expect(await table.setProvisioningLease(taken!, Date.now() + 1000)).toBe(true);
+    expect(await table.deleteDomainAndClaim('team-l', d.id, d.domain, taken!.leaseId!)).toBe(true);
+    expect(await table.getClaim(d.domain)).toBeNull();
+  });
+});
+
 describe('verification state', () => {
   async function readyDomain(name: string) {
     const d = newDomain('team-v', name);

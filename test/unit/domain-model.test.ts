@@ -20,6 +20,7 @@ const base: Domain = {
   recordChecks: {},
   previousStatus: null,
   pendingEvent: null,
+  leaseId: null,
 };
 
 describe('apiTimestamp', () => {

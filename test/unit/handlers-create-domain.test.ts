@@ -50,6 +50,9 @@ function givenProvisioningSucceeds(tokens: readonly string[] = DKIM_TOKENS): voi
   });
 }
 
+/** The update that makes a domain visible (the undo's lease renewal is another update). */
+const MARK_READY = 'SET ready = :true, verificationToken = :vt, dkimTokens = :dk REMOVE leaseUntil, leaseId';
+
 /** The rollback transaction: the domain item and its claim deleted together. */
 function expectRolledBack(domain: string): void {
   const all = transactions();
@@ -61,7 +64,11 @@ function expectRolledBack(domain: string): void {
   expect(keys).toEqual(expect.arrayContaining([{ PK: claim?.Put?.Item?.PK, SK: 'CLAIM' }, { PK: item?.Put?.Item?.PK, SK: item?.Put?.Item?.SK }]));
   expect(keys).toHaveLength(2);
   expect(claim?.Put?.Item?.PK).toBe(`DOMAINNAME#${domain}`);
-  expect(ddbMock).not.toHaveReceivedCommand(UpdateCommand);
+  // The only update an undo makes is renewing this create's provisioning lease: never `ready`.
+  const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+  expect(updates.every((u) => u.UpdateExpression === 'SET leaseUntil = :until' && u.ExpressionAttributeValues?.[':lease'] === item?.Put?.Item?.leaseId)).toBe(true);
+  // The item is deleted only while this create still holds it.
+  expect(rollback.find((t) => t.Delete?.Key?.SK === item?.Put?.Item?.SK)?.Delete?.ConditionExpression).toContain('leaseId = :lease');
 }
 
 describe('POST /domains: success', () => {
@@ -273,7 +280,7 @@ describe('POST /domains: throttling and rollback', () => {
 
   it('answers 503 and rolls back everything when DynamoDB throttles marking the domain ready', async () => {
     givenProvisioningSucceeds();
-    ddbMock.on(UpdateCommand).rejects(errors.ddbThrottled());
+    ddbMock.on(UpdateCommand, { UpdateExpression: MARK_READY }).rejects(errors.ddbThrottled());
     const reply = await post({ domain: 'example.com' });
     expectRetryable(reply);
     expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
@@ -313,7 +320,7 @@ describe('POST /domains: throttling and rollback', () => {
 describe('POST /domains: unexpected errors', () => {
   it('answers 500 internal_error without detail, after undoing the claim and the identity', async () => {
     givenProvisioningSucceeds();
-    ddbMock.on(UpdateCommand).rejects(errors.unexpected());
+    ddbMock.on(UpdateCommand, { UpdateExpression: MARK_READY }).rejects(errors.unexpected());
     const reply = await post({ domain: 'example.com' });
     expectError(reply, 500, 'internal_error');
     expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });

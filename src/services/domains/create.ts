@@ -5,7 +5,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import * as table from '../../adapters/domains-table.js';
-import { createOrAdoptIdentity, deleteIdentity, setMailFrom } from '../../adapters/ses-identities.js';
+import { createIdentity, deleteIdentity, existingIdentityTokens, setMailFrom } from '../../adapters/ses-identities.js';
 import { verificationToken } from '../../adapters/ses-verification-token.js';
 import { isTransient } from '../../adapters/aws-errors.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
@@ -29,7 +29,10 @@ export async function createDomain(caller: Caller, input: CreateDomainInput): Pr
   return ready;
 }
 
-/** Claims the name. A same-team retry of a create that stopped halfway resumes that domain. */
+/**
+ * Claims the name. A same-team retry of a create that stopped halfway resumes that domain, once
+ * its provisioning lease has lapsed: concurrent creates of one name get exactly one 201.
+ */
 async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> {
   try {
     return await table.putNewDomain({
@@ -45,7 +48,13 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
     if (!(err instanceof table.NameClaimedError)) throw err;
     if (err.claim?.teamId === caller.teamId) {
       const existing = await table.getDomain(caller.teamId, err.claim.domainId);
-      if (existing && !existing.ready && existing.returnPath === input.returnPath && existing.region === input.region) return existing;
+      if (existing && !existing.ready && existing.returnPath === input.returnPath && existing.region === input.region) {
+        const resumed = await table.takeProvisioningLease(existing, Date.now());
+        if (resumed) return resumed;
+        // Another request of this team is still setting the domain up (or undoing it): its outcome
+        // is not known yet, so the answer is "retry", not "already registered".
+        throw new ServiceUnavailableError('This domain is still being set up by an earlier request. Retry after the delay in Retry-After.', 2);
+      }
     }
     throw new DomainAlreadyRegisteredError(input.domain);
   }
@@ -60,14 +69,18 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
 async function provision(d: Domain): Promise<Domain> {
   let identityMayExist = true;
   try {
-    const identity = await createOrAdoptIdentity(d.domain, d.region).catch((err: unknown) => {
-      // A throttle or validation error is a clean rejection: SES created nothing.
+    let dkimTokens: string[] | null;
+    try {
+      dkimTokens = await createIdentity(d.domain, d.region);
+    } catch (err) {
+      // A throttled create is a clean rejection: SES created nothing. Anything else may have.
       if (err instanceof ServiceUnavailableError && err.reason === 'throttled') identityMayExist = false;
       throw err;
-    });
+    }
+    dkimTokens ??= await existingIdentityTokens(d.domain, d.region);
     await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), d.region);
     const token = await verificationToken(d.domain, d.region);
-    const ready = await table.markReady(d.teamId, d.id, { verificationToken: token, dkimTokens: identity.dkimTokens });
+    const ready = await table.markReady(d.teamId, d.id, { verificationToken: token, dkimTokens });
     if (!ready) throw new ServiceUnavailableError('The domain changed while it was being set up. Retry the request.');
     return ready;
   } catch (err) {
@@ -78,10 +91,13 @@ async function provision(d: Domain): Promise<Domain> {
 
 async function undoProvisioning(d: Domain, identityMayExist: boolean): Promise<void> {
   try {
+    // Only while this create still holds the domain: a retry that took it over owns the identity.
+    if (!(await table.setProvisioningLease(d, Date.now() + table.PROVISIONING_LEASE_MS))) return;
     if (identityMayExist) await deleteIdentity(d.domain, d.region);
-    await table.deleteDomainAndClaim(d.teamId, d.id, d.domain);
+    await table.deleteDomainAndClaim(d.teamId, d.id, d.domain, d.leaseId ?? undefined);
   } catch (err) {
     if (!isTransient(err) && !(err instanceof ServiceUnavailableError)) throw err;
-    // Left for the client's retry (which resumes this domain); nothing is orphaned.
+    // Left for the client's retry, which may resume this domain at once; nothing is orphaned.
+    await table.setProvisioningLease(d, 0).catch(() => undefined);
   }
 }

@@ -19,8 +19,21 @@ export async function updateReturnPath(caller: Caller, id: string, requested: st
   const returnPath = normalizeReturnPath(requested, d.domain);
   if (returnPath === d.returnPath) return d;
   await setMailFrom(d.domain, mailFromDomain(d.domain, returnPath), d.region);
-  if (!(await table.changeReturnPath(d, returnPath))) {
-    await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), d.region).catch(() => undefined);
+  // If the table write fails or loses, SES goes back to the MAIL FROM the table shows (read again:
+  // a failed write may still have been applied).
+  const restoreSes = async () => {
+    const current = await table.getDomain(d.teamId, d.id).catch(() => null);
+    await setMailFrom(d.domain, mailFromDomain(d.domain, current?.returnPath ?? d.returnPath), d.region).catch(() => undefined);
+  };
+  let changed: boolean;
+  try {
+    changed = await table.changeReturnPath(d, returnPath);
+  } catch (err) {
+    await restoreSes();
+    throw err;
+  }
+  if (!changed) {
+    await restoreSes();
     throw new ServiceUnavailableError('The domain changed during the update. Retry the request.', 1);
   }
   try {
