@@ -1,0 +1,293 @@
+/**
+ * Least privilege, checked two ways. Statically, as test/infra/stack.test.ts does: the synthesized
+ * template gives each function's role exactly the actions its `grants` in src/routes.ts declare.
+ * Dynamically: every function is exercised on the local stack through all of its paths (success,
+ * adopt, undo, idempotency, failure) and every AWS call it makes is read off the fault proxies; each
+ * call must be allowed by its role (or it would be AccessDenied in AWS), and each allowed action must
+ * be one the function calls. The template also must leave CORS off and never log whole events.
+ */
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import type { ProxiedCall } from '../local/fault-proxy.js';
+import { backgroundFunctions, routes, type Grants } from '../src/routes.js';
+import { isAnswer } from './client.js';
+import { sleep, type Team, type World } from './world.js';
+
+type Json = Record<string, any>;
+
+interface Statement {
+  readonly actions: readonly string[];
+  /** `dynamodb:LeadingKeys` patterns the statement is limited to, if any. */
+  readonly leadingKeys?: readonly string[];
+}
+
+export interface FunctionPolicy {
+  readonly name: string;
+  readonly statements: readonly Statement[];
+  readonly environment: Readonly<Record<string, unknown>>;
+}
+
+export interface Template {
+  readonly policies: ReadonlyMap<string, FunctionPolicy>;
+  readonly cors: unknown;
+}
+
+const APP_SERVICES = /^(dynamodb|ses|sqs|events):/;
+/** What Lambda's SQS event source mapping does with the verifier's role (not the function's code). */
+const EVENT_SOURCE_ACTIONS = new Set(['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']);
+
+/** Synthesizes the stack the way bin/app.ts does (cdk.json's context, no bundling) and reads each role. */
+export async function synthesize(context: Record<string, unknown> = {}): Promise<Template> {
+  const { App } = await import('aws-cdk-lib');
+  const { Template: CdkTemplate } = await import('aws-cdk-lib/assertions');
+  const { DomainsStack, stackConfigFromContext, stackName } = await import('../lib/domains-stack.js');
+  const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as { context: Json };
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
+  const config = stackConfigFromContext(app.node);
+  const stack = new DomainsStack(app, stackName(config.stage), config);
+  const template = CdkTemplate.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Json }> };
+  const resources = template.Resources;
+  const policies = new Map<string, FunctionPolicy>();
+  for (const [name, fn] of stack.functions) {
+    const roleId = stack.getLogicalId(fn.role.node.defaultChild as never);
+    const fnId = stack.getLogicalId(fn.fn.node.defaultChild as never);
+    const statements: Statement[] = [];
+    for (const r of Object.values(resources)) {
+      if (r.Type !== 'AWS::IAM::Policy' || !(r.Properties.Roles as Json[]).some((x) => x.Ref === roleId)) continue;
+      for (const s of r.Properties.PolicyDocument.Statement as Json[]) {
+        if (s.Effect !== 'Allow') continue;
+        const actions = ([] as string[]).concat(s.Action);
+        const leadingKeys = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as string[] | undefined;
+        statements.push({ actions, leadingKeys: leadingKeys ? ([] as string[]).concat(leadingKeys) : undefined });
+      }
+    }
+    policies.set(name, { name, statements, environment: resources[fnId]?.Properties.Environment?.Variables ?? {} });
+  }
+  const api = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Api');
+  return { policies, cors: api?.Properties.CorsConfiguration };
+}
+
+/** One AWS call as IAM sees it: the action and, for DynamoDB, the partition key it touches. */
+interface IamCall {
+  readonly action: string;
+  readonly leadingKey?: string;
+}
+
+function dynamoCalls(c: ProxiedCall): IamCall[] {
+  let body: Json;
+  try {
+    body = JSON.parse(c.body) as Json;
+  } catch {
+    return [{ action: `dynamodb:${c.operation}` }];
+  }
+  const pkOf = (x: Json | undefined): string | undefined => x?.Key?.PK?.S ?? x?.Item?.PK?.S;
+  if (c.operation === 'TransactWriteItems') {
+    const kinds: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
+    return (body.TransactItems as Json[]).flatMap((t) => Object.entries(t).map(([k, v]) => ({ action: `dynamodb:${kinds[k] ?? k}`, leadingKey: pkOf(v as Json) })));
+  }
+  if (c.operation === 'TransactGetItems') return (body.TransactItems as Json[]).map((t) => ({ action: 'dynamodb:GetItem', leadingKey: pkOf(t.Get) }));
+  if (c.operation === 'Query') {
+    const values = (body.ExpressionAttributeValues ?? {}) as Record<string, { S?: string }>;
+    return [{ action: 'dynamodb:Query', leadingKey: values[':pk']?.S }];
+  }
+  return [{ action: `dynamodb:${c.operation}`, leadingKey: pkOf(body) }];
+}
+
+function toIam(service: 'dynamodb' | 'sqs' | 'ses', c: ProxiedCall): IamCall[] {
+  if (service === 'dynamodb') return dynamoCalls(c);
+  if (service === 'sqs') return [{ action: `sqs:${c.operation === 'SendMessageBatch' ? 'SendMessage' : c.operation}` }];
+  return [{ action: `ses:${c.operation}` }];
+}
+
+function allows(p: FunctionPolicy, call: IamCall): boolean {
+  const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+  return p.statements.some(
+    (s) => s.actions.some((a) => glob(a, call.action)) && (!s.leadingKeys || (call.leadingKey !== undefined && s.leadingKeys.some((k) => glob(k, call.leadingKey!)))),
+  );
+}
+
+/** Records the AWS calls made while `run` exercises one function. */
+async function exercise(w: World, run: () => Promise<void>): Promise<IamCall[]> {
+  await w.settle();
+  for (const p of [w.faults.dynamodb, w.faults.sqs, w.faults.ses]) p.resetLog();
+  const eventsBefore = w.stack.events.events().length;
+  // What a route queues, the verifier picks up: held at its first read (a domain read after the
+  // route's enqueue), it adds nothing to the route's calls until the log is taken.
+  const hold = w.faults.dynamodb.inject({
+    operation: 'GetItem',
+    when: (c) => c.body.includes('"DOMAIN#') && w.faults.sqs.calls().some((q) => q.operation.startsWith('SendMessage')),
+    fault: { kind: 'hang' },
+  });
+  await run();
+  await sleep(150);
+  const calls: IamCall[] = [];
+  for (const service of ['dynamodb', 'sqs', 'ses'] as const) {
+    for (const c of w.faults[service].calls()) if (c.fault !== 'hang') calls.push(...toIam(service, c));
+  }
+  if (w.stack.events.events().length > eventsBefore) calls.push({ action: 'events:PutEvents' });
+  hold.remove();
+  await w.settle();
+  return calls;
+}
+
+async function exerciseVerifier(w: World, team: Team, id: string): Promise<IamCall[]> {
+  await w.settle();
+  for (const p of [w.faults.dynamodb, w.faults.sqs, w.faults.ses]) p.resetLog();
+  const eventsBefore = w.stack.events.events().length;
+  // Queued directly (not through the verify route), so only the verifier's calls reach the proxies.
+  await w.stack.sqs.send(
+    new SendMessageCommand({ QueueUrl: w.stack.queues.queueUrl, MessageBody: JSON.stringify({ teamId: team.teamId, domainId: id, requestedAt: new Date().toISOString(), reason: 'user' }) }),
+  );
+  await w.settle();
+  const calls: IamCall[] = [];
+  for (const service of ['dynamodb', 'sqs', 'ses'] as const) for (const c of w.faults[service].calls()) calls.push(...toIam(service, c));
+  if (w.stack.events.events().length > eventsBefore) calls.push({ action: 'events:PutEvents' });
+  return calls;
+}
+
+/** Drives every function through all of its paths; returns the AWS calls seen per function. */
+export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
+  const seen = new Map<string, IamCall[]>();
+  const add = (name: string, calls: IamCall[]) => seen.set(name, [...(seen.get(name) ?? []), ...calls]);
+  const team = await w.team('iam');
+  const fresh = () => `iam-${randomUUID().slice(0, 8)}.example.com`;
+  let id = '';
+  const remember = (o: Awaited<ReturnType<World['call']>>) => {
+    if (isAnswer(o) && o.status === 201) id = String(o.json.data.id);
+  };
+
+  // create: plain; with an Idempotency-Key (saved, then replayed); adopting an identity left behind; failing and undone
+  add('create-domain', await exercise(w, async () => remember(await w.call('iam', 'POST', '/domains', team.key, { domain: fresh() }))));
+  add(
+    'create-domain',
+    await exercise(w, async () => {
+      const key = randomUUID();
+      const body = { domain: fresh() };
+      const send = () => w.send('iam', { method: 'POST', path: '/domains', headers: [['authorization', `Bearer ${team.key}`], ['content-type', 'application/json'], ['idempotency-key', key]], body: JSON.stringify(body) });
+      await send();
+      await send();
+    }),
+  );
+  const leftBehind = fresh();
+  const ses = new SESv2Client({ endpoint: w.stack.ses.url, region: w.stack.env.SES_REGION ?? 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: leftBehind }));
+  ses.destroy();
+  add('create-domain', await exercise(w, async () => void (await w.call('iam', 'POST', '/domains', team.key, { domain: leftBehind }))));
+  add(
+    'create-domain',
+    await exercise(w, async () => {
+      const name = fresh();
+      const rule = w.faults.ses.inject({ operation: 'VerifyDomainIdentity', fault: { kind: 'before', run: () => w.stack.ses.throttle({ failNext: 1, failWith: 'server_error' }) } });
+      await w.call('iam', 'POST', '/domains', team.key, { domain: name }, { allow503: true });
+      rule.remove();
+      w.stack.ses.throttle({ failNext: 0 });
+    }),
+  );
+  add('list-domains', await exercise(w, async () => void (await w.call('iam', 'GET', '/domains?limit=1', team.key))));
+  add('get-domain', await exercise(w, async () => void (await w.call('iam', 'GET', `/domains/${id}`, team.key))));
+  add(
+    'verify-domain',
+    await exercise(w, async () => {
+      await w.send('iam', { method: 'POST', path: `/domains/${id}/verify`, headers: [['authorization', `Bearer ${team.key}`], ['idempotency-key', randomUUID()]] });
+      // A failing request with a key: its idempotency record is removed again.
+      await w.send('iam', { method: 'POST', path: `/domains/${randomUUID()}/verify`, headers: [['authorization', `Bearer ${team.key}`], ['idempotency-key', randomUUID()]] });
+      // The queue refuses: the status goes back.
+      const rule = w.faults.sqs.inject({ operation: 'SendMessage', fault: { kind: 'respond', status: 500, body: '{"__type":"com.amazonaws.sqs#InternalError","message":"x"}', headers: { 'content-type': 'application/x-amz-json-1.0' } } });
+      await w.call('iam', 'POST', `/domains/${id}/verify`, team.key, undefined, { allow503: true });
+      await w.call('iam', 'POST', `/domains/${id}/verify`, team.key, undefined, { allow503: true });
+      rule.remove();
+    }),
+  );
+  add('update-domain', await exercise(w, async () => void (await w.call('iam', 'PATCH', `/domains/${id}`, team.key, { return_path: 'mail' }))));
+  add('delete-domain', await exercise(w, async () => void (await w.call('iam', 'DELETE', `/domains/${id}`, team.key))));
+  w.deleted.add(id);
+
+  // the verifier (records published, so the status changes: history, event, cleared event) and the scheduler
+  const made = await w.call('iam', 'POST', '/domains', team.key, { domain: fresh() });
+  remember(made);
+  const detail = await w.call('iam', 'GET', `/domains/${id}`, team.key);
+  if (isAnswer(detail)) w.e2e.publish(detail.json.data.dns_records);
+  add('verifier', await exerciseVerifier(w, team, id));
+  add(
+    'scheduler',
+    await exercise(w, async () => {
+      await w.stack.runScheduler(new Date(Date.now() + 25 * 3600_000));
+    }),
+  );
+  add('openapi', await exercise(w, async () => void (await w.send('iam', { method: 'GET', path: '/openapi.json' }))));
+  add('not-found', await exercise(w, async () => void (await w.send('iam', { method: 'GET', path: '/nowhere' }))));
+  return seen;
+}
+
+/**
+ * The role `grants` describe, built the way the stack's `grant` builds it (without synthesizing):
+ * table actions, SES, the queue, and the rate-limit counter limited to its keys.
+ */
+export function policyFromGrants(name: string, grants: Grants | null): FunctionPolicy {
+  const statements: Statement[] = [];
+  if (grants) {
+    if ((grants as { countsRequests?: boolean }).countsRequests && !grants.table.includes('dynamodb:UpdateItem')) {
+      statements.push({ actions: ['dynamodb:UpdateItem'], leadingKeys: ['RATELIMIT#*'] });
+    }
+    if (grants.table.length > 0) statements.push({ actions: [...grants.table] });
+    if (grants.ses.length > 0) statements.push({ actions: [...grants.ses] });
+    if (grants.sendToVerifyQueue) statements.push({ actions: ['sqs:SendMessage'] });
+  }
+  if (name === 'verifier') statements.push({ actions: ['events:PutEvents', ...EVENT_SOURCE_ACTIONS] });
+  return { name, statements, environment: {} };
+}
+
+/** The app-level actions `grants` declare (as the stack's `grant` turns them into statements). */
+function declared(grants: Grants | null): Set<string> {
+  const s = new Set<string>();
+  if (!grants) return s;
+  for (const a of grants.table) s.add(a);
+  for (const a of grants.ses) s.add(a);
+  if (grants.sendToVerifyQueue) s.add('sqs:SendMessage');
+  if ((grants as { countsRequests?: boolean }).countsRequests) s.add('dynamodb:UpdateItem');
+  return s;
+}
+
+export async function runIam(w: World, o: { template?: boolean } = {}): Promise<void> {
+  const started = Date.now();
+  const seen = await observeCalls(w);
+  const grantsByName = new Map<string, Grants | null>([...routes.map((r) => [r.name, r.grants] as const), ...backgroundFunctions.map((b) => [b.name, b.grants] as const), ['not-found', null]]);
+  let template: Template | undefined;
+  if (o.template !== false) {
+    template = await synthesize();
+    for (const [name, policy] of template.policies) {
+      const allowed = new Set(policy.statements.flatMap((s) => s.actions).filter((a) => APP_SERVICES.test(a)));
+      const expected = declared(grantsByName.get(name) ?? null);
+      if (name === 'verifier') {
+        for (const a of EVENT_SOURCE_ACTIONS) if (allowed.has(a)) expected.add(a);
+        expected.add('events:PutEvents');
+      }
+      const extra = [...allowed].filter((a) => !expected.has(a));
+      const missing = [...expected].filter((a) => !allowed.has(a));
+      if (extra.length > 0) w.tally.violation('iam', `${name}: the role allows ${extra.join(', ')}, which its grants do not declare`);
+      if (missing.length > 0) w.tally.violation('iam', `${name}: the role lacks ${missing.join(', ')}, which its grants declare`);
+      if (String(policy.environment.POWERTOOLS_LOGGER_LOG_EVENT ?? '').toLowerCase() === 'true') w.tally.violation('iam', `${name}: logs whole events (with the Authorization header)`);
+    }
+    if (template.cors !== undefined) w.tally.violation('iam', `the HTTP API has CORS on without corsOrigins: ${JSON.stringify(template.cors)}`);
+  }
+  let checked = 0;
+  for (const [name, calls] of seen) {
+    const policy = template?.policies.get(name) ?? policyFromGrants(name, grantsByName.get(name) ?? null);
+    const actions = new Set(calls.map((c) => c.action));
+    if (policy) {
+      for (const call of calls) {
+        checked++;
+        if (!allows(policy, call)) {
+          w.tally.violation('iam', `${name} calls ${call.action}${call.leadingKey ? ` on ${call.leadingKey.replace(/#.*/, '#…')}` : ''}, which its role does not allow (AccessDenied in AWS)`);
+        }
+      }
+      const unused = [...new Set(policy.statements.flatMap((s) => s.actions))].filter((a) => APP_SERVICES.test(a) && !actions.has(a) && !(name === 'verifier' && EVENT_SOURCE_ACTIONS.has(a)));
+      if (unused.length > 0) w.tally.violation('iam', `${name}: the role allows ${unused.join(', ')}, which no exercised path calls`);
+    }
+    w.tally.detail('iam', `${name}: calls ${[...actions].sort().join(', ') || 'nothing'}`);
+  }
+  w.tally.detail('iam', `${checked} AWS calls of ${seen.size} functions checked against their roles ${template ? 'in the synthesized template, which matches src/routes.ts grants' : "as src/routes.ts grants describe them (the template's roles are test/infra's)"}`);
+  w.tally.durationsMs.set('iam', Date.now() - started);
+}
