@@ -5,11 +5,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableConfig } from '../config.js';
+import { REQUEST_HANDLER } from './request-timeouts.js';
 
 export const tableName = tableConfig().TABLE_NAME;
 
 /** The plain client, for libraries that take one (Powertools idempotency). */
-export const dynamodb = new DynamoDBClient({});
+export const dynamodb = new DynamoDBClient({ requestHandler: REQUEST_HANDLER });
 
 export const ddb = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true },

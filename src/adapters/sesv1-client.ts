@@ -5,16 +5,16 @@
  */
 import { SESClient } from '@aws-sdk/client-ses';
 import { sesRegion } from '../config.js';
-import { SES_REQUEST_HANDLER } from './ses-timeouts.js';
+import { REQUEST_HANDLER } from './request-timeouts.js';
 
-export const sesv1 = new SESClient({ region: sesRegion(), requestHandler: SES_REQUEST_HANDLER });
+export const sesv1 = new SESClient({ region: sesRegion(), requestHandler: REQUEST_HANDLER });
 
 const byRegion = new Map<string, SESClient>([[sesRegion(), sesv1]]);
 
 export function sesv1For(region: string): SESClient {
   let client = byRegion.get(region);
   if (!client) {
-    client = new SESClient({ region, requestHandler: SES_REQUEST_HANDLER });
+    client = new SESClient({ region, requestHandler: REQUEST_HANDLER });
     byRegion.set(region, client);
   }
   return client;

@@ -4,17 +4,17 @@
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { sesRegion } from '../config.js';
-import { SES_REQUEST_HANDLER } from './ses-timeouts.js';
+import { REQUEST_HANDLER } from './request-timeouts.js';
 
 export const identityRegion = sesRegion();
-export const sesv2 = new SESv2Client({ region: identityRegion, requestHandler: SES_REQUEST_HANDLER });
+export const sesv2 = new SESv2Client({ region: identityRegion, requestHandler: REQUEST_HANDLER });
 
 const byRegion = new Map<string, SESv2Client>([[identityRegion, sesv2]]);
 
 export function sesv2For(region: string): SESv2Client {
   let client = byRegion.get(region);
   if (!client) {
-    client = new SESv2Client({ region, requestHandler: SES_REQUEST_HANDLER });
+    client = new SESv2Client({ region, requestHandler: REQUEST_HANDLER });
     byRegion.set(region, client);
   }
   return client;
