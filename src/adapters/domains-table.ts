@@ -75,6 +75,22 @@ async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
+type UpdateInput = ConstructorParameters<typeof UpdateCommand>[0];
+
+/**
+ * One conditional update: the item's attributes as asked by `ReturnValues`, `{}` when none were
+ * asked, or null when the condition failed. Other failures become 503s where a retry can help.
+ */
+async function updateIf(input: Omit<UpdateInput, 'TableName'>): Promise<Item | null> {
+  try {
+    const out = await ddb.send(new UpdateCommand({ TableName: tableName, ...input }));
+    return (out?.Attributes as Item | undefined) ?? {};
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return null;
+    throw toServiceError(err, 'The domain store');
+  }
+}
+
 export interface NewDomain {
   readonly id: string;
   readonly teamId: string;
@@ -126,22 +142,14 @@ export async function getClaim(domain: string): Promise<DomainClaim | null> {
 
 /** Stores the SES tokens and marks the domain ready; false when the domain no longer exists. */
 export async function markReady(teamId: string, id: string, tokens: { verificationToken: string; dkimTokens: readonly string[] }): Promise<Domain | null> {
-  try {
-    const out = await ddb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: domainKey(teamId, id),
-        UpdateExpression: 'SET ready = :true, verificationToken = :vt, dkimTokens = :dk REMOVE leaseUntil, leaseId',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':true': true, ':vt': tokens.verificationToken, ':dk': [...tokens.dkimTokens] },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return fromItem(out.Attributes as Item);
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return null;
-    throw toServiceError(err, 'The domain store');
-  }
+  const item = await updateIf({
+    Key: domainKey(teamId, id),
+    UpdateExpression: 'SET ready = :true, verificationToken = :vt, dkimTokens = :dk REMOVE leaseUntil, leaseId',
+    ConditionExpression: 'attribute_exists(PK)',
+    ExpressionAttributeValues: { ':true': true, ':vt': tokens.verificationToken, ':dk': [...tokens.dkimTokens] },
+    ReturnValues: 'ALL_NEW',
+  });
+  return item && fromItem(item);
 }
 
 /**
@@ -149,22 +157,14 @@ export async function markReady(teamId: string, id: string, tokens: { verificati
  * lapsed (one taker wins); null when the domain is ready, gone, or still being set up.
  */
 export async function takeProvisioningLease(d: Domain, now: number): Promise<Domain | null> {
-  try {
-    const out = await ddb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: domainKey(d.teamId, d.id),
-        UpdateExpression: 'SET leaseUntil = :until, leaseId = :lease',
-        ConditionExpression: 'attribute_exists(PK) AND ready = :false AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-        ExpressionAttributeValues: { ':until': now + PROVISIONING_LEASE_MS, ':now': now, ':false': false, ':lease': randomUUID() },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return fromItem(out.Attributes as Item);
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return null;
-    throw toServiceError(err, 'The domain store');
-  }
+  const item = await updateIf({
+    Key: domainKey(d.teamId, d.id),
+    UpdateExpression: 'SET leaseUntil = :until, leaseId = :lease',
+    ConditionExpression: 'attribute_exists(PK) AND ready = :false AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+    ExpressionAttributeValues: { ':until': now + PROVISIONING_LEASE_MS, ':now': now, ':false': false, ':lease': randomUUID() },
+    ReturnValues: 'ALL_NEW',
+  });
+  return item && fromItem(item);
 }
 
 /**
@@ -173,21 +173,13 @@ export async function takeProvisioningLease(d: Domain, now: number): Promise<Dom
  * it early (`until` 0) when the undo failed, so the client's retry can resume at once.
  */
 export async function setProvisioningLease(d: Domain, until: number): Promise<boolean> {
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: domainKey(d.teamId, d.id),
-        UpdateExpression: 'SET leaseUntil = :until',
-        ConditionExpression: 'attribute_exists(PK) AND ready = :false AND leaseId = :lease',
-        ExpressionAttributeValues: { ':until': until, ':false': false, ':lease': d.leaseId ?? '' },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
-    throw toServiceError(err, 'The domain store');
-  }
+  const item = await updateIf({
+    Key: domainKey(d.teamId, d.id),
+    UpdateExpression: 'SET leaseUntil = :until',
+    ConditionExpression: 'attribute_exists(PK) AND ready = :false AND leaseId = :lease',
+    ExpressionAttributeValues: { ':until': until, ':false': false, ':lease': d.leaseId ?? '' },
+  });
+  return item !== null;
 }
 
 /**
@@ -273,21 +265,13 @@ export async function listDomainsPage(teamId: string, limit: number, afterId?: s
  */
 export async function changeReturnPath(d: Domain, returnPath: string): Promise<boolean> {
   const checks = Object.fromEntries(Object.entries(d.recordChecks).filter(([id]) => id !== 'mail_from_mx' && id !== 'spf'));
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: domainKey(d.teamId, d.id),
-        UpdateExpression: 'SET returnPath = :new, recordChecks = :checks',
-        ConditionExpression: 'attribute_exists(PK) AND ready = :true AND returnPath = :old',
-        ExpressionAttributeValues: { ':new': returnPath, ':old': d.returnPath, ':checks': checks, ':true': true },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
-    throw toServiceError(err, 'The domain store');
-  }
+  const item = await updateIf({
+    Key: domainKey(d.teamId, d.id),
+    UpdateExpression: 'SET returnPath = :new, recordChecks = :checks',
+    ConditionExpression: 'attribute_exists(PK) AND ready = :true AND returnPath = :old',
+    ExpressionAttributeValues: { ':new': returnPath, ':old': d.returnPath, ':checks': checks, ':true': true },
+  });
+  return item !== null;
 }
 
 export type MarkVerifyingResult =
@@ -330,21 +314,13 @@ export async function markVerifying(teamId: string, id: string, now: string): Pr
  * on its regular schedule.
  */
 export async function revertVerifying(teamId: string, id: string, previousStatus: DomainStatus): Promise<void> {
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: domainKey(teamId, id),
-        UpdateExpression: 'SET #s = :prev REMOVE previousStatus',
-        ConditionExpression: 'attribute_exists(PK) AND #s = :verifying',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':prev': previousStatus, ':verifying': 'verifying' },
-      }),
-    );
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return;
-    throw toServiceError(err, 'The domain store');
-  }
+  await updateIf({
+    Key: domainKey(teamId, id),
+    UpdateExpression: 'SET #s = :prev REMOVE previousStatus',
+    ConditionExpression: 'attribute_exists(PK) AND #s = :verifying',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':prev': previousStatus, ':verifying': 'verifying' },
+  });
 }
 
 export interface CheckResult {
@@ -418,20 +394,13 @@ export async function writeCheckResult(d: Domain, result: CheckResult): Promise<
 
 /** Forgets a status change once its event is published (only that change: a newer one stays). */
 export async function clearPendingEvent(d: Domain, at: string): Promise<void> {
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: domainKey(d.teamId, d.id),
-        UpdateExpression: 'REMOVE pendingEvent',
-        ConditionExpression: 'attribute_exists(PK) AND pendingEvent.#at = :at',
-        ExpressionAttributeNames: { '#at': 'at' },
-        ExpressionAttributeValues: { ':at': at },
-      }),
-    );
-  } catch (err) {
-    if (!(err instanceof ConditionalCheckFailedException)) throw err;
-  }
+  await updateIf({
+    Key: domainKey(d.teamId, d.id),
+    UpdateExpression: 'REMOVE pendingEvent',
+    ConditionExpression: 'attribute_exists(PK) AND pendingEvent.#at = :at',
+    ExpressionAttributeNames: { '#at': 'at' },
+    ExpressionAttributeValues: { ':at': at },
+  });
 }
 
 export interface DueDomain {
@@ -463,20 +432,11 @@ export async function queryDue(shard: number, now: number, limit: number, startK
  * it since it was read (false then). If the queued check is lost, it falls due again after the lease.
  */
 export async function leaseDue(d: DueDomain, until: number): Promise<boolean> {
-  const lease = dueKey(d.id, until);
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: domainKey(d.teamId, d.id),
-        UpdateExpression: 'SET GSI1SK = :next',
-        ConditionExpression: 'GSI1SK = :read',
-        ExpressionAttributeValues: { ':next': lease.GSI1SK, ':read': d.dueSortKey },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
-    throw err;
-  }
+  const item = await updateIf({
+    Key: domainKey(d.teamId, d.id),
+    UpdateExpression: 'SET GSI1SK = :next',
+    ConditionExpression: 'GSI1SK = :read',
+    ExpressionAttributeValues: { ':next': dueKey(d.id, until).GSI1SK, ':read': d.dueSortKey },
+  });
+  return item !== null;
 }
