@@ -218,43 +218,39 @@ export async function getDomain(teamId: string, id: string): Promise<Domain | nu
   return out.Item ? fromItem(out.Item) : null;
 }
 
-/** Every domain of a team, oldest first (one Query per page of 1 MB). */
-export async function listDomains(teamId: string): Promise<Domain[]> {
-  const domains: Domain[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await send('The domain store', () =>
-      ddb.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
-          ExpressionAttributeValues: { ':pk': teamPartition(teamId), ':sk': DOMAIN_SK_PREFIX },
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of out.Items ?? []) domains.push(fromItem(item));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return domains.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-}
-
-/**
- * One page of a team's domains in id order (ids are time-ordered UUIDs, so oldest first), after
- * `afterId` if given: one Query for `limit + 1` items, the extra one only telling whether more follow.
- */
-export async function listDomainsPage(teamId: string, limit: number, afterId?: string): Promise<{ domains: Domain[]; hasMore: boolean }> {
-  const out = await send('The domain store', () =>
+/** One Query of a team's domains, in id order (ids are time-ordered UUIDs, so oldest first). */
+async function queryDomains(teamId: string, startKey?: Record<string, unknown>, limit?: number) {
+  return send('The domain store', () =>
     ddb.send(
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
         ExpressionAttributeValues: { ':pk': teamPartition(teamId), ':sk': DOMAIN_SK_PREFIX },
-        ExclusiveStartKey: afterId ? domainKey(teamId, afterId) : undefined,
-        Limit: limit + 1,
+        ExclusiveStartKey: startKey,
+        Limit: limit,
       }),
     ),
   );
+}
+
+/** Every domain of a team, oldest first (one Query per page of 1 MB). */
+export async function listDomains(teamId: string): Promise<Domain[]> {
+  const domains: Domain[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await queryDomains(teamId, startKey);
+    for (const item of out.Items ?? []) domains.push(fromItem(item));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return domains;
+}
+
+/**
+ * One page of a team's domains, oldest first, after `afterId` if given: one Query for `limit + 1`
+ * items, the extra one only telling whether more follow.
+ */
+export async function listDomainsPage(teamId: string, limit: number, afterId?: string): Promise<{ domains: Domain[]; hasMore: boolean }> {
+  const out = await queryDomains(teamId, afterId ? domainKey(teamId, afterId) : undefined, limit + 1);
   const items = (out.Items ?? []).map(fromItem);
   return { domains: items.slice(0, limit), hasMore: items.length > limit };
 }

@@ -16,8 +16,6 @@ import { toServiceError } from './aws-errors.js';
 import { ApiError } from '../errors.js';
 import { count, METRIC } from '../observability.js';
 
-export { identityRegion } from './sesv2-client.js';
-
 async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();

@@ -3,6 +3,7 @@
  * behave as the service relies on (mocks cannot tell a wrong condition expression).
  */
 import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { useFreshTable } from '../support/dynamo-env.js';
 
@@ -22,7 +23,8 @@ beforeAll(async () => {
 afterAll(() => client.destroy());
 
 const newDomain = (teamId: string, domain: string) => ({
-  id: randomUUID(),
+  // Time-ordered, as the service makes them: the table lists a team's domains in this order.
+  id: uuidv7(),
   teamId,
   domain,
   returnPath: 'send',

@@ -100,13 +100,3 @@ export async function startE2E(options: Partial<LocalStackOptions> = {}): Promis
     },
   };
 }
-
-/** Polls until `check` passes or the time runs out (for asynchronous outcomes). */
-export async function eventually<T>(fn: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (check(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

