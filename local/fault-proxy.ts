@@ -86,6 +86,7 @@ export function operationOf(method: string, path: string, headers: IncomingMessa
     if (/^\/v2\/email\/identities\/?$/.test(p)) return method === 'POST' ? 'CreateEmailIdentity' : 'ListEmailIdentities';
     if (/^\/v2\/email\/list-identities\/?$/.test(p)) return 'ListEmailIdentities';
     if (/^\/v2\/email\/identities\/[^/]+\/mail-from\/?$/.test(p)) return 'PutEmailIdentityMailFromAttributes';
+    if (/^\/v2\/email\/identities\/[^/]+\/dkim\/signing\/?$/.test(p)) return 'PutEmailIdentityDkimSigningAttributes';
     if (/^\/v2\/email\/identities\/[^/]+\/?$/.test(p)) return method === 'DELETE' ? 'DeleteEmailIdentity' : 'GetEmailIdentity';
   }
   return '?';

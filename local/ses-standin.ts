@@ -2,14 +2,15 @@
  * A local stand-in for the SES identity calls this project makes, for the real AWS SDK v3 clients
  * (point `AWS_ENDPOINT_URL_SESV2` and `AWS_ENDPOINT_URL_SES` at `url`):
  * - SES v2 (REST-JSON): CreateEmailIdentity, GetEmailIdentity, DeleteEmailIdentity,
- *   ListEmailIdentities, PutEmailIdentityMailFromAttributes (domain identities, Easy DKIM only);
+ *   ListEmailIdentities, PutEmailIdentityMailFromAttributes, PutEmailIdentityDkimSigningAttributes
+ *   (domain identities; Easy DKIM with either key length, or BYODKIM);
  * - SES v1 (Query/XML): VerifyDomainIdentity, DeleteIdentity.
  * Like SES, statuses come from DNS (`dnsServers`, default `DNS_SERVERS`), looked up on each
  * GetEmailIdentity. Test controls (throttling, injected failures, reset) are methods and also
  * `/_standin/*` HTTP routes, so a separately started process can be driven.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -73,8 +74,10 @@ interface Identity {
   createdAt: number;
   tags: { Key: string; Value: string }[];
   keyLength: string;
-  /** Easy DKIM tokens; absent for an identity that v1 VerifyDomainIdentity created. */
-  dkimTokens?: string[];
+  /** Easy DKIM tokens; absent for an identity that v1 VerifyDomainIdentity created, or with BYODKIM. */
+  dkimTokens?: string[] | undefined;
+  /** BYODKIM: the selector and the public key derived from the private key SES was given. */
+  byodkim?: { selector: string; publicKey: string; bits: number } | undefined;
   dkim?: Check;
   /** v1 `_amazonses` TXT token, stable: SES returns the same one on every call. */
   verificationToken?: string;
@@ -96,7 +99,11 @@ const V2_ROUTES: [string, RegExp, string][] = [
   ['GET', new RegExp(`^/v2/email/identities/${ID}/?$`), 'GetEmailIdentity'],
   ['DELETE', new RegExp(`^/v2/email/identities/${ID}/?$`), 'DeleteEmailIdentity'],
   ['PUT', new RegExp(`^/v2/email/identities/${ID}/mail-from/?$`), 'PutEmailIdentityMailFromAttributes'],
+  ['PUT', new RegExp(`^/v2/email/identities/${ID}/dkim/signing/?$`), 'PutEmailIdentityDkimSigningAttributes'],
 ];
+/** SES's patterns for BYODKIM input (DkimSigningAttributes). */
+const SELECTOR = /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))$/;
+const BASE64 = /^[a-zA-Z0-9+/]+={0,2}$/;
 
 class SesError extends Error {
   constructor(readonly code: string, readonly status: number, message: string, readonly fault = 'Sender') {
@@ -120,6 +127,25 @@ const seconds = (ms: number | undefined) => (ms === undefined ? undefined : Math
 const dkimToken = () => Array.from({ length: 32 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[randomInt(36)]).join('');
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const normal = (s: string) => s.trim().toLowerCase().replace(/\.$/, '');
+
+/** The public half of a BYODKIM key as SES takes it (base64 DER, PKCS#1 or PKCS#8; RSA 1024-2048 bits). */
+function publicHalf(base64: string): { publicKey: string; bits: number } {
+  const der = Buffer.from(base64, 'base64');
+  for (const type of ['pkcs1', 'pkcs8'] as const) {
+    try {
+      const key = createPrivateKey({ key: der, format: 'der', type });
+      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+      if (key.asymmetricKeyType !== 'rsa' || bits < 1024 || bits > 2048) break;
+      return { publicKey: createPublicKey(key).export({ format: 'der', type: 'spki' }).toString('base64'), bits };
+    } catch {
+      // try the other encoding
+    }
+  }
+  throw badRequest('Invalid DomainSigningPrivateKey: expected a base64-encoded RSA private key of 1024 to 2048 bits.');
+}
+
+/** Whether a DKIM TXT value publishes this public key in its p= tag. */
+const publishesKey = (txt: string, publicKey: string) => txt.split(';').some((tag) => /^\s*p\s*=/.test(tag) && tag.replace(/^\s*p\s*=/, '').replace(/\s+/g, '') === publicKey);
 
 export async function startSesStandIn(options: SesStandInOptions = {}): Promise<SesStandIn> {
   const now = options.now ?? Date.now;
@@ -195,10 +221,12 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     const worst = (ps: (Problem | undefined)[]) => ps.find((p) => p === 'DNS_SERVER_ERROR') ?? ps.find(Boolean);
     const feedback = `feedback-smtp.${id.region ?? region}.amazonses.com`;
     const [dkim, txt, mailFrom] = await Promise.all([
-      id.dkimTokens &&
-        Promise.all(
-          id.dkimTokens.map((t) => probe(`${t}._domainkey.${id.name}`, 'CNAME', (v) => v.includes(`${t}.dkim.amazonses.com`))),
-        ).then(worst),
+      id.byodkim
+        ? probe(`${id.byodkim.selector}._domainkey.${id.name}`, 'TXT', (v) => v.some((txt) => publishesKey(txt as string, id.byodkim!.publicKey)))
+        : id.dkimTokens &&
+          Promise.all(
+            id.dkimTokens.map((t) => probe(`${t}._domainkey.${id.name}`, 'CNAME', (v) => v.includes(`${t}.dkim.amazonses.com`))),
+          ).then(worst),
       id.txt && probe(`_amazonses.${id.name}`, 'TXT', (v) => v.includes(id.verificationToken)),
       id.mailFrom && probe(id.mailFrom.domain, 'MX', (v) => v.some((mx) => (mx as { exchange: string }).exchange === feedback)),
     ]);
@@ -209,14 +237,39 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
   };
   /** A v2 identity verifies through DKIM; the v1 TXT decides only for an identity v1 created (no DKIM). */
   const verification = (id: Identity): Check => id.dkim ?? id.txt ?? { status: 'NOT_STARTED', since: 0 };
-  const dkimAttributes = (id: Identity) => ({
-    SigningEnabled: id.dkimTokens !== undefined,
-    Status: id.dkim?.status ?? 'NOT_STARTED',
-    ...(id.dkimTokens && { Tokens: id.dkimTokens, SigningHostedZone: 'dkim.amazonses.com' }),
-    SigningAttributesOrigin: 'AWS_SES',
-    NextSigningKeyLength: id.keyLength,
-    ...(id.dkimTokens && { CurrentSigningKeyLength: id.keyLength, LastKeyGenerationTimestamp: seconds(id.createdAt) }),
-  });
+  const dkimAttributes = (id: Identity) =>
+    id.byodkim
+      ? { SigningEnabled: true, Status: id.dkim?.status ?? 'NOT_STARTED', Tokens: [], SigningAttributesOrigin: 'EXTERNAL' }
+      : {
+          SigningEnabled: id.dkimTokens !== undefined,
+          Status: id.dkim?.status ?? 'NOT_STARTED',
+          ...(id.dkimTokens && { Tokens: id.dkimTokens, SigningHostedZone: 'dkim.amazonses.com' }),
+          SigningAttributesOrigin: 'AWS_SES',
+          NextSigningKeyLength: id.keyLength,
+          ...(id.dkimTokens && { CurrentSigningKeyLength: id.keyLength, LastKeyGenerationTimestamp: seconds(id.createdAt) }),
+        };
+  /**
+   * Applies DkimSigningAttributes the way SES does: BYODKIM when a selector and private key come,
+   * otherwise Easy DKIM with NextSigningKeyLength (new tokens only when Easy DKIM was not on yet).
+   * Either restarts SES's search for the DKIM records.
+   */
+  const applySigning = (id: Identity, signing: Body, external: boolean) => {
+    if (external) {
+      const selector = signing.DomainSigningSelector;
+      const key = signing.DomainSigningPrivateKey;
+      if (typeof selector !== 'string' || selector.length > 63 || !SELECTOR.test(selector)) throw badRequest('Invalid DomainSigningSelector.');
+      if (typeof key !== 'string' || key.length > 20480 || !BASE64.test(key)) throw badRequest('Invalid DomainSigningPrivateKey.');
+      id.byodkim = { selector: selector.toLowerCase(), ...publicHalf(key) };
+      id.dkimTokens = undefined;
+    } else {
+      const length = signing.NextSigningKeyLength ?? 'RSA_2048_BIT';
+      if (length !== 'RSA_1024_BIT' && length !== 'RSA_2048_BIT') throw badRequest(`Invalid NextSigningKeyLength ${String(length)}.`);
+      id.keyLength = length;
+      if (id.byodkim || !id.dkimTokens) id.dkimTokens = [dkimToken(), dkimToken(), dkimToken()];
+      id.byodkim = undefined;
+    }
+    id.dkim = { status: 'PENDING', since: now() };
+  };
   const domainOf = (raw: unknown, field: string) => {
     const name = typeof raw === 'string' ? normal(raw) : '';
     if (!name) throw badRequest(`${field} is required.`);
@@ -242,15 +295,16 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
       const name = domainOf(body.EmailIdentity, 'EmailIdentity');
       if (identities.has(name)) throw new SesError('AlreadyExistsException', 400, `Email identity ${name} already exist.`);
       const signing = (body.DkimSigningAttributes ?? {}) as Body;
-      if (signing.DomainSigningPrivateKey !== undefined) throw badRequest('BYODKIM is not supported by the stand-in.');
       if (typeof body.ConfigurationSetName === 'string') {
         throw new SesError('NotFoundException', 404, `Configuration set <${body.ConfigurationSetName}> does not exist.`);
       }
+      const external = signing.DomainSigningPrivateKey !== undefined || signing.DomainSigningSelector !== undefined;
+      // Checked before the identity exists: a refused key creates nothing.
+      const draft = { keyLength: 'RSA_2048_BIT' } as Identity;
+      applySigning(draft, signing, external);
       const id = create(name);
-      id.keyLength = signing.NextSigningKeyLength === 'RSA_1024_BIT' ? 'RSA_1024_BIT' : 'RSA_2048_BIT';
+      Object.assign(id, { keyLength: draft.keyLength, dkimTokens: draft.dkimTokens, byodkim: draft.byodkim, dkim: { status: 'PENDING', since: id.createdAt } });
       id.tags = Array.isArray(body.Tags) ? (body.Tags as Identity['tags']) : [];
-      id.dkimTokens = [dkimToken(), dkimToken(), dkimToken()];
-      id.dkim = { status: 'PENDING', since: id.createdAt };
       save();
       return { IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: dkimAttributes(id) };
     },
@@ -297,6 +351,18 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
       id.mailFrom = domain ? { domain, status: 'PENDING', since: now() } : undefined;
       save();
       return {};
+    },
+    async PutEmailIdentityDkimSigningAttributes(raw, body) {
+      const id = existing(raw);
+      const origin = body.SigningAttributesOrigin;
+      if (origin !== 'AWS_SES' && origin !== 'EXTERNAL') throw badRequest(`Invalid SigningAttributesOrigin ${String(origin)}.`);
+      const signing = (body.SigningAttributes ?? {}) as Body;
+      if (origin === 'AWS_SES' && !id.byodkim && id.dkimTokens && (signing.NextSigningKeyLength ?? id.keyLength) === id.keyLength) {
+        throw badRequest('The identity already uses this DKIM key length.');
+      }
+      applySigning(id, signing, origin === 'EXTERNAL');
+      save();
+      return { DkimStatus: id.dkim?.status, DkimTokens: id.dkimTokens ?? [] };
     },
     /** Statuses as of the last GetEmailIdentity: listing looks nothing up. */
     async ListEmailIdentities(_, body) {

@@ -4,7 +4,7 @@
  * where the contract fixes it) and leave the table, the SES stand-in and the verify queue exactly
  * as they were: the table is scanned and compared after every single request.
  */
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { API_BASE_PATH, routes as ROUTES } from '../src/routes.js';
 import type { RawRequest } from './client.js';
@@ -145,6 +145,24 @@ export function handPicked(c: CorpusContext): BadRequest[] {
     add(`bad region ${JSON.stringify(region)}`, createJson(c.key, { domain: fresh('region'), region }), 400);
   }
   for (const v of [1, null, true, ['eu-central-1']]) add(`region of type ${JSON.stringify(v)}`, createJson(c.key, { domain: fresh('region-type'), region: v }), 400);
+
+  // DKIM settings: refused before anything is claimed or sent to SES
+  const dkimKey = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+  const pem = (type: 'pkcs1' | 'pkcs8') => dkimKey.export({ format: 'pem', type }).toString();
+  const badDkim: unknown[] = [
+    null, 'byodkim', 1, [], {}, { type: 'easy' }, { type: 'EASY_DKIM' }, { type: 'easy_dkim', key_length: 4096 }, { type: 'easy_dkim', key_length: 1024.5 },
+    { type: 'easy_dkim', key_length: '2048' }, { type: 'easy_dkim', key_length: null }, { type: 'easy_dkim', selector: 's1' },
+    { type: 'byodkim', selector: 's1' }, { type: 'byodkim', private_key: pem('pkcs8') }, { type: 'byodkim', selector: 's1', private_key: '' },
+    { type: 'byodkim', selector: '', private_key: pem('pkcs8') }, { type: 'byodkim', selector: 's.1', private_key: pem('pkcs8') },
+    { type: 'byodkim', selector: '-s1', private_key: pem('pkcs8') }, { type: 'byodkim', selector: 'x'.repeat(64), private_key: pem('pkcs8') },
+    { type: 'byodkim', selector: 's1', private_key: pem('pkcs1').slice(0, 200) }, { type: 'byodkim', selector: 's1', private_key: 'A'.repeat(8193) },
+    { type: 'byodkim', selector: 's1', private_key: 'not base64 at all!' }, { type: 'byodkim', selector: 's1', private_key: Buffer.from('no key inside').toString('base64') },
+    { type: 'byodkim', selector: 's1', private_key: generateKeyPairSync('rsa', { modulusLength: 512 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() },
+    { type: 'byodkim', selector: 's1', private_key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() },
+    { type: 'byodkim', selector: 's1', private_key: dkimKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-128-cbc', passphrase: 'p' }).toString() },
+    { type: 'byodkim', selector: 's1', private_key: pem('pkcs8'), key_length: 1024 }, { type: 'byodkim', selector: 's1', private_key: pem('pkcs8'), public_key: 'x' },
+  ];
+  for (const dkim of badDkim) add(`bad dkim ${JSON.stringify(dkim)?.slice(0, 60)}`, createJson(c.key, { domain: fresh('dkim'), dkim }), 400);
 
   // pagination of the list
   for (const q of ['limit=0', 'limit=101', 'limit=-1', 'limit=abc', 'limit=1.5', 'limit=1e2', 'limit=', 'limit=1&limit=2', `after=${'x'.repeat(201)}`, 'after=not-a-cursor', 'after=', 'foo=1', 'status=verified', 'limit=%00', 'limit=99999999999999999999', 'after=eyJ4IjoxfQ', 'limit=1&after=%FF%FE']) {

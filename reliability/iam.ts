@@ -7,7 +7,7 @@
  * be one the function calls. The template also must leave CORS off and never log whole events.
  */
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import type { ProxiedCall } from '../local/fault-proxy.js';
@@ -158,7 +158,7 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
     if (isAnswer(o) && o.status === 201) id = String(o.json.data.id);
   };
 
-  // create: plain; with an Idempotency-Key (saved, then replayed); adopting an identity left behind; failing and undone
+  // create: plain; with an Idempotency-Key (saved, then replayed); adopting an identity left behind (also with BYODKIM); failing and undone
   add('create-domain', await exercise(w, async () => remember(await w.call('iam', 'POST', '/domains', team.key, { domain: fresh() }))));
   add(
     'create-domain',
@@ -171,10 +171,16 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
     }),
   );
   const leftBehind = fresh();
+  const leftBehindByo = fresh();
   const ses = new SESv2Client({ endpoint: w.stack.ses.url, region: w.stack.env.SES_REGION ?? 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: leftBehind }));
+  await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: leftBehindByo }));
   ses.destroy();
   add('create-domain', await exercise(w, async () => void (await w.call('iam', 'POST', '/domains', team.key, { domain: leftBehind }))));
+  // Adopting with BYODKIM puts the team's key on the identity (PutEmailIdentityDkimSigningAttributes).
+  const privateKey = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const byodkim = { type: 'byodkim', selector: 'k1', private_key: privateKey };
+  add('create-domain', await exercise(w, async () => void (await w.call('iam', 'POST', '/domains', team.key, { domain: leftBehindByo, dkim: byodkim }))));
   add(
     'create-domain',
     await exercise(w, async () => {

@@ -102,6 +102,8 @@ export class World {
   readonly tally = new Tally();
   /** Every key created in this world, plaintext: none may show up in a log or a later response. */
   readonly keys: { keyId: string; plaintext: string }[] = [];
+  /** Pieces of BYODKIM private keys sent to the API: none may show up in a log or a response. */
+  readonly dkimSecrets: string[] = [];
   /** Domain ids a delete answered 200 for. */
   readonly deleted = new Set<string>();
   /** Verify messages found in the dead-letter queue (drained from it by `readDlq`). */

@@ -53,7 +53,7 @@ export const routes: readonly Route[] = [
     scope: SCOPE_DOMAINS_MANAGE,
     grants: {
       table: [...readKeys, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      ses: ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:VerifyDomainIdentity', 'ses:DeleteEmailIdentity'],
+      ses: ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:PutEmailIdentityDkimSigningAttributes', 'ses:VerifyDomainIdentity', 'ses:DeleteEmailIdentity'],
       sendToVerifyQueue: false,
       countsRequests: true,
     },

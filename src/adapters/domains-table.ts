@@ -16,6 +16,7 @@ import { ddb, tableName } from './dynamodb-client.js';
 import { toServiceError } from './aws-errors.js';
 import type { Domain, DomainStatus } from '../domain/domain.js';
 import type { RecordCheck } from '../domain/dns-records.js';
+import { EASY_DKIM_DEFAULT, type DkimSetup } from '../domain/dkim.js';
 import { dueShard, VERIFYING_LEASE_MS } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
 import { statusChangeItem } from './status-history-table.js';
@@ -64,6 +65,8 @@ function fromItem(item: Item): Domain {
     pendingEvent: (item.pendingEvent as StatusChange | undefined) ?? null,
     leaseId: (item.leaseId as string | undefined) ?? null,
     recordChecks: (item.recordChecks as Record<string, RecordCheck> | undefined) ?? {},
+    // Domains created before DKIM settings existed use SES's default, Easy DKIM with 2048-bit keys.
+    dkim: (item.dkim as DkimSetup | undefined) ?? EASY_DKIM_DEFAULT,
   };
 }
 
@@ -97,6 +100,8 @@ export interface NewDomain {
   readonly domain: string;
   readonly returnPath: string;
   readonly region: string;
+  /** Public settings only: a BYODKIM private key is never stored. */
+  readonly dkim: DkimSetup;
   readonly createdAt: string;
 }
 

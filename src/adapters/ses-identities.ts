@@ -1,5 +1,6 @@
 /**
- * SES v2 identity calls: create (Easy DKIM), adopt an existing one, MAIL FROM, read status, delete.
+ * SES v2 identity calls: create (Easy DKIM with a key length, or BYODKIM), adopt an existing one,
+ * DKIM signing, MAIL FROM, read status, delete.
  */
 import {
   AlreadyExistsException,
@@ -8,12 +9,15 @@ import {
   GetEmailIdentityCommand,
   LimitExceededException,
   NotFoundException,
+  PutEmailIdentityDkimSigningAttributesCommand,
   PutEmailIdentityMailFromAttributesCommand,
+  type DkimSigningAttributes,
   type GetEmailIdentityCommandOutput,
 } from '@aws-sdk/client-sesv2';
 import { sesv2For } from './sesv2-client.js';
 import { toServiceError } from './aws-errors.js';
-import { ApiError } from '../errors.js';
+import { ApiError, ValidationError } from '../errors.js';
+import type { DkimSigning } from '../domain/dkim.js';
 import { count, METRIC } from '../observability.js';
 
 async function call<T>(run: () => Promise<T>): Promise<T> {
@@ -24,13 +28,28 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+const sesKeyLength = (bits: number) => (bits === 1024 ? 'RSA_1024_BIT' : 'RSA_2048_BIT');
+
+function signingAttributes(signing: DkimSigning): DkimSigningAttributes {
+  return signing.setup.type === 'byodkim' && 'privateKey' in signing
+    ? { DomainSigningSelector: signing.setup.selector, DomainSigningPrivateKey: signing.privateKey }
+    : { NextSigningKeyLength: sesKeyLength(signing.setup.keyLength) };
+}
+
+/** SES refused the signing settings (a key it does not accept): the client's mistake, a 400. */
+function rejectedSigning(err: unknown): ValidationError | null {
+  if ((err as { name?: string })?.name !== 'BadRequestException') return null;
+  return new ValidationError(`SES rejected the DKIM settings: ${(err as Error).message}`, 'dkim');
+}
+
 /**
- * Creates the identity with Easy DKIM and returns its three DKIM tokens, or null when it already
- * exists (left by an earlier attempt that failed after creating it: see `existingIdentityTokens`).
+ * Creates the identity with the requested DKIM signing and returns its Easy DKIM tokens (none with
+ * BYODKIM), or null when it already exists (left by an earlier attempt that failed after creating
+ * it: see `adoptIdentity`).
  */
-export async function createIdentity(domain: string, region: string): Promise<string[] | null> {
+export async function createIdentity(domain: string, region: string, signing: DkimSigning): Promise<string[] | null> {
   try {
-    const out = await sesv2For(region).send(new CreateEmailIdentityCommand({ EmailIdentity: domain }));
+    const out = await sesv2For(region).send(new CreateEmailIdentityCommand({ EmailIdentity: domain, DkimSigningAttributes: signingAttributes(signing) }));
     return out.DkimAttributes?.Tokens ?? [];
   } catch (err) {
     if (err instanceof AlreadyExistsException) return null;
@@ -38,14 +57,41 @@ export async function createIdentity(domain: string, region: string): Promise<st
       // SES holds at most 10,000 identities per account and region: retrying does not help.
       throw new ApiError(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.');
     }
-    throw toServiceError(err, 'Amazon SES');
+    throw rejectedSigning(err) ?? toServiceError(err, 'Amazon SES');
   }
 }
 
-/** The DKIM tokens of an identity that exists already; the caller holds the name claim, so it owns it. */
-export async function existingIdentityTokens(domain: string, region: string): Promise<string[]> {
+/**
+ * Takes over an identity that exists already (the caller holds the name claim, so it owns it) and
+ * makes its DKIM signing the requested one; returns its Easy DKIM tokens.
+ */
+export async function adoptIdentity(domain: string, region: string, signing: DkimSigning): Promise<string[]> {
   const existing = await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })));
-  return existing.DkimAttributes?.Tokens ?? [];
+  const dkim = existing.DkimAttributes;
+  // SES refuses to "change" Easy DKIM to the key length it already has: only a real change is sent.
+  const matches =
+    signing.setup.type === 'easy_dkim' &&
+    dkim?.SigningAttributesOrigin === 'AWS_SES' &&
+    dkim.NextSigningKeyLength === sesKeyLength(signing.setup.keyLength) &&
+    (dkim.Tokens?.length ?? 0) > 0;
+  if (matches) return dkim.Tokens!;
+  return putDkimSigning(domain, region, signing);
+}
+
+/** Sets an identity's DKIM signing (Easy DKIM key length, or a BYODKIM key); returns the Easy DKIM tokens. */
+export async function putDkimSigning(domain: string, region: string, signing: DkimSigning): Promise<string[]> {
+  try {
+    const out = await sesv2For(region).send(
+      new PutEmailIdentityDkimSigningAttributesCommand({
+        EmailIdentity: domain,
+        SigningAttributesOrigin: signing.setup.type === 'byodkim' ? 'EXTERNAL' : 'AWS_SES',
+        SigningAttributes: signingAttributes(signing),
+      }),
+    );
+    return signing.setup.type === 'byodkim' ? [] : (out.DkimTokens ?? []);
+  } catch (err) {
+    throw rejectedSigning(err) ?? toServiceError(err, 'Amazon SES');
+  }
 }
 
 export async function setMailFrom(domain: string, mailFromDomain: string, region: string): Promise<void> {

@@ -9,6 +9,7 @@
  */
 import { DMARC_VALUE, feedbackMxHost, recordSpecs, type RecordCheck, type RecordInputs, type RecordSpec } from './dns-records.js';
 import type { SesIdentityState } from './verification.js';
+import { publicKeyTag } from './dkim.js';
 
 export type Observation<T> =
   | { readonly kind: 'found'; readonly values: readonly T[] }
@@ -94,6 +95,35 @@ function checkDkim(spec: RecordSpec, domain: string, answers: Answers, ses: SesI
   return confirmedBySes(ses?.dkimStatus, 'DKIM');
 }
 
+/**
+ * The BYODKIM TXT: the `p=` tag must carry the public half of the key SES signs with. Named
+ * mistakes: a key cut short (a provider that keeps only the first 255 characters), literal quotes
+ * typed into the value, a different key, and several DKIM records on the selector.
+ */
+function checkDkimTxt(spec: RecordSpec, domain: string, answers: Answers, ses: SesIdentityState | null): RecordCheck {
+  const o = obs<string>(answers, spec.name, 'TXT');
+  if (o.kind === 'error') return dnsError(o, spec);
+  if (o.kind === 'none') return sesGaveUp(ses?.dkimStatus, 'DKIM') ?? missing(spec, domain, answers, `No TXT record found at ${spec.name} yet. Publish it as shown.`);
+  const expected = publicKeyTag(spec.value)!;
+  const keys = o.values.flatMap((value) => publicKeyTag(value) ?? []).map((key) => ({ key }));
+  if (keys.some((k) => k.key === expected)) {
+    if (keys.length > 1) return failed(`${spec.name} has ${keys.length} DKIM keys; receivers may pick the wrong one. Keep only the record shown.`, o.values);
+    return confirmedBySes(ses?.dkimStatus, 'DKIM');
+  }
+  const key = keys[0]?.key;
+  if (key === undefined) return failed(`The TXT record at ${spec.name} has no public key (p=). Replace its value with the one shown.`, o.values);
+  if (key.replace(/["\\]/g, '') === expected) {
+    return failed(`The TXT record at ${spec.name} contains quotation marks inside the key. Enter the value without quotes, or as separate quoted strings with nothing between them.`, o.values);
+  }
+  if (key.length < expected.length && expected.startsWith(key)) {
+    return failed(
+      `The public key at ${spec.name} is cut short (${key.length} of ${expected.length} characters): your DNS provider kept only part of the value. Enter it as several quoted strings of at most 255 characters each.`,
+      o.values,
+    );
+  }
+  return failed(`The TXT record at ${spec.name} publishes a different public key from the private key given to Krafter. Replace its value with the one shown.`, o.values);
+}
+
 /** A missing record SES has stopped looking for is failed, not pending. */
 function sesGaveUp(status: SesIdentityState['dkimStatus'] | undefined, what: string): RecordCheck | null {
   return status === 'FAILED' ? failed(`SES stopped looking for the ${what} records after 72 hours without finding them. Publish the record, then delete the domain and add it again to restart SES's check.`) : null;
@@ -164,6 +194,9 @@ export function diagnoseRecords(i: RecordInputs, answers: Answers, ses: SesIdent
       case 'dkim2':
       case 'dkim3':
         checks[spec.id] = checkDkim(spec, i.domain, answers, ses);
+        break;
+      case 'dkim':
+        checks[spec.id] = checkDkimTxt(spec, i.domain, answers, ses);
         break;
       case 'mail_from_mx':
         checks[spec.id] = checkMailFromMx(spec, i.domain, i.region, answers, ses);

@@ -1,9 +1,12 @@
 /**
  * The DNS records a domain owner publishes, in the spec's order: the SES verification TXT, three
- * DKIM CNAMEs, the MAIL FROM MX and SPF TXT, and the recommended DMARC TXT. Each record has a stable
- * id (`verification`, `dkim1`..`dkim3`, `mail_from_mx`, `spf`, `dmarc`) that per-record check
- * results are keyed by.
+ * DKIM CNAMEs (or, with BYODKIM, one DKIM TXT holding the team's public key), the MAIL FROM MX and
+ * SPF TXT, and the recommended DMARC TXT. Each record has a stable id (`verification`,
+ * `dkim1`..`dkim3` or `dkim`, `mail_from_mx`, `spf`, `dmarc`) that per-record check results are
+ * keyed by.
  */
+import { dkimTxtValue } from './dkim.js';
+
 export type RecordStatus = 'not_started' | 'pending' | 'verified' | 'failed';
 
 export interface RecordCheck {
@@ -12,7 +15,7 @@ export interface RecordCheck {
   readonly diagnostic?: { readonly found: readonly string[]; readonly reason: string };
 }
 
-export type RecordId = 'verification' | 'dkim1' | 'dkim2' | 'dkim3' | 'mail_from_mx' | 'spf' | 'dmarc';
+export type RecordId = 'verification' | 'dkim1' | 'dkim2' | 'dkim3' | 'dkim' | 'mail_from_mx' | 'spf' | 'dmarc';
 
 export interface DnsRecord {
   type: 'TXT' | 'CNAME' | 'MX';
@@ -47,6 +50,8 @@ export interface RecordInputs {
   readonly region: string;
   readonly verificationToken: string;
   readonly dkimTokens: readonly string[];
+  /** BYODKIM: the team's selector and public key; one TXT record replaces the three CNAMEs. */
+  readonly byodkim?: { readonly selector: string; readonly publicKey: string } | undefined;
 }
 
 export function mailFromDomain(domain: string, returnPath: string): string {
@@ -73,6 +78,16 @@ export function recordSpecs(i: RecordInputs): RecordSpec[] {
       category: 'delivery',
     };
   };
+  const byodkim: RecordSpec | undefined = i.byodkim && {
+    id: 'dkim',
+    type: 'TXT',
+    name: `${i.byodkim.selector}._domainkey.${i.domain}`,
+    value: dkimTxtValue(i.byodkim.publicKey),
+    priority: null,
+    purpose: 'DKIM — cryptographic email signature, with your own key. If your DNS provider limits TXT values to 255 characters, enter it as several quoted strings.',
+    required: true,
+    category: 'delivery',
+  };
   return [
     {
       id: 'verification',
@@ -84,9 +99,7 @@ export function recordSpecs(i: RecordInputs): RecordSpec[] {
       required: true,
       category: 'verification',
     },
-    dkim(1),
-    dkim(2),
-    dkim(3),
+    ...(byodkim ? [byodkim] : [dkim(1), dkim(2), dkim(3)]),
     {
       id: 'mail_from_mx',
       type: 'MX',

@@ -3,7 +3,8 @@
  * module maps items to this type, handlers map this type to JSON.
  */
 import { apiTimestamp } from './time.js';
-import { buildDnsRecords, type DnsRecord, type RecordCheck } from './dns-records.js';
+import { buildDnsRecords, type DnsRecord, type RecordCheck, type RecordInputs } from './dns-records.js';
+import type { DkimSetup } from './dkim.js';
 import type { StatusChange } from './status-change.js';
 
 export const DOMAIN_STATUSES = ['pending', 'verifying', 'verified', 'failed'] as const;
@@ -36,6 +37,8 @@ export interface Domain {
   readonly leaseId: string | null;
   /** Per-record results of the last check, keyed by record id (see dns-records.ts). */
   readonly recordChecks: Readonly<Record<string, RecordCheck>>;
+  /** How SES signs mail of this domain: Easy DKIM or the team's own key (public half only). */
+  readonly dkim: DkimSetup;
 }
 
 export interface DomainSummaryJson {
@@ -49,8 +52,28 @@ export interface DomainSummaryJson {
   last_checked_at: string | null;
 }
 
+export interface DkimJson {
+  type: DkimSetup['type'];
+  key_length: number;
+  /** BYODKIM selector; null for Easy DKIM (SES names its own three selectors). */
+  selector: string | null;
+}
+
 export interface DomainJson extends DomainSummaryJson {
+  dkim: DkimJson;
   dns_records: DnsRecord[];
+}
+
+/** What the record list and the diagnostics are built from. */
+export function recordInputsOf(d: Domain): RecordInputs {
+  return {
+    domain: d.domain,
+    returnPath: d.returnPath,
+    region: d.region,
+    verificationToken: d.verificationToken ?? '',
+    dkimTokens: d.dkimTokens,
+    byodkim: d.dkim.type === 'byodkim' ? { selector: d.dkim.selector, publicKey: d.dkim.publicKey } : undefined,
+  };
 }
 
 export function toSummaryJson(d: Domain): DomainSummaryJson {
@@ -68,13 +91,7 @@ export function toSummaryJson(d: Domain): DomainSummaryJson {
 export function toDetailJson(d: Domain): DomainJson {
   return {
     ...toSummaryJson(d),
-    dns_records: buildDnsRecords({
-      domain: d.domain,
-      returnPath: d.returnPath,
-      region: d.region,
-      verificationToken: d.verificationToken ?? '',
-      dkimTokens: d.dkimTokens,
-      checks: d.recordChecks,
-    }),
+    dkim: { type: d.dkim.type, key_length: d.dkim.keyLength, selector: d.dkim.type === 'byodkim' ? d.dkim.selector : null },
+    dns_records: buildDnsRecords({ ...recordInputsOf(d), checks: d.recordChecks }),
   };
 }

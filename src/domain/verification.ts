@@ -70,7 +70,7 @@ export function decide(input: DecisionInput): Decision {
 export function decideMissingIdentity(): Decision {
   const reason = 'The SES identity for this domain no longer exists. Delete the domain and add it again.';
   const failed: RecordCheck = { status: 'failed', diagnostic: { found: [], reason } };
-  const ids = ['verification', 'dkim1', 'dkim2', 'dkim3', 'mail_from_mx', 'spf'];
+  const ids = ['verification', 'dkim1', 'dkim2', 'dkim3', 'dkim', 'mail_from_mx', 'spf'];
   return { status: 'failed', recordChecks: Object.fromEntries(ids.map((id) => [id, failed])), why: 'SES identity missing' };
 }
 

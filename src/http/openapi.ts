@@ -30,6 +30,7 @@ import { KEY_PREFIX } from '../domain/api-key.js';
 import { toDetailJson, type Domain } from '../domain/domain.js';
 import { diagnoseRecords, questionKey, type Answers } from '../domain/diagnostics.js';
 import { normalizeReturnPath } from '../domain/return-path.js';
+import { EASY_DKIM_DEFAULT } from '../domain/dkim.js';
 import { CreateDomainBody, ListDomainsQuery, UpdateDomainBody } from './schemas.js';
 import { toApiError } from './responses.js';
 import { MAX_BODY_BYTES } from './limits.js';
@@ -280,12 +281,44 @@ function checkedDomainExample() {
     previousStatus: null,
     pendingEvent: null,
     leaseId: null,
+    dkim: EASY_DKIM_DEFAULT,
     recordChecks: diagnoseRecords(inputs, answers, {
       verificationStatus: 'SUCCESS',
       verifiedForSending: false,
       dkimStatus: 'SUCCESS',
       mailFromStatus: 'PENDING',
     }),
+  };
+  return { data: toDetailJson(domain) };
+}
+
+/** A BYODKIM create (key shortened): the request, and the domain it answers with. */
+const BYODKIM_REQUEST = {
+  domain: 'example.com',
+  return_path: 'send',
+  dkim: { type: 'byodkim', selector: 'krafter2026', private_key: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC...\n-----END PRIVATE KEY-----\n' },
+};
+
+function byodkimCreatedExample() {
+  const domain: Domain = {
+    id: '550e8400-e29b-41d4-a716-446655440000',
+    teamId: 'team',
+    domain: 'example.com',
+    returnPath: 'send',
+    region: 'eu-central-1',
+    status: 'pending',
+    verifiedAt: null,
+    verifyRequestedAt: null,
+    createdAt: '2026-01-15T10:00:00Z',
+    ready: true,
+    verificationToken: 'abc123...',
+    dkimTokens: [],
+    lastCheckedAt: null,
+    previousStatus: null,
+    pendingEvent: null,
+    leaseId: null,
+    dkim: { type: 'byodkim', keyLength: 2048, selector: 'krafter2026', publicKey: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA...' },
+    recordChecks: {},
   };
   return { data: toDetailJson(domain) };
 }
@@ -348,14 +381,25 @@ const OPERATIONS: Record<string, Operation> = {
       'Registers a new sending domain and returns the DNS records you must configure.',
       'The response includes seven DNS records: 1 SES verification TXT, 3 DKIM CNAMEs, 1 MX and 1 SPF TXT for the custom MAIL FROM subdomain, and 1 DMARC TXT (recommended only). Records with `required: true` must be added for the domain to work; `required: false` records are optional but improve deliverability.',
       "`return_path` is the subdomain prefix used as the custom MAIL FROM (e.g. `send` produces `send.example.com`). Defaults to `send`. Must start with a letter, contain only letters/digits/hyphens, and be at most 63 characters.",
+      '`dkim` chooses how SES signs the mail: Easy DKIM (the default; SES makes and rotates 2048-bit keys, or 1024-bit with `key_length: 1024`) or BYODKIM, your own selector and RSA key of 1024 to 2048 bits. With BYODKIM one TXT record at `<selector>._domainkey.<domain>` carrying your public key replaces the three DKIM CNAMEs: five records instead of seven. The private key is passed to SES and never stored or returned; publish the TXT record before or right after creating the domain.',
       "DNS changes can take up to 72 hours to propagate but typically complete within a few minutes to a few hours.",
     ].join('\n\n'),
-    requestBody: { schema: CreateDomainBody, examples: examples({ example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.createRequest } }) },
+    requestBody: {
+      schema: CreateDomainBody,
+      examples: examples({
+        example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.createRequest },
+        easyDkim1024: { summary: 'Easy DKIM with 1024-bit keys', value: { domain: 'example.com', dkim: { type: 'easy_dkim', key_length: 1024 } } },
+        byodkim: { summary: 'Your own DKIM key (BYODKIM); key shortened', value: BYODKIM_REQUEST },
+      }),
+    },
     success: {
       status: 201,
       description: 'Created: the domain, `pending`, with the DNS records to publish.',
       schema: DomainResponse,
-      examples: examples({ example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.created } }),
+      examples: examples({
+        example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.created },
+        byodkim: { summary: 'With BYODKIM: one DKIM TXT record (key shortened)', value: byodkimCreatedExample() },
+      }),
     },
     idempotent: true,
     errors: [...BODY_ERRORS, 'domain_already_registered', ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS, 'identity_quota_exceeded'],

@@ -77,13 +77,23 @@ const summaryEntries = {
 
 export const DomainSummary = v.pipe(v.strictObject(summaryEntries), v.description('A domain without its DNS records.'));
 
+export const DkimSchema = v.pipe(
+  v.strictObject({
+    type: v.pipe(v.picklist(['easy_dkim', 'byodkim']), v.description('`easy_dkim`: SES makes and rotates the keys (three CNAMEs). `byodkim`: your own key (one TXT record).')),
+    key_length: v.pipe(v.number(), v.integer(), v.description('RSA key length in bits.')),
+    selector: v.pipe(v.nullable(v.string()), v.description('Your DKIM selector with `byodkim`; null with `easy_dkim`.')),
+  }),
+  v.description('How SES signs the domain\'s mail.'),
+);
+
 export const DomainDetail = v.pipe(
   v.strictObject({
     ...summaryEntries,
+    dkim: v.optional(DkimSchema),
     dns_records: v.pipe(
       v.array(DnsRecordSchema),
       v.description(
-        'The records to publish, in this order: 1 SES verification TXT, 3 DKIM CNAMEs, 1 MX and 1 SPF TXT for the custom MAIL FROM subdomain, and 1 DMARC TXT (recommended only).',
+        'The records to publish, in this order: 1 SES verification TXT, 3 DKIM CNAMEs (with BYODKIM: 1 DKIM TXT), 1 MX and 1 SPF TXT for the custom MAIL FROM subdomain, and 1 DMARC TXT (recommended only).',
       ),
     ),
   }),

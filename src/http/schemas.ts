@@ -3,6 +3,45 @@
  * Bodies are strict: an unknown field (e.g. `status`, `id`, `verified_at`) is a 400, not ignored.
  */
 import * as v from 'valibot';
+import { DKIM_KEY_LENGTHS } from '../domain/dkim.js';
+
+const KEY_LENGTH_MESSAGE = 'dkim.key_length must be 1024 or 2048.';
+
+/** DKIM settings: Easy DKIM with a key length, or BYODKIM with the team's own selector and key. */
+export const DkimSettings = v.pipe(
+  v.variant(
+    'type',
+    [
+      v.pipe(
+        v.strictObject({
+          type: v.pipe(v.literal('easy_dkim'), v.description('SES generates the keys and rotates them; you publish three CNAMEs.')),
+          key_length: v.optional(
+            v.pipe(v.picklist(DKIM_KEY_LENGTHS, KEY_LENGTH_MESSAGE), v.description('RSA key length in bits: 2048 (default) or 1024 for DNS providers that cannot hold long keys.')),
+          ),
+        }),
+        v.title('EasyDkim'),
+      ),
+      v.pipe(
+        v.strictObject({
+          type: v.pipe(v.literal('byodkim'), v.description('Your own key pair; you publish one TXT record with the public key.')),
+          selector: v.pipe(
+            v.string('dkim.selector must be a string.'),
+            v.maxLength(63, 'dkim.selector must be at most 63 characters.'),
+            v.description('The DKIM selector: one DNS label (letters, digits, inner hyphens; at most 63). The TXT record is published at <selector>._domainkey.<domain>.'),
+          ),
+          private_key: v.pipe(
+            v.string('dkim.private_key must be a string.'),
+            v.maxLength(8192, 'dkim.private_key is too long for an RSA key of at most 2048 bits.'),
+            v.description('Unencrypted RSA private key of 1024 to 2048 bits, PEM (PKCS#1 or PKCS#8) or its base64 body. It is passed to SES and never stored or returned by Krafter.'),
+          ),
+        }),
+        v.title('Byodkim'),
+      ),
+    ],
+    'dkim.type must be "easy_dkim" or "byodkim".',
+  ),
+  v.description('How SES signs the domain\'s mail. Defaults to Easy DKIM with 2048-bit keys.'),
+);
 
 export const CreateDomainBody = v.strictObject({
   region: v.optional(
@@ -20,6 +59,7 @@ export const CreateDomainBody = v.strictObject({
       v.description('Subdomain prefix used as the custom MAIL FROM (e.g. "send" produces send.example.com). Defaults to "send". Must start with a letter, contain only letters/digits/hyphens, and be at most 63 characters.'),
     ),
   ),
+  dkim: v.optional(DkimSettings),
 });
 
 export type CreateDomainBody = v.InferOutput<typeof CreateDomainBody>;

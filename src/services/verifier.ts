@@ -12,8 +12,8 @@ import { reserveSlot } from '../adapters/rate-budget-table.js';
 import { publishStatusChange } from '../adapters/status-events.js';
 import { verifierConfig } from '../config.js';
 import { questionsFor } from '../domain/diagnostics.js';
-import { recordSpecs, type RecordInputs } from '../domain/dns-records.js';
-import type { Domain, DomainStatus } from '../domain/domain.js';
+import { recordSpecs } from '../domain/dns-records.js';
+import { recordInputsOf, type Domain, type DomainStatus } from '../domain/domain.js';
 import { nextCheckAt } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
 import { decide, type CheckedStatus, type Decision, type SesIdentityState, type SesStatus } from '../domain/verification.js';
@@ -41,10 +41,6 @@ async function paceSes(region: string, clock: VerifierClock): Promise<void> {
   if (wait > 0) await clock.sleep(wait);
 }
 
-function inputsOf(d: Domain): RecordInputs {
-  return { domain: d.domain, returnPath: d.returnPath, region: d.region, verificationToken: d.verificationToken ?? '', dkimTokens: d.dkimTokens };
-}
-
 function sesState(identity: NonNullable<Awaited<ReturnType<typeof getIdentity>>>): SesIdentityState {
   return {
     verificationStatus: (identity.VerificationStatus ?? 'PENDING') as SesStatus,
@@ -56,7 +52,7 @@ function sesState(identity: NonNullable<Awaited<ReturnType<typeof getIdentity>>>
 }
 
 function changeOf(d: Domain, from: CheckedStatus, decision: Decision, at: string): StatusChange {
-  const failingRecords = recordSpecs(inputsOf(d))
+  const failingRecords = recordSpecs(recordInputsOf(d))
     .filter((s) => s.required && decision.recordChecks[s.id]?.status !== 'verified')
     .map((s) => ({ type: s.type, name: s.name, status: decision.recordChecks[s.id]?.status ?? 'pending', reason: decision.recordChecks[s.id]?.diagnostic?.reason ?? '' }));
   return { teamId: d.teamId, domainId: d.id, domain: d.domain, from, to: decision.status, at, why: decision.why, failingRecords };
@@ -80,18 +76,18 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     // DNS is not part of the SES budget: look records up while waiting for the SES slot.
     const [identity, answers] = await Promise.all([
       paceSes(domain.region, clock).then(() => getIdentity(domain.domain, domain.region)),
-      observe(questionsFor(inputsOf(domain))),
+      observe(questionsFor(recordInputsOf(domain))),
     ]);
     const now = clock.now();
     const previous: CheckedStatus = domain.status === 'verifying' ? ((domain.previousStatus ?? 'pending') as CheckedStatus) : domain.status;
     let windowStart = domain.verifyRequestedAt === null ? null : Date.parse(domain.verifyRequestedAt);
-    let decision = decide({ records: inputsOf(domain), answers, ses: identity && sesState(identity), previous, now, windowStart });
+    let decision = decide({ records: recordInputsOf(domain), answers, ses: identity && sesState(identity), previous, now, windowStart });
     let restartWindowAt: string | undefined;
     if (previous === 'verified' && decision.status !== 'verified') {
       // Drift: a verified domain lost a record. It gets a fresh 72 hours to recover.
       windowStart = now;
       restartWindowAt = new Date(now).toISOString();
-      decision = decide({ records: inputsOf(domain), answers, ses: identity && sesState(identity), previous, now, windowStart });
+      decision = decide({ records: recordInputsOf(domain), answers, ses: identity && sesState(identity), previous, now, windowStart });
     }
     const at = new Date(now).toISOString();
     const change = decision.status !== previous ? changeOf(domain, previous, decision, at) : undefined;

@@ -28,6 +28,7 @@ const newDomain = (teamId: string, domain: string) => ({
   teamId,
   domain,
   returnPath: 'send',
+  dkim: { type: 'easy_dkim' as const, keyLength: 2048 as const },
   region: 'eu-central-1',
   createdAt: new Date().toISOString(),
 });

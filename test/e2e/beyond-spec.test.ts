@@ -1,9 +1,11 @@
 /**
- * Additions beyond the spec, over HTTP against the local stack: pagination of GET /domains and
- * Idempotency-Key on POST /domains and POST /domains/:id/verify. Clients written against the spec
- * see the spec's shapes.
+ * Additions beyond the spec, over HTTP against the local stack: pagination of GET /domains,
+ * Idempotency-Key on POST /domains and POST /domains/:id/verify, PATCH, region choice and DKIM
+ * settings (key length, BYODKIM). Clients written against the spec see the spec's shapes.
  */
+import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { startE2E, type E2E } from '../support/e2e.js';
+import { pemBody, rsaKey } from '../support/dkim-keys.js';
 
 let e2e: E2E;
 let key: string;
@@ -195,5 +197,77 @@ describe('region choice', () => {
     const d = (await e2e.request('GET', `/domains/${res.json.data.id}`, { key })).json.data;
     expect(d.status).toBe('failed');
     expect(d.dns_records[4].diagnostic.reason).toContain("another region's endpoint");
+  });
+});
+
+describe('DKIM settings', () => {
+  const rsa = rsaKey(2048);
+  let ses: SESv2Client;
+  beforeAll(() => {
+    ses = new SESv2Client({ endpoint: e2e.stack.ses.url, region: 'eu-central-1', credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' }, maxAttempts: 1 });
+  });
+  afterAll(() => ses.destroy());
+  const identity = (domain: string) => ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+
+  it('BYODKIM: one TXT record with the public key, SES signing with the key, verified once the TXT is published', async () => {
+    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'byodkim.example.org', dkim: { type: 'byodkim', selector: 'Krafter2026', private_key: rsa.pkcs8Pem } } });
+    expect(res.status).toBe(201);
+    const d = res.json.data;
+    expect(d.dkim).toEqual({ type: 'byodkim', key_length: 2048, selector: 'krafter2026' });
+    expect(d.dns_records.map((r: { type: string; name: string }) => `${r.type} ${r.name}`)).toEqual([
+      'TXT _amazonses.byodkim.example.org',
+      'TXT krafter2026._domainkey.byodkim.example.org',
+      'MX send.byodkim.example.org',
+      'TXT send.byodkim.example.org',
+      'TXT _dmarc.byodkim.example.org',
+    ]);
+    expect(d.dns_records[1].value).toBe(`v=DKIM1; k=rsa; p=${rsa.publicKey}`);
+    expect((await identity('byodkim.example.org')).DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'EXTERNAL', Tokens: [] });
+    expect((await e2e.request('GET', `/domains/${d.id}`, { key })).json.data).toEqual(d);
+
+    // The 392-character key goes out as several TXT strings, as DNS requires; resolvers join them.
+    e2e.publish(d.dns_records);
+    await e2e.request('POST', `/domains/${d.id}/verify`, { key });
+    await e2e.drain();
+    const checked = (await e2e.request('GET', `/domains/${d.id}`, { key })).json.data;
+    expect(checked.status).toBe('verified');
+    expect(checked.dns_records.map((r: { status: string }) => r.status)).toEqual(Array(5).fill('verified'));
+  });
+
+  it('BYODKIM: a key cut to 255 characters by the DNS provider fails with a diagnostic that says so', async () => {
+    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'byodkim-cut.example.org', dkim: { type: 'byodkim', selector: 'k1', private_key: pemBody(rsa.pkcs1Pem) } } });
+    expect(res.status).toBe(201);
+    const records = res.json.data.dns_records;
+    e2e.publish(records);
+    e2e.dns.set(records[1].name, 'TXT', [records[1].value.slice(0, 255)]);
+    await e2e.request('POST', `/domains/${res.json.data.id}/verify`, { key });
+    await e2e.drain();
+    const d = (await e2e.request('GET', `/domains/${res.json.data.id}`, { key })).json.data;
+    expect(d.status).toBe('failed');
+    expect(d.dns_records[1]).toMatchObject({ status: 'failed', diagnostic: { reason: expect.stringContaining('cut short (237 of 392 characters)') } });
+  });
+
+  it('Easy DKIM with 1024-bit keys: three CNAMEs, and SES asked for 1024 bits', async () => {
+    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'dkim1024.example.org', dkim: { type: 'easy_dkim', key_length: 1024 } } });
+    expect(res.status).toBe(201);
+    expect(res.json.data.dkim).toEqual({ type: 'easy_dkim', key_length: 1024, selector: null });
+    expect(res.json.data.dns_records.filter((r: { type: string }) => r.type === 'CNAME')).toHaveLength(3);
+    expect((await identity('dkim1024.example.org')).DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_1024_BIT' });
+  });
+
+  it('refuses a bad key or selector with 400 naming the field, creating nothing', async () => {
+    const cases: [unknown, string][] = [
+      [{ type: 'byodkim', selector: 'k1', private_key: rsaKey(512).pkcs8Pem }, 'dkim.private_key'],
+      [{ type: 'byodkim', selector: 'k1', private_key: rsa.publicKey }, 'dkim.private_key'],
+      [{ type: 'byodkim', selector: 'k_1', private_key: rsa.pkcs8Pem }, 'dkim.selector'],
+      [{ type: 'easy_dkim', key_length: 4096 }, 'dkim.key_length'],
+    ];
+    for (const [dkim, field] of cases) {
+      const res = await e2e.request('POST', '/domains', { key, body: { domain: 'badkey.example.org', dkim } });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toMatchObject({ code: 'validation_error', field });
+    }
+    expect(e2e.stack.ses.identities()).not.toContain('badkey.example.org');
+    expect((await e2e.request('POST', '/domains', { key, body: { domain: 'badkey.example.org' } })).status).toBe(201);
   });
 });

@@ -16,6 +16,7 @@ const base: Domain = {
   ready: true,
   verificationToken: 'abc123...',
   dkimTokens: ['token1', 'token2', 'token3'],
+  dkim: { type: 'easy_dkim', keyLength: 2048 },
   lastCheckedAt: null,
   recordChecks: {},
   previousStatus: null,

@@ -6,6 +6,7 @@ import {
   DeleteEmailIdentityCommand,
   GetEmailIdentityCommand,
   LimitExceededException,
+  PutEmailIdentityDkimSigningAttributesCommand,
   PutEmailIdentityMailFromAttributesCommand,
 } from '@aws-sdk/client-sesv2';
 import { VerifyDomainIdentityCommand } from '@aws-sdk/client-ses';
@@ -14,6 +15,7 @@ import { httpEvent, jsonHeaders } from './support/events.js';
 import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
 import { SPEC_EXAMPLE } from './support/spec-example.js';
 import { TEST_TABLE } from './support/env.js';
+import { ecKeyPem, pemBody, rsaKey } from '../support/dkim-keys.js';
 
 let handler: unknown;
 let key: TestKey;
@@ -88,6 +90,7 @@ describe('POST /domains: success', () => {
       created_at: expect.stringMatching(API_TIME),
       region: 'eu-central-1',
       last_checked_at: null,
+      dkim: { type: 'easy_dkim', key_length: 2048, selector: null },
       dns_records: SPEC_EXAMPLE.map((r) => ({ ...r, status: 'not_started' })),
     });
     const created = Date.parse(reply.body.data.created_at);
@@ -164,7 +167,9 @@ describe('POST /domains: success', () => {
   it('adopts an SES identity left by an earlier attempt (AlreadyExistsException) and uses its tokens', async () => {
     givenProvisioningSucceeds();
     sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
-    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', DkimAttributes: { Tokens: ['old1', 'old2', 'old3'] } });
+    sesv2Mock
+      .on(GetEmailIdentityCommand)
+      .resolves({ IdentityType: 'DOMAIN', DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } });
 
     const reply = await post({ domain: 'example.com' });
     expect(reply.status).toBe(201);
@@ -176,6 +181,7 @@ describe('POST /domains: success', () => {
     expect(sesv2Mock).toHaveReceivedCommandTimes(CreateEmailIdentityCommand, 1);
     expect(sesv2Mock).toHaveReceivedCommandWith(GetEmailIdentityCommand, { EmailIdentity: 'example.com' });
     expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
+    expect(sesv2Mock).not.toHaveReceivedCommand(PutEmailIdentityDkimSigningAttributesCommand);
     expect(transactions()).toHaveLength(1);
   });
 
@@ -190,6 +196,116 @@ describe('POST /domains: success', () => {
     expect(reply.status).toBe(201);
     expect(reply.body.data.id).toBe(stuck.id);
     expect(ddbMock).toHaveReceivedCommandWith(UpdateCommand, { Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${stuck.id}` } });
+  });
+});
+
+describe('POST /domains: DKIM settings', () => {
+  const rsa = rsaKey(2048);
+  const BYODKIM = { type: 'byodkim', selector: 'krafter2026', private_key: rsa.pkcs8Pem };
+  /** Every request made to DynamoDB, as text: a private key must never appear in it. */
+  const everythingStored = () => JSON.stringify(ddbMock.calls().map((c) => c.args[0].input));
+
+  it('creates Easy DKIM with a 1024-bit key length when asked', async () => {
+    givenProvisioningSucceeds();
+    const reply = await post({ domain: 'example.com', dkim: { type: 'easy_dkim', key_length: 1024 } });
+    expect(reply.status).toBe(201);
+    expect(reply.body.data.dkim).toEqual({ type: 'easy_dkim', key_length: 1024, selector: null });
+    expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, { EmailIdentity: 'example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } });
+    expect(transactions()[0]?.[1]?.Put?.Item?.dkim).toEqual({ type: 'easy_dkim', keyLength: 1024 });
+  });
+
+  it('asks SES for 2048-bit Easy DKIM keys by default', async () => {
+    givenProvisioningSucceeds();
+    expect((await post({ domain: 'example.com' })).status).toBe(201);
+    expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, { DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } });
+  });
+
+  it('creates BYODKIM: SES gets the selector and the key; the answer has one DKIM TXT record; the private key is stored nowhere', async () => {
+    givenProvisioningSucceeds([]);
+    const reply = await post({ domain: 'example.com', dkim: BYODKIM });
+
+    expect(reply.status).toBe(201);
+    expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, {
+      EmailIdentity: 'example.com',
+      DkimSigningAttributes: { DomainSigningSelector: 'krafter2026', DomainSigningPrivateKey: rsa.pkcs1Base64 },
+    });
+    expect(reply.body.data.dkim).toEqual({ type: 'byodkim', key_length: 2048, selector: 'krafter2026' });
+    const records = reply.body.data.dns_records as { type: string; name: string; value: string }[];
+    expect(records).toHaveLength(5);
+    expect(records[1]).toMatchObject({ type: 'TXT', name: 'krafter2026._domainkey.example.com', value: `v=DKIM1; k=rsa; p=${rsa.publicKey}` });
+    expect(records.some((r) => r.type === 'CNAME')).toBe(false);
+    expect(transactions()[0]?.[1]?.Put?.Item?.dkim).toEqual({ type: 'byodkim', keyLength: 2048, selector: 'krafter2026', publicKey: rsa.publicKey });
+    // The tail of the key holds the private parts (the head holds the public modulus).
+    for (const secret of [rsa.pkcs1Base64.slice(-200, -140), pemBody(rsa.pkcs8Pem).slice(-200, -140)]) {
+      expect(everythingStored()).not.toContain(secret);
+      expect(JSON.stringify(reply.body)).not.toContain(secret);
+    }
+  });
+
+  it('adopting a leftover identity applies the BYODKIM key to it', async () => {
+    givenProvisioningSucceeds([]);
+    sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
+    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } });
+    sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).resolves({ DkimStatus: 'PENDING', DkimTokens: [] });
+
+    const reply = await post({ domain: 'example.com', dkim: BYODKIM });
+    expect(reply.status).toBe(201);
+    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityDkimSigningAttributesCommand, {
+      EmailIdentity: 'example.com',
+      SigningAttributesOrigin: 'EXTERNAL',
+      SigningAttributes: { DomainSigningSelector: 'krafter2026', DomainSigningPrivateKey: rsa.pkcs1Base64 },
+    });
+    expect(reply.body.data.dns_records).toHaveLength(5);
+  });
+
+  it('adopting a leftover identity with another Easy DKIM key length changes it, and uses the tokens SES returns', async () => {
+    givenProvisioningSucceeds();
+    sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
+    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } });
+    sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).resolves({ DkimStatus: 'PENDING', DkimTokens: ['new1', 'new2', 'new3'] });
+
+    const reply = await post({ domain: 'example.com', dkim: { type: 'easy_dkim', key_length: 1024 } });
+    expect(reply.status).toBe(201);
+    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityDkimSigningAttributesCommand, { SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } });
+    expect(reply.body.data.dns_records[1].value).toBe('new1.dkim.amazonses.com');
+  });
+
+  it('answers 400 naming dkim when SES refuses the key, and undoes the claim without touching SES further', async () => {
+    givenProvisioningSucceeds([]);
+    sesv2Mock.on(CreateEmailIdentityCommand).rejects(Object.assign(new Error('Invalid DKIM private key.'), { name: 'BadRequestException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+
+    const reply = await post({ domain: 'example.com', dkim: BYODKIM });
+    expectError(reply, 400, 'validation_error', { field: 'dkim' });
+    expect(reply.body.error.message).toMatch(/SES rejected the DKIM settings/);
+    expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
+    expectRolledBack('example.com');
+  });
+
+  it.each([
+    [{ type: 'easy_dkim', key_length: 4096 }, 'dkim.key_length'],
+    [{ type: 'easy_dkim', key_length: '2048' }, 'dkim.key_length'],
+    [{ type: 'rsa' }, 'dkim.type'],
+    [{}, 'dkim.type'],
+    ['byodkim', 'dkim'],
+    [{ type: 'byodkim', selector: 'k1' }, 'dkim.private_key'],
+    [{ type: 'byodkim', private_key: 'x' }, 'dkim.selector'],
+    [{ type: 'byodkim', selector: 'k1', private_key: 'not a key' }, 'dkim.private_key'],
+    [{ type: 'byodkim', selector: 'k_1', private_key: 'x' }, 'dkim.selector'],
+    [{ type: 'byodkim', selector: 'k1', private_key: 42 }, 'dkim.private_key'],
+    [{ type: 'easy_dkim', selector: 'k1' }, 'dkim.selector'],
+    [{ type: 'byodkim', selector: 'k1', private_key: 'x', key_length: 2048 }, 'dkim.key_length'],
+  ])('answers 400 for dkim %j, naming %s, and calls nothing', async (dkim, field) => {
+    givenProvisioningSucceeds();
+    expectError(await post({ domain: 'example.com', dkim }), 400, 'validation_error', { field });
+    expect(sesv2Mock.calls()).toHaveLength(0);
+    expect(transactions()).toHaveLength(0);
+  });
+
+  it('answers 400 for an EC key, naming the key type', async () => {
+    givenProvisioningSucceeds();
+    const reply = await post({ domain: 'example.com', dkim: { type: 'byodkim', selector: 'k1', private_key: ecKeyPem() } });
+    expectError(reply, 400, 'validation_error', { field: 'dkim.private_key' });
+    expect(reply.body.error.message).toMatch(/RSA keys only/);
   });
 });
 

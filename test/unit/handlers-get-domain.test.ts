@@ -43,6 +43,7 @@ describe('GET /domains/{id}: success', () => {
         created_at: '2026-01-15T10:00:00Z',
         region: 'eu-central-1',
         last_checked_at: null,
+        dkim: { type: 'easy_dkim', key_length: 2048, selector: null },
         dns_records: SPEC_EXAMPLE.map((r) => ({ ...r, status: 'not_started' })),
       },
     });

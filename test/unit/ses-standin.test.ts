@@ -10,6 +10,7 @@ import {
   DeleteEmailIdentityCommand,
   GetEmailIdentityCommand,
   ListEmailIdentitiesCommand,
+  PutEmailIdentityDkimSigningAttributesCommand,
   PutEmailIdentityMailFromAttributesCommand,
   SESv2Client,
   type GetEmailIdentityCommandOutput,
@@ -17,6 +18,7 @@ import {
 import { DeleteIdentityCommand, SESClient, VerifyDomainIdentityCommand } from '@aws-sdk/client-ses';
 import { startSesStandIn, type SesStandIn, type SesStandInOptions } from '../../local/ses-standin.js';
 import { startDnsServer, type DnsTestServer } from '../support/dns-server.js';
+import { rsaKey } from '../support/dkim-keys.js';
 
 const REGION = 'eu-central-1';
 const HOUR = 3600 * 1000;
@@ -297,6 +299,60 @@ describe('custom MAIL FROM', () => {
     await create('example.com');
     expect((await failure(setMailFrom('example.com', 'bounce.other.example'))).name).toBe('BadRequestException');
     expect((await failure(setMailFrom('unknown.example', 'bounce.unknown.example'))).name).toBe('BadRequestException');
+  });
+});
+
+describe('DKIM signing attributes', () => {
+  const key = rsaKey(2048);
+  const BYODKIM = { DomainSigningSelector: 'krafter1', DomainSigningPrivateKey: key.pkcs1Base64 };
+
+  it('creates Easy DKIM with the key length asked for', async () => {
+    await v2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } }));
+    expect((await get('example.com')).DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_1024_BIT', CurrentSigningKeyLength: 'RSA_1024_BIT' });
+  });
+
+  it('creates BYODKIM: no tokens, EXTERNAL, SUCCESS once the TXT at the selector carries the public key', async () => {
+    const out = await v2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com', DkimSigningAttributes: BYODKIM }));
+    expect(out.DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'EXTERNAL', Tokens: [], Status: 'PENDING' });
+    expect((await get('example.com')).DkimAttributes?.Status).toBe('PENDING');
+
+    dns.set('krafter1._domainkey.example.com', 'TXT', [`v=DKIM1; k=rsa; p=${rsaKey(1024).publicKey}`]);
+    expect((await get('example.com')).VerificationInfo?.ErrorType).toBe('INVALID_VALUE');
+
+    // Longer than 255 bytes: the DNS server publishes it as several strings, which count as one value.
+    dns.set('krafter1._domainkey.example.com', 'TXT', [`v=DKIM1; k=rsa; p=${key.publicKey}`]);
+    const verified = await get('example.com');
+    expect(verified.DkimAttributes?.Status).toBe('SUCCESS');
+    expect(verified.VerifiedForSendingStatus).toBe(true);
+  });
+
+  it.each([
+    ['a key that is not base64', { DomainSigningSelector: 'k1', DomainSigningPrivateKey: 'not base64!' }],
+    ['a 512-bit key', { DomainSigningSelector: 'k1', DomainSigningPrivateKey: rsaKey(512).pkcs1Base64 }],
+    ['a bad selector', { DomainSigningSelector: 'k.1', DomainSigningPrivateKey: key.pkcs1Base64 }],
+  ])('refuses %s with BadRequestException and creates nothing', async (_what, attributes) => {
+    const error = await failure(v2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com', DkimSigningAttributes: attributes })));
+    expect(error.name).toBe('BadRequestException');
+    expect(ses.identities()).toEqual([]);
+  });
+
+  it('switches an identity between Easy DKIM and BYODKIM, restarting the DKIM search', async () => {
+    await create('example.com');
+    const toByo = await v2.send(new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: 'example.com', SigningAttributesOrigin: 'EXTERNAL', SigningAttributes: BYODKIM }));
+    expect(toByo.DkimTokens).toEqual([]);
+    expect((await get('example.com')).DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'EXTERNAL', Status: 'PENDING' });
+
+    const back = await v2.send(new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: 'example.com', SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }));
+    expect(back.DkimTokens).toHaveLength(3);
+    expect((await get('example.com')).DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'AWS_SES', Tokens: back.DkimTokens });
+  });
+
+  it('refuses to set Easy DKIM to the key length it already has', async () => {
+    await create('example.com');
+    const error = await failure(
+      v2.send(new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: 'example.com', SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } })),
+    );
+    expect(error.name).toBe('BadRequestException');
   });
 });
 

@@ -5,12 +5,13 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import * as table from '../../adapters/domains-table.js';
-import { createIdentity, deleteIdentity, existingIdentityTokens, setMailFrom } from '../../adapters/ses-identities.js';
+import { adoptIdentity, createIdentity, deleteIdentity, setMailFrom } from '../../adapters/ses-identities.js';
 import { verificationToken } from '../../adapters/ses-verification-token.js';
 import { isTransient } from '../../adapters/aws-errors.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
 import type { Domain } from '../../domain/domain.js';
-import { DomainAlreadyRegisteredError, ServiceUnavailableError } from '../../errors.js';
+import { sameDkimSetup, type DkimSigning } from '../../domain/dkim.js';
+import { DomainAlreadyRegisteredError, ServiceUnavailableError, ValidationError } from '../../errors.js';
 import type { Caller } from '../auth.js';
 import { count, METRIC } from '../../observability.js';
 
@@ -20,11 +21,13 @@ export interface CreateDomainInput {
   readonly returnPath: string;
   /** One of the configured SES regions (see domain/regions.ts). */
   readonly region: string;
+  /** Checked DKIM settings (see domain/dkim.ts); a BYODKIM private key only travels on to SES. */
+  readonly dkim: DkimSigning;
 }
 
 export async function createDomain(caller: Caller, input: CreateDomainInput): Promise<Domain> {
   const pending = await claim(caller, input);
-  const ready = await provision(pending);
+  const ready = await provision(pending, input.dkim);
   count(METRIC.domainCreated);
   return ready;
 }
@@ -42,13 +45,15 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
       domain: input.domain,
       returnPath: input.returnPath,
       region: input.region,
+      dkim: input.dkim.setup,
       createdAt: new Date().toISOString(),
     });
   } catch (err) {
     if (!(err instanceof table.NameClaimedError)) throw err;
     if (err.claim?.teamId === caller.teamId) {
       const existing = await table.getDomain(caller.teamId, err.claim.domainId);
-      if (existing && !existing.ready && existing.returnPath === input.returnPath && existing.region === input.region) {
+      const sameRequest = existing && existing.returnPath === input.returnPath && existing.region === input.region && sameDkimSetup(existing.dkim, input.dkim.setup);
+      if (existing && !existing.ready && sameRequest) {
         const resumed = await table.takeProvisioningLease(existing, Date.now());
         if (resumed) return resumed;
         // Another request of this team is still setting the domain up (or undoing it): its outcome
@@ -66,18 +71,18 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
  * unready item stay, so no identity is ever left without the domain that owns it, and the client's
  * retry resumes here.
  */
-async function provision(d: Domain): Promise<Domain> {
+async function provision(d: Domain, dkim: DkimSigning): Promise<Domain> {
   let identityMayExist = true;
   try {
     let dkimTokens: string[] | null;
     try {
-      dkimTokens = await createIdentity(d.domain, d.region);
+      dkimTokens = await createIdentity(d.domain, d.region, dkim);
     } catch (err) {
-      // A throttled create is a clean rejection: SES created nothing. Anything else may have.
-      if (err instanceof ServiceUnavailableError && err.reason === 'throttled') identityMayExist = false;
+      // A throttled or refused create is a clean rejection: SES created nothing. Anything else may have.
+      if ((err instanceof ServiceUnavailableError && err.reason === 'throttled') || err instanceof ValidationError) identityMayExist = false;
       throw err;
     }
-    dkimTokens ??= await existingIdentityTokens(d.domain, d.region);
+    dkimTokens ??= await adoptIdentity(d.domain, d.region, dkim);
     await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), d.region);
     const token = await verificationToken(d.domain, d.region);
     const ready = await table.markReady(d.teamId, d.id, { verificationToken: token, dkimTokens });
