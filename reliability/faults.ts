@@ -91,9 +91,10 @@ export const STEPS: readonly Step[] = [
     rule: (t) => ({ operation: 'UpdateItem', bodyIncludes: [':prev', t.id] }),
     precondition: { service: 'sqs', rule: (t) => ({ operation: 'SendMessage', bodyIncludes: t.id }), kind: '5xx' },
   },
-  // update (PATCH return_path): SES MAIL FROM first, then the table, then a new check
+  // update (PATCH return_path): the update lease, SES MAIL FROM, then the table, then a new check
+  { flow: 'update', name: 'take the update lease', service: 'dynamodb', rule: (t) => ({ operation: 'UpdateItem', bodyIncludes: ['updateLeaseUntil = :until', t.id] }) },
   { flow: 'update', name: 'SES PutEmailIdentityMailFromAttributes', service: 'ses', rule: (t) => ({ operation: 'PutEmailIdentityMailFromAttributes', when: sesPath(t) }) },
-  { flow: 'update', name: 'table write', service: 'dynamodb', rule: (t) => ({ operation: 'UpdateItem', bodyIncludes: ['returnPath = :new', t.id] }) },
+  { flow: 'update', name: 'table write', service: 'dynamodb', rule: (t) => ({ operation: 'UpdateItem', bodyIncludes: ['returnPath = :rp', t.id] }) },
   { flow: 'update', name: 'SQS SendMessage', service: 'sqs', rule: (t) => ({ operation: 'SendMessage', bodyIncludes: t.id }) },
   // delete: read, SES identity, item + claim
   { flow: 'delete', name: 'read the domain', service: 'dynamodb', rule: (t) => ({ operation: 'GetItem', bodyIncludes: `DOMAIN#${t.id}` }) },

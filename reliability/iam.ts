@@ -207,6 +207,8 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
     }),
   );
   add('update-domain', await exercise(w, async () => void (await w.call('iam', 'PATCH', `/domains/${id}`, team.key, { return_path: 'mail' }))));
+  add('update-domain', await exercise(w, async () => void (await w.call('iam', 'PATCH', `/domains/${id}`, team.key, { dkim: { type: 'easy_dkim', key_length: 1024 } }))));
+  add('update-domain', await exercise(w, async () => void (await w.call('iam', 'PATCH', `/domains/${id}`, team.key, { dkim: byodkim }))));
   add('delete-domain', await exercise(w, async () => void (await w.call('iam', 'DELETE', `/domains/${id}`, team.key))));
   w.deleted.add(id);
 

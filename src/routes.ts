@@ -87,7 +87,7 @@ export const routes: readonly Route[] = [
     scope: SCOPE_DOMAINS_MANAGE,
     grants: {
       table: [...readKeys, 'dynamodb:UpdateItem'],
-      ses: ['ses:PutEmailIdentityMailFromAttributes'],
+      ses: ['ses:PutEmailIdentityMailFromAttributes', 'ses:GetEmailIdentity', 'ses:PutEmailIdentityDkimSigningAttributes'],
       sendToVerifyQueue: true,
       countsRequests: true,
     },

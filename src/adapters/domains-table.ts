@@ -260,19 +260,68 @@ export async function listDomainsPage(teamId: string, limit: number, afterId?: s
   return { domains: items.slice(0, limit), hasMore: items.length > limit };
 }
 
+/** How long one PATCH may hold a domain's settings before another may change them. */
+export const UPDATE_LEASE_MS = 20_000;
+
 /**
- * Changes the MAIL FROM prefix, only from the value the caller read (a concurrent change loses),
- * and forgets the checks of the two records that move with it. False when the domain changed or is gone.
+ * Takes the domain's update lease, so one change of its settings runs at a time (SES and the table
+ * are changed one after the other, and two interleaved changes could leave them disagreeing).
+ * Returns the domain as it is under the lease, and the lease's id; null when it is gone, not ready,
+ * or another change holds the lease.
  */
-export async function changeReturnPath(d: Domain, returnPath: string): Promise<boolean> {
-  const checks = Object.fromEntries(Object.entries(d.recordChecks).filter(([id]) => id !== 'mail_from_mx' && id !== 'spf'));
+export async function takeUpdateLease(d: Domain, now: number): Promise<{ domain: Domain; leaseId: string } | null> {
+  const leaseId = randomUUID();
   const item = await updateIf({
     Key: domainKey(d.teamId, d.id),
-    UpdateExpression: 'SET returnPath = :new, recordChecks = :checks',
-    ConditionExpression: 'attribute_exists(PK) AND ready = :true AND returnPath = :old',
-    ExpressionAttributeValues: { ':new': returnPath, ':old': d.returnPath, ':checks': checks, ':true': true },
+    UpdateExpression: 'SET updateLeaseUntil = :until, updateLeaseId = :lease',
+    // Our own lease id passes too: the SDK's retry of this call after a lost answer is not shut out.
+    ConditionExpression: 'attribute_exists(PK) AND ready = :true AND (attribute_not_exists(updateLeaseUntil) OR updateLeaseUntil < :now OR updateLeaseId = :lease)',
+    ExpressionAttributeValues: { ':until': now + UPDATE_LEASE_MS, ':now': now, ':true': true, ':lease': leaseId },
+    ReturnValues: 'ALL_NEW',
+  });
+  return item && { domain: fromItem(item), leaseId };
+}
+
+export interface SettingsChange {
+  readonly returnPath?: string;
+  readonly dkim?: DkimSetup;
+  /** Easy DKIM tokens that go with `dkim` (none with BYODKIM). */
+  readonly dkimTokens?: readonly string[];
+}
+
+/**
+ * Writes changed settings under the update lease `leaseId` and releases it; the checks of the
+ * records that changed are forgotten. False when the lease was lost or the domain is gone.
+ */
+export async function commitUpdate(d: Domain, leaseId: string, change: SettingsChange): Promise<boolean> {
+  const moved = new Set<string>();
+  if (change.returnPath !== undefined) moved.add('mail_from_mx').add('spf');
+  if (change.dkim !== undefined) ['dkim', 'dkim1', 'dkim2', 'dkim3'].forEach((id) => moved.add(id));
+  // lastUpdateId lets the SDK's retry of this write, after a lost answer, find it already made.
+  const set = ['recordChecks = :checks', 'lastUpdateId = :lease'];
+  const values: Record<string, unknown> = {
+    ':checks': Object.fromEntries(Object.entries(d.recordChecks).filter(([id]) => !moved.has(id))),
+    ':lease': leaseId,
+  };
+  if (change.returnPath !== undefined) (set.push('returnPath = :rp'), (values[':rp'] = change.returnPath));
+  if (change.dkim !== undefined) (set.push('dkim = :dkim', 'dkimTokens = :tokens'), (values[':dkim'] = change.dkim), (values[':tokens'] = [...(change.dkimTokens ?? [])]));
+  const item = await updateIf({
+    Key: domainKey(d.teamId, d.id),
+    UpdateExpression: `SET ${set.join(', ')} REMOVE updateLeaseUntil, updateLeaseId`,
+    ConditionExpression: 'attribute_exists(PK) AND (updateLeaseId = :lease OR lastUpdateId = :lease)',
+    ExpressionAttributeValues: values,
   });
   return item !== null;
+}
+
+/** Releases the update lease `leaseId` without changing anything (after a change failed). */
+export async function releaseUpdateLease(d: Domain, leaseId: string): Promise<void> {
+  await updateIf({
+    Key: domainKey(d.teamId, d.id),
+    UpdateExpression: 'REMOVE updateLeaseUntil, updateLeaseId',
+    ConditionExpression: 'attribute_exists(PK) AND updateLeaseId = :lease',
+    ExpressionAttributeValues: { ':lease': leaseId },
+  });
 }
 
 export type MarkVerifyingResult =

@@ -45,7 +45,7 @@ function rejectedSigning(err: unknown): ValidationError | null {
 /**
  * Creates the identity with the requested DKIM signing and returns its Easy DKIM tokens (none with
  * BYODKIM), or null when it already exists (left by an earlier attempt that failed after creating
- * it: see `adoptIdentity`).
+ * it: see `applyDkimSigning`).
  */
 export async function createIdentity(domain: string, region: string, signing: DkimSigning): Promise<string[] | null> {
   try {
@@ -62,19 +62,18 @@ export async function createIdentity(domain: string, region: string, signing: Dk
 }
 
 /**
- * Takes over an identity that exists already (the caller holds the name claim, so it owns it) and
- * makes its DKIM signing the requested one; returns its Easy DKIM tokens.
+ * Makes an existing identity sign as requested, calling SES to change it only when it differs (SES
+ * refuses to "change" Easy DKIM to the key length it has). Used to adopt an identity an earlier
+ * create left behind, and by PATCH; returns the identity's Easy DKIM tokens (none with BYODKIM).
  */
-export async function adoptIdentity(domain: string, region: string, signing: DkimSigning): Promise<string[]> {
-  const existing = await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })));
-  const dkim = existing.DkimAttributes;
-  // SES refuses to "change" Easy DKIM to the key length it already has: only a real change is sent.
-  const matches =
-    signing.setup.type === 'easy_dkim' &&
-    dkim?.SigningAttributesOrigin === 'AWS_SES' &&
-    dkim.NextSigningKeyLength === sesKeyLength(signing.setup.keyLength) &&
-    (dkim.Tokens?.length ?? 0) > 0;
-  if (matches) return dkim.Tokens!;
+export async function applyDkimSigning(domain: string, region: string, signing: DkimSigning): Promise<string[]> {
+  // A BYODKIM key is always sent (SES accepts the same one again, and cannot show which it has).
+  if (signing.setup.type === 'easy_dkim') {
+    const existing = await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })));
+    const dkim = existing.DkimAttributes;
+    const matches = dkim?.SigningAttributesOrigin === 'AWS_SES' && dkim.NextSigningKeyLength === sesKeyLength(signing.setup.keyLength) && (dkim.Tokens?.length ?? 0) > 0;
+    if (matches) return dkim.Tokens!;
+  }
   return putDkimSigning(domain, region, signing);
 }
 

@@ -31,7 +31,7 @@ import { toDetailJson, type Domain } from '../domain/domain.js';
 import { diagnoseRecords, questionKey, type Answers } from '../domain/diagnostics.js';
 import { normalizeReturnPath } from '../domain/return-path.js';
 import { EASY_DKIM_DEFAULT } from '../domain/dkim.js';
-import { CreateDomainBody, ListDomainsQuery, UpdateDomainBody } from './schemas.js';
+import { AT_LEAST_ONE_SETTING, CreateDomainBody, ListDomainsQuery, UpdateDomainBody } from './schemas.js';
 import { toApiError } from './responses.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import {
@@ -86,6 +86,7 @@ const conversion: ConversionConfig = {
   target: 'draft-2020-12',
   definitions: COMPONENT_SCHEMAS,
   overrideRef: (context) => `#/components/schemas/${context.referenceId}`,
+  overrideAction: (context) => (context.valibotAction === AT_LEAST_ONE_SETTING ? { ...context.jsonSchema, minProperties: 1 } : undefined),
 };
 
 function componentName(schema: v.GenericSchema): string {
@@ -453,10 +454,19 @@ const OPERATIONS: Record<string, Operation> = {
     tag: 'Domains',
     summary: 'Update Domain',
     description: [
-      'Changes the settings that can change after creation: `return_path`, the custom MAIL FROM prefix.',
-      'The MX and SPF records move to the new MAIL FROM name (publish them), and the domain is verified again at once: the response shows the new records, and the status moves on as for Verify Domain. Sending the current value changes nothing.',
+      'Changes the settings that can change after creation: `return_path`, the custom MAIL FROM prefix, and `dkim`, the DKIM signing (Easy DKIM key length, or a BYODKIM selector and key).',
+      'The records that change are re-issued (for `return_path` the MX and SPF move to the new MAIL FROM name; for `dkim` the DKIM CNAMEs or TXT record change) and the domain is verified again at once: the response shows the new records, and the status moves on as for Verify Domain. Sending the current values changes nothing.',
+      'To rotate a BYODKIM key without unsigned mail, publish the TXT record of the new selector first, then send the new selector and key here: SES signs with the new key from this moment. Keep the old record until the domain is verified again.',
+      'One change of a domain runs at a time: a second one meanwhile gets 503 with Retry-After. If a change fails partway (503), send the same request again.',
     ].join('\n\n'),
-    requestBody: { schema: UpdateDomainBody, examples: examples({ example: { summary: 'A new MAIL FROM prefix', value: { return_path: 'bounces' } } }) },
+    requestBody: {
+      schema: UpdateDomainBody,
+      examples: examples({
+        example: { summary: 'A new MAIL FROM prefix', value: { return_path: 'bounces' } },
+        rotateKey: { summary: 'Rotate a BYODKIM key (key shortened)', value: { dkim: { ...BYODKIM_REQUEST.dkim, selector: 'krafter2027' } } },
+        keyLength: { summary: 'Easy DKIM with 1024-bit keys', value: { dkim: { type: 'easy_dkim', key_length: 1024 } } },
+      }),
+    },
     success: {
       status: 200,
       description: 'OK: the domain with its DNS records.',

@@ -82,13 +82,31 @@ export const ListDomainsQuery = v.strictObject({
 
 export type ListDomainsQuery = v.InferOutput<typeof ListDomainsQuery>;
 
-/** `PATCH /domains/{id}`: the settings that can change after creation. */
-export const UpdateDomainBody = v.strictObject({
-  return_path: v.pipe(
-    v.string('return_path must be a string.'),
-    v.maxLength(1024, 'return_path is too long.'),
-    v.description('New MAIL FROM prefix (same rules as on create). The MAIL FROM MX and SPF records change, and the domain is verified again.'),
+const UpdateDomainFields = v.strictObject({
+  return_path: v.optional(
+    v.pipe(
+      v.string('return_path must be a string.'),
+      v.maxLength(1024, 'return_path is too long.'),
+      v.description('New MAIL FROM prefix (same rules as on create). The MAIL FROM MX and SPF records change, and the domain is verified again.'),
+    ),
+  ),
+  dkim: v.optional(
+    v.pipe(
+      DkimSettings,
+      v.description(
+        'New DKIM settings (same as on create): another Easy DKIM key length (SES allows one change a day), a new BYODKIM selector and key (key rotation), or a switch between the two. The DKIM records change, and the domain is verified again. Publish a new BYODKIM TXT record before sending this: SES signs with the new key at once.',
+      ),
+    ),
   ),
 });
+
+/** PATCH needs at least one setting (the OpenAPI document shows it as `minProperties: 1`). */
+export const AT_LEAST_ONE_SETTING = v.check<v.InferOutput<typeof UpdateDomainFields>, string>(
+  (body) => body.return_path !== undefined || body.dkim !== undefined,
+  'Send return_path, dkim, or both.',
+);
+
+/** `PATCH /domains/{id}`: the settings that can change after creation; at least one of them. */
+export const UpdateDomainBody = v.pipe(UpdateDomainFields, AT_LEAST_ONE_SETTING);
 
 export type UpdateDomainBody = v.InferOutput<typeof UpdateDomainBody>;

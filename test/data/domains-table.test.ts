@@ -113,6 +113,35 @@ describe('provisioning lease', () => {
   });
 });
 
+describe('settings changes (update lease)', () => {
+  it('lets one of many concurrent changes hold the lease, commits only under it, and keeps BYODKIM settings public', async () => {
+    const d = newDomain('team-u', 'lease.example.com');
+    await table.putNewDomain(d);
+    const ready = (await table.markReady('team-u', d.id, { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] }))!;
+
+    const now = Date.now();
+    const takers = await Promise.all(Array.from({ length: 8 }, () => table.takeUpdateLease(ready, now)));
+    const held = takers.filter((t) => t !== null);
+    expect(held).toHaveLength(1);
+    const { leaseId } = held[0]!;
+    expect(await table.commitUpdate(ready, 'someone-else', { returnPath: 'x' })).toBe(false);
+
+    const dkim = { type: 'byodkim' as const, keyLength: 2048, selector: 'k1', publicKey: 'MIIBIjAN' };
+    expect(await table.commitUpdate(ready, leaseId, { returnPath: 'mail', dkim, dkimTokens: [] })).toBe(true);
+    // The same write again (the SDK's retry after a lost answer) finds it made.
+    expect(await table.commitUpdate(ready, leaseId, { returnPath: 'mail', dkim, dkimTokens: [] })).toBe(true);
+    const after = (await table.getDomain('team-u', d.id))!;
+    expect(after).toMatchObject({ returnPath: 'mail', dkim, dkimTokens: [] });
+
+    // Released by the commit: the next change takes the lease at once; an expired lease is taken over.
+    const next = (await table.takeUpdateLease(after, now))!;
+    expect(next).not.toBeNull();
+    expect(await table.takeUpdateLease(after, now)).toBeNull();
+    expect(await table.takeUpdateLease(after, now + table.UPDATE_LEASE_MS + 1)).not.toBeNull();
+    await table.releaseUpdateLease(after, next.leaseId); // no longer held: changes nothing, fails nothing
+  });
+});
+
 describe('verification state', () => {
   async function readyDomain(name: string) {
     const d = newDomain('team-v', name);

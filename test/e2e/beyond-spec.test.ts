@@ -270,4 +270,59 @@ describe('DKIM settings', () => {
     expect(e2e.stack.ses.identities()).not.toContain('badkey.example.org');
     expect((await e2e.request('POST', '/domains', { key, body: { domain: 'badkey.example.org' } })).status).toBe(201);
   });
+
+  it('PATCH rotates a BYODKIM key: new TXT record, SES signs with the new key, verified again once published', async () => {
+    const created = await e2e.request('POST', '/domains', { key, body: { domain: 'rotate.example.org', dkim: { type: 'byodkim', selector: 'k2026', private_key: rsa.pkcs8Pem } } });
+    const id = created.json.data.id;
+    e2e.publish(created.json.data.dns_records);
+    await e2e.request('POST', `/domains/${id}/verify`, { key });
+    await e2e.drain();
+    expect((await e2e.request('GET', `/domains/${id}`, { key })).json.data.status).toBe('verified');
+
+    const next = rsaKey(2048);
+    const res = await e2e.request('PATCH', `/domains/${id}`, { key, body: { dkim: { type: 'byodkim', selector: 'k2027', private_key: next.pkcs1Pem } } });
+    expect(res.status).toBe(200);
+    expect(res.json.data.dkim).toEqual({ type: 'byodkim', key_length: 2048, selector: 'k2027' });
+    expect(res.json.data.dns_records[1]).toMatchObject({ type: 'TXT', name: 'k2027._domainkey.rotate.example.org', value: `v=DKIM1; k=rsa; p=${next.publicKey}`, status: 'not_started' });
+    expect(res.json.data.dns_records[4].status).toBe('verified');
+    expect(res.json.data.status).toBe('verifying');
+    await e2e.drain();
+    expect((await e2e.request('GET', `/domains/${id}`, { key })).json.data.status).toBe('pending');
+
+    e2e.publish(res.json.data.dns_records);
+    await e2e.request('POST', `/domains/${id}/verify`, { key });
+    await e2e.drain();
+    expect((await e2e.request('GET', `/domains/${id}`, { key })).json.data.status).toBe('verified');
+    // The same PATCH again changes nothing.
+    const again = await e2e.request('PATCH', `/domains/${id}`, { key, body: { dkim: { type: 'byodkim', selector: 'k2027', private_key: next.pkcs8Pem } } });
+    expect(again.json.data.status).toBe('verified');
+  });
+
+  it('PATCH switches BYODKIM to Easy DKIM: three CNAMEs from SES come back', async () => {
+    const created = await e2e.request('POST', '/domains', { key, body: { domain: 'switch.example.org', dkim: { type: 'byodkim', selector: 'k1', private_key: rsa.pkcs8Pem } } });
+    const res = await e2e.request('PATCH', `/domains/${created.json.data.id}`, { key, body: { dkim: { type: 'easy_dkim', key_length: 1024 }, return_path: 'mail' } });
+    expect(res.status).toBe(200);
+    expect(res.json.data.dkim).toEqual({ type: 'easy_dkim', key_length: 1024, selector: null });
+    const types = res.json.data.dns_records.map((r: { type: string; name: string }) => `${r.type} ${r.name}`);
+    expect(types.filter((t: string) => t.startsWith('CNAME'))).toHaveLength(3);
+    expect(types).toContain('MX mail.switch.example.org');
+    const tokens = (await identity('switch.example.org')).DkimAttributes;
+    expect(tokens).toMatchObject({ SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_1024_BIT' });
+    expect(res.json.data.dns_records[1].value).toBe(`${tokens?.Tokens?.[0]}.dkim.amazonses.com`);
+  });
+
+  it('PATCH refuses bad DKIM settings with 400 and changes nothing', async () => {
+    const created = await e2e.request('POST', '/domains', { key, body: { domain: 'patchbad.example.org' } });
+    const id = created.json.data.id;
+    for (const [dkim, field] of [
+      [{ type: 'byodkim', selector: 'k1', private_key: rsaKey(512).pkcs8Pem }, 'dkim.private_key'],
+      [{ type: 'easy_dkim', key_length: 512 }, 'dkim.key_length'],
+    ] as const) {
+      const res = await e2e.request('PATCH', `/domains/${id}`, { key, body: { dkim, return_path: 'other' } });
+      expect(res.status).toBe(400);
+      expect(res.json.error.field).toBe(field);
+    }
+    expect((await e2e.request('GET', `/domains/${id}`, { key })).json.data).toEqual(created.json.data);
+    expect((await identity('patchbad.example.org')).MailFromAttributes?.MailFromDomain).toBe('send.patchbad.example.org');
+  });
 });

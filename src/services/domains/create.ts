@@ -5,7 +5,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import * as table from '../../adapters/domains-table.js';
-import { adoptIdentity, createIdentity, deleteIdentity, setMailFrom } from '../../adapters/ses-identities.js';
+import { applyDkimSigning, createIdentity, deleteIdentity, setMailFrom } from '../../adapters/ses-identities.js';
 import { verificationToken } from '../../adapters/ses-verification-token.js';
 import { isTransient } from '../../adapters/aws-errors.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
@@ -82,7 +82,7 @@ async function provision(d: Domain, dkim: DkimSigning): Promise<Domain> {
       if ((err instanceof ServiceUnavailableError && err.reason === 'throttled') || err instanceof ValidationError) identityMayExist = false;
       throw err;
     }
-    dkimTokens ??= await adoptIdentity(d.domain, d.region, dkim);
+    dkimTokens ??= await applyDkimSigning(d.domain, d.region, dkim);
     await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), d.region);
     const token = await verificationToken(d.domain, d.region);
     const ready = await table.markReady(d.teamId, d.id, { verificationToken: token, dkimTokens });

@@ -1,39 +1,78 @@
-/** Changing a domain's settings after creation: the MAIL FROM prefix (`return_path`). */
+/**
+ * Changing a domain's settings after creation: the MAIL FROM prefix (`return_path`) and the DKIM
+ * signing (Easy DKIM key length, or a BYODKIM selector and key, e.g. to rotate the key).
+ */
 import * as table from '../../adapters/domains-table.js';
-import { setMailFrom } from '../../adapters/ses-identities.js';
+import { applyDkimSigning, setMailFrom } from '../../adapters/ses-identities.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
 import { normalizeReturnPath } from '../../domain/return-path.js';
+import { parseDkimRequest, sameDkimSetup, type DkimRequest, type DkimSigning } from '../../domain/dkim.js';
 import type { Domain } from '../../domain/domain.js';
-import { ServiceUnavailableError } from '../../errors.js';
+import { DomainNotFoundError, ServiceUnavailableError } from '../../errors.js';
 import type { Caller } from '../auth.js';
 import { getDomain } from './queries.js';
 import { requestVerification } from './verify.js';
 
-/**
- * Changes the MAIL FROM prefix: SES first (so the records shown are the ones SES looks for), then
- * the table; the MAIL FROM records are checked again, like after POST /verify. If the table write
- * loses to a concurrent change, SES is set back and the client gets a retryable 503.
- */
-export async function updateReturnPath(caller: Caller, id: string, requested: string): Promise<Domain> {
-  const d = await getDomain(caller, id);
-  const returnPath = normalizeReturnPath(requested, d.domain);
-  if (returnPath === d.returnPath) return d;
-  await setMailFrom(d.domain, mailFromDomain(d.domain, returnPath), d.region);
-  // If the table write fails or loses, SES goes back to the MAIL FROM the table shows (read again:
-  // a failed write may still have been applied).
-  const restoreSes = async () => {
-    const current = await table.getDomain(d.teamId, d.id).catch(() => null);
-    await setMailFrom(d.domain, mailFromDomain(d.domain, current?.returnPath ?? d.returnPath), d.region).catch(() => undefined);
+export interface UpdateRequest {
+  /** As sent: normalised against the domain here. */
+  readonly returnPath?: string | undefined;
+  /** As sent: checked against the domain here (see domain/dkim.ts). */
+  readonly dkim?: DkimRequest | undefined;
+}
+
+interface Changes {
+  readonly returnPath?: string;
+  readonly dkim?: DkimSigning;
+}
+
+/** What the request changes on `d`: settings equal to the current ones are no change. */
+function changesOf(d: Domain, returnPath: string | undefined, dkim: DkimSigning | undefined): Changes {
+  return {
+    ...(returnPath !== undefined && returnPath !== d.returnPath && { returnPath }),
+    ...(dkim !== undefined && !sameDkimSetup(dkim.setup, d.dkim) && { dkim }),
   };
-  let changed: boolean;
+}
+
+/**
+ * Applies the changes: one change per domain at a time (an update lease in the table), SES first
+ * (so the records shown are the ones SES looks for), then the table; the records that changed are
+ * checked again, like after POST /verify. Nothing to change answers the domain as it is.
+ *
+ * If SES or the table fails partway, the MAIL FROM goes back to what the table shows and the client
+ * gets an error to retry: the same PATCH again is safe. DKIM cannot be set back (a BYODKIM private
+ * key is not kept), so until that retry SES may already sign with the new settings.
+ */
+export async function updateDomain(caller: Caller, id: string, request: UpdateRequest): Promise<Domain> {
+  const current = await getDomain(caller, id);
+  const returnPath = request.returnPath === undefined ? undefined : normalizeReturnPath(request.returnPath, current.domain);
+  const dkim = request.dkim === undefined ? undefined : parseDkimRequest(request.dkim, current.domain);
+  if (Object.keys(changesOf(current, returnPath, dkim)).length === 0) return current;
+
+  const held = await table.takeUpdateLease(current, Date.now());
+  if (!held) {
+    await getDomain(caller, id); // 404 once it is gone
+    throw new ServiceUnavailableError('Another change to this domain is in progress. Retry after the delay in Retry-After.', 2);
+  }
+  const { domain: d, leaseId } = held;
+  const changes = changesOf(d, returnPath, dkim);
+  if (Object.keys(changes).length === 0) {
+    // A change made meanwhile already gave the domain these settings.
+    await table.releaseUpdateLease(d, leaseId);
+    return d;
+  }
+  let committed: boolean;
   try {
-    changed = await table.changeReturnPath(d, returnPath);
+    if (changes.returnPath !== undefined) await setMailFrom(d.domain, mailFromDomain(d.domain, changes.returnPath), d.region);
+    const dkimTokens = changes.dkim && (await applyDkimSigning(d.domain, d.region, changes.dkim));
+    committed = await table.commitUpdate(d, leaseId, { returnPath: changes.returnPath, dkim: changes.dkim?.setup, dkimTokens });
   } catch (err) {
-    await restoreSes();
+    await undo(d, leaseId, changes);
+    if (!(await table.getDomain(d.teamId, d.id).catch(() => d))) throw new DomainNotFoundError();
     throw err;
   }
-  if (!changed) {
-    await restoreSes();
+  if (!committed) {
+    await undo(d, leaseId, changes);
+    await getDomain(caller, id);
     throw new ServiceUnavailableError('The domain changed during the update. Retry the request.', 1);
   }
   try {
@@ -43,4 +82,16 @@ export async function updateReturnPath(caller: Caller, id: string, requested: st
     if (err instanceof ServiceUnavailableError) return getDomain(caller, id);
     throw err;
   }
+}
+
+/**
+ * After a failed change: SES's MAIL FROM is set to what the table shows, read again (a write whose
+ * answer was lost may have been applied), and the lease is released for the client's retry.
+ */
+async function undo(d: Domain, leaseId: string, changes: Changes): Promise<void> {
+  if (changes.returnPath !== undefined) {
+    const shown = await table.getDomain(d.teamId, d.id).catch(() => d);
+    if (shown) await setMailFrom(d.domain, mailFromDomain(d.domain, shown.returnPath), d.region).catch(() => undefined);
+  }
+  await table.releaseUpdateLease(d, leaseId).catch(() => undefined);
 }

@@ -1,0 +1,158 @@
+/** PATCH /domains/{id} (functions/update-domain.ts) with every AWS call mocked: order, lease and failures. */
+import './support/env.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetEmailIdentityCommand, PutEmailIdentityDkimSigningAttributesCommand, PutEmailIdentityMailFromAttributesCommand } from '@aws-sdk/client-sesv2';
+import { ddbMock, domainItem, errors, givenApiKey, givenDomain, resetAwsMocks, sesv2Mock, sqsMock, type TestKey } from './support/aws.js';
+import { httpEvent, jsonHeaders } from './support/events.js';
+import { expectError, expectRetryable, invoke, type Reply } from './support/responses.js';
+import { rsaKey } from '../support/dkim-keys.js';
+
+let handler: unknown;
+let key: TestKey;
+const rsa = rsaKey(1024);
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/update-domain.js'));
+});
+
+beforeEach(() => {
+  resetAwsMocks();
+  key = givenApiKey();
+});
+
+function patch(id: string, body: unknown): Promise<Reply> {
+  return invoke(handler, httpEvent('PATCH', '/domains/{id}', { headers: jsonHeaders(key.plaintext), pathParameters: { id }, body }));
+}
+
+type Input = { UpdateExpression: string; ExpressionAttributeValues?: Record<string, unknown>; ConditionExpression?: string };
+const updates = () => ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input as Input);
+const LEASE = /^SET updateLeaseUntil = :until, updateLeaseId = :lease$/;
+const COMMIT = /REMOVE updateLeaseUntil, updateLeaseId$/;
+const RELEASE = 'REMOVE updateLeaseUntil, updateLeaseId';
+
+/**
+ * The table as the update sees it: the lease is taken (or not), the commit succeeds (or loses), and
+ * markVerifying returns the domain with its changes.
+ */
+function givenTable(item: Record<string, unknown>, o: { lease?: boolean; commit?: 'ok' | 'lost' | 'throttled' } = {}): void {
+  givenDomain(item);
+  let current = { ...item };
+  ddbMock.on(UpdateCommand).callsFake((input: Input) => {
+    const v = input.ExpressionAttributeValues ?? {};
+    if (LEASE.test(input.UpdateExpression)) {
+      if (o.lease === false) throw errors.conditionalCheckFailed();
+      return { Attributes: { ...current, updateLeaseId: v[':lease'] } };
+    }
+    if (input.UpdateExpression === RELEASE) return {};
+    if (COMMIT.test(input.UpdateExpression)) {
+      if (o.commit === 'lost') throw errors.conditionalCheckFailed();
+      if (o.commit === 'throttled') throw errors.ddbThrottled();
+      current = { ...current, ...(v[':rp'] !== undefined && { returnPath: v[':rp'] }), ...(v[':dkim'] !== undefined && { dkim: v[':dkim'], dkimTokens: v[':tokens'] }) };
+      return {};
+    }
+    return { Attributes: { ...current, status: 'verifying', previousStatus: current.status } };
+  });
+  sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+  sesv2Mock.on(PutEmailIdentityMailFromAttributesCommand).resolves({});
+}
+
+const BYODKIM = { type: 'byodkim', selector: 'k2027', private_key: rsa.pkcs8Pem };
+const mailFromCalls = () => sesv2Mock.commandCalls(PutEmailIdentityMailFromAttributesCommand).map((c) => c.args[0].input.MailFromDomain);
+
+describe('PATCH /domains/{id}: changes', () => {
+  it('rotates to a BYODKIM key: SES first, then the table under the lease, then a check is queued', async () => {
+    const item = domainItem({ status: 'verified', recordChecks: { dkim1: { status: 'verified' }, spf: { status: 'verified' } } });
+    givenTable(item);
+    sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).resolves({ DkimStatus: 'PENDING', DkimTokens: [] });
+
+    const reply = await patch(item.id as string, { dkim: BYODKIM });
+    expect(reply.status).toBe(200);
+    expect(reply.body.data.dkim).toEqual({ type: 'byodkim', key_length: 1024, selector: 'k2027' });
+    expect(reply.body.data.dns_records[1]).toMatchObject({ type: 'TXT', name: 'k2027._domainkey.example.com', status: 'not_started' });
+    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityDkimSigningAttributesCommand, {
+      EmailIdentity: 'example.com',
+      SigningAttributesOrigin: 'EXTERNAL',
+      SigningAttributes: { DomainSigningSelector: 'k2027', DomainSigningPrivateKey: rsa.pkcs1Base64 },
+    });
+    const [lease, commit] = updates();
+    expect(lease?.UpdateExpression).toMatch(LEASE);
+    expect(commit?.ConditionExpression).toBe('attribute_exists(PK) AND (updateLeaseId = :lease OR lastUpdateId = :lease)');
+    expect(commit?.ExpressionAttributeValues?.[':lease']).toBe(lease?.ExpressionAttributeValues?.[':lease']);
+    // The DKIM checks are forgotten; the others stay.
+    expect(commit?.ExpressionAttributeValues?.[':checks']).toEqual({ spf: { status: 'verified' } });
+    expect(JSON.stringify(commit)).not.toContain(rsa.pkcs1Base64.slice(-200, -140));
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+  });
+
+  it('changes the Easy DKIM key length only when SES has another one', async () => {
+    const item = domainItem();
+    givenTable(item);
+    sesv2Mock.on(GetEmailIdentityCommand).resolves({ DkimAttributes: { SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT', Tokens: ['a', 'b', 'c'] } });
+    sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).resolves({ DkimStatus: 'PENDING', DkimTokens: ['a', 'b', 'c'] });
+    expect((await patch(item.id as string, { dkim: { type: 'easy_dkim', key_length: 1024 } })).status).toBe(200);
+    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityDkimSigningAttributesCommand, { SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } });
+  });
+
+  it('answers the domain unchanged, touching nothing, when the settings are the current ones', async () => {
+    const item = domainItem();
+    givenTable(item);
+    const reply = await patch(item.id as string, { return_path: 'SEND', dkim: { type: 'easy_dkim' } });
+    expect(reply.status).toBe(200);
+    expect(updates()).toEqual([]);
+    expect(sesv2Mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('PATCH /domains/{id}: one change at a time, and failures', () => {
+  it('answers 503 with Retry-After while another change holds the lease, calling SES for nothing', async () => {
+    const item = domainItem();
+    givenTable(item, { lease: false });
+    const reply = await patch(item.id as string, { return_path: 'bounces' });
+    expectRetryable(reply);
+    expect(reply.body.error.message).toMatch(/Another change to this domain is in progress/);
+    expect(sesv2Mock.calls()).toHaveLength(0);
+  });
+
+  it('when SES refuses the key: 400, the MAIL FROM set back to what the table shows, the lease released', async () => {
+    const item = domainItem();
+    givenTable(item);
+    sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).rejects(Object.assign(new Error('Invalid key.'), { name: 'BadRequestException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    const reply = await patch(item.id as string, { return_path: 'bounces', dkim: BYODKIM });
+    expectError(reply, 400, 'validation_error', { field: 'dkim' });
+    expect(mailFromCalls()).toEqual(['bounces.example.com', 'send.example.com']);
+    expect(updates().map((u) => u.UpdateExpression)).toEqual([expect.stringMatching(LEASE), RELEASE]);
+  });
+
+  it('when the commit loses the lease: 503, MAIL FROM set back, nothing queued', async () => {
+    const item = domainItem();
+    givenTable(item, { commit: 'lost' });
+    const reply = await patch(item.id as string, { return_path: 'bounces' });
+    expectRetryable(reply);
+    expect(mailFromCalls()).toEqual(['bounces.example.com', 'send.example.com']);
+    expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it('when the table is throttled at the commit: 503, MAIL FROM set back, the lease released for the retry', async () => {
+    const item = domainItem();
+    givenTable(item, { commit: 'throttled' });
+    const reply = await patch(item.id as string, { return_path: 'bounces' });
+    expectRetryable(reply);
+    expect(mailFromCalls()).toEqual(['bounces.example.com', 'send.example.com']);
+    expect(updates().at(-1)?.UpdateExpression).toBe(RELEASE);
+  });
+
+  it.each([
+    [{}, undefined],
+    [{ dkim: null }, 'dkim'],
+    [{ dkim: { type: 'byodkim', selector: 'k1', private_key: 'nope' } }, 'dkim.private_key'],
+    [{ region: 'us-east-1' }, 'region'],
+  ])('answers 400 for %j and calls nothing', async (body, field) => {
+    const item = domainItem();
+    givenTable(item);
+    const reply = await patch(item.id as string, body);
+    expectError(reply, 400, 'validation_error', field === undefined ? {} : { field });
+    expect(updates()).toEqual([]);
+    expect(sesv2Mock.calls()).toHaveLength(0);
+  });
+});
