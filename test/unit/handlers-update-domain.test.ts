@@ -124,22 +124,17 @@ describe('PATCH /domains/{id}: one change at a time, and failures', () => {
     expect(updates().map((u) => u.UpdateExpression)).toEqual([expect.stringMatching(LEASE), RELEASE]);
   });
 
-  it('when the commit loses the lease: 503, MAIL FROM set back, nothing queued', async () => {
+  it.each([
+    ['loses the lease', 'lost' as const],
+    ['is throttled', 'throttled' as const],
+  ])('when the commit %s: 503, MAIL FROM set back, the lease released for the retry, nothing queued', async (_what, commit) => {
     const item = domainItem();
-    givenTable(item, { commit: 'lost' });
-    const reply = await patch(item.id as string, { return_path: 'bounces' });
-    expectRetryable(reply);
-    expect(mailFromCalls()).toEqual(['bounces.example.com', 'send.example.com']);
-    expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
-  });
-
-  it('when the table is throttled at the commit: 503, MAIL FROM set back, the lease released for the retry', async () => {
-    const item = domainItem();
-    givenTable(item, { commit: 'throttled' });
+    givenTable(item, { commit });
     const reply = await patch(item.id as string, { return_path: 'bounces' });
     expectRetryable(reply);
     expect(mailFromCalls()).toEqual(['bounces.example.com', 'send.example.com']);
     expect(updates().at(-1)?.UpdateExpression).toBe(RELEASE);
+    expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
   });
 
   it.each([
