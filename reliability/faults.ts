@@ -91,9 +91,10 @@ export const STEPS: readonly Step[] = [
     rule: (t) => ({ operation: 'UpdateItem', bodyIncludes: [':prev', t.id] }),
     precondition: { service: 'sqs', rule: (t) => ({ operation: 'SendMessage', bodyIncludes: t.id }), kind: '5xx' },
   },
-  // update (PATCH return_path): the update lease, SES MAIL FROM, then the table, then a new check
+  // update (PATCH return_path and the Easy DKIM key length): the update lease, SES MAIL FROM and DKIM, then the table, then a new check
   { flow: 'update', name: 'take the update lease', service: 'dynamodb', rule: (t) => ({ operation: 'UpdateItem', bodyIncludes: ['updateLeaseUntil = :until', t.id] }) },
   { flow: 'update', name: 'SES PutEmailIdentityMailFromAttributes', service: 'ses', rule: (t) => ({ operation: 'PutEmailIdentityMailFromAttributes', when: sesPath(t) }) },
+  { flow: 'update', name: 'SES PutEmailIdentityDkimSigningAttributes', service: 'ses', rule: (t) => ({ operation: 'PutEmailIdentityDkimSigningAttributes', when: sesPath(t) }) },
   { flow: 'update', name: 'table write', service: 'dynamodb', rule: (t) => ({ operation: 'UpdateItem', bodyIncludes: ['returnPath = :rp', t.id] }) },
   { flow: 'update', name: 'SQS SendMessage', service: 'sqs', rule: (t) => ({ operation: 'SendMessage', bodyIncludes: t.id }) },
   // delete: read, SES identity, item + claim
@@ -312,7 +313,8 @@ async function updateScenario(w: World, step: Step, kind: FaultKind, label: stri
   if (!t) return;
   await w.settle();
   const rules = arm(w, step, kind, t);
-  const patch = (what: string) => w.call('faults', 'PATCH', `/domains/${t.id}`, team.key, { return_path: 'mail' }, { allow503: true, label: what, timeoutMs: kind === 'stall' ? STALL_CLIENT_TIMEOUT_MS : 20_000 });
+  const body = { return_path: 'mail', dkim: { type: 'easy_dkim', key_length: 1024 } };
+  const patch = (what: string) => w.call('faults', 'PATCH', `/domains/${t.id}`, team.key, body, { allow503: true, label: what, timeoutMs: kind === 'stall' ? STALL_CLIENT_TIMEOUT_MS : 20_000 });
   const first = await patch(label);
   if (!rules.every((r) => r.fired > 0)) w.tally.note('faults', `${label}: the fault never fired (the step did not run)`);
   for (const r of rules) r.remove();
@@ -326,11 +328,14 @@ async function updateScenario(w: World, step: Step, kind: FaultKind, label: stri
   }
   await retryWhileStalled(w, kind, () => patch(`${label}: retry while stalled`));
   if (first.status !== 200) {
-    await retryUntil(w, `${label}: client retry`, () => w.call('faults', 'PATCH', `/domains/${t.id}`, team.key, { return_path: 'mail' }, { allow503: true, label: `${label}: client retry` }), (o) => o.status === 200);
+    await retryUntil(w, `${label}: client retry`, () => w.call('faults', 'PATCH', `/domains/${t.id}`, team.key, body, { allow503: true, label: `${label}: client retry` }), (o) => o.status === 200);
   }
   await w.settle();
   const m = await w.mailFromAgrees(t.domain);
   if (!m.agrees || m.table !== `mail.${t.domain}`) w.tally.violation('faults', `${label}: after the client's retries SES's MAIL FROM is ${m.ses}, the domain shows ${m.table} (expected mail.${t.domain})`);
+  // DKIM is not set back after a failure, but the client's retry makes SES and the table agree.
+  const k = await w.dkimKeyLength(t.domain);
+  if (k.ses !== 'RSA_1024_BIT' || k.table !== 'RSA_1024_BIT') w.tally.violation('faults', `${label}: after the client's retries SES's DKIM key length is ${k.ses}, the domain shows ${k.table} (expected RSA_1024_BIT)`);
   await w.checkInvariants('faults', label, { settled: true });
   await cleanup(w, team, t.domain);
 }

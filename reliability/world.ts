@@ -271,6 +271,16 @@ export class World {
     }
   }
 
+  /** The Easy DKIM key length SES will use for a domain and the one the table shows ('RSA_1024_BIT' style). */
+  async dkimKeyLength(domain: string): Promise<{ ses: string | null; table: string | null }> {
+    this.ses ??= new SESv2Client({ endpoint: this.stack.ses.url, region: this.stack.env.SES_REGION ?? 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const item = (await this.snapshot()).items.find((i) => typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#') && i.domain === domain && i.ready === true);
+    const stored = item?.dkim as { keyLength?: number } | undefined;
+    const table = item ? `RSA_${stored?.keyLength ?? 2048}_BIT` : null;
+    const ses = await this.ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain })).then((o) => o.DkimAttributes?.NextSigningKeyLength ?? null, () => null);
+    return { ses, table };
+  }
+
   /** Whether SES looks for the MAIL FROM records the table (and so the API) shows for a domain. */
   async mailFromAgrees(domain: string): Promise<{ agrees: boolean; ses: string | null; table: string | null }> {
     const item = (await this.snapshot()).items.find((i) => typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#') && i.domain === domain && i.ready === true);

@@ -68,13 +68,25 @@ export async function createIdentity(domain: string, region: string, signing: Dk
  */
 export async function applyDkimSigning(domain: string, region: string, signing: DkimSigning): Promise<string[]> {
   // A BYODKIM key is always sent (SES accepts the same one again, and cannot show which it has).
-  if (signing.setup.type === 'easy_dkim') {
-    const existing = await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })));
-    const dkim = existing.DkimAttributes;
-    const matches = dkim?.SigningAttributesOrigin === 'AWS_SES' && dkim.NextSigningKeyLength === sesKeyLength(signing.setup.keyLength) && (dkim.Tokens?.length ?? 0) > 0;
-    if (matches) return dkim.Tokens!;
+  if (signing.setup.type === 'byodkim') return putDkimSigning(domain, region, signing);
+  const keyLength = sesKeyLength(signing.setup.keyLength);
+  const current = async () => {
+    const dkim = (await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })))).DkimAttributes;
+    const matches = dkim?.SigningAttributesOrigin === 'AWS_SES' && dkim.NextSigningKeyLength === keyLength && (dkim.Tokens?.length ?? 0) > 0;
+    return matches ? dkim.Tokens! : null;
+  };
+  const tokens = await current();
+  if (tokens) return tokens;
+  try {
+    return await putDkimSigning(domain, region, signing);
+  } catch (err) {
+    // The SDK's retry of a change whose answer was lost is refused as "no change": it was made.
+    if (err instanceof ValidationError) {
+      const made = await current();
+      if (made) return made;
+    }
+    throw err;
   }
-  return putDkimSigning(domain, region, signing);
 }
 
 /** Sets an identity's DKIM signing (Easy DKIM key length, or a BYODKIM key); returns the Easy DKIM tokens. */

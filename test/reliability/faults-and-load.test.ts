@@ -26,6 +26,8 @@ const SUBSET: ReadonlyArray<readonly [string, string, FaultKind]> = [
   ['create', 'undo: SES DeleteEmailIdentity (after the token call failed)', 'stall'],
   ['create', 'resume: SES GetEmailIdentity (adopting the identity an earlier attempt left)', 'throttle'],
   ['verify', 'SQS SendMessage', '5xx'],
+  ['update', 'take the update lease', 'lost-answer'],
+  ['update', 'SES PutEmailIdentityDkimSigningAttributes', 'lost-answer'],
   ['update', 'table write', '5xx'],
   ['delete', 'SES DeleteEmailIdentity', 'throttle'],
   ['delete', 'delete item + claim transaction', '5xx'],

@@ -94,6 +94,19 @@ describe('PATCH /domains/{id}: changes', () => {
     expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityDkimSigningAttributesCommand, { SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } });
   });
 
+  it('takes SES refusing a key length it already has (the retry of a change whose answer was lost) as done', async () => {
+    const item = domainItem();
+    givenTable(item);
+    sesv2Mock
+      .on(GetEmailIdentityCommand)
+      .resolvesOnce({ DkimAttributes: { SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT', Tokens: ['a', 'b', 'c'] } })
+      .resolves({ DkimAttributes: { SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_1024_BIT', Tokens: ['a', 'b', 'c'] } });
+    sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).rejects(Object.assign(new Error('Same key length.'), { name: 'BadRequestException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    const reply = await patch(item.id as string, { dkim: { type: 'easy_dkim', key_length: 1024 } });
+    expect(reply.status).toBe(200);
+    expect(reply.body.data.dkim.key_length).toBe(1024);
+  });
+
   it('answers the domain unchanged, touching nothing, when the settings are the current ones', async () => {
     const item = domainItem();
     givenTable(item);
