@@ -36,10 +36,16 @@ function signingAttributes(signing: DkimSigning): DkimSigningAttributes {
     : { NextSigningKeyLength: sesKeyLength(signing.setup.keyLength) };
 }
 
-/** SES refused the signing settings (a key it does not accept): the client's mistake, a 400. */
+/**
+ * SES refused the signing settings (a key it does not accept, or a second key length change within
+ * a day): the client's mistake, a 400. SES's own text is not passed on (it may name the account).
+ */
 function rejectedSigning(err: unknown): ValidationError | null {
   if ((err as { name?: string })?.name !== 'BadRequestException') return null;
-  return new ValidationError(`SES rejected the DKIM settings: ${(err as Error).message}`, 'dkim');
+  return new ValidationError(
+    'SES rejected the DKIM settings: a key it cannot use, or an Easy DKIM key length changed more than once in 24 hours.',
+    'dkim',
+  );
 }
 
 /**
@@ -90,7 +96,7 @@ export async function applyDkimSigning(domain: string, region: string, signing: 
 }
 
 /** Sets an identity's DKIM signing (Easy DKIM key length, or a BYODKIM key); returns the Easy DKIM tokens. */
-export async function putDkimSigning(domain: string, region: string, signing: DkimSigning): Promise<string[]> {
+async function putDkimSigning(domain: string, region: string, signing: DkimSigning): Promise<string[]> {
   try {
     const out = await sesv2For(region).send(
       new PutEmailIdentityDkimSigningAttributesCommand({
