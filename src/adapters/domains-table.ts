@@ -351,6 +351,10 @@ export async function markVerifying(teamId: string, id: string, now: string): Pr
   } catch (err) {
     if (err instanceof ConditionalCheckFailedException) {
       const old = err.Item ? unmarshall(err.Item) : undefined;
+      // Our own write, whose answer was lost and which the SDK sent again: it is marked, and this request queues the check.
+      if (old && old.ready === true && old.status === 'verifying' && old.verifyRequestedAt === now) {
+        return { outcome: 'marked', domain: fromItem(old), previousStatus: old.previousStatus as DomainStatus };
+      }
       if (old && old.ready === true && old.status === 'verifying') return { outcome: 'already_verifying', domain: fromItem(old) };
       return { outcome: 'not_found' };
     }

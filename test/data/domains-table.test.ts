@@ -155,8 +155,10 @@ describe('verification state', () => {
     const now = new Date().toISOString();
     const first = await table.markVerifying('team-v', d.id, now);
     expect(first).toMatchObject({ outcome: 'marked', previousStatus: 'pending', domain: { status: 'verifying' } });
-    const second = await table.markVerifying('team-v', d.id, now);
+    // Another request (another time) finds it marked; the same write sent again (a lost answer) is ours.
+    const second = await table.markVerifying('team-v', d.id, new Date(Date.parse(now) + 1).toISOString());
     expect(second).toMatchObject({ outcome: 'already_verifying', domain: { status: 'verifying' } });
+    expect(await table.markVerifying('team-v', d.id, now)).toMatchObject({ outcome: 'marked', previousStatus: 'pending' });
     await table.revertVerifying('team-v', d.id, 'pending');
     expect((await table.getDomain('team-v', d.id))?.status).toBe('pending');
     expect(await table.markVerifying('team-v', randomUUID(), now)).toEqual({ outcome: 'not_found' });

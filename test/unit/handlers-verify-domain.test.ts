@@ -97,6 +97,18 @@ describe('POST /domains/{id}/verify: success', () => {
     expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
     expect(updates()).toHaveLength(1);
   });
+
+  it('queues the check when the mark it finds is its own (the SDK resent a write whose answer was lost)', async () => {
+    const item = domainItem({ status: 'pending' });
+    ddbMock.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
+      throw errors.conditionalCheckFailed({ ...item, status: 'verifying', previousStatus: 'pending', verifyRequestedAt: input.ExpressionAttributeValues[':now'] });
+    });
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    const reply = await verify(item.id as string);
+    expect(reply.status).toBe(200);
+    expect(reply.body.data.status).toBe('verifying');
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+  });
 });
 
 describe('POST /domains/{id}/verify: 404', () => {
