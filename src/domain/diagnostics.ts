@@ -105,12 +105,12 @@ function checkDkimTxt(spec: RecordSpec, domain: string, answers: Answers, ses: S
   if (o.kind === 'error') return dnsError(o, spec);
   if (o.kind === 'none') return sesGaveUp(ses?.dkimStatus, 'DKIM') ?? missing(spec, domain, answers, `No TXT record found at ${spec.name} yet. Publish it as shown.`);
   const expected = publicKeyTag(spec.value)!;
-  const keys = o.values.flatMap((value) => publicKeyTag(value) ?? []).map((key) => ({ key }));
-  if (keys.some((k) => k.key === expected)) {
+  const keys = o.values.flatMap((value) => publicKeyTag(value) ?? []);
+  if (keys.includes(expected)) {
     if (keys.length > 1) return failed(`${spec.name} has ${keys.length} DKIM keys; receivers may pick the wrong one. Keep only the record shown.`, o.values);
     return confirmedBySes(ses?.dkimStatus, 'DKIM');
   }
-  const key = keys[0]?.key;
+  const key = keys[0];
   if (key === undefined) return failed(`The TXT record at ${spec.name} has no public key (p=). Replace its value with the one shown.`, o.values);
   if (key.replace(/["\\]/g, '') === expected) {
     return failed(`The TXT record at ${spec.name} contains quotation marks inside the key. Enter the value without quotes, or as separate quoted strings with nothing between them.`, o.values);
