@@ -77,7 +77,7 @@ interface Identity {
   /** Easy DKIM tokens; absent for an identity that v1 VerifyDomainIdentity created, or with BYODKIM. */
   dkimTokens?: string[] | undefined;
   /** BYODKIM: the selector and the public key derived from the private key SES was given. */
-  byodkim?: { selector: string; publicKey: string; bits: number } | undefined;
+  byodkim?: { selector: string; publicKey: string | null; bits: number } | undefined;
   dkim?: Check;
   /** v1 `_amazonses` TXT token, stable: SES returns the same one on every call. */
   verificationToken?: string;
@@ -128,24 +128,37 @@ const dkimToken = () => Array.from({ length: 32 }, () => 'abcdefghijklmnopqrstuv
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const normal = (s: string) => s.trim().toLowerCase().replace(/\.$/, '');
 
-/** The public half of a BYODKIM key as SES takes it (base64 DER, PKCS#1 or PKCS#8; RSA 1024-2048 bits). */
-function publicHalf(base64: string): { publicKey: string; bits: number } {
+/**
+ * The public half of a BYODKIM key as SES takes it: base64 DER, RSA of 1024 to 2048 bits. SES signs
+ * only with PKCS#1 keys: a PKCS#8 key is accepted without error, but its DKIM never verifies (as
+ * reported in awsdocs/amazon-ses-developer-guide#71), so its public half here is null.
+ */
+function publicHalf(base64: string): { publicKey: string | null; bits: number } {
   const der = Buffer.from(base64, 'base64');
-  for (const type of ['pkcs1', 'pkcs8'] as const) {
-    try {
-      const key = createPrivateKey({ key: der, format: 'der', type });
-      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-      if (key.asymmetricKeyType !== 'rsa' || bits < 1024 || bits > 2048) break;
-      return { publicKey: createPublicKey(key).export({ format: 'der', type: 'spki' }).toString('base64'), bits };
-    } catch {
-      // try the other encoding
-    }
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    // OpenSSL reads either encoding whatever the type says; the structure tells them apart below.
+    key = createPrivateKey({ key: der, format: 'der', type: 'pkcs1' });
+  } catch {
+    throw badRequest('Invalid DomainSigningPrivateKey: expected a base64-encoded RSA private key.');
   }
-  throw badRequest('Invalid DomainSigningPrivateKey: expected a base64-encoded RSA private key of 1024 to 2048 bits.');
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (key.asymmetricKeyType !== 'rsa' || bits < 1024 || bits > 2048) throw badRequest('Invalid DomainSigningPrivateKey: the key must be RSA of 1024 to 2048 bits.');
+  return { publicKey: isPkcs1(der) ? createPublicKey(key).export({ format: 'der', type: 'spki' }).toString('base64') : null, bits };
+}
+
+/**
+ * PKCS#1 RSAPrivateKey is SEQUENCE { INTEGER version, INTEGER modulus, ... }; PKCS#8 has a SEQUENCE
+ * (the algorithm) after the version. Reads the DER header only.
+ */
+function isPkcs1(der: Buffer): boolean {
+  const lengthBytes = (der[1] ?? 0) & 0x80 ? (der[1] ?? 0) & 0x7f : 0;
+  const version = 2 + lengthBytes;
+  return der[0] === 0x30 && der[version] === 0x02 && der[version + 1] === 0x01 && der[version + 3] === 0x02;
 }
 
 /** Whether a DKIM TXT value publishes this public key in its p= tag. */
-const publishesKey = (txt: string, publicKey: string) => txt.split(';').some((tag) => /^\s*p\s*=/.test(tag) && tag.replace(/^\s*p\s*=/, '').replace(/\s+/g, '') === publicKey);
+const publishesKey = (txt: string, publicKey: string | null) => publicKey !== null && txt.split(';').some((tag) => /^\s*p\s*=/.test(tag) && tag.replace(/^\s*p\s*=/, '').replace(/\s+/g, '') === publicKey);
 
 export async function startSesStandIn(options: SesStandInOptions = {}): Promise<SesStandIn> {
   const now = options.now ?? Date.now;

@@ -40,8 +40,9 @@ const SELECTOR = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * Checks a request's DKIM settings for `domain` and returns what to sign with. A BYODKIM key may be
- * sent as PEM (PKCS#1 or PKCS#8, as `openssl genrsa` writes it) or as the base64 body SES takes;
- * SES gets it as base64 PKCS#1, and the TXT record is derived from it.
+ * sent as PEM (PKCS#1, or PKCS#8 as OpenSSL 3 writes it by default) or as its base64 body. SES gets
+ * it as base64 PKCS#1 whatever came in: SES accepts a PKCS#8 key without error but its DKIM never
+ * verifies (awsdocs/amazon-ses-developer-guide#71). The TXT record is derived from the key.
  */
 export function parseDkimRequest(request: DkimRequest | undefined, domain: string): DkimSigning {
   if (request === undefined) return { setup: { type: 'easy_dkim', keyLength: DEFAULT_KEY_LENGTH } };

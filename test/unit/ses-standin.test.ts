@@ -326,6 +326,15 @@ describe('DKIM signing attributes', () => {
     expect(verified.VerifiedForSendingStatus).toBe(true);
   });
 
+  it('accepts a PKCS#8 key, as SES does, but its DKIM never verifies (SES signs with PKCS#1 keys only)', async () => {
+    const pkcs8 = key.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    await v2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com', DkimSigningAttributes: { DomainSigningSelector: 'krafter1', DomainSigningPrivateKey: pkcs8 } }));
+    dns.set('krafter1._domainkey.example.com', 'TXT', [`v=DKIM1; k=rsa; p=${key.publicKey}`]);
+    expect((await get('example.com')).DkimAttributes?.Status).toBe('PENDING');
+    clock += 72 * HOUR;
+    expect((await get('example.com')).DkimAttributes?.Status).toBe('FAILED');
+  });
+
   it.each([
     ['a key that is not base64', { DomainSigningSelector: 'k1', DomainSigningPrivateKey: 'not base64!' }],
     ['a 512-bit key', { DomainSigningSelector: 'k1', DomainSigningPrivateKey: rsaKey(512).pkcs1Base64 }],
