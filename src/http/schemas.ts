@@ -32,7 +32,7 @@ export const DkimSettings = v.pipe(
           private_key: v.pipe(
             v.string('dkim.private_key must be a string.'),
             v.maxLength(8192, 'dkim.private_key is too long for an RSA key of at most 2048 bits.'),
-            v.description('Unencrypted RSA private key of 1024 to 2048 bits, PEM (PKCS#1 or PKCS#8) or its base64 body. It is passed to SES and never stored or returned by Krafter.'),
+            v.description('Unencrypted RSA private key of 1024 to 2048 bits, PEM (PKCS#1 or PKCS#8) or its base64 body. It is passed to SES (as PKCS#1, the form SES signs with) and never stored or returned by Krafter.'),
           ),
         }),
         v.title('Byodkim'),
