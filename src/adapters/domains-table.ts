@@ -67,6 +67,7 @@ function fromItem(item: Item): Domain {
     recordChecks: (item.recordChecks as Record<string, RecordCheck> | undefined) ?? {},
     // Domains created before DKIM settings existed use SES's default, Easy DKIM with 2048-bit keys.
     dkim: (item.dkim as DkimSetup | undefined) ?? EASY_DKIM_DEFAULT,
+    settingsRev: (item.settingsRev as number | undefined) ?? 0,
   };
 }
 
@@ -297,21 +298,33 @@ export async function commitUpdate(d: Domain, leaseId: string, change: SettingsC
   const moved = new Set<string>();
   if (change.returnPath !== undefined) moved.add('mail_from_mx').add('spf');
   if (change.dkim !== undefined) ['dkim', 'dkim1', 'dkim2', 'dkim3'].forEach((id) => moved.add(id));
-  // lastUpdateId lets the SDK's retry of this write, after a lost answer, find it already made.
-  const set = ['recordChecks = :checks', 'lastUpdateId = :lease'];
+  // lastUpdateId lets the SDK's retry of this write, after a lost answer, find it made.
+  const set = ['recordChecks = :checks', 'lastUpdateId = :lease', 'settingsRev = if_not_exists(settingsRev, :zero) + :one'];
   const values: Record<string, unknown> = {
+    ':zero': 0,
+    ':one': 1,
     ':checks': Object.fromEntries(Object.entries(d.recordChecks).filter(([id]) => !moved.has(id))),
     ':lease': leaseId,
   };
   if (change.returnPath !== undefined) (set.push('returnPath = :rp'), (values[':rp'] = change.returnPath));
   if (change.dkim !== undefined) (set.push('dkim = :dkim', 'dkimTokens = :tokens'), (values[':dkim'] = change.dkim), (values[':tokens'] = [...(change.dkimTokens ?? [])]));
-  const item = await updateIf({
-    Key: domainKey(d.teamId, d.id),
-    UpdateExpression: `SET ${set.join(', ')} REMOVE updateLeaseUntil, updateLeaseId`,
-    ConditionExpression: 'attribute_exists(PK) AND (updateLeaseId = :lease OR lastUpdateId = :lease)',
-    ExpressionAttributeValues: values,
-  });
-  return item !== null;
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: domainKey(d.teamId, d.id),
+        UpdateExpression: `SET ${set.join(', ')} REMOVE updateLeaseUntil, updateLeaseId`,
+        ConditionExpression: 'attribute_exists(PK) AND updateLeaseId = :lease',
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return true;
+  } catch (err) {
+    // The SDK's retry of this write after a lost answer finds it made (lastUpdateId) and changes nothing.
+    if (err instanceof ConditionalCheckFailedException) return err.Item !== undefined && unmarshall(err.Item).lastUpdateId === leaseId;
+    throw toServiceError(err, 'The domain store');
+  }
 }
 
 /** Releases the update lease `leaseId` without changing anything (after a change failed). */
@@ -401,7 +414,7 @@ export async function writeCheckResult(d: Domain, result: CheckResult): Promise<
   const due = result.nextCheckAt === null ? null : dueKey(d.id, result.nextCheckAt);
   const set = ['#s = :status', 'lastCheckedAt = :at', 'recordChecks = :checks'];
   const remove = ['previousStatus'];
-  const values: Record<string, unknown> = { ':status': result.status, ':at': result.checkedAt, ':checks': result.recordChecks, ':expected': d.status };
+  const values: Record<string, unknown> = { ':status': result.status, ':at': result.checkedAt, ':checks': result.recordChecks, ':expected': d.status, ':rev': d.settingsRev };
   if (result.status === 'verified') set.push('verifiedAt = if_not_exists(verifiedAt, :at)');
   else remove.push('verifiedAt');
   if (due) {
@@ -421,7 +434,8 @@ export async function writeCheckResult(d: Domain, result: CheckResult): Promise<
     TableName: tableName,
     Key: domainKey(d.teamId, d.id),
     UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
-    ConditionExpression: 'attribute_exists(PK) AND #s = :expected',
+    // Written only over the status and the settings the check read: a PATCH meanwhile makes it decide again.
+    ConditionExpression: 'attribute_exists(PK) AND #s = :expected AND (attribute_not_exists(settingsRev) OR settingsRev = :rev)',
     ExpressionAttributeNames: { '#s': 'status' },
     ExpressionAttributeValues: values,
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,

@@ -39,6 +39,8 @@ export interface Domain {
   readonly recordChecks: Readonly<Record<string, RecordCheck>>;
   /** How SES signs mail of this domain: Easy DKIM or the team's own key (public half only). */
   readonly dkim: DkimSetup;
+  /** Counts settings changes (PATCH): a check decided on older settings is not written. */
+  readonly settingsRev: number;
 }
 
 export interface DomainSummaryJson {

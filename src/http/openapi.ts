@@ -282,6 +282,7 @@ function checkedDomainExample() {
     previousStatus: null,
     pendingEvent: null,
     leaseId: null,
+    settingsRev: 0,
     dkim: EASY_DKIM_DEFAULT,
     recordChecks: diagnoseRecords(inputs, answers, {
       verificationStatus: 'SUCCESS',
@@ -318,6 +319,7 @@ function byodkimCreatedExample() {
     previousStatus: null,
     pendingEvent: null,
     leaseId: null,
+    settingsRev: 0,
     dkim: { type: 'byodkim', keyLength: 2048, selector: 'krafter2026', publicKey: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA...' },
     recordChecks: {},
   };

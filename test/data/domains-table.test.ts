@@ -131,7 +131,12 @@ describe('settings changes (update lease)', () => {
     // The same write again (the SDK's retry after a lost answer) finds it made.
     expect(await table.commitUpdate(ready, leaseId, { returnPath: 'mail', dkim, dkimTokens: [] })).toBe(true);
     const after = (await table.getDomain('team-u', d.id))!;
-    expect(after).toMatchObject({ returnPath: 'mail', dkim, dkimTokens: [] });
+    expect(after).toMatchObject({ returnPath: 'mail', dkim, dkimTokens: [], settingsRev: 1 });
+
+    // A check decided on the settings before the change is not written; one on the new settings is.
+    const result = { status: 'pending' as const, checkedAt: new Date().toISOString(), recordChecks: {}, nextCheckAt: null };
+    expect(await table.writeCheckResult(ready, result)).toBe('changed');
+    expect(await table.writeCheckResult(after, result)).toBe('written');
 
     // Released by the commit: the next change takes the lease at once; an expired lease is taken over.
     const next = (await table.takeUpdateLease(after, now))!;

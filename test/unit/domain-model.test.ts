@@ -22,6 +22,7 @@ const base: Domain = {
   previousStatus: null,
   pendingEvent: null,
   leaseId: null,
+  settingsRev: 0,
 };
 
 describe('apiTimestamp', () => {

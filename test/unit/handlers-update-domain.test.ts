@@ -77,7 +77,7 @@ describe('PATCH /domains/{id}: changes', () => {
     });
     const [lease, commit] = updates();
     expect(lease?.UpdateExpression).toMatch(LEASE);
-    expect(commit?.ConditionExpression).toBe('attribute_exists(PK) AND (updateLeaseId = :lease OR lastUpdateId = :lease)');
+    expect(commit?.ConditionExpression).toBe('attribute_exists(PK) AND updateLeaseId = :lease');
     expect(commit?.ExpressionAttributeValues?.[':lease']).toBe(lease?.ExpressionAttributeValues?.[':lease']);
     // The DKIM checks are forgotten; the others stay.
     expect(commit?.ExpressionAttributeValues?.[':checks']).toEqual({ spf: { status: 'verified' } });
