@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { API_BASE_PATH, NOT_FOUND_FUNCTION, routes } from '../src/routes.js';
 import { lambdaContext } from './lambda-context.js';
+import { listen } from './listen.js';
 
 type ApiHandler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -135,12 +136,7 @@ export async function startApiServer(opts: { port?: number; load: (name: string)
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listen(server, opts.port);
   return {
     url: `http://127.0.0.1:${port}${API_BASE_PATH}`,
     port,

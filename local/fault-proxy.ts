@@ -10,6 +10,7 @@
  */
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { listen } from './listen.js';
 
 export type Fault =
   /** Answer with this status, headers and body; the service never sees the call. */
@@ -242,12 +243,7 @@ export async function startFaultProxy(name: string, target: string, opts: { port
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listen(server, opts.port);
 
   return {
     name,

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createResolver, DnsLookupError, lookup, type RecordType } from '../src/adapters/dns.js';
+import { listen } from './listen.js';
 
 export interface SesStandInOptions {
   port?: number;
@@ -488,16 +489,12 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
       if (!res.headersSent) sendJson(res, 500, { message: String(error) }, 'InternalFailure');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('SES stand-in has no TCP address');
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const listenHost = options.host ?? '127.0.0.1';
+  const port = await listen(server, options.port, listenHost);
+  const host = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
   return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
+    url: `http://${host}:${port}`,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of held) res.destroy();
