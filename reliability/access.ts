@@ -4,7 +4,8 @@
  * appear: responses after creation (checked on every answer by the world) and the functions' logs,
  * captured at DEBUG level for the whole run.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { pemBody, revealsKey, rsaKey } from '../test/support/dkim-keys.js';
 import { isAnswer, type Outcome } from './client.js';
 import { secretOf, type Team, type World } from './world.js';
 
@@ -118,24 +119,22 @@ async function cors(w: World, a: Team): Promise<void> {
 
 /**
  * BYODKIM private keys go to SES and nowhere else: create domains with them (PEM and a bare base64
- * body), ask for their verification, and keep pieces of the keys for the log scan; every answer must
- * carry only the public half.
+ * body), ask for their verification, and keep pieces of the keys for the log scan; every answer and
+ * the whole table must carry only the public half.
  */
 async function dkimKeys(w: World, a: Team): Promise<void> {
   let created = 0;
   for (const type of ['pkcs8', 'pkcs1'] as const) {
-    const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const pem = key.export({ format: 'pem', type }).toString();
-    const body = type === 'pkcs8' ? pem : pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
-    // The private parts sit at the end of the encoding; the start holds the public modulus.
-    const secret = key.export({ format: 'der', type: 'pkcs1' }).toString('base64').slice(-200, -120);
-    w.dkimSecrets.push(secret, pem.replace(/\n/g, '').slice(-200, -120));
+    const key = rsaKey(2048);
+    const body = type === 'pkcs8' ? key.pkcs8Pem : pemBody(key.pkcs1Pem);
+    w.dkimSecrets.push(...key.secretPieces);
     const domain = fresh(`byodkim-${type}`);
     const made = await w.call('access', 'POST', '/domains', a.key, { domain, dkim: { type: 'byodkim', selector: `k${type}`, private_key: body } });
     if (!isAnswer(made) || made.status !== 201) return void w.tally.violation('access', `BYODKIM create answered ${made.status}`);
     created++;
+    if (revealsKey(JSON.stringify((await w.snapshot()).items), w.dkimSecrets)) w.tally.violation('access', `the table holds a piece of ${domain}'s DKIM private key`);
     for (const answer of [made, await w.call('access', 'POST', `/domains/${made.json.data.id}/verify`, a.key), await w.call('access', 'GET', `/domains/${made.json.data.id}`, a.key)]) {
-      if (isAnswer(answer) && w.dkimSecrets.some((s) => answer.text.includes(s))) w.tally.violation('access', `an answer about ${domain} contains its DKIM private key`);
+      if (isAnswer(answer) && revealsKey(answer.text, w.dkimSecrets)) w.tally.violation('access', `an answer about ${domain} contains its DKIM private key`);
     }
   }
   w.tally.detail('access', `${created} BYODKIM domains created and verified: no answer carries the private key (the logs are searched below)`);
@@ -160,7 +159,7 @@ export function scanLogs(w: World): void {
   if (prefixed.length > 0) w.tally.violation('access', `${prefixed.length} key-shaped strings (kr_live_...) in the logs, e.g. ${prefixed[0]!.slice(0, 14)}…`);
   const bearer = text.match(/Bearer [^\s"]{6,}/g) ?? [];
   if (bearer.length > 0) w.tally.violation('access', `${bearer.length} Authorization values in the logs`);
-  const dkimLeaks = w.dkimSecrets.filter((secret) => text.includes(secret)).length;
+  const dkimLeaks = w.dkimSecrets.filter((piece) => revealsKey(text, [piece])).length;
   if (dkimLeaks > 0) w.tally.violation('access', `${dkimLeaks} pieces of BYODKIM private keys in the functions' logs`);
   const levels = ['DEBUG', 'INFO', 'WARN', 'ERROR'].map((l) => `${l} ${(text.match(new RegExp(`"level":"${l}"`, 'g')) ?? []).length}`).join(', ');
   w.tally.detail('access', `logs at POWERTOOLS_LOG_LEVEL=DEBUG: ${lines} lines (${(w.logs.bytesCaptured() / 1e6).toFixed(1)} MB; ${levels}) searched for ${w.keys.length} keys and their secrets: ${leaks} found; for ${w.dkimSecrets.length} pieces of DKIM private keys: ${dkimLeaks} found`);

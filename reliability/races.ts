@@ -273,6 +273,11 @@ export async function patchRace(w: World, n = 6): Promise<void> {
   w.tally.detail('races', `${label}: ${histogram(outs)}; SES MAIL FROM ${m.ses}, the domain shows ${m.table}`);
   if (!m.agrees) w.tally.violation('races', `${label}: SES's MAIL FROM is ${m.ses} while the domain shows ${m.table} (${histogram(outs)})`);
   for (const o of outs) if (o.status !== 200 && o.status !== 503) w.tally.violation('races', `${label}: a PATCH answered ${o.status}`);
+  // One change at a time, but at least one goes through, and what the domain shows is one that answered 200.
+  const won = outs.filter((o) => o.status === 200).map((o) => (isAnswer(o) ? `${String(o.json.data.dns_records[4].name)}` : ''));
+  if (won.length === 0) w.tally.violation('races', `${label}: no PATCH answered 200 (${histogram(outs)})`);
+  else if (!won.includes(m.table ?? '')) w.tally.violation('races', `${label}: the domain shows ${m.table}, which no 200 answered (${won.join(', ')})`);
+  for (const o of outs) if (o.status === 503 && isAnswer(o) && !/^\d+$/.test(o.headers['retry-after'] ?? '')) w.tally.violation('races', `${label}: a 503 without Retry-After`);
   await w.checkInvariants('races', label, { settled: true });
 }
 

@@ -89,6 +89,13 @@ export class ServiceUnavailableError extends ApiError {
   }
 }
 
+/** The domain's SES identity was removed outside this service: its settings cannot change any more. */
+export class IdentityMissingError extends ApiError {
+  constructor() {
+    super(409, 'identity_missing', 'The SES identity of this domain no longer exists, so its settings cannot change. Delete the domain and add it again.');
+  }
+}
+
 export class InvalidIdempotencyKeyError extends ApiError {
   constructor() {
     super(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 256 visible ASCII characters.', { field: 'Idempotency-Key' });

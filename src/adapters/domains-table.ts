@@ -15,7 +15,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ddb, tableName } from './dynamodb-client.js';
 import { toServiceError } from './aws-errors.js';
 import type { Domain, DomainStatus } from '../domain/domain.js';
-import type { RecordCheck } from '../domain/dns-records.js';
+import { recordsMovedBy, type RecordCheck } from '../domain/dns-records.js';
 import { EASY_DKIM_DEFAULT, type DkimSetup } from '../domain/dkim.js';
 import { dueShard, VERIFYING_LEASE_MS } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
@@ -146,13 +146,17 @@ export async function getClaim(domain: string): Promise<DomainClaim | null> {
   return out.Item ? { teamId: out.Item.teamId as string, domainId: out.Item.domainId as string } : null;
 }
 
-/** Stores the SES tokens and marks the domain ready; false when the domain no longer exists. */
-export async function markReady(teamId: string, id: string, tokens: { verificationToken: string; dkimTokens: readonly string[] }): Promise<Domain | null> {
+/**
+ * Stores the SES tokens and marks the domain ready, only while this create holds it (`d.leaseId`)
+ * or once it is ready (the SDK's resend of this write after a lost answer); null when the domain is
+ * gone or another create took it over.
+ */
+export async function markReady(d: Domain, tokens: { verificationToken: string; dkimTokens: readonly string[] }): Promise<Domain | null> {
   const item = await updateIf({
-    Key: domainKey(teamId, id),
-    UpdateExpression: 'SET ready = :true, verificationToken = :vt, dkimTokens = :dk REMOVE leaseUntil, leaseId',
-    ConditionExpression: 'attribute_exists(PK)',
-    ExpressionAttributeValues: { ':true': true, ':vt': tokens.verificationToken, ':dk': [...tokens.dkimTokens] },
+    Key: domainKey(d.teamId, d.id),
+    UpdateExpression: 'SET ready = :true, verificationToken = :vt, dkimTokens = :dk, recordChecks = if_not_exists(recordChecks, :none) REMOVE leaseUntil, leaseId',
+    ConditionExpression: 'attribute_exists(PK) AND (leaseId = :lease OR ready = :true)',
+    ExpressionAttributeValues: { ':true': true, ':vt': tokens.verificationToken, ':dk': [...tokens.dkimTokens], ':lease': d.leaseId ?? '', ':none': {} },
     ReturnValues: 'ALL_NEW',
   });
   return item && fromItem(item);
@@ -166,7 +170,8 @@ export async function takeProvisioningLease(d: Domain, now: number): Promise<Dom
   const item = await updateIf({
     Key: domainKey(d.teamId, d.id),
     UpdateExpression: 'SET leaseUntil = :until, leaseId = :lease',
-    ConditionExpression: 'attribute_exists(PK) AND ready = :false AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+    // Our own lease id passes too: the SDK's resend of this write after a lost answer is not shut out.
+    ConditionExpression: 'attribute_exists(PK) AND ready = :false AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseId = :lease)',
     ExpressionAttributeValues: { ':until': now + PROVISIONING_LEASE_MS, ':now': now, ':false': false, ':lease': randomUUID() },
     ReturnValues: 'ALL_NEW',
   });
@@ -295,36 +300,40 @@ export interface SettingsChange {
  * records that changed are forgotten. False when the lease was lost or the domain is gone.
  */
 export async function commitUpdate(d: Domain, leaseId: string, change: SettingsChange): Promise<boolean> {
-  const moved = new Set<string>();
-  if (change.returnPath !== undefined) moved.add('mail_from_mx').add('spf');
-  if (change.dkim !== undefined) ['dkim', 'dkim1', 'dkim2', 'dkim3'].forEach((id) => moved.add(id));
-  // lastUpdateId lets the SDK's retry of this write, after a lost answer, find it made.
-  const set = ['recordChecks = :checks', 'lastUpdateId = :lease', 'settingsRev = if_not_exists(settingsRev, :zero) + :one'];
-  const values: Record<string, unknown> = {
-    ':zero': 0,
-    ':one': 1,
-    ':checks': Object.fromEntries(Object.entries(d.recordChecks).filter(([id]) => !moved.has(id))),
-    ':lease': leaseId,
+  const attempt = async (hasChecks: boolean): Promise<boolean> => {
+    // lastUpdateId lets the SDK's retry of this write, after a lost answer, find it made.
+    const set = ['lastUpdateId = :lease', 'settingsRev = if_not_exists(settingsRev, :zero) + :one'];
+    const remove = ['updateLeaseUntil', 'updateLeaseId'];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':zero': 0, ':one': 1, ':lease': leaseId };
+    // Only the checks of the records that moved are dropped: a check written meanwhile keeps the others.
+    if (hasChecks) recordsMovedBy(change).forEach((id, i) => ((names[`#r${i}`] = id), remove.push(`recordChecks.#r${i}`)));
+    else (set.push('recordChecks = :none'), (values[':none'] = {}));
+    if (change.returnPath !== undefined) (set.push('returnPath = :rp'), (values[':rp'] = change.returnPath));
+    if (change.dkim !== undefined) (set.push('dkim = :dkim', 'dkimTokens = :tokens'), (values[':dkim'] = change.dkim), (values[':tokens'] = [...(change.dkimTokens ?? [])]));
+    try {
+      await ddb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: domainKey(d.teamId, d.id),
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          ConditionExpression: `attribute_exists(PK) AND updateLeaseId = :lease${hasChecks ? ' AND attribute_exists(recordChecks)' : ''}`,
+          ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw toServiceError(err, 'The domain store');
+      const old = err.Item ? unmarshall(err.Item) : undefined;
+      // A domain never checked before the map was always written has none: write it whole.
+      if (hasChecks && old?.updateLeaseId === leaseId && old.recordChecks === undefined) return attempt(false);
+      // The SDK's retry of this write after a lost answer finds it made (lastUpdateId) and changes nothing.
+      return old?.lastUpdateId === leaseId;
+    }
   };
-  if (change.returnPath !== undefined) (set.push('returnPath = :rp'), (values[':rp'] = change.returnPath));
-  if (change.dkim !== undefined) (set.push('dkim = :dkim', 'dkimTokens = :tokens'), (values[':dkim'] = change.dkim), (values[':tokens'] = [...(change.dkimTokens ?? [])]));
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: domainKey(d.teamId, d.id),
-        UpdateExpression: `SET ${set.join(', ')} REMOVE updateLeaseUntil, updateLeaseId`,
-        ConditionExpression: 'attribute_exists(PK) AND updateLeaseId = :lease',
-        ExpressionAttributeValues: values,
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    return true;
-  } catch (err) {
-    // The SDK's retry of this write after a lost answer finds it made (lastUpdateId) and changes nothing.
-    if (err instanceof ConditionalCheckFailedException) return err.Item !== undefined && unmarshall(err.Item).lastUpdateId === leaseId;
-    throw toServiceError(err, 'The domain store');
-  }
+  return attempt(true);
 }
 
 /** Releases the update lease `leaseId` without changing anything (after a change failed). */

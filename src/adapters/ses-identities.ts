@@ -16,14 +16,16 @@ import {
 } from '@aws-sdk/client-sesv2';
 import { sesv2For } from './sesv2-client.js';
 import { toServiceError } from './aws-errors.js';
-import { ApiError, ValidationError } from '../errors.js';
+import { ApiError, IdentityMissingError, ServiceUnavailableError, ValidationError } from '../errors.js';
 import type { DkimSigning } from '../domain/dkim.js';
 import { count, METRIC } from '../observability.js';
 
+/** A call on an identity that must exist: one SES does not have is IdentityMissingError. */
 async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
+    if (err instanceof NotFoundException) throw new IdentityMissingError();
     throw toServiceError(err, 'Amazon SES');
   }
 }
@@ -63,7 +65,13 @@ export async function createIdentity(domain: string, region: string, signing: Dk
       // SES holds at most 10,000 identities per account and region: retrying does not help.
       throw new ApiError(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.');
     }
-    throw rejectedSigning(err) ?? toServiceError(err, 'Amazon SES');
+    const mapped = rejectedSigning(err) ?? toServiceError(err, 'Amazon SES');
+    // "Throttled" means SES created nothing only if no earlier attempt of this call (one that timed out
+    // or lost its answer) may have created it.
+    if (mapped instanceof ServiceUnavailableError && mapped.reason === 'throttled' && ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1) {
+      throw new ServiceUnavailableError(mapped.message, mapped.retryAfterSeconds);
+    }
+    throw mapped;
   }
 }
 
@@ -107,21 +115,28 @@ async function putDkimSigning(domain: string, region: string, signing: DkimSigni
     );
     return signing.setup.type === 'byodkim' ? [] : (out.DkimTokens ?? []);
   } catch (err) {
+    if (err instanceof NotFoundException) throw new IdentityMissingError();
     throw rejectedSigning(err) ?? toServiceError(err, 'Amazon SES');
   }
 }
 
 export async function setMailFrom(domain: string, mailFromDomain: string, region: string): Promise<void> {
-  await call(() =>
-    sesv2For(region).send(
-      new PutEmailIdentityMailFromAttributesCommand({
-        EmailIdentity: domain,
-        MailFromDomain: mailFromDomain,
-        // Keep sending from the SES default MAIL FROM while the MX is missing, rather than reject mail.
-        BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
-      }),
-    ),
-  );
+  try {
+    await call(() =>
+      sesv2For(region).send(
+        new PutEmailIdentityMailFromAttributesCommand({
+          EmailIdentity: domain,
+          MailFromDomain: mailFromDomain,
+          // Keep sending from the SES default MAIL FROM while the MX is missing, rather than reject mail.
+          BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+        }),
+      ),
+    );
+  } catch (err) {
+    // SES answers this call for an identity it lacks with a 400, not a 404; the MAIL FROM name itself was checked here.
+    if ((err as { name?: string })?.name === 'BadRequestException' && (await getIdentity(domain, region)) === null) throw new IdentityMissingError();
+    throw err;
+  }
 }
 
 /** The identity's SES state, or null when SES has no such identity. */

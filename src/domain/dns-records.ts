@@ -54,6 +54,11 @@ export interface RecordInputs {
   readonly byodkim?: { readonly selector: string; readonly publicKey: string } | undefined;
 }
 
+/** The records whose name or value a settings change moves: their earlier check results no longer apply. */
+export function recordsMovedBy(change: { readonly returnPath?: unknown; readonly dkim?: unknown }): RecordId[] {
+  return [...(change.returnPath !== undefined ? (['mail_from_mx', 'spf'] as const) : []), ...(change.dkim !== undefined ? (['dkim', 'dkim1', 'dkim2', 'dkim3'] as const) : [])];
+}
+
 export function mailFromDomain(domain: string, returnPath: string): string {
   return `${returnPath}.${domain}`;
 }

@@ -12,6 +12,7 @@ import {
   ApiError,
   DomainAlreadyRegisteredError,
   DomainNotFoundError,
+  IdentityMissingError,
   InsufficientScopeError,
   InvalidApiKeyError,
   InvalidJsonError,
@@ -137,6 +138,7 @@ const ERRORS: Record<ErrorCode, ApiError> = {
   idempotency_request_in_progress: new IdempotentRequestInProgressError(),
   rate_limited: new RateLimitedError({ limit: 600, remaining: 0, resetSeconds: 42 }),
   identity_quota_exceeded: new ApiError(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.'),
+  identity_missing: new IdentityMissingError(),
 };
 
 const ERROR_MEANINGS: Record<ErrorCode, string> = {
@@ -159,6 +161,7 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   rate_limited:
     'Your team passed its request limit for the current one-minute window. Every answer to an authenticated request carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window resets); retry after `Retry-After` seconds.',
   identity_quota_exceeded: 'The region holds the most sending domains SES allows (10,000 identities per account and region).',
+  identity_missing: "The domain's SES identity was removed outside Krafter, so its settings cannot change. Delete the domain and add it again.",
 };
 
 /** `validation_error` + `invalid_json` → `ValidationErrorOrInvalidJson`. */
@@ -480,7 +483,7 @@ const OPERATIONS: Record<string, Operation> = {
         },
       }),
     },
-    errors: [...BODY_ERRORS, 'domain_not_found', ...SERVER_ERRORS],
+    errors: [...BODY_ERRORS, 'domain_not_found', 'identity_missing', ...SERVER_ERRORS],
   },
   'delete-domain': {
     operationId: 'deleteDomain',

@@ -135,6 +135,7 @@ export const ERROR_CODES = [
   'internal_error',
   'service_unavailable',
   'identity_quota_exceeded',
+  'identity_missing',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

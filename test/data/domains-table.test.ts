@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { useFreshTable } from '../support/dynamo-env.js';
 
 let client: DynamoDBClient;
@@ -62,9 +62,12 @@ describe('domain claim and item', () => {
     const d = newDomain('team-a', 'ready.example.com');
     const created = await table.putNewDomain(d);
     expect(created.ready).toBe(false);
-    const ready = await table.markReady('team-a', d.id, { verificationToken: 'tok', dkimTokens: ['a', 'b', 'c'] });
+    // Only the create holding the lease makes it ready; its own resend (a lost answer) still passes.
+    expect(await table.markReady({ ...created, leaseId: 'someone-else' }, { verificationToken: 'x', dkimTokens: [] })).toBeNull();
+    const ready = await table.markReady(created, { verificationToken: 'tok', dkimTokens: ['a', 'b', 'c'] });
     expect(ready).toMatchObject({ ready: true, verificationToken: 'tok', dkimTokens: ['a', 'b', 'c'] });
-    expect(await table.markReady('team-a', randomUUID(), { verificationToken: 'x', dkimTokens: [] })).toBeNull();
+    expect(await table.markReady(created, { verificationToken: 'tok', dkimTokens: ['a', 'b', 'c'] })).toMatchObject({ ready: true });
+    expect(await table.markReady({ ...created, id: randomUUID() }, { verificationToken: 'x', dkimTokens: [] })).toBeNull();
   });
 
   it('deletes the item with its own claim only', async () => {
@@ -116,8 +119,7 @@ describe('provisioning lease', () => {
 describe('settings changes (update lease)', () => {
   it('lets one of many concurrent changes hold the lease, commits only under it, and keeps BYODKIM settings public', async () => {
     const d = newDomain('team-u', 'lease.example.com');
-    await table.putNewDomain(d);
-    const ready = (await table.markReady('team-u', d.id, { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] }))!;
+    const ready = (await table.markReady(await table.putNewDomain(d), { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] }))!;
 
     const now = Date.now();
     const takers = await Promise.all(Array.from({ length: 8 }, () => table.takeUpdateLease(ready, now)));
@@ -126,12 +128,16 @@ describe('settings changes (update lease)', () => {
     const { leaseId } = held[0]!;
     expect(await table.commitUpdate(ready, 'someone-else', { returnPath: 'x' })).toBe(false);
 
+    // A check written while the lease is held: its result for an unmoved record survives the commit.
+    const checked = { status: 'pending' as const, checkedAt: new Date().toISOString(), recordChecks: { verification: { status: 'verified' as const }, spf: { status: 'verified' as const }, dkim1: { status: 'pending' as const } }, nextCheckAt: null };
+    expect(await table.writeCheckResult(ready, checked)).toBe('written');
     const dkim = { type: 'byodkim' as const, keyLength: 2048, selector: 'k1', publicKey: 'MIIBIjAN' };
     expect(await table.commitUpdate(ready, leaseId, { returnPath: 'mail', dkim, dkimTokens: [] })).toBe(true);
     // The same write again (the SDK's retry after a lost answer) finds it made.
     expect(await table.commitUpdate(ready, leaseId, { returnPath: 'mail', dkim, dkimTokens: [] })).toBe(true);
     const after = (await table.getDomain('team-u', d.id))!;
     expect(after).toMatchObject({ returnPath: 'mail', dkim, dkimTokens: [], settingsRev: 1 });
+    expect(after.recordChecks).toEqual({ verification: { status: 'verified' } });
 
     // A check decided on the settings before the change is not written; one on the new settings is.
     const result = { status: 'pending' as const, checkedAt: new Date().toISOString(), recordChecks: {}, nextCheckAt: null };
@@ -145,13 +151,21 @@ describe('settings changes (update lease)', () => {
     expect(await table.takeUpdateLease(after, now + table.UPDATE_LEASE_MS + 1)).not.toBeNull();
     await table.releaseUpdateLease(after, next.leaseId); // no longer held: changes nothing, fails nothing
   });
+
+  it('commits a domain stored without a recordChecks map (never checked, written before the map was)', async () => {
+    const d = newDomain('team-u', 'legacy.example.com');
+    const ready = (await table.markReady(await table.putNewDomain(d), { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] }))!;
+    await client.send(new UpdateItemCommand({ TableName: tableName, Key: { PK: { S: 'TEAM#team-u' }, SK: { S: `DOMAIN#${d.id}` } }, UpdateExpression: 'REMOVE recordChecks' }));
+    const { leaseId } = (await table.takeUpdateLease(ready, Date.now()))!;
+    expect(await table.commitUpdate(ready, leaseId, { returnPath: 'bounce' })).toBe(true);
+    expect(await table.getDomain('team-u', d.id)).toMatchObject({ returnPath: 'bounce', recordChecks: {}, settingsRev: 1 });
+  });
 });
 
 describe('verification state', () => {
   async function readyDomain(name: string) {
     const d = newDomain('team-v', name);
-    await table.putNewDomain(d);
-    await table.markReady('team-v', d.id, { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] });
+    await table.markReady(await table.putNewDomain(d), { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] });
     return d;
   }
 

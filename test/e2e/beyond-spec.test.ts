@@ -3,9 +3,10 @@
  * Idempotency-Key on POST /domains and POST /domains/:id/verify, PATCH, region choice and DKIM
  * settings (key length, BYODKIM). Clients written against the spec see the spec's shapes.
  */
-import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { DeleteEmailIdentityCommand, GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { startE2E, type E2E } from '../support/e2e.js';
-import { pemBody, rsaKey } from '../support/dkim-keys.js';
+import { pemBody, revealsKey, rsaKey } from '../support/dkim-keys.js';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 
 let e2e: E2E;
 let key: string;
@@ -59,10 +60,12 @@ describe('pagination', () => {
       expect(res.status).toBe(400);
       expect(res.json.error.code).toBe('validation_error');
     }
+    const own = await e2e.request('POST', '/domains', { key: otherKey, body: { domain: 'other-team-page.example.org' } });
+    expect(own.status).toBe(201);
     const first = await e2e.request('GET', '/domains?limit=2', { key });
     const theirs = await e2e.request('GET', `/domains?limit=2&after=${first.json.next_cursor}`, { key: otherKey });
     expect(theirs.status).toBe(200);
-    expect(theirs.json.data).toEqual([]);
+    expect(theirs.json.data.map((d: { domain: string }) => d.domain)).toEqual(['other-team-page.example.org']);
   });
 });
 
@@ -156,9 +159,10 @@ describe('PATCH /domains/:id', () => {
     }
     const theirs = await e2e.request('PATCH', `/domains/${id}`, { key: otherKey, body: { return_path: 'mail' } });
     expect(theirs.status).toBe(404);
+    expect((await e2e.request('GET', `/domains/${id}`, { key })).json.data).toEqual(created.json.data);
     const same = await e2e.request('PATCH', `/domains/${id}`, { key, body: { return_path: 'send' } });
     expect(same.status).toBe(200);
-    expect(same.json.data).toEqual((await e2e.request('GET', `/domains/${id}`, { key })).json.data);
+    expect(same.json.data).toEqual(created.json.data);
   });
 });
 
@@ -293,6 +297,10 @@ describe('DKIM settings', () => {
     await e2e.request('POST', `/domains/${id}/verify`, { key });
     await e2e.drain();
     expect((await e2e.request('GET', `/domains/${id}`, { key })).json.data.status).toBe('verified');
+    // Neither key is anywhere in the table, in any form.
+    const table = JSON.stringify((await e2e.stack.ddb.send(new ScanCommand({ TableName: e2e.stack.tableName }))).Items);
+    expect(revealsKey(table, [...rsa.secretPieces, ...next.secretPieces])).toBe(false);
+    expect(table).toContain(next.publicKey);
     // The same PATCH again changes nothing.
     const again = await e2e.request('PATCH', `/domains/${id}`, { key, body: { dkim: { type: 'byodkim', selector: 'k2027', private_key: next.pkcs8Pem } } });
     expect(again.json.data.status).toBe('verified');
@@ -309,6 +317,17 @@ describe('DKIM settings', () => {
     const tokens = (await identity('switch.example.org')).DkimAttributes;
     expect(tokens).toMatchObject({ SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_1024_BIT' });
     expect(res.json.data.dns_records[1].value).toBe(`${tokens?.Tokens?.[0]}.dkim.amazonses.com`);
+  });
+
+  it('PATCH of a domain whose SES identity was removed outside the API answers 409 identity_missing', async () => {
+    const created = await e2e.request('POST', '/domains', { key, body: { domain: 'gone.example.org' } });
+    await ses.send(new DeleteEmailIdentityCommand({ EmailIdentity: 'gone.example.org' }));
+    for (const body of [{ return_path: 'mail' }, { dkim: { type: 'easy_dkim', key_length: 1024 } }]) {
+      const res = await e2e.request('PATCH', `/domains/${created.json.data.id}`, { key, body });
+      expect(res.status).toBe(409);
+      expect(res.json.error.code).toBe('identity_missing');
+    }
+    expect((await e2e.request('DELETE', `/domains/${created.json.data.id}`, { key })).status).toBe(200);
   });
 
   it('PATCH refuses bad DKIM settings with 400 and changes nothing', async () => {

@@ -7,7 +7,7 @@ import { buildDnsRecords, recordSpecs, type RecordInputs } from '../../src/domai
 import { diagnoseRecords, questionKey, questionsFor, type Answers, type Observation } from '../../src/domain/diagnostics.js';
 import { decide, type SesIdentityState } from '../../src/domain/verification.js';
 import { ValidationError } from '../../src/errors.js';
-import { ecKeyPem, encryptedPem, pemBody, rsaKey } from '../support/dkim-keys.js';
+import { ecKeyPem, encryptedPem, pemBody, revealsKey, rsaKey } from '../support/dkim-keys.js';
 
 const key2048 = rsaKey(2048);
 const key1024 = rsaKey(1024);
@@ -210,5 +210,22 @@ describe('DKIM helpers', () => {
     expect(sameDkimSetup(a, byodkim('s1', key2048.pkcs8Pem).setup)).toBe(false);
     expect(sameDkimSetup({ type: 'easy_dkim', keyLength: 2048 }, { type: 'easy_dkim', keyLength: 1024 })).toBe(false);
     expect(sameDkimSetup({ type: 'easy_dkim', keyLength: 2048 }, { type: 'easy_dkim', keyLength: 2048 })).toBe(true);
+  });
+});
+
+describe('revealsKey (the leak check the other tests rely on)', () => {
+  it.each([
+    ['PKCS#8 PEM', () => key2048.pkcs8Pem],
+    ['PKCS#1 PEM', () => key2048.pkcs1Pem],
+    ['PKCS#1 base64', () => key2048.pkcs1Base64],
+    ['PKCS#8 base64', () => pemBody(key2048.pkcs8Pem)],
+    ['PEM with CRLF', () => key2048.pkcs8Pem.replace(/\n/g, '\r\n')],
+  ])('finds a key stored as %s, raw or inside JSON', (_what, form) => {
+    expect(revealsKey(form(), key2048.secretPieces)).toBe(true);
+    expect(revealsKey(JSON.stringify({ item: { key: form() } }), key2048.secretPieces)).toBe(true);
+  });
+
+  it('does not flag the public key, the TXT value, or another key', () => {
+    expect(revealsKey(JSON.stringify({ p: dkimTxtValue(key2048.publicKey), pem: key1024.pkcs8Pem }), key2048.secretPieces)).toBe(false);
   });
 });

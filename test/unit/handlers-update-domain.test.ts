@@ -3,10 +3,10 @@ import './support/env.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetEmailIdentityCommand, PutEmailIdentityDkimSigningAttributesCommand, PutEmailIdentityMailFromAttributesCommand } from '@aws-sdk/client-sesv2';
-import { ddbMock, domainItem, errors, givenApiKey, givenDomain, resetAwsMocks, sesv2Mock, sqsMock, type TestKey } from './support/aws.js';
+import { AWS_ERROR_TEXT, ddbMock, domainItem, errors, givenApiKey, givenDomain, resetAwsMocks, sesv2Mock, sqsMock, type TestKey } from './support/aws.js';
 import { httpEvent, jsonHeaders } from './support/events.js';
 import { expectError, expectRetryable, invoke, type Reply } from './support/responses.js';
-import { rsaKey } from '../support/dkim-keys.js';
+import { revealsKey, rsaKey } from '../support/dkim-keys.js';
 
 let handler: unknown;
 let key: TestKey;
@@ -28,7 +28,7 @@ function patch(id: string, body: unknown): Promise<Reply> {
 type Input = { UpdateExpression: string; ExpressionAttributeValues?: Record<string, unknown>; ConditionExpression?: string };
 const updates = () => ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input as Input);
 const LEASE = /^SET updateLeaseUntil = :until, updateLeaseId = :lease$/;
-const COMMIT = /REMOVE updateLeaseUntil, updateLeaseId$/;
+const COMMIT = /lastUpdateId = :lease/;
 const RELEASE = 'REMOVE updateLeaseUntil, updateLeaseId';
 
 /**
@@ -77,11 +77,14 @@ describe('PATCH /domains/{id}: changes', () => {
     });
     const [lease, commit] = updates();
     expect(lease?.UpdateExpression).toMatch(LEASE);
-    expect(commit?.ConditionExpression).toBe('attribute_exists(PK) AND updateLeaseId = :lease');
+    expect(commit?.ConditionExpression).toBe('attribute_exists(PK) AND updateLeaseId = :lease AND attribute_exists(recordChecks)');
     expect(commit?.ExpressionAttributeValues?.[':lease']).toBe(lease?.ExpressionAttributeValues?.[':lease']);
-    // The DKIM checks are forgotten; the others stay.
-    expect(commit?.ExpressionAttributeValues?.[':checks']).toEqual({ spf: { status: 'verified' } });
-    expect(JSON.stringify(commit)).not.toContain(rsa.pkcs1Base64.slice(-200, -140));
+    // Only the DKIM checks are removed; the others (even ones a check wrote meanwhile) stay.
+    const removed = Object.values((commit as { ExpressionAttributeNames?: Record<string, string> }).ExpressionAttributeNames ?? {});
+    expect(removed.sort()).toEqual(['dkim', 'dkim1', 'dkim2', 'dkim3']);
+    expect(commit?.UpdateExpression).toMatch(/REMOVE updateLeaseUntil, updateLeaseId, recordChecks\.#r0, recordChecks\.#r1, recordChecks\.#r2, recordChecks\.#r3$/);
+    expect(revealsKey(JSON.stringify(ddbMock.calls().map((c) => c.args[0].input)), rsa.secretPieces)).toBe(false);
+    expect(revealsKey(JSON.stringify(reply.body), rsa.secretPieces)).toBe(false);
     expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
   });
 
@@ -135,6 +138,21 @@ describe('PATCH /domains/{id}: one change at a time, and failures', () => {
     expectError(reply, 400, 'validation_error', { field: 'dkim' });
     expect(mailFromCalls()).toEqual(['bounces.example.com', 'send.example.com']);
     expect(updates().map((u) => u.UpdateExpression)).toEqual([expect.stringMatching(LEASE), RELEASE]);
+  });
+
+  it.each([
+    ['MAIL FROM (SES answers 400, and the identity is gone)', { return_path: 'bounces' }],
+    ['DKIM (SES answers 404)', { dkim: BYODKIM }],
+  ])('answers 409 identity_missing when the SES identity was removed outside the API: %s; the lease is released', async (_what, body) => {
+    const item = domainItem();
+    givenTable(item);
+    sesv2Mock.on(PutEmailIdentityMailFromAttributesCommand).rejects(Object.assign(new Error(`Identity does not exist ${AWS_ERROR_TEXT}`), { name: 'BadRequestException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    sesv2Mock.on(GetEmailIdentityCommand).rejects(errors.sesNotFound());
+    sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).rejects(errors.sesNotFound());
+    const reply = await patch(item.id as string, body);
+    expectError(reply, 409, 'identity_missing');
+    expect(updates().at(-1)?.UpdateExpression).toBe(RELEASE);
+    expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
   });
 
   it.each([

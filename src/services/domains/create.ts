@@ -11,7 +11,7 @@ import { isTransient } from '../../adapters/aws-errors.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
 import type { Domain } from '../../domain/domain.js';
 import { sameDkimSetup, type DkimSigning } from '../../domain/dkim.js';
-import { DomainAlreadyRegisteredError, ServiceUnavailableError, ValidationError } from '../../errors.js';
+import { ApiError, DomainAlreadyRegisteredError, IdentityMissingError, ServiceUnavailableError, ValidationError } from '../../errors.js';
 import type { Caller } from '../auth.js';
 import { count, METRIC } from '../../observability.js';
 
@@ -78,19 +78,21 @@ async function provision(d: Domain, dkim: DkimSigning): Promise<Domain> {
     try {
       dkimTokens = await createIdentity(d.domain, d.region, dkim);
     } catch (err) {
-      // A throttled or refused create is a clean rejection: SES created nothing. Anything else may have.
-      if ((err instanceof ServiceUnavailableError && err.reason === 'throttled') || err instanceof ValidationError) identityMayExist = false;
+      // A throttled, refused or over-quota create is a clean rejection: SES created nothing. Anything else may have.
+      const clean = (err instanceof ServiceUnavailableError && err.reason === 'throttled') || err instanceof ValidationError || (err instanceof ApiError && err.code === 'identity_quota_exceeded');
+      if (clean) identityMayExist = false;
       throw err;
     }
     dkimTokens ??= await applyDkimSigning(d.domain, d.region, dkim);
     await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), d.region);
     const token = await verificationToken(d.domain, d.region);
-    const ready = await table.markReady(d.teamId, d.id, { verificationToken: token, dkimTokens });
+    const ready = await table.markReady(d, { verificationToken: token, dkimTokens });
     if (!ready) throw new ServiceUnavailableError('The domain changed while it was being set up. Retry the request.');
     return ready;
   } catch (err) {
     await undoProvisioning(d, identityMayExist);
-    throw err;
+    // The identity vanished while this create set it up (removed outside the service): a retry starts afresh.
+    throw err instanceof IdentityMissingError ? new ServiceUnavailableError('The domain could not be set up. Retry the request.', 1) : err;
   }
 }
 
