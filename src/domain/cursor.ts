@@ -1,5 +1,5 @@
 /** Opaque page cursors: base64url of the last domain id of a page. Clients must not build them. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isDomainId } from './domain.js';
 
 export function encodeCursor(lastId: string): string {
   return Buffer.from(JSON.stringify({ v: 1, id: lastId })).toString('base64url');
@@ -9,7 +9,7 @@ export function encodeCursor(lastId: string): string {
 export function decodeCursor(cursor: string): string | null {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; id?: unknown };
-    return parsed.v === 1 && typeof parsed.id === 'string' && UUID.test(parsed.id) ? parsed.id : null;
+    return parsed.v === 1 && typeof parsed.id === 'string' && isDomainId(parsed.id) ? parsed.id : null;
   } catch {
     return null;
   }

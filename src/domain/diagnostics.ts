@@ -178,8 +178,7 @@ function checkDmarc(spec: RecordSpec, domain: string, answers: Answers): RecordC
   const dmarc = o.kind === 'found' ? o.values.filter((v) => /^v=DMARC1(;|\s|$)/i.test(v.trim())) : [];
   if (dmarc.length === 1) return VERIFIED;
   if (dmarc.length > 1) return failed(`${spec.name} has ${dmarc.length} DMARC records; receivers ignore them all. Keep one.`, dmarc);
-  const found = missing(spec, domain, answers, `No DMARC record at ${spec.name}. It is optional, but recommended: publish "${DMARC_VALUE}" to improve inbox placement.`);
-  return found;
+  return missing(spec, domain, answers, `No DMARC record at ${spec.name}. It is optional, but recommended: publish "${DMARC_VALUE}" to improve inbox placement.`);
 }
 
 /** Every record's check from DNS answers and SES state (null when SES has no such identity). */

@@ -12,7 +12,7 @@ export const DKIM_KEY_LENGTHS = [1024, 2048] as const;
 export type DkimKeyLength = (typeof DKIM_KEY_LENGTHS)[number];
 
 /** What SES creates when nothing is asked for: Easy DKIM with 2048-bit keys. */
-export const DEFAULT_KEY_LENGTH: DkimKeyLength = 2048;
+const DEFAULT_KEY_LENGTH: DkimKeyLength = 2048;
 
 /** SES accepts BYODKIM keys from 1024 to 2048 bits. */
 const MIN_BYODKIM_BITS = 1024;
@@ -45,8 +45,7 @@ const SELECTOR = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
  * verifies (awsdocs/amazon-ses-developer-guide#71). The TXT record is derived from the key.
  */
 export function parseDkimRequest(request: DkimRequest | undefined, domain: string): DkimSigning {
-  if (request === undefined) return { setup: { type: 'easy_dkim', keyLength: DEFAULT_KEY_LENGTH } };
-  if (request.type === 'easy_dkim') return { setup: { type: 'easy_dkim', keyLength: request.key_length ?? DEFAULT_KEY_LENGTH } };
+  if (request === undefined || request.type === 'easy_dkim') return { setup: { type: 'easy_dkim', keyLength: request?.key_length ?? DEFAULT_KEY_LENGTH } };
 
   const selector = request.selector.trim().toLowerCase();
   if (!SELECTOR.test(selector)) {
@@ -86,7 +85,7 @@ function readPrivateKey(raw: string): KeyObject {
   }
   if (!key) throw new ValidationError(NOT_A_KEY, 'dkim.private_key');
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new ValidationError(`dkim.private_key is an ${key.asymmetricKeyType ?? 'unknown'} key; SES signs with RSA keys only.`, 'dkim.private_key');
+    throw new ValidationError(`dkim.private_key is a key of type ${key.asymmetricKeyType ?? 'unknown'}; SES signs with RSA keys only.`, 'dkim.private_key');
   }
   return key;
 }

@@ -43,6 +43,13 @@ export interface Domain {
   readonly settingsRev: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether `id` has the shape of a domain id (a UUID, lower case, as this API issues them). */
+export function isDomainId(id: string): boolean {
+  return UUID.test(id);
+}
+
 export interface DomainSummaryJson {
   id: string;
   domain: string;

@@ -44,7 +44,7 @@ export interface DecisionInput {
 }
 
 export function decide(input: DecisionInput): Decision {
-  if (input.ses === null) return decideMissingIdentity();
+  if (input.ses === null) return decideMissingIdentity(input.records);
   const recordChecks = diagnoseRecords(input.records, input.answers, input.ses);
   const required = recordSpecs(input.records).filter((s) => s.required);
   const failing = required.filter((s) => recordChecks[s.id]?.status === 'failed').map((s) => s.id);
@@ -67,10 +67,10 @@ export function decide(input: DecisionInput): Decision {
 }
 
 /** Status of a domain whose SES identity no longer exists (removed outside this service). */
-export function decideMissingIdentity(): Decision {
+export function decideMissingIdentity(records: RecordInputs): Decision {
   const reason = 'The SES identity for this domain no longer exists. Delete the domain and add it again.';
   const failed: RecordCheck = { status: 'failed', diagnostic: { found: [], reason } };
-  const ids = ['verification', 'dkim1', 'dkim2', 'dkim3', 'dkim', 'mail_from_mx', 'spf'];
+  const ids = recordSpecs(records).filter((s) => s.required).map((s) => s.id);
   return { status: 'failed', recordChecks: Object.fromEntries(ids.map((id) => [id, failed])), why: 'SES identity missing' };
 }
 

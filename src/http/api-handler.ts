@@ -13,11 +13,11 @@ import * as v from 'valibot';
 import { authenticate, type Caller } from '../services/auth.js';
 import { InvalidIdempotencyKeyError, PayloadTooLargeError, RateLimitedError, ValidationError } from '../errors.js';
 import { admit, rateLimitHeaders, type RateLimitState } from '../services/rate-limit.js';
-import { accessLog, errorEnvelope, json } from './responses.js';
+import { accessLog, errorEnvelope } from './responses.js';
+import { json } from './envelope.js';
 
 import { MAX_BODY_BYTES } from './limits.js';
 
-export { MAX_BODY_BYTES };
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 export type ApiResponse = APIGatewayProxyStructuredResultV2;
@@ -27,8 +27,6 @@ export interface ApiRequest<B, Q = undefined> {
   readonly params: Readonly<Record<string, string | undefined>>;
   readonly body: B;
   readonly query: Q;
-  /** Request headers, lower-cased names. */
-  readonly headers: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ApiResult {
@@ -121,7 +119,7 @@ export function apiHandler<S extends v.GenericSchema | undefined = undefined, Q 
     const query = (options.query ? parseBody(options.query, event.queryStringParameters ?? {}, 'The query string') : undefined) as BodyOf<Q>;
     const caller = callerOf(event);
     const params = event.pathParameters ?? {};
-    const run = () => fn({ caller, params, body, query, headers: event.headers ?? {} });
+    const run = () => fn({ caller, params, body, query });
     if (isRead(event)) {
       // A read is counted while it runs: no added round trip, and a limited read changes nothing.
       const authorizer = (event.requestContext as AuthorizedContext).authorizer!;

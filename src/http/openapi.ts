@@ -33,7 +33,7 @@ import { diagnoseRecords, questionKey, type Answers } from '../domain/diagnostic
 import { normalizeReturnPath } from '../domain/return-path.js';
 import { EASY_DKIM_DEFAULT } from '../domain/dkim.js';
 import { AT_LEAST_ONE_SETTING, CreateDomainBody, ListDomainsQuery, UpdateDomainBody } from './schemas.js';
-import { toApiError } from './responses.js';
+import { toApiError } from './envelope.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import {
   DeletedResponse,
@@ -60,8 +60,6 @@ export type OpenApiDocument = Record<string, unknown> & { openapi: string; paths
 export const PRODUCTION_SERVER = `https://app.krafter.dev${API_BASE_PATH}`;
 export const LOCAL_SERVER = `http://127.0.0.1:3000${API_BASE_PATH}`;
 export const SECURITY_SCHEME = 'bearerAuth';
-/** The largest request body the functions accept (MAX_BODY_BYTES in src/http/api-handler.ts). */
-export const DOCUMENTED_MAX_BODY_BYTES = MAX_BODY_BYTES;
 
 /** Valibot schemas published as named component schemas; anything else is inlined where used. */
 const COMPONENT_SCHEMAS = {
@@ -129,7 +127,7 @@ const ERRORS: Record<ErrorCode, ApiError> = {
   domain_not_found: new DomainNotFoundError(),
   route_not_found: new RouteNotFoundError(),
   domain_already_registered: new DomainAlreadyRegisteredError('example.com'),
-  payload_too_large: new PayloadTooLargeError(DOCUMENTED_MAX_BODY_BYTES),
+  payload_too_large: new PayloadTooLargeError(MAX_BODY_BYTES),
   unsupported_media_type: new UnsupportedMediaTypeError(),
   internal_error: toApiError(new Error('unexpected')),
   service_unavailable: new ServiceUnavailableError(),
@@ -151,7 +149,7 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   domain_not_found: "No domain with this id exists for your team. Another team's id and a malformed id answer the same way.",
   route_not_found: 'No such endpoint: the path or method is not in this document.',
   domain_already_registered: 'The domain is already registered, by your team or another one.',
-  payload_too_large: `The request body is larger than ${DOCUMENTED_MAX_BODY_BYTES} bytes.`,
+  payload_too_large: `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
   unsupported_media_type: 'The request body was not sent with `Content-Type: application/json`.',
   internal_error: 'Something unexpected failed on our side. Retry later.',
   service_unavailable: 'An upstream service is busy or unavailable. Retry after the number of seconds in `Retry-After`.',

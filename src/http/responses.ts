@@ -1,14 +1,13 @@
 /**
- * The API's one error envelope, `{"error":{"code","message",...}}`, and the access log line. Every
- * error a function throws is mapped here, once: typed ApiErrors keep their status and code, middy's
- * body-parser errors become 400/415, anything else is logged and answered 500 without detail.
+ * The middlewares that answer errors in the envelope (envelope.ts) and write the access log line.
+ * Every error a function throws is mapped here, once: typed ApiErrors keep their status and code,
+ * middy's body-parser errors become 400/415, anything else is logged and answered 500 without detail.
  */
 import type middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { flushMetrics, logger } from '../observability.js';
 import { errorResponse, toApiError } from './envelope.js';
 
-export { errorResponse, json, toApiError } from './envelope.js';
 
 type Result = APIGatewayProxyStructuredResultV2;
 

@@ -64,7 +64,9 @@ async function publish(d: Domain, change: StatusChange): Promise<void> {
 }
 
 export async function checkDomain(message: VerifyMessage, clock: VerifierClock = realClock): Promise<CheckOutcome> {
-  // A concurrent change (e.g. a user's verify request) between read and write: read and decide again.
+  // A concurrent change (e.g. a user's verify request) between read and write: read and decide again,
+  // asking SES and DNS again only if the domain's settings (so its records) changed meanwhile.
+  let observed: { settingsRev: number; identity: Awaited<ReturnType<typeof getIdentity>>; answers: Awaited<ReturnType<typeof observe>> } | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const domain = await getDomain(message.teamId, message.domainId);
     if (!domain) return { outcome: 'skipped', why: 'deleted' };
@@ -73,11 +75,15 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     if (domain.pendingEvent) await publish(domain, domain.pendingEvent);
     if (message.reason === 'schedule' && domain.status === 'failed') return { outcome: 'skipped', why: 'failed_until_asked' };
 
-    // DNS is not part of the SES budget: look records up while waiting for the SES slot.
-    const [identity, answers] = await Promise.all([
-      paceSes(domain.region, clock).then(() => getIdentity(domain.domain, domain.region)),
-      observe(questionsFor(recordInputsOf(domain))),
-    ]);
+    if (observed?.settingsRev !== domain.settingsRev) {
+      // DNS is not part of the SES budget: look records up while waiting for the SES slot.
+      const [identity, answers] = await Promise.all([
+        paceSes(domain.region, clock).then(() => getIdentity(domain.domain, domain.region)),
+        observe(questionsFor(recordInputsOf(domain))),
+      ]);
+      observed = { settingsRev: domain.settingsRev, identity, answers };
+    }
+    const { identity, answers } = observed;
     const now = clock.now();
     const previous: CheckedStatus = domain.status === 'verifying' ? ((domain.previousStatus ?? 'pending') as CheckedStatus) : domain.status;
     let windowStart = domain.verifyRequestedAt === null ? null : Date.parse(domain.verifyRequestedAt);

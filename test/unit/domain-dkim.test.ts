@@ -62,7 +62,7 @@ describe('parseDkimRequest: BYODKIM keys', () => {
   it.each([
     ['a 512-bit key', () => rsaKey(512).pkcs8Pem, /512-bit RSA key; SES takes keys of 1024 to 2048 bits/],
     ['a 3072-bit key', () => rsaKey(3072).pkcs8Pem, /3072-bit RSA key/],
-    ['an EC key', () => ecKeyPem(), /ec key; SES signs with RSA keys only/],
+    ['an EC key', () => ecKeyPem(), /key of type ec; SES signs with RSA keys only/],
     ['an encrypted key', () => encryptedPem(key1024), /encrypted; send it without a passphrase/],
     ['a public key', () => `-----BEGIN PUBLIC KEY-----\n${key1024.publicKey}\n-----END PUBLIC KEY-----\n`, /must be an unencrypted RSA private key/],
     ['not base64', () => 'not a key!', /must be an unencrypted RSA private key/],

@@ -122,7 +122,7 @@ describe('decide: failed', () => {
   });
 
   it('is failed, with every SES-checked record failed, when SES has no identity for the domain', () => {
-    for (const d of [run(null, publishedDns()), decideMissingIdentity()]) {
+    for (const d of [run(null, publishedDns()), decideMissingIdentity(records)]) {
       expect(d.status).toBe('failed');
       for (const id of ['verification', 'dkim1', 'dkim2', 'dkim3', 'mail_from_mx']) {
         expect(d.recordChecks[id]?.status).toBe('failed');

@@ -9,19 +9,20 @@ import { ddbMock, givenApiKey, resetAwsMocks, type TestKey } from './support/aws
 import { httpEvent, jsonHeaders } from './support/events.js';
 import { expectError, expectSecurityHeaders, invoke } from './support/responses.js';
 import type * as ApiHandlerModule from '../../src/http/api-handler.js';
-import type * as ResponsesModule from '../../src/http/responses.js';
+import type * as EnvelopeModule from '../../src/http/envelope.js';
+import { MAX_BODY_BYTES } from '../../src/http/limits.js';
 import type * as ErrorsModule from '../../src/errors.js';
 import type * as ObservabilityModule from '../../src/observability.js';
 
 let http: typeof ApiHandlerModule;
-let responses: typeof ResponsesModule;
+let responses: typeof EnvelopeModule;
 let apiErrors: typeof ErrorsModule;
 let logger: typeof ObservabilityModule.logger;
 let key: TestKey;
 
 beforeAll(async () => {
   http = await import('../../src/http/api-handler.js');
-  responses = await import('../../src/http/responses.js');
+  responses = await import('../../src/http/envelope.js');
   apiErrors = await import('../../src/errors.js');
   ({ logger } = await import('../../src/observability.js'));
 });
@@ -49,7 +50,7 @@ describe('apiHandler', () => {
     expect(reply.headers['cache-control']).toBe('no-store');
     expectSecurityHeaders(reply);
     expect(seen).toEqual([
-      { caller: { teamId: 'team-a', keyId: key.keyId }, params: { id: 'abc' }, body: { name: 'x', count: 2 }, query: undefined, headers: expect.objectContaining({ 'content-type': 'application/json' }) },
+      { caller: { teamId: 'team-a', keyId: key.keyId }, params: { id: 'abc' }, body: { name: 'x', count: 2 }, query: undefined },
     ]);
   });
 
@@ -104,7 +105,7 @@ describe('apiHandler', () => {
   });
 
   it('enforces the body limit of 16 KiB only for routes that take a body', async () => {
-    expect(http.MAX_BODY_BYTES).toBe(16 * 1024);
+    expect(MAX_BODY_BYTES).toBe(16 * 1024);
     const handler = http.apiHandler({ scope: 'domains:manage', body: Body }, async () => ({ status: 200, body: {} }));
     const send = (body: string) => invoke(handler, httpEvent('POST', '/things', { headers: jsonHeaders(key.plaintext), body }));
     const padded = (bytes: number) => {

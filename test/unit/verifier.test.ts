@@ -192,6 +192,36 @@ describe('verifier: a deleted domain is never resurrected', () => {
     expect(eventBridgeMock.calls()).toHaveLength(0);
   });
 
+  it('a PATCH between read and write (settingsRev moved on): decides again on the new settings, asking SES and DNS again', async () => {
+    const before = verifying({ status: 'pending', previousStatus: undefined, settingsRev: 0 });
+    const after = { ...before, returnPath: 'bounces', settingsRev: 1 };
+    ddbMock.on(GetCommand, { Key: { PK: before.PK, SK: before.SK } }).resolvesOnce({ Item: before }).resolves({ Item: after });
+    sesAnswers('example.com', SES_PENDING);
+    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejectsOnce(errors.conditionalCheckFailed(after)).resolves({});
+
+    expect(await run([sqsRecord(message(before), 'm')])).toEqual({ batchItemFailures: [] });
+    const writes = domainWrites();
+    expect(writes).toHaveLength(2);
+    expect(writes[0]?.ConditionExpression).toContain('settingsRev = :rev');
+    expect(writes.map((w) => w.ExpressionAttributeValues?.[':rev'])).toEqual([0, 1]);
+    // The second decision is about the new MAIL FROM name.
+    expect(JSON.stringify(writes[1]?.ExpressionAttributeValues?.[':checks'])).toContain('bounces.example.com');
+    expect(sesv2Mock.commandCalls(GetEmailIdentityCommand)).toHaveLength(2);
+  });
+
+  it('a status change between read and write with the same settings: decides again without asking SES again', async () => {
+    const before = verifying();
+    const after = { ...before, status: 'pending', previousStatus: undefined };
+    ddbMock.on(GetCommand, { Key: { PK: before.PK, SK: before.SK } }).resolvesOnce({ Item: before }).resolves({ Item: after });
+    sesAnswers('example.com', SES_PENDING);
+    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejectsOnce(errors.conditionalCheckFailed(after)).resolves({});
+
+    expect(await run([sqsRecord(message(before), 'm')])).toEqual({ batchItemFailures: [] });
+    expect(domainWrites()).toHaveLength(2);
+    expect(domainWrites().map((w) => w.ExpressionAttributeValues?.[':expected'])).toEqual(['verifying', 'pending']);
+    expect(sesv2Mock.commandCalls(GetEmailIdentityCommand)).toHaveLength(1);
+  });
+
   it('does not publish a status change for a domain deleted before its status write', async () => {
     const a = verifying();
     givenDomain(a);

@@ -3,16 +3,10 @@
  * only the table. A domain still being set up (`ready` false) is never shown.
  */
 import * as table from '../../adapters/domains-table.js';
-import type { Domain } from '../../domain/domain.js';
+import { isDomainId, type Domain } from '../../domain/domain.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { DomainNotFoundError, ValidationError } from '../../errors.js';
 import type { Caller } from '../auth.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-export function isDomainId(id: string): boolean {
-  return UUID.test(id);
-}
 
 /** A ready domain of the caller's team; anything else (other team, unknown, malformed id) is 404. */
 export async function getDomain(caller: Caller, id: string): Promise<Domain> {

@@ -1,10 +1,9 @@
 /** Asking for a verification check: mark the domain `verifying` and queue the check. */
 import * as table from '../../adapters/domains-table.js';
 import { enqueueVerification } from '../../adapters/verify-queue.js';
-import type { Domain } from '../../domain/domain.js';
+import { isDomainId, type Domain } from '../../domain/domain.js';
 import { DomainNotFoundError, ServiceUnavailableError } from '../../errors.js';
 import type { Caller } from '../auth.js';
-import { isDomainId } from './queries.js';
 
 /**
  * Sets `verifying` and queues a check. A domain already `verifying` has a check queued: answer the
