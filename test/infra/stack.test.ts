@@ -166,8 +166,7 @@ describe('DomainsStack', () => {
       ...backgroundFunctions.map((b) => [b.name, b.grants] as const),
     ]);
     for (const [name, grants] of grantsByName) {
-      const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, name)] as { Properties: Json };
-      const variables = (fn.Properties.Environment as { Variables: Json }).Variables;
+      const variables = environmentOf(stack, template, name);
       if (grants?.sendToVerifyQueue) expect(variables.VERIFY_QUEUE_URL).toEqual({ Ref: logicalId(stack, stack.verifyQueue) });
       else expect(variables.VERIFY_QUEUE_URL).toBeUndefined();
     }

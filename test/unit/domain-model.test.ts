@@ -87,3 +87,14 @@ describe('parseVerifyMessage', () => {
     expect(() => parseVerifyMessage(body)).toThrow();
   });
 });
+
+describe('page cursors (src/domain/cursor.ts)', () => {
+  it('round-trips a domain id, and refuses anything this API did not issue', async () => {
+    const { decodeCursor, encodeCursor } = await import('../../src/domain/cursor.js');
+    const id = '01a220b5-e6fa-723b-8c3f-eb991c8a8e82';
+    expect(decodeCursor(encodeCursor(id))).toBe(id);
+    for (const bad of ['', 'not-a-cursor', Buffer.from(JSON.stringify({ v: 2, id })).toString('base64url'), Buffer.from(JSON.stringify({ v: 1, id: 'x' })).toString('base64url'), Buffer.from('[1]').toString('base64url')]) {
+      expect(decodeCursor(bad)).toBeNull();
+    }
+  });
+});

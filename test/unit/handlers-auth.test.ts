@@ -22,6 +22,7 @@ const ENDPOINTS: Endpoint[] = [
   { name: 'list-domains', method: 'GET', path: '/domains' },
   { name: 'get-domain', method: 'GET', path: '/domains/{id}' },
   { name: 'verify-domain', method: 'POST', path: '/domains/{id}/verify' },
+  { name: 'update-domain', method: 'PATCH', path: '/domains/{id}' },
   { name: 'delete-domain', method: 'DELETE', path: '/domains/{id}' },
 ];
 
@@ -38,6 +39,7 @@ function call(e: Endpoint, authorization: string | undefined, headerName = 'auth
     headers: { [headerName]: authorization, 'content-type': 'application/json' },
     ...(e.path.includes('{id}') ? { pathParameters: { id: ID } } : {}),
     ...(e.method === 'POST' && !e.path.includes('verify') ? { body: { domain: 'example.com' } } : {}),
+    ...(e.method === 'PATCH' ? { body: { return_path: 'mail' } } : {}),
   };
   return invoke(e.handler, httpEvent(e.method, e.path, options));
 }
@@ -146,7 +148,7 @@ describe('the catch-all route', () => {
     for (const [method, path] of [
       ['GET', '/nope'],
       ['PUT', '/domains'],
-      ['PATCH', `/domains/${randomUUID()}`],
+      ['PUT', `/domains/${randomUUID()}`],
     ] as const) {
       const reply = await invoke(handler, httpEvent(method, path, { headers: {} }));
       expectError(reply, 404, 'route_not_found');
