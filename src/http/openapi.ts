@@ -477,7 +477,13 @@ const OPERATIONS: Record<string, Operation> = {
       examples: examples({
         example: {
           summary: 'return_path changed from send to bounces: the MX and SPF records moved, a check is queued',
-          value: JSON.parse(JSON.stringify(SPEC_EXAMPLES.created).replaceAll('send.example.com', 'bounces.example.com').replace('"status":"pending"', '"status":"verifying"')),
+          value: {
+            data: {
+              ...SPEC_EXAMPLES.created.data,
+              status: 'verifying',
+              dns_records: SPEC_EXAMPLES.created.data.dns_records.map((r) => (r.name === 'send.example.com' ? { ...r, name: 'bounces.example.com' } : r)),
+            },
+          },
         },
       }),
     },
