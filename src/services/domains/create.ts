@@ -10,13 +10,25 @@ import { verificationToken } from '../../adapters/ses-verification-token.js';
 import { isTransient } from '../../adapters/aws-errors.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
 import type { Domain } from '../../domain/domain.js';
-import { sameDkimSetup, type DkimSigning } from '../../domain/dkim.js';
+import { parseDkimRequest, sameDkimSetup, type DkimRequest, type DkimSigning } from '../../domain/dkim.js';
+import { normalizeDomainName } from '../../domain/names.js';
+import { DEFAULT_RETURN_PATH, normalizeReturnPath } from '../../domain/return-path.js';
+import { chooseRegion } from '../../domain/regions.js';
+import { sesRegions } from '../../config.js';
 import { ApiError, DomainAlreadyRegisteredError, IdentityMissingError, ServiceUnavailableError, ValidationError } from '../../errors.js';
 import type { Caller } from '../auth.js';
 import { count, METRIC } from '../../observability.js';
 
-export interface CreateDomainInput {
-  /** Already normalised (see domain/names.ts). */
+/** The request's fields as sent (schema-checked); the domain rules are applied here. */
+export interface CreateDomainRequest {
+  readonly domain: string;
+  readonly returnPath?: string | undefined;
+  readonly region?: string | undefined;
+  readonly dkim?: DkimRequest | undefined;
+}
+
+interface CreateDomainInput {
+  /** Normalised (see domain/names.ts). */
   readonly domain: string;
   readonly returnPath: string;
   /** One of the configured SES regions (see domain/regions.ts). */
@@ -25,7 +37,14 @@ export interface CreateDomainInput {
   readonly dkim: DkimSigning;
 }
 
-export async function createDomain(caller: Caller, input: CreateDomainInput): Promise<Domain> {
+export async function createDomain(caller: Caller, request: CreateDomainRequest): Promise<Domain> {
+  const domain = normalizeDomainName(request.domain);
+  const input: CreateDomainInput = {
+    domain,
+    returnPath: normalizeReturnPath(request.returnPath ?? DEFAULT_RETURN_PATH, domain),
+    region: chooseRegion(request.region, sesRegions()),
+    dkim: parseDkimRequest(request.dkim, domain),
+  };
   const pending = await claim(caller, input);
   const ready = await provision(pending, input.dkim);
   count(METRIC.domainCreated);
