@@ -1,7 +1,11 @@
 /**
- * Resolves `Authorization: Bearer kr_live_...` to a team and checks the route's scope. Key lookups
- * are cached inside the container for API_KEY_CACHE_SECONDS (default 30 s): a revoked key stops
- * working everywhere within that time, and a warm container skips one DynamoDB read per request.
+ * Resolves `Authorization: Bearer kr_live_...` to a team and checks the route's scope.
+ *
+ * A key that cannot have been issued (wrong shape, or a checksum that does not hold) is refused
+ * without a table read. Lookups are cached inside the container for API_KEY_CACHE_SECONDS (default
+ * 30 s, 0 turns both caches off): a revoked key stops working everywhere within that time, and a
+ * warm container skips one DynamoDB read per request. Ids the table does not know are remembered
+ * for the same time, so a caller repeating one costs one read per container, not one per request.
  */
 import { getApiKey, type ApiKeyRecord } from '../adapters/api-keys-table.js';
 import { authConfig } from '../config.js';
@@ -10,20 +14,46 @@ import { InsufficientScopeError, InvalidApiKeyError, MissingApiKeyError } from '
 
 const cacheMs = authConfig().API_KEY_CACHE_SECONDS * 1000;
 const MAX_CACHED = 1000;
+/**
+ * Larger than the key cache: an entry is a short id and a time (10,000 take about a megabyte), and
+ * a caller cycling through many unknown ids should not push them out before they expire.
+ */
+const MAX_UNKNOWN = 10_000;
 const cache = new Map<string, { record: ApiKeyRecord; until: number }>();
+/**
+ * Ids the table did not have, with the time the entry lapses. This cannot lock out a key being
+ * created: ids are random and only shown once the key is stored, so an id is remembered here only if
+ * someone sent it before it existed, which means guessing 71 random bits. The one gap is a lookup
+ * that misses because the read is eventually consistent and the key was stored a moment (well
+ * under a second) before its first use; that container then refuses it until the entry lapses.
+ */
+const unknown = new Map<string, number>();
 
 export interface Caller {
   readonly teamId: string;
   readonly keyId: string;
 }
 
+function remember<V>(map: Map<string, V>, max: number, keyId: string, value: V): void {
+  // Re-inserted so that the Map's order stays oldest first and eviction drops the oldest entry.
+  map.delete(keyId);
+  if (map.size >= max) map.delete(map.keys().next().value as string);
+  map.set(keyId, value);
+}
+
 async function lookup(keyId: string): Promise<ApiKeyRecord | null> {
+  const now = Date.now();
   const hit = cache.get(keyId);
-  if (hit && hit.until > Date.now()) return hit.record;
+  if (hit && hit.until > now) return hit.record;
+  const unknownUntil = unknown.get(keyId);
+  if (unknownUntil !== undefined) {
+    if (unknownUntil > now) return null;
+    unknown.delete(keyId);
+  }
   const record = await getApiKey(keyId);
-  if (record && cacheMs > 0) {
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-    cache.set(keyId, { record, until: Date.now() + cacheMs });
+  if (cacheMs > 0) {
+    if (record) remember(cache, MAX_CACHED, keyId, { record, until: Date.now() + cacheMs });
+    else remember(unknown, MAX_UNKNOWN, keyId, Date.now() + cacheMs);
   }
   return record;
 }
@@ -39,7 +69,8 @@ export async function authenticate(authorization: string | undefined, requiredSc
   return { teamId: record.teamId, keyId };
 }
 
-/** For tests: forget cached lookups. */
+/** For tests: forget cached lookups, known and unknown ids alike. */
 export function clearKeyCache(): void {
   cache.clear();
+  unknown.clear();
 }

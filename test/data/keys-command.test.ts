@@ -24,7 +24,7 @@ it('creates, lists and revokes keys', async () => {
   const created = await keys('create', '--team', 'team-cli', '--scope', 'domains:manage');
   const lines = created.stdout.trim().split('\n');
   const key = lines.at(-1)!;
-  expect(key).toMatch(/^kr_live_[0-9A-Za-z]{44}$/);
+  expect(key).toMatch(/^kr_live_[0-9A-Za-z]{50}$/);
   const keyId = /Created (key_\w+)/.exec(created.stdout)?.[1];
   expect(keyId).toBeDefined();
 
