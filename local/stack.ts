@@ -150,6 +150,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       TABLE_NAME: tableName,
       VERIFY_QUEUE_URL: fnEndpoints.queueUrl,
       SES_REGION: region,
+      STAGE: 'local',
       EVENT_SOURCE: 'krafter.domains',
       POWERTOOLS_SERVICE_NAME: 'domains-api',
       POWERTOOLS_METRICS_NAMESPACE: 'Krafter/Domains',

@@ -7,6 +7,7 @@
  *   SES_REGION    default region of new domains, shown in the MX record (default eu-central-1)
  *   SES_REGIONS   further regions a domain may be created in (`region` on create), comma-separated
  *   SCHEDULE_SECONDS  how often the re-verification scheduler runs (default 60)
+ *   MAX_DOMAINS_PER_TEAM, RESERVED_DOMAINS, UNVERIFIED_RELEASE_GRACE_HOURS  passed to the functions (README)
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { startLocalStack } from './stack.js';
@@ -21,7 +22,13 @@ const stack = await startLocalStack({
   dnsServers: process.env.DNS_SERVERS,
   sesRegion: process.env.SES_REGION,
   scheduleIntervalMs: Number(process.env.SCHEDULE_SECONDS ?? 60) * 1000,
-  env: process.env.SES_REGIONS ? { SES_REGIONS: process.env.SES_REGIONS } : undefined,
+  // Settings the functions read, passed on when set.
+  env: Object.fromEntries(
+    ['SES_REGIONS', 'MAX_DOMAINS_PER_TEAM', 'RESERVED_DOMAINS', 'UNVERIFIED_RELEASE_GRACE_HOURS'].flatMap((name) => {
+      const value = process.env[name];
+      return value === undefined ? [] : [[name, value]];
+    }),
+  ),
 });
 
 const info: LocalStackInfo = { apiUrl: stack.apiUrl, env: stack.env, pid: process.pid };

@@ -77,3 +77,38 @@ export function rateLimitConfig() {
     'rate limit',
   );
 }
+
+/** The deployment stage: SES identities are tagged with it, so stages sharing an account never take each other's. */
+export function ownerStage(): string {
+  return parse(v.object({ STAGE: v.pipe(nonEmpty, v.regex(/^[a-z][a-z0-9-]{0,19}$/)) }), 'stage').STAGE;
+}
+
+const commaList = v.pipe(
+  v.optional(v.string(), ''),
+  v.transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '')),
+);
+
+export function claimsConfig() {
+  return parse(
+    v.object({
+      /** Domains one team may hold at once (claimed, whatever their status); 0 turns the limit off. */
+      MAX_DOMAINS_PER_TEAM: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), '100'),
+      /** Names refused besides AWS's own (see domain/reserved-names.ts), with every name below them. */
+      RESERVED_DOMAINS: commaList,
+    }),
+    'claims',
+  );
+}
+
+export function releaseConfig() {
+  return parse(
+    v.object({
+      /**
+       * Hours after the 72-hour verification window that a never-verified domain keeps its name
+       * before it is released (identity and claim removed); 0 releases at the window's end.
+       */
+      UNVERIFIED_RELEASE_GRACE_HOURS: v.optional(v.pipe(v.string(), v.toNumber(), v.minValue(0), v.maxValue(24 * 365)), '168'),
+    }),
+    'release',
+  );
+}

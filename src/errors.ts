@@ -77,6 +77,34 @@ export class DomainAlreadyRegisteredError extends ApiError {
   }
 }
 
+/** An SES identity of this name exists that this API did not make for this domain (another application's). */
+export class IdentityInUseError extends ApiError {
+  constructor(domain: string) {
+    super(409, 'identity_in_use', `The domain ${domain} is in use by another sender on this platform and cannot be registered here.`);
+  }
+}
+
+/** The team holds as many domains as it may (MAX_DOMAINS_PER_TEAM). */
+export class DomainLimitReachedError extends ApiError {
+  constructor(limit: number) {
+    super(403, 'domain_limit_reached', `Your team has reached its limit of ${limit} domains. Delete a domain you no longer use, or contact support to raise the limit.`, { limit });
+  }
+}
+
+/** The name belongs to infrastructure (this platform's or AWS's own), not to a customer. */
+export class DomainNotAllowedError extends ApiError {
+  constructor(domain: string) {
+    super(400, 'domain_not_allowed', `The domain ${domain} belongs to infrastructure this platform or AWS runs, and cannot be registered.`, { field: 'domain' });
+  }
+}
+
+/** SES holds at most 10,000 identities per account and region: retrying does not help. */
+export class IdentityQuotaExceededError extends ApiError {
+  constructor() {
+    super(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.');
+  }
+}
+
 /** An upstream (SES, DynamoDB, SQS) throttled or failed in a way a retry can fix. */
 export class ServiceUnavailableError extends ApiError {
   constructor(

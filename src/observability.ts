@@ -14,6 +14,8 @@ export const metrics = new Metrics({ serviceName, namespace: process.env.POWERTO
 export const METRIC = {
   domainCreated: 'DomainCreated',
   domainDeleted: 'DomainDeleted',
+  /** A never-verified domain let go of its name (see services/release.ts). */
+  domainReleased: 'DomainReleased',
   /** Dimension `outcome`: verified | pending | failed | skipped. */
   verificationCheck: 'VerificationCheck',
   /** Dimension `to`: the new status. */

@@ -64,6 +64,7 @@ export async function startBareEnv(extraEnv: Record<string, string> = {}): Promi
       TABLE_NAME: tableName,
       VERIFY_QUEUE_URL: queueUrl,
       SES_REGION: REGION,
+      STAGE: 'bench',
       EVENT_SOURCE: 'krafter.domains',
       POWERTOOLS_SERVICE_NAME: 'domains-api',
       POWERTOOLS_METRICS_NAMESPACE: 'Krafter/Domains',

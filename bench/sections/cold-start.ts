@@ -23,6 +23,7 @@ const IMPORT_ENV: Record<string, string> = {
   VERIFY_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/krafter-domains-bench-verify',
   AWS_REGION: 'eu-central-1',
   SES_REGION: 'eu-central-1',
+  STAGE: 'bench',
   EVENT_SOURCE: 'krafter.domains',
   POWERTOOLS_SERVICE_NAME: 'domains-api',
   POWERTOOLS_METRICS_NAMESPACE: 'Krafter/Domains',

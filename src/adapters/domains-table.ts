@@ -3,10 +3,12 @@
  *
  *   Domain  PK = TEAM#<teamId>         SK = DOMAIN#<id>
  *   Claim   PK = DOMAINNAME#<domain>   SK = CLAIM        (teamId, domainId)
+ *   Count   PK = TEAM#<teamId>         SK = DOMAINCOUNT  (domains: how many the team holds)
  *
  * A domain and its claim are written and deleted together in one transaction, so the table never
  * holds one without the other; the claim makes a name unique across teams, as an SES identity is
- * unique per account and region.
+ * unique per account and region. The team's count moves in the same transactions, so a limit on it
+ * holds however many creates run at once.
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -17,12 +19,13 @@ import { toServiceError } from './aws-errors.js';
 import type { Domain, DomainStatus } from '../domain/domain.js';
 import { recordsMovedBy, type RecordCheck } from '../domain/dns-records.js';
 import { EASY_DKIM_DEFAULT, type DkimSetup } from '../domain/dkim.js';
-import { dueShard, VERIFYING_LEASE_MS } from '../domain/schedule.js';
+import { dueShard, releaseAt as releaseTime, VERIFYING_LEASE_MS } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
 import { statusChangeItem } from './status-history-table.js';
 
 export const domainKey = (teamId: string, id: string) => ({ PK: `TEAM#${teamId}`, SK: `DOMAIN#${id}` });
 export const claimKey = (domain: string) => ({ PK: `DOMAINNAME#${domain}`, SK: 'CLAIM' });
+export const domainCountKey = (teamId: string) => ({ PK: `TEAM#${teamId}`, SK: 'DOMAINCOUNT' });
 const teamPartition = (teamId: string) => `TEAM#${teamId}`;
 const DOMAIN_SK_PREFIX = 'DOMAIN#';
 
@@ -35,6 +38,13 @@ export const dueKey = (id: string, at: number) => ({ GSI1PK: duePartition(dueSha
 export interface DomainClaim {
   readonly teamId: string;
   readonly domainId: string;
+}
+
+/** The team holds `MAX_DOMAINS_PER_TEAM` domains already. */
+export class DomainLimitError extends Error {
+  constructor() {
+    super('team domain limit reached');
+  }
 }
 
 /** The name is held by an existing claim (this team's or another's). */
@@ -68,6 +78,9 @@ function fromItem(item: Item): Domain {
     // Domains created before DKIM settings existed use SES's default, Easy DKIM with 2048-bit keys.
     dkim: (item.dkim as DkimSetup | undefined) ?? EASY_DKIM_DEFAULT,
     settingsRev: (item.settingsRev as number | undefined) ?? 0,
+    // Domains verified before this flag existed show it by verifiedAt.
+    everVerified: item.everVerified === true || typeof item.verifiedAt === 'string',
+    releasing: item.releasing === true,
   };
 }
 
@@ -109,10 +122,17 @@ export interface NewDomain {
 /** How long one create may take to set up SES before a same-team retry may take the domain over. */
 export const PROVISIONING_LEASE_MS = 30_000;
 
-/** Claims the name and writes the (not yet ready) domain in one transaction. */
-export async function putNewDomain(d: NewDomain): Promise<Domain> {
+const defaultReleaseAt = (d: NewDomain) => releaseTime({ createdAt: d.createdAt, verifyRequestedAt: null }, 0);
+
+/**
+ * Claims the name, counts the domain against the team's `maxDomains` (0: no limit) and writes the
+ * (not yet ready) domain in one transaction. The domain is due at `releaseAt` (ms since epoch), when
+ * the scheduler looks at it again in case it is never verified (see schedule.ts).
+ */
+export async function putNewDomain(d: NewDomain, { maxDomains = 0, releaseAt = defaultReleaseAt(d) }: { maxDomains?: number; releaseAt?: number } = {}): Promise<Domain> {
   const leaseUntil = Date.parse(d.createdAt) + PROVISIONING_LEASE_MS;
-  const item = { ...domainKey(d.teamId, d.id), entity: 'Domain', ...d, status: 'pending', ready: false, leaseUntil, leaseId: randomUUID() };
+  const item = { ...domainKey(d.teamId, d.id), entity: 'Domain', ...d, status: 'pending', ready: false, leaseUntil, leaseId: randomUUID(), ...dueKey(d.id, releaseAt) };
+  const limit = maxDomains > 0 ? { ConditionExpression: 'attribute_not_exists(#n) OR #n < :max', ExpressionAttributeValues: { ':one': 1, ':max': maxDomains } } : { ExpressionAttributeValues: { ':one': 1 } };
   try {
     await ddb.send(
       new TransactWriteCommand({
@@ -126,6 +146,16 @@ export async function putNewDomain(d: NewDomain): Promise<Domain> {
             },
           },
           { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } },
+          {
+            Update: {
+              TableName: tableName,
+              Key: domainCountKey(d.teamId),
+              UpdateExpression: 'SET entity = :entity ADD #n :one',
+              ExpressionAttributeNames: { '#n': 'domains' },
+              ...limit,
+              ExpressionAttributeValues: { ...limit.ExpressionAttributeValues, ':entity': 'DomainCount' },
+            },
+          },
         ],
       }),
     );
@@ -136,6 +166,7 @@ export async function putNewDomain(d: NewDomain): Promise<Domain> {
       const old = raw ? unmarshall(raw) : undefined;
       throw new NameClaimedError(old ? { teamId: old.teamId as string, domainId: old.domainId as string } : null);
     }
+    if (err instanceof TransactionCanceledException && err.CancellationReasons?.[2]?.Code === 'ConditionalCheckFailed') throw new DomainLimitError();
     throw toServiceError(err, 'The domain store');
   }
   return fromItem(item);
@@ -171,7 +202,7 @@ export async function takeProvisioningLease(d: Domain, now: number): Promise<Dom
     Key: domainKey(d.teamId, d.id),
     UpdateExpression: 'SET leaseUntil = :until, leaseId = :lease',
     // Our own lease id passes too: the SDK's resend of this write after a lost answer is not shut out.
-    ConditionExpression: 'attribute_exists(PK) AND ready = :false AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseId = :lease)',
+    ConditionExpression: 'attribute_exists(PK) AND ready = :false AND attribute_not_exists(releasing) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseId = :lease)',
     ExpressionAttributeValues: { ':until': now + PROVISIONING_LEASE_MS, ':now': now, ':false': false, ':lease': randomUUID() },
     ReturnValues: 'ALL_NEW',
   });
@@ -214,6 +245,7 @@ export async function deleteDomainAndClaim(teamId: string, id: string, domain: s
               ExpressionAttributeValues: { ':id': id },
             },
           },
+          uncount(teamId),
         ],
       }),
     );
@@ -222,6 +254,23 @@ export async function deleteDomainAndClaim(teamId: string, id: string, domain: s
     if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
     throw toServiceError(err, 'The domain store');
   }
+}
+
+/**
+ * Takes one domain off the team's count. A team whose domains predate the count has none: it starts
+ * at zero rather than going negative.
+ */
+function uncount(teamId: string) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: domainCountKey(teamId),
+      UpdateExpression: 'SET #n = if_not_exists(#n, :one) - :one',
+      ConditionExpression: 'attribute_not_exists(#n) OR #n > :zero',
+      ExpressionAttributeNames: { '#n': 'domains' },
+      ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+    },
+  };
 }
 
 export async function getDomain(teamId: string, id: string): Promise<Domain | null> {
@@ -281,7 +330,7 @@ export async function takeUpdateLease(d: Domain, now: number): Promise<{ domain:
     Key: domainKey(d.teamId, d.id),
     UpdateExpression: 'SET updateLeaseUntil = :until, updateLeaseId = :lease',
     // Our own lease id passes too: the SDK's retry of this call after a lost answer is not shut out.
-    ConditionExpression: 'attribute_exists(PK) AND ready = :true AND (attribute_not_exists(updateLeaseUntil) OR updateLeaseUntil < :now OR updateLeaseId = :lease)',
+    ConditionExpression: 'attribute_exists(PK) AND ready = :true AND attribute_not_exists(releasing) AND (attribute_not_exists(updateLeaseUntil) OR updateLeaseUntil < :now OR updateLeaseId = :lease)',
     ExpressionAttributeValues: { ':until': now + UPDATE_LEASE_MS, ':now': now, ':true': true, ':lease': leaseId },
     ReturnValues: 'ALL_NEW',
   });
@@ -361,7 +410,7 @@ export async function markVerifying(teamId: string, id: string, now: string): Pr
         TableName: tableName,
         Key: domainKey(teamId, id),
         UpdateExpression: 'SET #s = :verifying, previousStatus = #s, verifyRequestedAt = :now, GSI1PK = :duePk, GSI1SK = :dueSk',
-        ConditionExpression: 'attribute_exists(PK) AND ready = :true AND #s <> :verifying',
+        ConditionExpression: 'attribute_exists(PK) AND ready = :true AND #s <> :verifying AND attribute_not_exists(releasing)',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':verifying': 'verifying', ':true': true, ':now': now, ':duePk': lease.GSI1PK, ':dueSk': lease.GSI1SK },
         ReturnValues: 'ALL_NEW',
@@ -380,6 +429,57 @@ export async function markVerifying(teamId: string, id: string, now: string): Pr
       if (old && old.ready === true && old.status === 'verifying') return { outcome: 'already_verifying', domain: fromItem(old) };
       return { outcome: 'not_found' };
     }
+    throw toServiceError(err, 'The domain store');
+  }
+}
+
+/**
+ * Starts releasing a domain that was never verified in time (see schedule.ts): from here on no
+ * verify, PATCH or create retry takes it, so the identity and the claim can go. Only while it is as
+ * the caller read it (no verify request, status change or settings change since) and no create or
+ * PATCH holds it; false otherwise.
+ */
+export async function markReleasing(d: Domain, now: number): Promise<boolean> {
+  const item = await updateIf({
+    Key: domainKey(d.teamId, d.id),
+    UpdateExpression: 'SET releasing = :true',
+    ConditionExpression:
+      'attribute_exists(PK) AND #s = :status AND attribute_not_exists(everVerified) AND attribute_not_exists(verifiedAt)' +
+      ' AND (ready = :true OR leaseUntil < :now)' +
+      ' AND (attribute_not_exists(updateLeaseUntil) OR updateLeaseUntil < :now)' +
+      (d.verifyRequestedAt === null ? ' AND attribute_not_exists(verifyRequestedAt)' : ' AND verifyRequestedAt = :requested'),
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':true': true, ':status': d.status, ':now': now, ...(d.verifyRequestedAt !== null && { ':requested': d.verifyRequestedAt }) },
+  });
+  return item !== null;
+}
+
+/**
+ * Removes a releasing domain, its claim and its place in the team's count, and records the change
+ * in the history, in one transaction; false when it is gone already.
+ */
+export async function deleteReleasedDomain(d: Domain, change: StatusChange): Promise<boolean> {
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: tableName, Key: domainKey(d.teamId, d.id), ConditionExpression: 'releasing = :true', ExpressionAttributeValues: { ':true': true } } },
+          {
+            Delete: {
+              TableName: tableName,
+              Key: claimKey(d.domain),
+              ConditionExpression: 'attribute_not_exists(PK) OR domainId = :id',
+              ExpressionAttributeValues: { ':id': d.id },
+            },
+          },
+          uncount(d.teamId),
+          { Put: { TableName: tableName, Item: statusChangeItem(change) } },
+        ],
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
     throw toServiceError(err, 'The domain store');
   }
 }
@@ -418,13 +518,15 @@ export type WriteOutcome = 'written' | 'deleted' | 'changed';
  * resurrected) and still has the status the check started from (otherwise `changed`: re-read and
  * decide again). `verified_at` is set on entering `verified` and cleared on leaving it. A status
  * change is written to the history and kept on the item as `pendingEvent` until it is published.
+ * `rejected` when DynamoDB refuses the write as invalid, which no retry can change.
  */
-export async function writeCheckResult(d: Domain, result: CheckResult): Promise<WriteOutcome> {
+export async function writeCheckResult(d: Domain, result: CheckResult): Promise<WriteOutcome | 'rejected'> {
   const due = result.nextCheckAt === null ? null : dueKey(d.id, result.nextCheckAt);
   const set = ['#s = :status', 'lastCheckedAt = :at', 'recordChecks = :checks'];
   const remove = ['previousStatus'];
   const values: Record<string, unknown> = { ':status': result.status, ':at': result.checkedAt, ':checks': result.recordChecks, ':expected': d.status, ':rev': d.settingsRev };
-  if (result.status === 'verified') set.push('verifiedAt = if_not_exists(verifiedAt, :at)');
+  // everVerified stays once set: a domain verified even once is never released (see schedule.ts).
+  if (result.status === 'verified') set.push('verifiedAt = if_not_exists(verifiedAt, :at)', 'everVerified = :true'), (values[':true'] = true);
   else remove.push('verifiedAt');
   if (due) {
     set.push('GSI1PK = :duePk', 'GSI1SK = :dueSk');
@@ -465,6 +567,10 @@ export async function writeCheckResult(d: Domain, result: CheckResult): Promise<
     if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
       return err.CancellationReasons[0].Item ? 'changed' : 'deleted';
     }
+    // A write DynamoDB refuses as invalid (above all an item past 400 KB) is refused again on every
+    // retry: `rejected` lets the caller store a smaller result instead of failing the message for ever.
+    if ((err as { name?: unknown }).name === 'ValidationException') return 'rejected';
+    if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ValidationError')) return 'rejected';
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 /**
- * SES v2 identity calls: create (Easy DKIM with a key length, or BYODKIM), adopt an existing one,
- * DKIM signing, MAIL FROM, read status, delete.
+ * SES v2 identity calls: create (Easy DKIM with a key length, or BYODKIM) with owner tags, adopt one
+ * an earlier attempt of the same domain left, DKIM signing, MAIL FROM, read status, delete. An
+ * identity whose tags do not name the domain is never adopted or deleted (see domain/identity-owner.ts).
  */
 import {
   AlreadyExistsException,
@@ -16,8 +17,10 @@ import {
 } from '@aws-sdk/client-sesv2';
 import { sesv2For } from './sesv2-client.js';
 import { toServiceError } from './aws-errors.js';
-import { ApiError, IdentityMissingError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import { IdentityInUseError, IdentityQuotaExceededError, IdentityMissingError, ServiceUnavailableError, ValidationError } from '../errors.js';
 import type { DkimSigning } from '../domain/dkim.js';
+import { ownerTags, ownershipOf, type IdentityOwner } from '../domain/identity-owner.js';
+import { logger } from '../observability.js';
 import { count, METRIC } from '../observability.js';
 
 /** A call on an identity that must exist: one SES does not have is IdentityMissingError. */
@@ -51,19 +54,27 @@ function rejectedSigning(err: unknown): ValidationError | null {
 }
 
 /**
- * Creates the identity with the requested DKIM signing and returns its Easy DKIM tokens (none with
- * BYODKIM), or null when it already exists (left by an earlier attempt that failed after creating
- * it: see `applyDkimSigning`).
+ * Creates the identity, tagged with its owner, with the requested DKIM signing, and returns its Easy
+ * DKIM tokens (none with BYODKIM), or null when it already exists with this domain's tags (left by an
+ * earlier attempt that failed after creating it: see `applyDkimSigning`). An identity that exists
+ * without them is someone else's: IdentityInUseError, and nothing was changed.
  */
-export async function createIdentity(domain: string, region: string, signing: DkimSigning): Promise<string[] | null> {
+export async function createIdentity(domain: string, region: string, signing: DkimSigning, owner: IdentityOwner): Promise<string[] | null> {
   try {
-    const out = await sesv2For(region).send(new CreateEmailIdentityCommand({ EmailIdentity: domain, DkimSigningAttributes: signingAttributes(signing) }));
+    const out = await sesv2For(region).send(
+      new CreateEmailIdentityCommand({ EmailIdentity: domain, DkimSigningAttributes: signingAttributes(signing), Tags: ownerTags(owner) }),
+    );
     return out.DkimAttributes?.Tokens ?? [];
   } catch (err) {
-    if (err instanceof AlreadyExistsException) return null;
+    if (err instanceof AlreadyExistsException) {
+      const existing = await getIdentity(domain, region);
+      // Gone again already: whoever made it removed it; the client's retry may create it afresh.
+      if (existing === null) throw new ServiceUnavailableError('The domain could not be set up. Retry the request.', 1);
+      if (ownershipOf(existing.Tags, owner) === 'ours') return null;
+      throw new IdentityInUseError(domain);
+    }
     if (err instanceof LimitExceededException) {
-      // SES holds at most 10,000 identities per account and region: retrying does not help.
-      throw new ApiError(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.');
+      throw new IdentityQuotaExceededError();
     }
     const mapped = rejectedSigning(err) ?? toServiceError(err, 'Amazon SES');
     // "Throttled" means SES created nothing only if no earlier attempt of this call (one that timed out
@@ -152,8 +163,19 @@ export async function getIdentity(domain: string, region: string): Promise<GetEm
   }
 }
 
-/** Deletes the identity; one that is already gone counts as deleted. */
-export async function deleteIdentity(domain: string, region: string): Promise<void> {
+/**
+ * Deletes the identity if it is this domain's; one that is already gone counts as deleted. One that
+ * is not (made outside the API, or for another stage or domain) is left alone: the domain lets go of
+ * the name without taking the identity with it.
+ */
+export async function deleteIdentity(domain: string, region: string, owner: IdentityOwner): Promise<void> {
+  const existing = await getIdentity(domain, region);
+  if (existing === null) return;
+  const ownership = ownershipOf(existing.Tags, owner);
+  if (ownership !== 'ours') {
+    logger.warn('SES identity not deleted: its tags do not name this domain', { domain, region, domainId: owner.domainId, ownership });
+    return;
+  }
   try {
     await sesv2For(region).send(new DeleteEmailIdentityCommand({ EmailIdentity: domain }));
   } catch (err) {

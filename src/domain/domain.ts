@@ -41,6 +41,10 @@ export interface Domain {
   readonly dkim: DkimSetup;
   /** Counts settings changes (PATCH): a check decided on older settings is not written. */
   readonly settingsRev: number;
+  /** Verified at least once: such a domain is never released for being unverified (see schedule.ts). */
+  readonly everVerified: boolean;
+  /** Being released (never verified in time): its identity, claim and item are going. */
+  readonly releasing: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -42,6 +42,39 @@ export function nextCheckAt(status: DomainStatus, now: number, verifyRequestedAt
   }
 }
 
+/**
+ * When a domain that was never verified lets go of its name, so nobody can hold a name they do not
+ * control for ever: the end of its 72-hour window (counted from the last verify request, or from its
+ * creation if it was never asked), plus a grace period. A domain verified even once is never
+ * released: a customer whose records broke keeps the domain while fixing them.
+ */
+export function releaseAt(d: { createdAt: string; verifyRequestedAt: string | null }, graceMs: number): number {
+  const anchor = Math.max(Date.parse(d.createdAt), d.verifyRequestedAt === null ? 0 : Date.parse(d.verifyRequestedAt));
+  return anchor + VERIFICATION_WINDOW_MS + graceMs;
+}
+
+/** Whether the domain is due for release at `now` (see `releaseAt`). */
+export function isReleaseDue(d: { status: DomainStatus; everVerified: boolean; createdAt: string; verifyRequestedAt: string | null }, now: number, graceMs: number): boolean {
+  if (d.everVerified || d.status === 'verified' || d.status === 'verifying') return false;
+  return now >= releaseAt(d, graceMs);
+}
+
+/**
+ * The next due time of a check result: the next check, or, when none is scheduled (failed, or a
+ * window that ended) for a domain never verified, its release time.
+ */
+export function nextDueAt(
+  d: { everVerified: boolean; createdAt: string },
+  status: DomainStatus,
+  now: number,
+  verifyRequestedAt: number | null,
+  graceMs: number,
+): number | null {
+  const next = nextCheckAt(status, now, verifyRequestedAt);
+  if (next !== null || d.everVerified || status === 'verified') return next;
+  return releaseAt({ createdAt: d.createdAt, verifyRequestedAt: verifyRequestedAt === null ? null : new Date(verifyRequestedAt).toISOString() }, graceMs);
+}
+
 /** A domain's due shard: spreads due items over a few index partitions (no hot key). */
 export function dueShard(id: string, shards: number): number {
   let h = 0;

@@ -7,7 +7,8 @@ export interface StatusChange {
   readonly domainId: string;
   readonly domain: string;
   readonly from: DomainStatus;
-  readonly to: DomainStatus;
+  /** `released`: a never-verified domain's claim ran out and the domain is gone (see schedule.ts). */
+  readonly to: DomainStatus | 'released';
   /** ISO time of the change. */
   readonly at: string;
   readonly why: string;

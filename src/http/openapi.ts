@@ -284,6 +284,8 @@ function checkedDomainExample() {
     pendingEvent: null,
     leaseId: null,
     settingsRev: 0,
+    everVerified: false,
+    releasing: false,
     dkim: EASY_DKIM_DEFAULT,
     recordChecks: diagnoseRecords(inputs, answers, {
       verificationStatus: 'SUCCESS',
@@ -321,6 +323,8 @@ function byodkimCreatedExample() {
     pendingEvent: null,
     leaseId: null,
     settingsRev: 0,
+    everVerified: false,
+    releasing: false,
     dkim: { type: 'byodkim', keyLength: 2048, selector: 'krafter2026', publicKey: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA...' },
     recordChecks: {},
   };

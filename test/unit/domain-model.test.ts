@@ -23,6 +23,8 @@ const base: Domain = {
   pendingEvent: null,
   leaseId: null,
   settingsRev: 0,
+  everVerified: true,
+  releasing: false,
 };
 
 describe('apiTimestamp', () => {

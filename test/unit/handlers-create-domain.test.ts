@@ -10,7 +10,7 @@ import {
   PutEmailIdentityMailFromAttributesCommand,
 } from '@aws-sdk/client-sesv2';
 import { VerifyDomainIdentityCommand } from '@aws-sdk/client-ses';
-import { AWS_ERROR_TEXT, ddbMock, DKIM_TOKENS, domainItem, errors, givenApiKey, givenDomain, resetAwsMocks, sesv1Mock, sesv2Mock, sqsMock, VERIFICATION_TOKEN, type TestKey } from './support/aws.js';
+import { AWS_ERROR_TEXT, ddbMock, DKIM_TOKENS, domainItem, errors, givenApiKey, givenDomain, ownerTagsFor, ownIdentity, resetAwsMocks, sesv1Mock, sesv2Mock, sqsMock, VERIFICATION_TOKEN, type TestKey } from './support/aws.js';
 import { httpEvent, jsonHeaders } from './support/events.js';
 import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
 import { SPEC_EXAMPLE } from './support/spec-example.js';
@@ -45,6 +45,8 @@ function givenProvisioningSucceeds(tokens: readonly string[] = DKIM_TOKENS): voi
   sesv2Mock.on(CreateEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: { Tokens: [...tokens] } });
   sesv2Mock.on(PutEmailIdentityMailFromAttributesCommand).resolves({});
   sesv2Mock.on(DeleteEmailIdentityCommand).resolves({});
+  // The identity this create made, should it read it back (an undo reads the tags before deleting).
+  sesv2Mock.on(GetEmailIdentityCommand).callsFake(ownIdentity());
   sesv1Mock.on(VerifyDomainIdentityCommand).resolves({ VerificationToken: VERIFICATION_TOKEN });
   ddbMock.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
     const put = transactions()[0]?.[1]?.Put?.Item ?? {};
@@ -60,7 +62,9 @@ function expectRolledBack(domain: string): void {
   const all = transactions();
   expect(all).toHaveLength(2);
   const [claim, item] = all[0] ?? [];
-  const rollback = all[1] ?? [];
+  const rollback = (all[1] ?? []).filter((t) => t.Delete);
+  // The third write gives the domain's place in the team's count back.
+  expect((all[1] ?? []).find((t) => t.Update)?.Update).toMatchObject({ Key: { PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' } });
   const keys = rollback.map((t) => t.Delete?.Key);
   expect(rollback.every((t) => t.Delete?.TableName === TEST_TABLE)).toBe(true);
   expect(keys).toEqual(expect.arrayContaining([{ PK: claim?.Put?.Item?.PK, SK: 'CLAIM' }, { PK: item?.Put?.Item?.PK, SK: item?.Put?.Item?.SK }]));
@@ -104,7 +108,7 @@ describe('POST /domains: success', () => {
     const id = reply.body.data.id as string;
 
     const [tx] = transactions();
-    expect(tx).toHaveLength(2);
+    expect(tx).toHaveLength(3);
     expect(tx?.[0]?.Put).toMatchObject({
       TableName: TEST_TABLE,
       Item: { PK: 'DOMAINNAME#example.com', SK: 'CLAIM', teamId: 'team-a', domainId: id },
@@ -169,7 +173,7 @@ describe('POST /domains: success', () => {
     sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
     sesv2Mock
       .on(GetEmailIdentityCommand)
-      .resolves({ IdentityType: 'DOMAIN', DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } });
+      .callsFake(ownIdentity({ DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } }));
 
     const reply = await post({ domain: 'example.com' });
     expect(reply.status).toBe(201);
@@ -242,7 +246,7 @@ describe('POST /domains: DKIM settings', () => {
   it('adopting a leftover identity applies the BYODKIM key to it', async () => {
     givenProvisioningSucceeds([]);
     sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
-    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } });
+    sesv2Mock.on(GetEmailIdentityCommand).callsFake(ownIdentity({ DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } }));
     sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).resolves({ DkimStatus: 'PENDING', DkimTokens: [] });
 
     const reply = await post({ domain: 'example.com', dkim: BYODKIM });
@@ -258,7 +262,7 @@ describe('POST /domains: DKIM settings', () => {
   it('adopting a leftover identity with another Easy DKIM key length changes it, and uses the tokens SES returns', async () => {
     givenProvisioningSucceeds();
     sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
-    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } });
+    sesv2Mock.on(GetEmailIdentityCommand).callsFake(ownIdentity({ DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } }));
     sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).resolves({ DkimStatus: 'PENDING', DkimTokens: ['new1', 'new2', 'new3'] });
 
     const reply = await post({ domain: 'example.com', dkim: { type: 'easy_dkim', key_length: 1024 } });
@@ -379,7 +383,7 @@ describe('POST /domains: throttling and rollback', () => {
     const reply = await post({ domain: 'example.com' });
     expectError(reply, 503, 'identity_quota_exceeded');
     expect(transactions()).toHaveLength(2);
-    expect(transactions()[1]?.map((t) => Object.keys(t))).toEqual([['Delete'], ['Delete']]);
+    expect(transactions()[1]?.map((t) => Object.keys(t))).toEqual([['Delete'], ['Delete'], ['Update']]);
   });
 
   it('answers 503 + Retry-After when DynamoDB throttles the claim, without calling SES', async () => {
@@ -399,7 +403,7 @@ describe('POST /domains: throttling and rollback', () => {
     expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
     const all = transactions();
     expect(all).toHaveLength(2);
-    expect(all[1]?.map((t) => Object.keys(t))).toEqual([['Delete'], ['Delete']]);
+    expect(all[1]?.map((t) => Object.keys(t))).toEqual([['Delete'], ['Delete'], ['Update']]);
   });
 
   it('keeps the claim (for the retry to resume) when deleting the identity is throttled too: no identity without its domain', async () => {
@@ -530,5 +534,60 @@ describe('POST /domains: request validation', () => {
   it('checks the API key before the body: 401 for a bad body without a key', async () => {
     expectError(await post('{"domain":', { 'content-type': 'application/json' }), 401, 'missing_api_key');
     expectError(await post('x'.repeat(20_000), { 'content-type': 'text/plain' }), 401, 'missing_api_key');
+  });
+});
+
+describe('POST /domains: identities, names and limits that are not the caller\'s', () => {
+  it('creates the identity with owner tags naming the stage and the new domain', async () => {
+    givenProvisioningSucceeds();
+    const reply = await post({ domain: 'example.com' });
+    expect(reply.status).toBe(201);
+    expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, { Tags: ownerTagsFor(reply.body.data.id) });
+  });
+
+  it.each([
+    ['untagged (made outside the API)', []],
+    ['tagged for another domain id', ownerTagsFor('0190b6b0-0000-7000-8000-000000000000')],
+    ['tagged by another stage', [{ Key: 'krafter:stage', Value: 'prod' }, { Key: 'krafter:domain-id', Value: 'x' }]],
+  ])('answers 409 identity_in_use for an existing identity %s, changes nothing in SES, and gives the name back', async (_what, tags) => {
+    givenProvisioningSucceeds();
+    sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
+    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', Tags: tags, DkimAttributes: { Tokens: ['their1', 'their2', 'their3'] } });
+
+    const reply = await post({ domain: 'otherapp-mail.com', dkim: { type: 'easy_dkim', key_length: 1024 } });
+    expectError(reply, 409, 'identity_in_use');
+    expect(JSON.stringify(reply.body)).not.toContain('their1');
+    for (const changing of [PutEmailIdentityDkimSigningAttributesCommand, PutEmailIdentityMailFromAttributesCommand, DeleteEmailIdentityCommand]) {
+      expect(sesv2Mock).not.toHaveReceivedCommand(changing);
+    }
+    expect(sesv1Mock).not.toHaveReceivedCommand(VerifyDomainIdentityCommand);
+    expectRolledBack('otherapp-mail.com');
+  });
+
+  it.each(['amazonses.com', 'abc123.execute-api.eu-central-1.amazonaws.com', 'mail.amazon.com', 'd111111abcdef8.cloudfront.net'])(
+    '400 domain_not_allowed for the infrastructure name %s, before anything is written',
+    async (domain) => {
+      givenProvisioningSucceeds();
+      expectError(await post({ domain }), 400, 'domain_not_allowed', { field: 'domain' });
+      expect(transactions()).toHaveLength(0);
+      expect(sesv2Mock).not.toHaveReceivedCommand(CreateEmailIdentityCommand);
+    },
+  );
+
+  it('counts the domain against the team in the claim transaction, conditioned on the limit', async () => {
+    givenProvisioningSucceeds();
+    expect((await post({ domain: 'example.com' })).status).toBe(201);
+    const count = transactions()[0]?.[2]?.Update;
+    expect(count).toMatchObject({ Key: { PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' }, ConditionExpression: 'attribute_not_exists(#n) OR #n < :max' });
+    expect(count?.UpdateExpression).toContain('ADD #n :one');
+    expect(count?.ExpressionAttributeValues?.[':max']).toBe(100);
+  });
+
+  it('answers 403 domain_limit_reached when the count condition fails, without calling SES', async () => {
+    givenProvisioningSucceeds();
+    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
+    const reply = await post({ domain: 'example.com' });
+    expectError(reply, 403, 'domain_limit_reached', { limit: 100 });
+    expect(sesv2Mock).not.toHaveReceivedCommand(CreateEmailIdentityCommand);
   });
 });

@@ -2,8 +2,8 @@
 import './support/env.js';
 import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { DeleteEmailIdentityCommand } from '@aws-sdk/client-sesv2';
-import { ddbMock, domainItem, errors, givenApiKey, givenDomain, resetAwsMocks, sesv2Mock, type TestKey } from './support/aws.js';
+import { DeleteEmailIdentityCommand, GetEmailIdentityCommand } from '@aws-sdk/client-sesv2';
+import { ddbMock, domainItem, errors, givenApiKey, givenDomain, ownIdentity, resetAwsMocks, sesv2Mock, type TestKey } from './support/aws.js';
 import { httpEvent } from './support/events.js';
 import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
 import { TEST_TABLE } from './support/env.js';
@@ -19,6 +19,7 @@ beforeEach(() => {
   resetAwsMocks();
   key = givenApiKey();
   sesv2Mock.on(DeleteEmailIdentityCommand).resolves({});
+  sesv2Mock.on(GetEmailIdentityCommand).callsFake(ownIdentity());
   ddbMock.on(TransactWriteCommand).resolves({});
 });
 
@@ -43,7 +44,8 @@ describe('DELETE /domains/{id}: success', () => {
     expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
     const [tx] = transactions();
     expect(transactions()).toHaveLength(1);
-    expect(tx).toHaveLength(2);
+    expect(tx).toHaveLength(3);
+    expect(tx?.[2]?.Update).toMatchObject({ Key: { PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' } });
     expect(tx?.[0]?.Delete).toMatchObject({ TableName: TEST_TABLE, Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${item.id}` }, ConditionExpression: 'attribute_exists(PK)' });
     expect(tx?.[1]?.Delete).toMatchObject({ TableName: TEST_TABLE, Key: { PK: 'DOMAINNAME#example.com', SK: 'CLAIM' }, ExpressionAttributeValues: { ':id': item.id } });
     // The claim goes only if it is this domain's: never release a name another domain holds.
@@ -142,5 +144,28 @@ describe('DELETE /domains/{id}: faults', () => {
     sesv2Mock.on(DeleteEmailIdentityCommand).rejects(errors.unexpected());
     expectError(await del(item.id as string), 500, 'internal_error');
     expect(transactions()).toHaveLength(0);
+  });
+});
+
+describe('DELETE /domains/{id}: an identity that is not the domain\'s', () => {
+  it.each([
+    ['untagged (made outside the API)', []],
+    ['tagged for another domain', [{ Key: 'krafter:stage', Value: 'test' }, { Key: 'krafter:domain-id', Value: randomUUID() }]],
+  ])('leaves an identity %s in SES, and still deletes the domain and its claim', async (_what, tags) => {
+    const item = domainItem();
+    givenDomain(item);
+    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', Tags: tags });
+    const reply = await del(item.id as string);
+    expect(reply.status).toBe(200);
+    expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
+    expect(transactions()).toHaveLength(1);
+  });
+
+  it('answers 200 without a delete call when SES has no identity of that name any more', async () => {
+    const item = domainItem();
+    givenDomain(item);
+    sesv2Mock.on(GetEmailIdentityCommand).rejects(errors.sesNotFound());
+    expect((await del(item.id as string)).status).toBe(200);
+    expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
   });
 });

@@ -14,8 +14,19 @@ import { parseDkimRequest, sameDkimSetup, type DkimRequest, type DkimSigning } f
 import { normalizeDomainName } from '../../domain/names.js';
 import { DEFAULT_RETURN_PATH, normalizeReturnPath } from '../../domain/return-path.js';
 import { chooseRegion } from '../../domain/regions.js';
-import { sesRegions } from '../../config.js';
-import { ApiError, DomainAlreadyRegisteredError, IdentityMissingError, ServiceUnavailableError, ValidationError } from '../../errors.js';
+import { reservedBy } from '../../domain/reserved-names.js';
+import { releaseAt } from '../../domain/schedule.js';
+import { claimsConfig, ownerStage, releaseConfig, sesRegions } from '../../config.js';
+import {
+  DomainAlreadyRegisteredError,
+  DomainLimitReachedError,
+  DomainNotAllowedError,
+  IdentityInUseError,
+  IdentityMissingError,
+  IdentityQuotaExceededError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../../errors.js';
 import type { Caller } from '../auth.js';
 import { count, METRIC } from '../../observability.js';
 
@@ -37,8 +48,13 @@ interface CreateDomainInput {
   readonly dkim: DkimSigning;
 }
 
+const claims = claimsConfig();
+const stage = ownerStage();
+const releaseGraceMs = releaseConfig().UNVERIFIED_RELEASE_GRACE_HOURS * 3_600_000;
+
 export async function createDomain(caller: Caller, request: CreateDomainRequest): Promise<Domain> {
   const domain = normalizeDomainName(request.domain);
+  if (reservedBy(domain, claims.RESERVED_DOMAINS) !== null) throw new DomainNotAllowedError(domain);
   const input: CreateDomainInput = {
     domain,
     returnPath: normalizeReturnPath(request.returnPath ?? DEFAULT_RETURN_PATH, domain),
@@ -56,8 +72,9 @@ export async function createDomain(caller: Caller, request: CreateDomainRequest)
  * its provisioning lease has lapsed: concurrent creates of one name get exactly one 201.
  */
 async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> {
+  const createdAt = new Date().toISOString();
   try {
-    return await table.putNewDomain({
+    const fresh = {
       // Time-ordered (UUID v7): the table keeps a team's domains in creation order.
       id: uuidv7(),
       teamId: caller.teamId,
@@ -65,9 +82,14 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
       returnPath: input.returnPath,
       region: input.region,
       dkim: input.dkim.setup,
-      createdAt: new Date().toISOString(),
+      createdAt,
+    };
+    return await table.putNewDomain(fresh, {
+      maxDomains: claims.MAX_DOMAINS_PER_TEAM,
+      releaseAt: releaseAt({ createdAt, verifyRequestedAt: null }, releaseGraceMs),
     });
   } catch (err) {
+    if (err instanceof table.DomainLimitError) throw new DomainLimitReachedError(claims.MAX_DOMAINS_PER_TEAM);
     if (!(err instanceof table.NameClaimedError)) throw err;
     if (err.claim?.teamId === caller.teamId) {
       const existing = await table.getDomain(caller.teamId, err.claim.domainId);
@@ -91,14 +113,20 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
  * retry resumes here.
  */
 async function provision(d: Domain, dkim: DkimSigning): Promise<Domain> {
+  const owner = { stage, domainId: d.id };
   let identityMayExist = true;
   try {
     let dkimTokens: string[] | null;
     try {
-      dkimTokens = await createIdentity(d.domain, d.region, dkim);
+      dkimTokens = await createIdentity(d.domain, d.region, dkim, owner);
     } catch (err) {
-      // A throttled, refused or over-quota create is a clean rejection: SES created nothing. Anything else may have.
-      const clean = (err instanceof ServiceUnavailableError && err.reason === 'throttled') || err instanceof ValidationError || (err instanceof ApiError && err.code === 'identity_quota_exceeded');
+      // A throttled, refused or over-quota create is a clean rejection: SES created nothing. Anything
+      // else may have. An identity in use is someone else's: the undo must leave it alone.
+      const clean =
+        (err instanceof ServiceUnavailableError && err.reason === 'throttled') ||
+        err instanceof ValidationError ||
+        err instanceof IdentityQuotaExceededError ||
+        err instanceof IdentityInUseError;
       if (clean) identityMayExist = false;
       throw err;
     }
@@ -119,7 +147,7 @@ async function undoProvisioning(d: Domain, identityMayExist: boolean): Promise<v
   try {
     // Only while this create still holds the domain: a retry that took it over owns the identity.
     if (!(await table.setProvisioningLease(d, Date.now() + table.PROVISIONING_LEASE_MS))) return;
-    if (identityMayExist) await deleteIdentity(d.domain, d.region);
+    if (identityMayExist) await deleteIdentity(d.domain, d.region, { stage, domainId: d.id });
     await table.deleteDomainAndClaim(d.teamId, d.id, d.domain, d.leaseId ?? undefined);
   } catch (err) {
     if (!isTransient(err) && !(err instanceof ServiceUnavailableError)) throw err;

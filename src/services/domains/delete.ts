@@ -4,12 +4,18 @@ import { deleteIdentity } from '../../adapters/ses-identities.js';
 import { DomainNotFoundError } from '../../errors.js';
 import type { Caller } from '../auth.js';
 import { count, METRIC } from '../../observability.js';
+import { ownerStage } from '../../config.js';
 import { getDomain } from './queries.js';
 
-/** Removes the SES identity (already gone is fine), then the domain and its name claim together. */
+const stage = ownerStage();
+
+/**
+ * Removes the SES identity (already gone is fine; one that is not this domain's is left alone), then
+ * the domain and its name claim together.
+ */
 export async function deleteDomain(caller: Caller, id: string): Promise<void> {
   const d = await getDomain(caller, id);
-  await deleteIdentity(d.domain, d.region);
+  await deleteIdentity(d.domain, d.region, { stage, domainId: d.id });
   const deleted = await table.deleteDomainAndClaim(caller.teamId, id, d.domain);
   if (!deleted) throw new DomainNotFoundError();
   count(METRIC.domainDeleted);

@@ -14,13 +14,14 @@ import {
   TransactionCanceledException,
   type CancellationReason,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { AlreadyExistsException, NotFoundException, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { generateApiKey } from '../../../src/domain/api-key.js';
+import { ownerTags } from '../../../src/domain/identity-owner.js';
 import { TEST_REGION } from './env.js';
 
 export const ddbMock = mockClient(DynamoDBDocumentClient);
@@ -116,6 +117,27 @@ export function domainItem(overrides: Record<string, unknown> = {}): Record<stri
     dkimTokens: [...DKIM_TOKENS],
     ...overrides,
   };
+}
+
+/** The owner tags this stage ('test') puts on the identity of domain `domainId`. */
+export function ownerTagsFor(domainId: string): { Key: string; Value: string }[] {
+  return ownerTags({ stage: 'test', domainId });
+}
+
+/**
+ * The id of the domain the handler works on: the one it created (claim transaction) or else the
+ * last one it read. Lets a mocked SES identity carry the tags of a domain id generated at run time.
+ */
+export function currentDomainId(): string | undefined {
+  const created = ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.[1]?.Put?.Item?.id as string | undefined).find(Boolean);
+  if (created) return created;
+  const read = ddbMock.commandCalls(GetCommand).map((c) => String(c.args[0].input.Key?.SK ?? '')).filter((sk) => sk.startsWith('DOMAIN#')).at(-1);
+  return read?.slice('DOMAIN#'.length);
+}
+
+/** GetEmailIdentity answers `output` with this domain's owner tags: the identity is the API's own. */
+export function ownIdentity(output: Record<string, unknown> = {}): () => Record<string, unknown> {
+  return () => ({ IdentityType: 'DOMAIN', ...output, Tags: ownerTagsFor(currentDomainId() ?? 'unknown') });
 }
 
 /** Makes `GetCommand` for this domain's key return the item. */

@@ -16,6 +16,7 @@ Object.assign(process.env, {
   VERIFY_QUEUE_URL: TEST_QUEUE_URL,
   AWS_REGION: TEST_REGION,
   SES_REGION: TEST_REGION,
+  STAGE: 'test',
   AWS_ACCESS_KEY_ID: 'unit-test',
   AWS_SECRET_ACCESS_KEY: 'unit-test',
   // Every test makes new keys; a cache would only hide the lookup a test wants to see.
