@@ -11,8 +11,12 @@ import { API_BASE_PATH, routes, SCOPE_DOMAINS_MANAGE, type Route } from '../rout
 import {
   ApiError,
   DomainAlreadyRegisteredError,
+  DomainLimitReachedError,
+  DomainNotAllowedError,
   DomainNotFoundError,
+  IdentityInUseError,
   IdentityMissingError,
+  IdentityQuotaExceededError,
   InsufficientScopeError,
   InvalidApiKeyError,
   InvalidJsonError,
@@ -135,8 +139,11 @@ const ERRORS: Record<ErrorCode, ApiError> = {
   idempotency_key_reused: new IdempotencyKeyReusedError(),
   idempotency_request_in_progress: new IdempotentRequestInProgressError(),
   rate_limited: new RateLimitedError({ limit: 600, remaining: 0, resetSeconds: 42 }),
-  identity_quota_exceeded: new ApiError(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.'),
+  identity_quota_exceeded: new IdentityQuotaExceededError(),
   identity_missing: new IdentityMissingError(),
+  identity_in_use: new IdentityInUseError('example.com'),
+  domain_limit_reached: new DomainLimitReachedError(100),
+  domain_not_allowed: new DomainNotAllowedError('mail.amazonses.com'),
 };
 
 const ERROR_MEANINGS: Record<ErrorCode, string> = {
@@ -160,6 +167,10 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
     'Your team passed its request limit for the current one-minute window. Every answer to an authenticated request carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window resets); retry after `Retry-After` seconds.',
   identity_quota_exceeded: 'The region holds the most sending domains SES allows (10,000 identities per account and region).',
   identity_missing: "The domain's SES identity was removed outside Krafter, so its settings cannot change. Delete the domain and add it again.",
+  identity_in_use:
+    'An SES identity of this name exists that Krafter did not make for this domain (another application on the same platform uses it). Nothing was changed. See the README: when a name is taken.',
+  domain_limit_reached: 'Your team holds as many domains as it may (`limit`). Delete a domain you no longer use, or ask support to raise the limit.',
+  domain_not_allowed: "The name belongs to infrastructure (this platform's or AWS's own, such as amazonses.com or execute-api.amazonaws.com), not to a customer, and cannot be registered.",
 };
 
 /** `validation_error` + `invalid_json` → `ValidationErrorOrInvalidJson`. */
@@ -410,7 +421,7 @@ const OPERATIONS: Record<string, Operation> = {
       }),
     },
     idempotent: true,
-    errors: [...BODY_ERRORS, 'domain_already_registered', ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS, 'identity_quota_exceeded'],
+    errors: [...BODY_ERRORS, 'domain_not_allowed', 'domain_limit_reached', 'domain_already_registered', 'identity_in_use', ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS, 'identity_quota_exceeded'],
   },
   'list-domains': {
     operationId: 'listDomains',

@@ -136,6 +136,9 @@ export const ERROR_CODES = [
   'service_unavailable',
   'identity_quota_exceeded',
   'identity_missing',
+  'identity_in_use',
+  'domain_limit_reached',
+  'domain_not_allowed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -147,8 +150,9 @@ export const ErrorEnvelope = v.pipe(
     error: v.strictObject({
       code: ErrorCodeSchema,
       message: v.pipe(v.string(), v.description('Human-readable explanation; may change, do not match on it.')),
-      field: v.optional(v.pipe(v.string(), v.description('With `validation_error`: the request body field that was rejected, when known.'))),
+      field: v.optional(v.pipe(v.string(), v.description('With `validation_error` and `domain_not_allowed`: the request body field that was rejected, when known.'))),
       required_scope: v.optional(v.pipe(v.string(), v.description('With `insufficient_scope`: the scope the API key lacks.'))),
+      limit: v.optional(v.pipe(v.number(), v.integer(), v.description('With `domain_limit_reached`: how many domains the team may hold.'))),
     }),
   }),
   v.description('The envelope of every error the API returns.'),
