@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { ScanCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, ScanCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { useFreshTable } from '../support/dynamo-env.js';
 
 let client: DynamoDBClient;
@@ -222,6 +222,90 @@ describe('verification state', () => {
     expect(mine).toBeDefined();
     expect(await table.leaseDue(mine!, now + 60_000)).toBe(true);
     expect(await table.leaseDue(mine!, now + 60_000)).toBe(false);
+  });
+});
+
+describe('domains per team', () => {
+  const countOf = async (teamId: string) =>
+    (await allItems()).find((i) => i.PK?.S === `TEAM#${teamId}` && i.SK?.S === 'DOMAINCOUNT') as { domains?: { N?: string } } | undefined;
+
+  it('lets exactly the limit of many concurrent creates in, and a delete frees a place', async () => {
+    const attempts = Array.from({ length: 12 }, (_, i) => newDomain('team-limit', `n${i}.limit.example.com`));
+    const results = await Promise.allSettled(attempts.map((d) => table.putNewDomain(d, { maxDomains: 5 })));
+    const won = attempts.filter((_, i) => results[i]?.status === 'fulfilled');
+    expect(won).toHaveLength(5);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(table.DomainLimitError);
+    expect((await countOf('team-limit'))?.domains?.N).toBe('5');
+    // Refused creates left no claim behind.
+    expect((await allItems()).filter((i) => i.PK?.S?.startsWith('DOMAINNAME#') && i.PK.S.endsWith('.limit.example.com'))).toHaveLength(5);
+
+    await expect(table.putNewDomain(newDomain('team-limit', 'more.limit.example.com'), { maxDomains: 5 })).rejects.toBeInstanceOf(table.DomainLimitError);
+    expect(await table.deleteDomainAndClaim('team-limit', won[0]!.id, won[0]!.domain)).toBe(true);
+    expect((await countOf('team-limit'))?.domains?.N).toBe('4');
+    await table.putNewDomain(newDomain('team-limit', 'more.limit.example.com'), { maxDomains: 5 });
+    // Another team is not affected.
+    await table.putNewDomain(newDomain('team-other', 'other.limit.example.com'), { maxDomains: 1 });
+  });
+
+  it('never counts below zero for a team whose domains predate the count', async () => {
+    const d = newDomain('team-legacy', 'predates-count.example.com');
+    await table.putNewDomain(d);
+    await client.send(new DeleteItemCommand({ TableName: tableName, Key: { PK: { S: 'TEAM#team-legacy' }, SK: { S: 'DOMAINCOUNT' } } }));
+    expect(await table.deleteDomainAndClaim('team-legacy', d.id, d.domain)).toBe(true);
+    expect((await countOf('team-legacy'))?.domains?.N).toBe('0');
+  });
+});
+
+describe('releasing a never-verified domain', () => {
+  async function readyDomain(teamId: string, name: string) {
+    const d = newDomain(teamId, name);
+    return (await table.markReady(await table.putNewDomain(d), { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] }))!;
+  }
+  const change = (d: { teamId: string; id: string; domain: string }) => ({
+    teamId: d.teamId, domainId: d.id, domain: d.domain, from: 'pending' as const, to: 'released' as const, at: new Date().toISOString(), why: 'test', failingRecords: [],
+  });
+
+  it('puts a new domain in the due index at its release time', async () => {
+    const d = newDomain('team-r', 'due-release.example.com');
+    await table.putNewDomain(d, { releaseAt: Date.parse(d.createdAt) + 1000 });
+    const item = (await allItems()).find((i) => i.SK?.S === `DOMAIN#${d.id}`) as { GSI1SK?: { S?: string } };
+    expect(item.GSI1SK?.S).toBe(`${new Date(Date.parse(d.createdAt) + 1000).toISOString()}#${d.id}`);
+  });
+
+  it('marks, then removes the domain, its claim and its count together, with the history entry; verify, PATCH and retries stay out', async () => {
+    const d = await readyDomain('team-r', 'release.example.com');
+    const now = Date.now();
+    expect(await table.markReleasing(d, now)).toBe(true);
+    expect((await table.getDomain('team-r', d.id))?.releasing).toBe(true);
+    expect(await table.markVerifying('team-r', d.id, new Date().toISOString())).toEqual({ outcome: 'not_found' });
+    expect(await table.takeUpdateLease(d, now)).toBeNull();
+
+    expect(await table.deleteReleasedDomain(d, change(d))).toBe(true);
+    expect(await table.getDomain('team-r', d.id)).toBeNull();
+    expect(await table.getClaim('release.example.com')).toBeNull();
+    expect(await history.listStatusChanges('team-r', d.id)).toEqual([expect.objectContaining({ from: 'pending', to: 'released' })]);
+    // Gone already: a retry changes nothing.
+    expect(await table.deleteReleasedDomain(d, change(d))).toBe(false);
+    // The name is free again.
+    await table.putNewDomain(newDomain('team-s', 'release.example.com'));
+  });
+
+  it('does not mark a domain that was verified, asked again, or changed since it was read', async () => {
+    const d = await readyDomain('team-r', 'keep.example.com');
+    const t = new Date().toISOString();
+    expect(await table.markVerifying('team-r', d.id, t)).toMatchObject({ outcome: 'marked' });
+    // Read before the verify request: stale.
+    expect(await table.markReleasing(d, Date.now())).toBe(false);
+    const asked = (await table.getDomain('team-r', d.id))!;
+    expect(await table.writeCheckResult(asked, { status: 'verified', checkedAt: t, recordChecks: {}, nextCheckAt: null })).toBe('written');
+    const verified = (await table.getDomain('team-r', d.id))!;
+    expect(await table.writeCheckResult(verified, { status: 'failed', checkedAt: t, recordChecks: {}, nextCheckAt: null })).toBe('written');
+    const failed = (await table.getDomain('team-r', d.id))!;
+    expect(failed).toMatchObject({ status: 'failed', everVerified: true });
+    expect(await table.markReleasing(failed, Date.now())).toBe(false);
+    // Without the mark, the delete transaction refuses.
+    expect(await table.deleteReleasedDomain(failed, change(failed))).toBe(false);
+    expect(await table.getDomain('team-r', d.id)).not.toBeNull();
   });
 });
 
