@@ -1,6 +1,8 @@
 /**
  * SQS-triggered verifier: one message, one domain check. Failed messages are reported as partial
- * batch failures, so one bad message does not make the others run again.
+ * batch failures, so one bad message does not make the others run again. When the invocation's
+ * time runs low, the checks not started yet are handed back the same way, unstarted: SQS delivers
+ * them again, rather than a timeout returning the whole batch, the finished checks included.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
@@ -10,9 +12,24 @@ import { count, flushMetrics, logger, METRIC } from '../src/observability.js';
 import { isThrottling } from '../src/adapters/aws-errors.js';
 import { ServiceUnavailableError } from '../src/errors.js';
 
-const processor = new BatchProcessor(EventType.SQS);
+/**
+ * The time a check is started with at least: its DNS lookups (bounded at a few seconds), the SES
+ * call with the SDK's retries and the table writes. The stack sizes the function's timeout with
+ * the same allowance per check (lib/domains-stack.ts).
+ */
+const TIME_TO_START_CHECK_MS = 20_000;
 
-async function recordHandler(record: SQSRecord): Promise<void> {
+/** A record not started because too little time was left; reported as a failure so SQS delivers it again. */
+class HandedBack extends Error {
+  override readonly name = 'HandedBack';
+}
+
+async function recordHandler(record: SQSRecord, context: Context): Promise<void> {
+  const remainingMs = context.getRemainingTimeInMillis();
+  if (remainingMs < TIME_TO_START_CHECK_MS) {
+    logger.info('not started, too little time left; SQS delivers it again', { messageId: record.messageId, remainingMs });
+    throw new HandedBack(`${remainingMs} ms left`);
+  }
   const message = parseVerifyMessage(record.body);
   try {
     const result = await checkDomain(message);
@@ -29,11 +46,14 @@ async function recordHandler(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   try {
-    return await processPartialResponse(event, recordHandler, processor, {
+    // A processor per invocation: it holds the batch's state, and the local stack runs two
+    // invocations at once in one process.
+    return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
       context,
       throwOnFullBatchFailure: false,
       // One record at a time: each takes its SES slot when it is ready to use it, so late answers
-      // from DynamoDB cannot bunch calls into a burst above the budget.
+      // from DynamoDB cannot bunch calls into a burst above the budget. It also lets the records
+      // not started yet be handed back when time runs low.
       processInParallel: false,
     });
   } finally {

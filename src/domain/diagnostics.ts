@@ -6,6 +6,10 @@
  *
  * A record is `verified` when it is correct in DNS and, for DKIM and MAIL FROM, SES has confirmed
  * it; `failed` when something is published but wrong (or SES gave up); otherwise `pending`.
+ *
+ * The diagnosis reads every value DNS returned, but a diagnostic keeps only a few of them, each cut
+ * to a bounded length, and its reason says how many there were: a name can answer with hundreds of
+ * values (tens of KB), and kept whole they would push the domain's item past DynamoDB's 400 KB.
  */
 import { DMARC_VALUE, feedbackMxHost, recordSpecs, type RecordCheck, type RecordInputs, type RecordSpec } from './dns-records.js';
 import type { SesIdentityState } from './verification.js';
@@ -52,12 +56,38 @@ function doubled(name: string, domain: string): string {
 
 const shown = (values: readonly (string | Mx)[]) => values.map((v) => (typeof v === 'string' ? v : `${v.priority} ${v.exchange}`));
 
+/** At most this many values of one answer are kept in a diagnostic (`found`). */
+export const MAX_FOUND_VALUES = 5;
+/** A kept value longer than this is cut to it, `…` included; a 2048-bit DKIM key record (about 410) stays whole. */
+export const MAX_FOUND_LENGTH = 512;
+
+const cut = (value: string) => (value.length > MAX_FOUND_LENGTH ? `${value.slice(0, MAX_FOUND_LENGTH - 1)}…` : value);
+
+/** The values a diagnostic keeps, and a sentence for its reason when some were left out or cut. */
+function kept(values: readonly string[]): { found: string[]; note: string } {
+  const found = values.slice(0, MAX_FOUND_VALUES).map(cut);
+  const notes: string[] = [];
+  if (values.length > MAX_FOUND_VALUES) notes.push(`${values.length} values were found; the first ${MAX_FOUND_VALUES} are shown.`);
+  if (found.some((v, i) => v !== values[i])) notes.push(`Values longer than ${MAX_FOUND_LENGTH} characters are shown cut short.`);
+  return { found, note: notes.join(' ') };
+}
+
+/** Values named inside a reason: the first few, then how many more (a reason must stay small too). */
+function listed(values: readonly string[]): string {
+  const first = values.slice(0, MAX_FOUND_VALUES).map(cut).join(', ');
+  return values.length > MAX_FOUND_VALUES ? `${first} and ${values.length - MAX_FOUND_VALUES} more` : first;
+}
+
 function obs<T extends string | Mx>(answers: Answers, name: string, type: Question['type']): Observation<T> {
   return (answers.get(questionKey({ name, type })) as Observation<T> | undefined) ?? { kind: 'none', reason: 'NXDOMAIN' };
 }
 
-const pending = (reason: string, found: readonly string[] = []): RecordCheck => ({ status: 'pending', diagnostic: { found: [...found], reason } });
-const failed = (reason: string, found: readonly string[] = []): RecordCheck => ({ status: 'failed', diagnostic: { found: [...found], reason } });
+function diagnosed(status: 'pending' | 'failed', reason: string, values: readonly string[]): RecordCheck {
+  const { found, note } = kept(values);
+  return { status, diagnostic: { found, reason: note ? `${reason} ${note}` : reason } };
+}
+const pending = (reason: string, found: readonly string[] = []): RecordCheck => diagnosed('pending', reason, found);
+const failed = (reason: string, found: readonly string[] = []): RecordCheck => diagnosed('failed', reason, found);
 const VERIFIED: RecordCheck = { status: 'verified' };
 
 function dnsError(o: { code: string }, spec: RecordSpec): RecordCheck {
@@ -90,7 +120,7 @@ function checkDkim(spec: RecordSpec, domain: string, answers: Answers, ses: SesI
   if (o.kind === 'error') return dnsError(o, spec);
   if (o.kind === 'none') return sesGaveUp(ses?.dkimStatus, 'DKIM') ?? missing(spec, domain, answers, `No CNAME record found at ${spec.name} yet. Publish it as shown.`);
   if (!o.values.includes(spec.value)) {
-    return failed(`The CNAME at ${spec.name} points to ${o.values.join(', ')} instead of ${spec.value}. Change its target.`, o.values);
+    return failed(`The CNAME at ${spec.name} points to ${listed(o.values)} instead of ${spec.value}. Change its target.`, o.values);
   }
   return confirmedBySes(ses?.dkimStatus, 'DKIM');
 }
@@ -141,7 +171,7 @@ function checkMailFromMx(spec: RecordSpec, domain: string, region: string, answe
   if (o.kind === 'none') {
     const cname = obs<string>(answers, spec.name, 'CNAME');
     if (cname.kind === 'found') {
-      return failed(`${spec.name} has a CNAME (to ${cname.values.join(', ')}), which hides every other record on that name, so the MX cannot be seen. Remove the CNAME and publish the MX.`, cname.values.map((v) => `CNAME ${v}`));
+      return failed(`${spec.name} has a CNAME (to ${listed(cname.values)}), which hides every other record on that name, so the MX cannot be seen. Remove the CNAME and publish the MX.`, cname.values.map((v) => `CNAME ${v}`));
     }
     return sesGaveUp(ses?.mailFromStatus, 'the MAIL FROM MX') ?? missing(spec, domain, answers, `No MX record found at ${spec.name} yet. Publish it as shown, with priority 10.`);
   }
@@ -149,7 +179,7 @@ function checkMailFromMx(spec: RecordSpec, domain: string, region: string, answe
   if (o.values.some((mx) => mx.exchange === expected)) return confirmedBySes(ses?.mailFromStatus, 'the MAIL FROM MX');
   const otherRegion = o.values.find((mx) => /^feedback-smtp\.[a-z0-9-]+\.amazonses\.com$/.test(mx.exchange));
   if (otherRegion) return failed(`The MX at ${spec.name} points to ${otherRegion.exchange}, another region's endpoint. Use ${expected}.`, shown(o.values));
-  return failed(`The MX at ${spec.name} points to ${o.values.map((m) => m.exchange).join(', ')} instead of ${expected}.`, shown(o.values));
+  return failed(`The MX at ${spec.name} points to ${listed(o.values.map((m) => m.exchange))} instead of ${expected}.`, shown(o.values));
 }
 
 const isSpf = (v: string) => /^v=spf1(\s|$)/i.test(v.trim());

@@ -68,10 +68,27 @@ export function decide(input: DecisionInput): Decision {
 
 /** Status of a domain whose SES identity no longer exists (removed outside this service). */
 export function decideMissingIdentity(records: RecordInputs): Decision {
-  const reason = 'The SES identity for this domain no longer exists. Delete the domain and add it again.';
+  return everyRecordFailed(records, 'The SES identity for this domain no longer exists. Delete the domain and add it again.', 'SES identity missing');
+}
+
+/**
+ * What is stored instead when the store refuses a check's result for good (too large, or otherwise
+ * invalid): failed, which takes the domain off the schedule, so it does not come back every few
+ * minutes to fail again and spend the shared SES budget each time. A verify request checks it again.
+ */
+export function decideUnstorable(records: RecordInputs): Decision {
+  return everyRecordFailed(
+    records,
+    "The result of the last check could not be saved, most likely because this domain's names return an unusually large number of DNS records. Remove the records you do not need, then ask for verification again.",
+    'the check result could not be stored',
+  );
+}
+
+/** A failed decision that gives every required record the same reason, and keeps nothing DNS returned. */
+function everyRecordFailed(records: RecordInputs, reason: string, why: string): Decision {
   const failed: RecordCheck = { status: 'failed', diagnostic: { found: [], reason } };
   const ids = recordSpecs(records).filter((s) => s.required).map((s) => s.id);
-  return { status: 'failed', recordChecks: Object.fromEntries(ids.map((id) => [id, failed])), why: 'SES identity missing' };
+  return { status: 'failed', recordChecks: Object.fromEntries(ids.map((id) => [id, failed])), why };
 }
 
 /** A domain still pending 72 hours after its verify request has failed (as SES itself decides). */

@@ -3,7 +3,8 @@
  * identity and what DNS returns for every record, decides the status, and writes it back only if
  * the domain still exists (a deleted domain is never resurrected). A status change is recorded in
  * the history in the same write and published as an event. Throttling and transient errors
- * propagate, so the queue retries the message and, if it keeps failing, moves it to the DLQ.
+ * propagate, so the queue retries the message and, if it keeps failing, moves it to the DLQ; a
+ * result the table refuses for good is replaced by a small failed one, which ends the check.
  */
 import { clearPendingEvent, getDomain, writeCheckResult } from '../adapters/domains-table.js';
 import { getIdentity } from '../adapters/ses-identities.js';
@@ -16,10 +17,10 @@ import { recordSpecs } from '../domain/dns-records.js';
 import { recordInputsOf, type Domain, type DomainStatus } from '../domain/domain.js';
 import { nextCheckAt } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
-import { decide, type CheckedStatus, type Decision, type SesIdentityState, type SesStatus } from '../domain/verification.js';
+import { decide, decideUnstorable, type CheckedStatus, type Decision, type SesIdentityState, type SesStatus } from '../domain/verification.js';
 import type { VerifyMessage } from '../domain/verify-message.js';
 
-import { count, METRIC } from '../observability.js';
+import { count, logger, METRIC } from '../observability.js';
 
 const config = verifierConfig();
 
@@ -96,15 +97,20 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
       decision = decide({ records: recordInputsOf(domain), answers, ses: identity && sesState(identity), previous, now, windowStart });
     }
     const at = new Date(now).toISOString();
-    const change = decision.status !== previous ? changeOf(domain, previous, decision, at) : undefined;
-    const written = await writeCheckResult(domain, {
-      status: decision.status,
-      checkedAt: at,
-      recordChecks: decision.recordChecks,
-      nextCheckAt: nextCheckAt(decision.status, now, windowStart),
-      restartWindowAt,
-      change,
-    });
+    const store = (d: Decision) => {
+      const change = d.status !== previous ? changeOf(domain, previous, d, at) : undefined;
+      const result = { status: d.status, checkedAt: at, recordChecks: d.recordChecks, nextCheckAt: nextCheckAt(d.status, now, windowStart), restartWindowAt, change };
+      return writeCheckResult(domain, result).then((written) => ({ written, change }));
+    };
+    let { written, change } = await store(decision);
+    if (written === 'rejected') {
+      // Retrying would be refused the same way, and the scheduler would queue the domain again and
+      // again: a small failed result without what DNS returned ends the check instead.
+      logger.warn('check result refused by the table; storing a failed result without the DNS answers', { teamId: domain.teamId, domainId: domain.id, wanted: decision.status });
+      decision = decideUnstorable(recordInputsOf(domain));
+      ({ written, change } = await store(decision));
+      if (written === 'rejected') throw new Error(`domain ${message.domainId}: the table refused even the smallest check result`);
+    }
     if (written === 'deleted') return { outcome: 'skipped', why: 'deleted' };
     if (written === 'changed') continue;
     count(METRIC.verificationCheck, { outcome: decision.status });

@@ -2,7 +2,8 @@
  * An authoritative DNS server for tests (dns2), on 127.0.0.1 over UDP and TCP on the same free
  * port, serving records the test sets. It answers like a real zone: NXDOMAIN for unknown names,
  * NOERROR with no answer when the name has other types only, and a CNAME (followed inside the
- * zone) for any other type asked of a name that has one.
+ * zone) for any other type asked of a name that has one. A large answer (hundreds of values, tens
+ * of KB) goes as a real server sends it: truncated over UDP, whole over TCP.
  */
 import dns2 from 'dns2';
 import type { DnsHandler, Resource } from 'dns2';
@@ -43,22 +44,27 @@ export async function startDnsServer(): Promise<DnsTestServer> {
   const zone: Zone = new Map();
   const failures = new Map<string, FailureMode>();
 
-  const handle: DnsHandler = (request, send) => {
-    const response = Packet.createResponseFromRequest(request);
-    response.header.aa = 1;
-    const question = request.questions[0];
-    const failure = question && failures.get(key(question.name));
-    if (failure === 'timeout') return;
-    if (!question) response.header.rcode = RCODE.FORMERR;
-    else if (failure) response.header.rcode = failure === 'servfail' ? RCODE.SERVFAIL : RCODE.REFUSED;
-    else {
-      if (!zone.has(key(question.name))) response.header.rcode = RCODE.NXDOMAIN;
-      response.answers = answer(zone, question.name, question.type);
-    }
-    send(response).catch(() => undefined);
-  };
+  const handler =
+    (transport: 'udp' | 'tcp'): DnsHandler =>
+    (request, send) => {
+      const response = Packet.createResponseFromRequest(request);
+      response.header.aa = 1;
+      const question = request.questions[0];
+      const failure = question && failures.get(key(question.name));
+      if (failure === 'timeout') return;
+      if (!question) response.header.rcode = RCODE.FORMERR;
+      else if (failure) response.header.rcode = failure === 'servfail' ? RCODE.SERVFAIL : RCODE.REFUSED;
+      else {
+        if (!zone.has(key(question.name))) response.header.rcode = RCODE.NXDOMAIN;
+        response.answers = answer(zone, question.name, question.type);
+      }
+      const message = large(response) ? encodeLarge(response, transport === 'udp' ? udpPayloadSize(request) : MAX_MESSAGE) : response;
+      // dns2's TCP send returns nothing, whatever its types say: `.catch` on it threw inside the
+      // handler, and dns2 then closed the connection with every query pipelined on it.
+      Promise.resolve(send(message)).catch(() => undefined);
+    };
 
-  const { udp, tcp, port } = await listenOnSamePort(handle);
+  const { udp, tcp, port } = await listenOnSamePort(handler);
   // Resolvers keep TCP connections open; close() must not wait for them.
   const sockets = new Set<Socket>();
   tcp.on('connection', (socket: Socket) => {
@@ -150,14 +156,97 @@ function chunks(value: string): Buffer[] {
   return out.length > 0 ? out : [Buffer.alloc(0)];
 }
 
+/*
+ * Large answers. dns2 writes messages bit by bit: some 60 KB take it over a second and a half, once
+ * for UDP and again for TCP, enough to run past a check's DNS deadline on its own. Above a few KB
+ * the message is written here with Buffers instead: over UDP a header and the question with the TC
+ * flag (as dns2 does for any answer past the client's EDNS size), over TCP the whole answer.
+ */
+const LARGE_BYTES = 4096;
+/** UDP payload without EDNS (RFC 1035 §4.2.1). */
+const UDP_PAYLOAD = 512;
+/** A TCP message carries a 16-bit length. */
+const MAX_MESSAGE = 65_535;
+
+interface WireResource {
+  name: string;
+  type: number;
+  class: number;
+  ttl: number;
+  data?: Buffer[];
+  domain?: string;
+  exchange?: string;
+  priority?: number;
+  address?: string;
+}
+
+function rdata(r: WireResource): Buffer {
+  switch (r.type) {
+    case Packet.TYPE.TXT:
+      return Buffer.concat((r.data ?? []).flatMap((chunk) => [Buffer.from([chunk.length]), chunk]));
+    case Packet.TYPE.CNAME:
+      return wireName(r.domain ?? '');
+    case Packet.TYPE.MX: {
+      const priority = Buffer.alloc(2);
+      priority.writeUInt16BE(r.priority ?? 0);
+      return Buffer.concat([priority, wireName(r.exchange ?? '')]);
+    }
+    default:
+      return Buffer.from((r.address ?? '0.0.0.0').split('.').map(Number));
+  }
+}
+
+function wireName(name: string): Buffer {
+  const labels = key(name).split('.').filter((l) => l.length > 0);
+  return Buffer.concat([...labels.flatMap((l) => [Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)]), Buffer.from([0])]);
+}
+
+const large = (response: InstanceType<typeof Packet>) =>
+  (response.answers as unknown as WireResource[]).reduce((n, r) => n + r.name.length + 12 + rdata(r).length, 0) > LARGE_BYTES;
+
+/** The payload size the client offers in its EDNS record, or UDP's plain 512 bytes. */
+function udpPayloadSize(request: InstanceType<typeof Packet>): number {
+  const opt = (request.additionals as unknown as WireResource[]).find((r) => r.type === Packet.TYPE.EDNS);
+  return Math.max(opt?.class ?? 0, UDP_PAYLOAD);
+}
+
+function encodeLarge(response: InstanceType<typeof Packet>, limit: number): Buffer {
+  const question = response.questions[0]!;
+  const answers = response.answers as unknown as WireResource[];
+  const records = answers.map((r) => {
+    const data = rdata(r);
+    const fixed = Buffer.alloc(10);
+    fixed.writeUInt16BE(r.type, 0);
+    fixed.writeUInt16BE(r.class, 2);
+    fixed.writeUInt32BE(r.ttl, 4);
+    fixed.writeUInt16BE(data.length, 8);
+    // The owner name as a pointer to the question's (offset 12), as servers compress it.
+    const owner = key(r.name) === key(question.name) ? Buffer.from([0xc0, 12]) : wireName(r.name);
+    return Buffer.concat([owner, fixed, data]);
+  });
+  const q = Buffer.alloc(4);
+  q.writeUInt16BE(question.type, 0);
+  q.writeUInt16BE(question.class, 2);
+  const questionBytes = Buffer.concat([wireName(question.name), q]);
+  const whole = 12 + questionBytes.length + records.reduce((n, r) => n + r.length, 0);
+  const truncated = whole > limit;
+  const h = response.header;
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(h.id, 0);
+  header.writeUInt16BE((1 << 15) | (h.opcode << 11) | (h.aa << 10) | (Number(truncated) << 9) | (h.rd << 8) | (h.ra << 7) | h.rcode, 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(truncated ? 0 : records.length, 6);
+  return Buffer.concat([header, questionBytes, ...(truncated ? [] : records)]);
+}
+
 /**
  * Binds UDP on a free port, then TCP on the same number (a resolver retries a truncated answer
  * over TCP on the port it was given); starts over when that TCP port happens to be taken.
  */
-async function listenOnSamePort(handle: DnsHandler) {
+async function listenOnSamePort(handler: (transport: 'udp' | 'tcp') => DnsHandler) {
   for (let attempt = 1; ; attempt++) {
-    const udp = dns2.createUDPServer(handle);
-    const tcp = dns2.createTCPServer(handle);
+    const udp = dns2.createUDPServer(handler('udp'));
+    const tcp = dns2.createTCPServer(handler('tcp'));
     udp.on('requestError', () => undefined);
     tcp.on('requestError', () => undefined);
     await new Promise<void>((resolve, reject) => {

@@ -1,9 +1,10 @@
 /**
  * The DNS adapter against the dns2 test server: record shapes, "no record" versus "could not
- * check", and resolver configuration.
+ * check", resolver configuration, and the observer's deadline for one check's questions.
  */
 import { promises as nodeDns } from 'node:dns';
 import { createResolver, DnsLookupError, lookup, lookupCname, lookupMx, lookupTxt } from '../../src/adapters/dns.js';
+import { DEADLINE_CODE, DNS_DEADLINE_MS, observe } from '../../src/adapters/dns-observer.js';
 import { startDnsServer, type DnsTestServer } from '../support/dns-server.js';
 
 let server: DnsTestServer;
@@ -64,6 +65,21 @@ describe('lookups', () => {
     expect((await lookupTxt(resolver, 'big.example.com'))?.sort()).toEqual(values);
   });
 
+  it('reads hundreds of values (some 60 KB) in one answer, quickly, several at once over one TCP connection', async () => {
+    const values = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(3, '0')}:` + 'x'.repeat(190));
+    const mx = Array.from({ length: 250 }, (_, i) => ({ exchange: `mx${i}.${'m'.repeat(60)}.example.net`, priority: i }));
+    server.set('huge.example.com', 'TXT', values);
+    server.set('huge.example.com', 'MX', mx);
+    server.set('huge2.example.com', 'TXT', values);
+    const started = Date.now();
+    const [txt, mxs, txt2] = await Promise.all([lookupTxt(resolver, 'huge.example.com'), lookupMx(resolver, 'huge.example.com'), lookupTxt(resolver, 'huge2.example.com')]);
+    expect(txt?.sort()).toEqual(values);
+    expect(txt2?.sort()).toEqual(values);
+    expect(mxs?.sort((a, b) => a.priority - b.priority)).toEqual(mx);
+    // Well inside a check's DNS deadline: the test server must not be what runs past it.
+    expect(Date.now() - started).toBeLessThan(DNS_DEADLINE_MS / 4);
+  });
+
   it('lower-cases CNAME targets and MX exchanges and strips the trailing dot', async () => {
     server.set('Sel._DomainKey.Example.com.', 'CNAME', ['Tok.DKIM.AmazonSES.com.']);
     server.set('bounce.example.com', 'MX', [{ exchange: 'Feedback-SMTP.eu-central-1.AmazonSES.com.', priority: 10 }]);
@@ -120,5 +136,34 @@ describe('lookups', () => {
     const error = await failure(lookupMx(quick, 'slow.example.com'));
     expect(error).toBeInstanceOf(DnsLookupError);
     expect(error.code).toBe('ETIMEOUT');
+  });
+});
+
+describe('observe: one deadline for all the questions of a check', () => {
+  it('answers every question by the deadline: what came is kept, what did not is a DNS error', async () => {
+    server.set('fast.example.com', 'TXT', ['here']);
+    server.fail('silent.example.com', 'timeout');
+    // A resolver that would wait a minute for the silent server on its own.
+    const patient = createResolver(server.address, { timeout: 60_000, tries: 1 });
+    const started = Date.now();
+    const answers = await observe(
+      [
+        { name: 'fast.example.com', type: 'TXT' },
+        { name: 'silent.example.com', type: 'TXT' },
+        { name: 'silent.example.com', type: 'MX' },
+      ],
+      { deadlineMs: 300, resolver: patient },
+    );
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(answers.get('TXT fast.example.com')).toEqual({ kind: 'found', values: ['here'] });
+    expect(answers.get('TXT silent.example.com')).toEqual({ kind: 'error', code: DEADLINE_CODE });
+    expect(answers.get('MX silent.example.com')).toEqual({ kind: 'error', code: DEADLINE_CODE });
+  });
+
+  it('does not wait for the deadline when every answer is in', async () => {
+    server.set('fast.example.com', 'TXT', ['here']);
+    const started = Date.now();
+    await observe([{ name: 'fast.example.com', type: 'TXT' }], { deadlineMs: 10_000, resolver });
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

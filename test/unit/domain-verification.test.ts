@@ -4,7 +4,7 @@
  */
 import { recordSpecs, type RecordInputs } from '../../src/domain/dns-records.js';
 import { questionKey, type Answers, type Mx, type Observation } from '../../src/domain/diagnostics.js';
-import { applyVerificationWindow, decide, decideMissingIdentity, type CheckedStatus, type Decision, type SesIdentityState } from '../../src/domain/verification.js';
+import { applyVerificationWindow, decide, decideMissingIdentity, decideUnstorable, type CheckedStatus, type Decision, type SesIdentityState } from '../../src/domain/verification.js';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-01-16T10:00:00Z');
@@ -128,6 +128,15 @@ describe('decide: failed', () => {
         expect(d.recordChecks[id]?.status).toBe('failed');
         expect(d.recordChecks[id]?.diagnostic?.reason).toMatch(/no longer exists/);
       }
+    }
+  });
+
+  it('is failed, keeping nothing DNS returned, when the full result cannot be stored', () => {
+    const d = decideUnstorable(records);
+    expect(d.status).toBe('failed');
+    expect(Object.keys(d.recordChecks).sort()).toEqual([...REQUIRED_IDS].sort());
+    for (const check of Object.values(d.recordChecks)) {
+      expect(check).toEqual({ status: 'failed', diagnostic: { found: [], reason: expect.stringMatching(/could not be saved.*ask for verification again/) } });
     }
   });
 });

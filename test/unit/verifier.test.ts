@@ -8,11 +8,14 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aw
 import { GetEmailIdentityCommand, type GetEmailIdentityCommandOutput } from '@aws-sdk/client-sesv2';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSBatchResponse } from 'aws-lambda';
+import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { ddbMock, domainItem, errors, eventBridgeMock, givenDomain, resetAwsMocks, sesv2Mock } from './support/aws.js';
 import { lambdaContext, sqsEvent, sqsRecord } from './support/events.js';
 import { TEST_REGION, TEST_TABLE } from './support/env.js';
 import { startDnsServer, type DnsTestServer } from '../support/dns-server.js';
 import { recordSpecs } from '../../src/domain/dns-records.js';
+import { questionsFor } from '../../src/domain/diagnostics.js';
+import { DNS_DEADLINE_MS } from '../../src/adapters/dns-observer.js';
 
 type Handler = (event: ReturnType<typeof sqsEvent>, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 let handler: Handler;
@@ -318,5 +321,114 @@ describe('verifier: what it writes', () => {
     sesAnswers('xn--bcher-kva.de', SES_PENDING);
     await run([sqsRecord(message(a))]);
     expect(sesv2Mock).toHaveReceivedCommandWith(GetEmailIdentityCommand, { EmailIdentity: 'xn--bcher-kva.de' });
+  });
+});
+
+/** What DynamoDB answers for an item past 400 KB (an error the SDK has no class for). */
+const itemTooLarge = () =>
+  new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Item size to update has exceeded the maximum allowed size' });
+
+describe('verifier: a result the table can never take ends the check', () => {
+  it('stores a small failed result instead when the update is refused as too large, and does not fail the message', async () => {
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', SES_PENDING);
+    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejectsOnce(itemTooLarge()).resolves({});
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [] });
+    const writes = domainWrites();
+    expect(writes.map((w) => [w.via, w.ExpressionAttributeValues?.[':status']])).toEqual([
+      ['UpdateCommand', 'pending'],
+      ['TransactWriteCommand', 'failed'],
+    ]);
+    const checks = writes[1]?.ExpressionAttributeValues?.[':checks'] as Record<string, { status: string; diagnostic?: { found: string[]; reason: string } }>;
+    for (const check of Object.values(checks)) {
+      expect(check.status).toBe('failed');
+      expect(check.diagnostic?.found).toEqual([]);
+      expect(check.diagnostic?.reason).toMatch(/could not be saved/);
+    }
+    // Off the schedule: it is not queued again until someone asks.
+    expect(writes[1]?.UpdateExpression).toMatch(/REMOVE .*GSI1PK/);
+    expect(eventBridgeMock.calls()).toHaveLength(1);
+  });
+
+  it('does the same when the status-change transaction is cancelled for a validation error', async () => {
+    const a = verifying();
+    givenDomain(a);
+    publishRecords(a);
+    sesAnswers('example.com', SES_VERIFIED);
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(errors.transactionCanceled([{ Code: 'ValidationError' }, { Code: 'None' }]))
+      .resolves({});
+
+    expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [] });
+    expect(domainWrites().map((w) => w.ExpressionAttributeValues?.[':status'])).toEqual(['verified', 'failed']);
+  });
+
+  it('reports the message (no endless loop inside the check) when even the small result is refused', async () => {
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', SES_PENDING);
+    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejects(itemTooLarge());
+    ddbMock.on(TransactWriteCommand).rejects(itemTooLarge());
+
+    expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [{ itemIdentifier: 'm' }] });
+    expect(domainWrites()).toHaveLength(2);
+  });
+});
+
+describe('verifier: DNS that never answers', () => {
+  it('ends the check by the DNS deadline, with every record "could not check"', async () => {
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', SES_PENDING);
+    const inputs = { domain: 'example.com', returnPath: 'send', region: 'eu-central-1', verificationToken: a.verificationToken as string, dkimTokens: a.dkimTokens as string[] };
+    for (const q of questionsFor(inputs)) dns.fail(q.name, 'timeout');
+
+    const started = Date.now();
+    expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [] });
+    // The resolver alone would wait 2 s, then 4 s more, for each question.
+    expect(Date.now() - started).toBeLessThan(DNS_DEADLINE_MS + 1_000);
+    const [w] = domainWrites();
+    expect(w?.ExpressionAttributeValues?.[':status']).toBe('pending');
+    const checks = w?.ExpressionAttributeValues?.[':checks'] as Record<string, { status: string; diagnostic?: { reason: string } }>;
+    for (const id of ['verification', 'dkim1', 'dkim2', 'dkim3', 'mail_from_mx', 'spf']) {
+      expect(checks[id]?.status).toBe('pending');
+      expect(checks[id]?.diagnostic?.reason).toContain('did not answer (ETIMEOUT)');
+    }
+  }, 15_000);
+});
+
+describe('verifier: hands back what it has no time left to check', () => {
+  /** A context whose remaining time is read from `remaining`, one value per call, the last repeated. */
+  function contextWith(remaining: number[]) {
+    let calls = 0;
+    return { ...lambdaContext('verifier'), getRemainingTimeInMillis: () => remaining[Math.min(calls++, remaining.length - 1)]! };
+  }
+
+  it('reports the records it did not start as failures, without touching their domains', async () => {
+    const items = ['a-domain.com', 'b-domain.com', 'c-domain.com'].map((domain) => verifying({ domain }));
+    for (const d of items) {
+      givenDomain(d);
+      sesAnswers(d.domain as string, SES_PENDING);
+    }
+    // Time enough for the first check only.
+    const result = await handler(sqsEvent(items.map((d, i) => sqsRecord(message(d), `m${i}`))), contextWith([60_000, 3_000]));
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
+    const read = ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input.Key?.SK);
+    expect(read).toEqual([`DOMAIN#${items[0]!.id}`]);
+    expect(sesv2Mock.commandCalls(GetEmailIdentityCommand).map((c) => c.args[0].input.EmailIdentity)).toEqual(['a-domain.com']);
+    expect(domainWrites()).toHaveLength(1);
+  });
+
+  it('starts nothing when the batch arrives with too little time', async () => {
+    const a = verifying();
+    givenDomain(a);
+    const result = await handler(sqsEvent([sqsRecord(message(a), 'm0'), sqsRecord('{not json', 'm1')]), contextWith([1_000]));
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }] });
+    expect(ddbMock.calls()).toHaveLength(0);
+    expect(sesv2Mock.calls()).toHaveLength(0);
   });
 });
