@@ -31,6 +31,11 @@ export interface ApiFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Reserved concurrency: both the most instances the function may run at once and capacity no other
+   * function of the account can take. @default none (the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
 }
 
 export class ApiFunction extends Construct {
@@ -42,6 +47,10 @@ export class ApiFunction extends Construct {
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
     super(scope, id);
     this.name = props.name;
+    // Lambda accepts 0, and then never runs the function: no reservation is written as none.
+    if (props.reservedConcurrency !== undefined && !(Number.isInteger(props.reservedConcurrency) && props.reservedConcurrency > 0)) {
+      throw new Error(`${props.name}: reserved concurrency must be a whole number above 0, or none; got ${props.reservedConcurrency}`);
+    }
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -63,6 +72,7 @@ export class ApiFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,

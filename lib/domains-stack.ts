@@ -2,7 +2,8 @@
  * The Domains API stack: one DynamoDB table, the verify queue and its dead-letter queue, an HTTP API
  * with one Lambda per entry of the shared route table, the SQS-fed verifier, the scheduled
  * re-verification, and their alarms and dashboard (monitoring.ts). Every function's IAM policy is
- * derived from its `grants` in src/routes.ts.
+ * derived from its `grants` in src/routes.ts; stage throttling and reserved concurrency bound what a
+ * flood of requests can reach and cost (docs/deploy.md explains each number).
  */
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
@@ -17,9 +18,10 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, Node } from 'constructs';
-import { RATE_LIMIT_KEY_PREFIX, TABLE_SCHEMA } from '../src/adapters/table-schema.js';
+import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
+import { OWNER_TAG_KEYS } from '../src/domain/identity-owner.js';
 import { API_BASE_PATH, NOT_FOUND_FUNCTION, backgroundFunctions, routes } from '../src/routes.js';
-import type { BackgroundFunction, Grants, Route } from '../src/routes.js';
+import type { BackgroundFunction, Grants, Route, SesAction, TableAction } from '../src/routes.js';
 import { ApiFunction } from './api-function.js';
 import type { ApiFunctionProps } from './api-function.js';
 import { Monitoring } from './monitoring.js';
@@ -60,10 +62,50 @@ export const MAX_RECEIVE_COUNT = 5;
 export const SCHEDULE_RATE = Duration.minutes(5);
 
 /**
- * SES actions the Service Authorization Reference lists without a resource type: IAM evaluates them
- * against "*" only, so an identity ARN in the statement would deny them.
+ * How IAM can limit each SES action this service calls, from the Service Authorization Reference
+ * (SES v2 and v1 share the `ses:` prefix):
+ * - `createTagged`: CreateEmailIdentity, and TagResource, which SES authorizes for the tags a create
+ *   carries, take `aws:RequestTag/<key>` and `aws:TagKeys`: an identity may only be created tagged
+ *   with this stage and a domain id.
+ * - `stageOwned`: the calls that change or delete an identity take `aws:ResourceTag/<key>`: only
+ *   identities tagged with this stage.
+ * - `anyIdentity`: GetEmailIdentity stays unconditioned, since the create must read the tags of an
+ *   identity that is not ours to refuse it.
+ * - `noResourceType`: listed without a resource type (v1 VerifyDomainIdentity), so IAM honours it
+ *   with "*" only, and it takes no tag condition.
  */
-export const SES_ACTIONS_WITHOUT_RESOURCE_TYPES: ReadonlySet<string> = new Set(['ses:VerifyDomainIdentity']);
+export const SES_ACTION_SCOPES: Readonly<Record<SesAction, 'createTagged' | 'stageOwned' | 'anyIdentity' | 'noResourceType'>> = {
+  'ses:CreateEmailIdentity': 'createTagged',
+  'ses:TagResource': 'createTagged',
+  'ses:PutEmailIdentityMailFromAttributes': 'stageOwned',
+  'ses:PutEmailIdentityDkimSigningAttributes': 'stageOwned',
+  'ses:DeleteEmailIdentity': 'stageOwned',
+  'ses:GetEmailIdentity': 'anyIdentity',
+  'ses:VerifyDomainIdentity': 'noResourceType',
+};
+
+/**
+ * Stage throttling of the HTTP API, per route, in requests per second (rate) and the size of the
+ * token bucket (burst). Every route not listed gets the default; a route whose function spends SES
+ * identity calls gets the SES route setting, since SES allows about 1 such call per second per
+ * account and region (see docs/deploy.md for how the numbers were chosen).
+ */
+export const DEFAULT_THROTTLE = { rate: 50, burst: 100 } as const;
+export const DEFAULT_SES_ROUTE_THROTTLE = { rate: 1, burst: 5 } as const;
+/** API Gateway's own account-level limits per region: a stage cannot be allowed more. */
+const MAX_THROTTLE_RATE = 10_000;
+const MAX_THROTTLE_BURST = 5_000;
+
+/**
+ * Reserved concurrency. For an API function it is a ceiling, so a flood has a known cost and cannot
+ * take the account's concurrency from other functions; for the verifier and the scheduler it is a
+ * guarantee, so no flood can take what they need. 0 in context means no reservation at all.
+ */
+export const DEFAULT_API_CONCURRENCY = 10;
+/** Equal to the queue trigger's maximum concurrency: the verifier is never invoked otherwise. */
+export const DEFAULT_VERIFIER_CONCURRENCY = 2;
+/** One run every 5 minutes; a rare overlap waits in Lambda's asynchronous queue. */
+export const DEFAULT_SCHEDULER_CONCURRENCY = 1;
 
 /** Per-function sizing that differs from ApiFunction's defaults (the verifier's follows its SES pace). */
 const SIZING: Readonly<Record<string, Pick<ApiFunctionProps, 'memorySize' | 'timeout'>>> = {
@@ -93,6 +135,23 @@ export interface DomainsStackConfig {
   readonly sesBackgroundRate?: number;
   /** Subscribed to the alarm topic when given. */
   readonly alarmEmail?: string;
+  /** Default stage throttling of every route. @default DEFAULT_THROTTLE */
+  readonly throttle?: ThrottleConfig;
+  /** Throttling of the routes whose function calls SES to change identities. @default DEFAULT_SES_ROUTE_THROTTLE */
+  readonly sesRouteThrottle?: ThrottleConfig;
+  /** Reserved concurrency (a ceiling) of each API function; 0: none. @default 10 */
+  readonly apiConcurrency?: number;
+  /** Reserved concurrency of the verifier; 0: none, else at least the queue trigger's 2. @default 2 */
+  readonly verifierConcurrency?: number;
+  /** Reserved concurrency of the scheduler; 0: none. @default 1 */
+  readonly schedulerConcurrency?: number;
+}
+
+export interface ThrottleConfig {
+  /** Steady-state requests per second. */
+  readonly rate: number;
+  /** Requests that may arrive at once, above the rate, before API Gateway answers 429. */
+  readonly burst: number;
 }
 
 export interface DomainsStackProps extends StackProps, DomainsStackConfig {}
@@ -106,9 +165,33 @@ const EMAIL_PATTERN = /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/;
 /**
  * Reads the stack parameters from CDK context (`-c stage=prod -c sesRegion=eu-central-1`, or
  * cdk.json). Values given with `-c` arrive as strings, so `corsOrigins` is accepted either as a list
- * or as a comma-separated string, and `sesBackgroundRate` either as a number or as its text.
+ * or as a comma-separated string, and every number either as a number or as its text.
  */
 export function stackConfigFromContext(node: Node): DomainsStackConfig {
+  /** A number from context: undefined when absent, NaN when it is not one (the caller says what is expected). */
+  const numeric = (key: string): number | undefined => {
+    const value: unknown = node.tryGetContext(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value === 'number') return value;
+    if (typeof value === 'string' && value.trim() !== '') return Number(value.trim());
+    return Number.NaN;
+  };
+  const checked = (key: string, ok: (n: number) => boolean, expected: string): number | undefined => {
+    const n = numeric(key);
+    if (n !== undefined && !(Number.isFinite(n) && ok(n))) {
+      throw new Error(`Context "${key}" must be ${expected}, got ${JSON.stringify(node.tryGetContext(key))}`);
+    }
+    return n;
+  };
+  const throttleFrom = (rateKey: string, burstKey: string, defaults: ThrottleConfig): ThrottleConfig => ({
+    rate: checked(rateKey, (n) => n >= 1 && n <= MAX_THROTTLE_RATE, `requests per second from 1 to ${MAX_THROTTLE_RATE}`) ?? defaults.rate,
+    burst:
+      checked(burstKey, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_THROTTLE_BURST, `a whole number of requests from 1 to ${MAX_THROTTLE_BURST}`) ??
+      defaults.burst,
+  });
+  const concurrency = (key: string, min: number): number | undefined =>
+    checked(key, (n) => Number.isInteger(n) && (n === 0 || n >= min), `a whole number: 0 for no reservation, otherwise at least ${min}`);
+
   const text = (key: string): string | undefined => {
     const value: unknown = node.tryGetContext(key);
     if (value === undefined || value === null || value === '') return undefined;
@@ -152,27 +235,38 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
     }
   }
 
-  const rawRate: unknown = node.tryGetContext('sesBackgroundRate');
-  let sesBackgroundRate: number | undefined;
-  if (typeof rawRate === 'number') sesBackgroundRate = rawRate;
-  else if (typeof rawRate === 'string' && rawRate.trim() !== '') sesBackgroundRate = Number(rawRate.trim());
-  else if (rawRate !== undefined && rawRate !== null && rawRate !== '') sesBackgroundRate = Number.NaN;
-  if (
-    sesBackgroundRate !== undefined &&
-    !(Number.isFinite(sesBackgroundRate) && sesBackgroundRate >= MIN_SES_BACKGROUND_RATE && sesBackgroundRate <= SES_ACCOUNT_RATE)
-  ) {
-    throw new Error(
-      `Context "sesBackgroundRate" must be a number of SES calls per second from ${MIN_SES_BACKGROUND_RATE} to ` +
-        `${SES_ACCOUNT_RATE} (SES allows about ${SES_ACCOUNT_RATE} per account and region), got ${JSON.stringify(rawRate)}`,
-    );
-  }
+  const sesBackgroundRate = checked(
+    'sesBackgroundRate',
+    (n) => n >= MIN_SES_BACKGROUND_RATE && n <= SES_ACCOUNT_RATE,
+    `a number of SES calls per second from ${MIN_SES_BACKGROUND_RATE} to ${SES_ACCOUNT_RATE} (SES allows about ${SES_ACCOUNT_RATE} per account and region)`,
+  );
 
   const alarmEmail = text('alarmEmail');
   if (alarmEmail !== undefined && !EMAIL_PATTERN.test(alarmEmail)) {
     throw new Error(`Context "alarmEmail" must be one email address, got "${alarmEmail}"`);
   }
 
-  return { stage, sesRegion, extraSesRegions, corsOrigins, logLevel, sesBackgroundRate, alarmEmail };
+  const throttle = throttleFrom('throttleRate', 'throttleBurst', DEFAULT_THROTTLE);
+  const sesRouteThrottle = throttleFrom('sesThrottleRate', 'sesThrottleBurst', DEFAULT_SES_ROUTE_THROTTLE);
+  const apiConcurrency = concurrency('apiConcurrency', 1);
+  // The queue trigger runs up to VERIFIER_MAX_CONCURRENCY at once; a smaller reservation would throttle it.
+  const verifierConcurrency = concurrency('verifierConcurrency', VERIFIER_MAX_CONCURRENCY);
+  const schedulerConcurrency = concurrency('schedulerConcurrency', 1);
+
+  return {
+    stage,
+    sesRegion,
+    extraSesRegions,
+    corsOrigins,
+    logLevel,
+    sesBackgroundRate,
+    alarmEmail,
+    throttle,
+    sesRouteThrottle,
+    apiConcurrency,
+    verifierConcurrency,
+    schedulerConcurrency,
+  };
 }
 
 export function stackName(stage: string): string {
@@ -223,6 +317,8 @@ export class DomainsStack extends Stack {
       SES_REGION: this.sesRegion,
       ...(this.sesRegions.length > 1 ? { SES_REGIONS: this.sesRegions.join(',') } : {}),
       EVENT_SOURCE,
+      // SES identities are tagged with it, and only this stage's may be changed (see grant()).
+      STAGE: props.stage,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -232,6 +328,20 @@ export class DomainsStack extends Stack {
       verifier: { SES_BACKGROUND_RATE: String(sesBackgroundRate), EVENT_BUS_NAME },
     };
     const sizing: typeof SIZING = { ...SIZING, verifier: { timeout: verifierTimeoutAtRate } };
+    // 0 in context: no reservation (Lambda reads a reservation of 0 as "never run").
+    const reservation = (configured: number | undefined, fallback: number) => {
+      const n = configured ?? fallback;
+      return n > 0 ? n : undefined;
+    };
+    const apiConcurrency = reservation(props.apiConcurrency, DEFAULT_API_CONCURRENCY);
+    const reservedConcurrency: Readonly<Record<string, number | undefined>> = {
+      verifier: reservation(props.verifierConcurrency, DEFAULT_VERIFIER_CONCURRENCY),
+      scheduler: reservation(props.schedulerConcurrency, DEFAULT_SCHEDULER_CONCURRENCY),
+    };
+    const verifierReserved = reservedConcurrency.verifier;
+    if (verifierReserved !== undefined && verifierReserved < VERIFIER_MAX_CONCURRENCY) {
+      throw new Error(`The verifier's reserved concurrency (${verifierReserved}) is below its queue trigger's ${VERIFIER_MAX_CONCURRENCY}`);
+    }
     const functions = new Map<string, ApiFunction>();
     const addFunction = (name: string, grants: Grants | null): ApiFunction => {
       const fn = new ApiFunction(this, pascalCase(name), {
@@ -243,8 +353,10 @@ export class DomainsStack extends Stack {
           ...ownEnvironment[name],
         },
         ...sizing[name],
+        // Every function behind the API gets the same ceiling; background functions have their own.
+        reservedConcurrency: name in reservedConcurrency ? reservedConcurrency[name] : apiConcurrency,
       });
-      if (grants) this.grant(fn, grants);
+      if (grants) this.grant(fn, grants, props.stage);
       functions.set(name, fn);
       return fn;
     };
@@ -365,19 +477,25 @@ export class DomainsStack extends Stack {
           : undefined,
     });
 
+    const httpRoutes: apigwv2.HttpRoute[] = [];
     for (const { route, fn } of routeFunctions) {
-      api.addRoutes({
-        path: `${API_BASE_PATH}${route.path}`,
-        methods: [apigwv2.HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${pascalCase(route.name)}Integration`, fn.fn),
-      });
+      httpRoutes.push(
+        ...api.addRoutes({
+          path: `${API_BASE_PATH}${route.path}`,
+          methods: [apigwv2.HttpMethod[route.method]],
+          integration: new HttpLambdaIntegration(`${pascalCase(route.name)}Integration`, fn.fn),
+        }),
+      );
     }
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const throttle = props.throttle ?? DEFAULT_THROTTLE;
     const stage = new apigwv2.HttpStage(this, 'ApiStage', {
       httpApi: api,
       stageName: '$default',
       autoDeploy: true,
+      // Every route, $default included: what reaches the functions (and so what a flood costs) is bounded.
+      throttle: { rateLimit: throttle.rate, burstLimit: throttle.burst },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
         // One JSON object per request, queryable with Logs Insights. No headers: they carry API keys.
@@ -400,6 +518,19 @@ export class DomainsStack extends Stack {
       },
     });
 
+    // Routes whose function calls SES to create, change or delete identities get their own, lower
+    // limit: SES allows about one identity call per second per account and region, whoever calls.
+    const sesRoute = props.sesRouteThrottle ?? DEFAULT_SES_ROUTE_THROTTLE;
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const { route } of routeFunctions) {
+      if (!spendsSes(route.grants)) continue;
+      routeSettings[routeKey(route)] = { ThrottlingRateLimit: sesRoute.rate, ThrottlingBurstLimit: sesRoute.burst };
+    }
+    const cfnStage = stage.node.defaultChild as apigwv2.CfnStage;
+    cfnStage.routeSettings = routeSettings;
+    // API Gateway refuses settings for a route key that does not exist yet.
+    for (const httpRoute of httpRoutes) stage.node.addDependency(httpRoute);
+
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -413,50 +544,67 @@ export class DomainsStack extends Stack {
   }
 
   /** Turns a function's `grants` into IAM statements, and nothing more. */
-  private grant(fn: ApiFunction, grants: Grants): void {
-    if (grants.countsRequests && !grants.table.includes('dynamodb:UpdateItem')) {
-      // The rate-limit counter is the only item such a function writes.
+  private grant(fn: ApiFunction, grants: Grants, stage: string): void {
+    // One statement per table action, limited to the partition keys of the item families it is
+    // granted on. `ForAllValues` holds vacuously for a request without keys (a Scan), which is why
+    // only key-addressed actions (item actions and Query) may ever be granted here.
+    const keysByAction = new Map<TableAction, Set<string>>();
+    for (const { keys, actions } of grants.table) {
+      for (const action of actions) keysByAction.set(action, (keysByAction.get(action) ?? new Set()).add(keys));
+    }
+    for (const [action, keys] of keysByAction) {
       fn.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['dynamodb:UpdateItem'],
+          actions: [action],
           resources: [this.table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RATE_LIMIT_KEY_PREFIX}*`] } },
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys].sort() } },
         }),
       );
     }
-    if (grants.table.length > 0) {
-      fn.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: [...grants.table], resources: [this.table.tableArn] }),
-      );
-      // Query is the only granted action that reads an index.
-      if (grants.table.includes('dynamodb:Query')) {
-        const indexArns = `${this.table.tableArn}/index/*`;
-        fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [indexArns] }));
+    if (grants.queryIndexes) {
+      // Read-only, and left without a key condition: the index's partition keys (DUE#<shard>) are not
+      // item families, and what LeadingKeys means on an index query is not what these grants describe.
+      const indexArns = `${this.table.tableArn}/index/*`;
+      fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [indexArns] }));
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${this.nagSpelling(indexArns)}]`,
+        reason: `dynamodb:Query only, on the indexes of this table (${TABLE_SCHEMA.indexes.map((i) => i.indexName).join(', ')}).`,
+      });
+    }
+
+    const ses = (scope: (typeof SES_ACTION_SCOPES)[SesAction]) => grants.ses.filter((a) => SES_ACTION_SCOPES[a] === scope);
+    const identities = this.sesRegions.map((region) =>
+      this.formatArn({ service: 'ses', region, resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+    );
+    const identityStatements: { actions: SesAction[]; conditions?: Record<string, Record<string, unknown>> }[] = [
+      {
+        actions: ses('createTagged'),
+        conditions: {
+          StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEYS.stage}`]: stage },
+          // Both owner tags and no others; the domain id's value is only known at run time.
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG_KEYS.stage, OWNER_TAG_KEYS.domainId] },
+          Null: { [`aws:RequestTag/${OWNER_TAG_KEYS.domainId}`]: 'false' },
+        },
+      },
+      { actions: ses('stageOwned'), conditions: { StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEYS.stage}`]: stage } } },
+      { actions: ses('anyIdentity') },
+    ];
+    for (const { actions, conditions } of identityStatements) {
+      if (actions.length === 0) continue;
+      fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: identities, conditions }));
+    }
+    if (identityStatements.some((s) => s.actions.length > 0)) {
+      for (const arn of identities) {
         Validations.of(fn.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${this.nagSpelling(indexArns)}]`,
-          reason: `dynamodb:Query only, on the indexes of this table (${TABLE_SCHEMA.indexes.map((i) => i.indexName).join(', ')}).`,
+          id: `AwsSolutions-IAM5[Resource::${this.nagSpelling(arn)}]`,
+          reason:
+            "Identities are customers' domains, registered at run time, so no identity name is known at deploy " +
+            'time; the ARN is still limited to identities of this account in the SES region, and every call ' +
+            "that creates, changes or deletes one is limited by the identity's stage tag.",
         });
       }
     }
-
-    const scopedSes = grants.ses.filter((a) => !SES_ACTIONS_WITHOUT_RESOURCE_TYPES.has(a));
-    const unscopedSes = grants.ses.filter((a) => SES_ACTIONS_WITHOUT_RESOURCE_TYPES.has(a));
-    for (const region of scopedSes.length > 0 ? this.sesRegions : []) {
-      const identities = this.formatArn({
-        service: 'ses',
-        region,
-        resource: 'identity',
-        resourceName: '*',
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      });
-      fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: scopedSes, resources: [identities] }));
-      Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${this.nagSpelling(identities)}]`,
-        reason:
-          "Identities are customers' domains, registered at run time, so no identity name is known at deploy " +
-          'time; the ARN is still limited to identities of this account in the SES region.',
-      });
-    }
+    const unscopedSes = ses('noResourceType');
     if (unscopedSes.length > 0) {
       fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: unscopedSes, resources: ['*'] }));
       // Acknowledged on the policy itself: the role's own acknowledgement only explains X-Ray.
@@ -501,6 +649,16 @@ export class DomainsStack extends Stack {
     };
     return visit(this.resolve(value));
   }
+}
+
+/** The route's key as API Gateway writes it: `POST /api/v1/domains`. */
+function routeKey(route: Pick<Route, 'method' | 'path'>): string {
+  return `${route.method} ${API_BASE_PATH}${route.path}`;
+}
+
+/** A function that calls SES to create, change or delete identities; reads alone do not count. */
+function spendsSes(grants: Grants): boolean {
+  return grants.ses.some((action) => SES_ACTION_SCOPES[action] !== 'anyIdentity');
 }
 
 function pascalCase(name: string): string {

@@ -191,7 +191,7 @@ export class Monitoring extends Construct {
       const group = functions.slice(i, i + MAX_METRICS_PER_ALARM);
       const id = i === 0 ? ALARM.lambdaThrottles : `${ALARM.lambdaThrottles}${i / MAX_METRICS_PER_ALARM + 1}`;
       this.alarm(id, {
-        alarmDescription: `Lambda refused invocations for lack of concurrency (${group.map((f) => f.name).join(', ')}). See docs/deploy.md.`,
+        alarmDescription: `Lambda refused invocations: a function reached its reserved concurrency, or the account ran out (${group.map((f) => f.name).join(', ')}). See docs/deploy.md.`,
         metric: this.sumOf(
           group.map((f) => f.fn.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES })),
           'Throttled invocations',

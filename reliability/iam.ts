@@ -98,6 +98,8 @@ function dynamoCalls(c: ProxiedCall): IamCall[] {
 function toIam(service: 'dynamodb' | 'sqs' | 'ses', c: ProxiedCall): IamCall[] {
   if (service === 'dynamodb') return dynamoCalls(c);
   if (service === 'sqs') return [{ action: `sqs:${c.operation === 'SendMessageBatch' ? 'SendMessage' : c.operation}` }];
+  // SES authorizes the tags a create carries as a TagResource on the new identity, in the same call.
+  if (c.operation === 'CreateEmailIdentity' && /"Tags"\s*:\s*\[\s*\{/.test(c.body)) return [{ action: 'ses:CreateEmailIdentity' }, { action: 'ses:TagResource' }];
   return [{ action: `ses:${c.operation}` }];
 }
 
@@ -231,15 +233,13 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
 
 /**
  * The role `grants` describe, built the way the stack's `grant` builds it (without synthesizing):
- * table actions, SES, the queue, and the rate-limit counter limited to its keys.
+ * each table action limited to the partition keys of its item families, index queries, SES and the queue.
  */
 export function policyFromGrants(name: string, grants: Grants | null): FunctionPolicy {
   const statements: Statement[] = [];
   if (grants) {
-    if ((grants as { countsRequests?: boolean }).countsRequests && !grants.table.includes('dynamodb:UpdateItem')) {
-      statements.push({ actions: ['dynamodb:UpdateItem'], leadingKeys: ['RATELIMIT#*'] });
-    }
-    if (grants.table.length > 0) statements.push({ actions: [...grants.table] });
+    for (const { keys, actions } of grants.table) statements.push({ actions: [...actions], leadingKeys: [keys] });
+    if (grants.queryIndexes) statements.push({ actions: ['dynamodb:Query'] });
     if (grants.ses.length > 0) statements.push({ actions: [...grants.ses] });
     if (grants.sendToVerifyQueue) statements.push({ actions: ['sqs:SendMessage'] });
   }
@@ -251,10 +251,10 @@ export function policyFromGrants(name: string, grants: Grants | null): FunctionP
 function declared(grants: Grants | null): Set<string> {
   const s = new Set<string>();
   if (!grants) return s;
-  for (const a of grants.table) s.add(a);
+  for (const { actions } of grants.table) for (const a of actions) s.add(a);
+  if (grants.queryIndexes) s.add('dynamodb:Query');
   for (const a of grants.ses) s.add(a);
   if (grants.sendToVerifyQueue) s.add('sqs:SendMessage');
-  if ((grants as { countsRequests?: boolean }).countsRequests) s.add('dynamodb:UpdateItem');
   return s;
 }
 

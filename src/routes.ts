@@ -3,6 +3,9 @@
  * server dispatches by it, and each function's IAM policy is derived from its `grants`, so the three
  * cannot drift apart.
  */
+import { PARTITION_KEYS as KEYS } from './adapters/table-schema.js';
+import type { PartitionKeyPattern } from './adapters/table-schema.js';
+
 export const API_BASE_PATH = '/api/v1';
 
 export const SCOPE_DOMAINS_MANAGE = 'domains:manage';
@@ -11,17 +14,24 @@ export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 
 /** What a function may touch; the stack turns this into least-privilege IAM statements. */
 export interface Grants {
-  /** DynamoDB actions on the table and its indexes. */
-  readonly table: readonly TableAction[];
-  /** SES actions (v2 and v1 names share the `ses:` prefix). */
-  readonly ses: readonly string[];
+  /**
+   * Item actions on the table, per family of items: the stack limits each action to the partition
+   * keys of the families listed for it (`dynamodb:LeadingKeys`), so, for example, no function can
+   * write an API key. A transaction is authorized item by item with these same actions.
+   */
+  readonly table: readonly TableGrant[];
+  /** Query on the table's indexes (GSI1: the due-time entries the scheduler reads). */
+  readonly queryIndexes: boolean;
+  /** SES actions (v2 and v1 names share the `ses:` prefix); the stack scopes each by its kind. */
+  readonly ses: readonly SesAction[];
   /** May send to the verify queue. */
   readonly sendToVerifyQueue: boolean;
-  /**
-   * Counts requests in the team's rate-limit window: UpdateItem, which the stack limits to the
-   * `RATELIMIT#` items with a `dynamodb:LeadingKeys` condition when the function has no other UpdateItem.
-   */
-  readonly countsRequests: boolean;
+}
+
+export interface TableGrant {
+  /** One item family's partition keys (see PARTITION_KEYS). */
+  readonly keys: PartitionKeyPattern;
+  readonly actions: readonly TableAction[];
 }
 
 export type TableAction =
@@ -29,7 +39,17 @@ export type TableAction =
   | 'dynamodb:Query'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem';
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem';
+
+export type SesAction =
+  | 'ses:CreateEmailIdentity'
+  | 'ses:TagResource'
+  | 'ses:GetEmailIdentity'
+  | 'ses:PutEmailIdentityMailFromAttributes'
+  | 'ses:PutEmailIdentityDkimSigningAttributes'
+  | 'ses:DeleteEmailIdentity'
+  | 'ses:VerifyDomainIdentity';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -42,8 +62,24 @@ export interface Route {
   readonly grants: Grants;
 }
 
-/** Every authenticated route reads its API key (and counts the request: `countsRequests`). */
-const readKeys: TableAction[] = ['dynamodb:GetItem'];
+const GET = 'dynamodb:GetItem';
+const QUERY = 'dynamodb:Query';
+const PUT = 'dynamodb:PutItem';
+const UPDATE = 'dynamodb:UpdateItem';
+const DELETE = 'dynamodb:DeleteItem';
+
+/** Every authenticated route reads the caller's key and counts the request in the team's window. */
+const authenticated: TableGrant[] = [
+  { keys: KEYS.apiKey, actions: [GET] },
+  { keys: KEYS.rateLimit, actions: [UPDATE] },
+];
+/**
+ * An Idempotency-Key request: Powertools puts the record when it starts, updates it with the answer,
+ * deletes it when the request fails, and reads it when the put finds one it did not return.
+ */
+const idempotencyRecords: TableGrant = { keys: KEYS.idempotency, actions: [GET, PUT, UPDATE, DELETE] };
+
+const noSes: SesAction[] = [];
 
 export const routes: readonly Route[] = [
   {
@@ -52,10 +88,27 @@ export const routes: readonly Route[] = [
     name: 'create-domain',
     scope: SCOPE_DOMAINS_MANAGE,
     grants: {
-      table: [...readKeys, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      ses: ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:PutEmailIdentityDkimSigningAttributes', 'ses:VerifyDomainIdentity', 'ses:DeleteEmailIdentity'],
+      table: [
+        ...authenticated,
+        idempotencyRecords,
+        // The domain (put, leases, ready, undo) and the team's domain count, moved in the same transactions.
+        { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
+        // The name claim: put with the domain, read when taken, deleted on undo.
+        { keys: KEYS.domainName, actions: [GET, PUT, DELETE] },
+      ],
+      queryIndexes: false,
+      // TagResource: SES authorizes the tags given to CreateEmailIdentity as a TagResource on the new
+      // identity. GetEmailIdentity reads an existing identity's tags before anything is adopted.
+      ses: [
+        'ses:CreateEmailIdentity',
+        'ses:TagResource',
+        'ses:GetEmailIdentity',
+        'ses:PutEmailIdentityMailFromAttributes',
+        'ses:PutEmailIdentityDkimSigningAttributes',
+        'ses:VerifyDomainIdentity',
+        'ses:DeleteEmailIdentity',
+      ],
       sendToVerifyQueue: false,
-      countsRequests: true,
     },
   },
   {
@@ -63,22 +116,28 @@ export const routes: readonly Route[] = [
     path: '/domains',
     name: 'list-domains',
     scope: SCOPE_DOMAINS_MANAGE,
-    grants: { table: [...readKeys, 'dynamodb:Query'], ses: [], sendToVerifyQueue: false, countsRequests: true },
+    // The team's domains are one partition of the table itself: no index is read.
+    grants: { table: [...authenticated, { keys: KEYS.team, actions: [QUERY] }], queryIndexes: false, ses: noSes, sendToVerifyQueue: false },
   },
   {
     method: 'GET',
     path: '/domains/{id}',
     name: 'get-domain',
     scope: SCOPE_DOMAINS_MANAGE,
-    grants: { table: readKeys, ses: [], sendToVerifyQueue: false, countsRequests: true },
+    grants: { table: [...authenticated, { keys: KEYS.team, actions: [GET] }], queryIndexes: false, ses: noSes, sendToVerifyQueue: false },
   },
   {
     method: 'POST',
     path: '/domains/{id}/verify',
     name: 'verify-domain',
     scope: SCOPE_DOMAINS_MANAGE,
-    // PutItem and DeleteItem: Idempotency-Key records.
-    grants: { table: [...readKeys, 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], ses: [], sendToVerifyQueue: true, countsRequests: true },
+    grants: {
+      // UpdateItem on the domain: `verifying` and back when the queue refuses.
+      table: [...authenticated, idempotencyRecords, { keys: KEYS.team, actions: [UPDATE] }],
+      queryIndexes: false,
+      ses: noSes,
+      sendToVerifyQueue: true,
+    },
   },
   {
     method: 'PATCH',
@@ -86,10 +145,10 @@ export const routes: readonly Route[] = [
     name: 'update-domain',
     scope: SCOPE_DOMAINS_MANAGE,
     grants: {
-      table: [...readKeys, 'dynamodb:UpdateItem'],
+      table: [...authenticated, { keys: KEYS.team, actions: [GET, UPDATE] }],
+      queryIndexes: false,
       ses: ['ses:PutEmailIdentityMailFromAttributes', 'ses:GetEmailIdentity', 'ses:PutEmailIdentityDkimSigningAttributes'],
       sendToVerifyQueue: true,
-      countsRequests: true,
     },
   },
   {
@@ -98,10 +157,16 @@ export const routes: readonly Route[] = [
     name: 'delete-domain',
     scope: SCOPE_DOMAINS_MANAGE,
     grants: {
-      table: [...readKeys, 'dynamodb:DeleteItem'],
-      ses: ['ses:DeleteEmailIdentity'],
+      table: [
+        ...authenticated,
+        // The domain is read, then deleted with its claim while the team's domain count goes down.
+        { keys: KEYS.team, actions: [GET, UPDATE, DELETE] },
+        { keys: KEYS.domainName, actions: [DELETE] },
+      ],
+      queryIndexes: false,
+      // The identity's tags are read first: one that is not this domain's is left alone.
+      ses: ['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
       sendToVerifyQueue: false,
-      countsRequests: true,
     },
   },
   {
@@ -110,7 +175,7 @@ export const routes: readonly Route[] = [
     name: 'openapi',
     // The API description is public: clients fetch it to generate code before they hold a key.
     scope: null,
-    grants: { table: [], ses: [], sendToVerifyQueue: false, countsRequests: false },
+    grants: { table: [], queryIndexes: false, ses: noSes, sendToVerifyQueue: false },
   },
 ];
 
@@ -123,12 +188,29 @@ export interface BackgroundFunction {
 export const backgroundFunctions: readonly BackgroundFunction[] = [
   {
     name: 'verifier',
-    // PutItem: the status history entry, written in the same transaction as the status.
-    grants: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], ses: ['ses:GetEmailIdentity'], sendToVerifyQueue: false, countsRequests: false },
+    grants: {
+      table: [
+        // The domain and the result; PutItem: the status history entry, written in the same transaction
+        // as the status. DeleteItem and the count's UpdateItem: releasing a claim never verified in time.
+        { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
+        { keys: KEYS.domainName, actions: [DELETE] },
+        // The SES pacer shared by every verifier container.
+        { keys: KEYS.sesPacer, actions: [UPDATE] },
+      ],
+      queryIndexes: false,
+      ses: ['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
+      sendToVerifyQueue: false,
+    },
   },
   {
     name: 'scheduler',
-    grants: { table: ['dynamodb:Query', 'dynamodb:UpdateItem'], ses: [], sendToVerifyQueue: true, countsRequests: false },
+    grants: {
+      // Due entries come from the index; the lease is written on the domain item.
+      table: [{ keys: KEYS.team, actions: [UPDATE] }],
+      queryIndexes: true,
+      ses: noSes,
+      sendToVerifyQueue: true,
+    },
   },
 ];
 

@@ -51,3 +51,56 @@ export function environmentOf(stack: DomainsStack, template: Template, name: str
   if (!fn) throw new Error(`no function ${name} in the template`);
   return (fn.Properties.Environment as { Variables: Json }).Variables;
 }
+
+/** A JSON value with every object's keys sorted, so two equal policies print alike. */
+export function canonical(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Json)[k])]));
+    return v;
+  };
+  return JSON.stringify(sorted(value));
+}
+
+export interface PolicyStatementJson {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Json;
+}
+
+/** The statements of every policy attached to the function's role. */
+export function roleStatements(stack: DomainsStack, template: Template, name: string): PolicyStatementJson[] {
+  const fn = stack.functions.get(name);
+  if (!fn) throw new Error(`no function ${name}`);
+  const roleId = logicalId(stack, fn.role);
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: Json }[];
+  return policies
+    .filter((p) => (p.Properties.Roles as Json[]).some((r) => r.Ref === roleId))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement);
+}
+
+/**
+ * Every `action on resource [if condition]` the function's role allows, with the table, the verify
+ * queue and the function's own log group named, and conditions printed canonically.
+ */
+export function permissions(stack: DomainsStack, template: Template, name: string): string[] {
+  const fn = stack.functions.get(name)!;
+  const names: Record<string, string> = {
+    [logicalId(stack, stack.table)]: 'TABLE',
+    [logicalId(stack, stack.verifyQueue)]: 'VERIFY_QUEUE',
+    [logicalId(stack, fn.logGroup)]: 'OWN_LOGS',
+  };
+  const rename = (s: string) => s.replace(/<([A-Za-z0-9]+)([.>])/g, (m, id: string, end: string) => `<${names[id] ?? id}${end}`);
+  const pairs: string[] = [];
+  for (const statement of roleStatements(stack, template, name)) {
+    if (statement.Effect !== 'Allow') throw new Error(`${name}: a ${statement.Effect} statement`);
+    const condition = statement.Condition === undefined ? '' : ` if ${canonical(statement.Condition)}`;
+    const resources = ([] as unknown[]).concat(statement.Resource).map((r) => rename(flatten(r)));
+    for (const action of ([] as string[]).concat(statement.Action)) for (const resource of resources) pairs.push(`${action} on ${resource}${condition}`);
+  }
+  return pairs.sort();
+}
+
+/** ARN pattern of the SES identities of a region, as `flatten` prints it. */
+export const identitiesIn = (region: string) => `arn:<AWS::Partition>:ses:${region}:<AWS::AccountId>:identity/*`;

@@ -5,54 +5,16 @@
  * is skipped to stay fast; monitoring.test.ts covers the alarms and bundling.test.ts the bundles.
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_SES_BACKGROUND_RATE, VERIFIER_BATCH_SIZE, VERIFIER_MAX_CONCURRENCY, verifierTimeout } from '../../lib/domains-stack.js';
-import type { DomainsStack } from '../../lib/domains-stack.js';
 import { TABLE_SCHEMA } from '../../src/adapters/table-schema.js';
 import { API_BASE_PATH, NOT_FOUND_FUNCTION, backgroundFunctions, routes } from '../../src/routes.js';
-import type { Grants } from '../../src/routes.js';
-import { allFunctionNames, build, environmentOf, flatten, functionLogicalId, logicalId } from './helpers.js';
+import type { Grants, SesAction } from '../../src/routes.js';
+import { allFunctionNames, build, canonical, environmentOf, flatten, functionLogicalId, identitiesIn, logicalId, permissions } from './helpers.js';
 import type { Json } from './helpers.js';
 
-/** Every `action on resource` pair the function's role allows, with logical ids replaced by names. */
-function permissions(stack: DomainsStack, template: Template, name: string): string[] {
-  const fn = stack.functions.get(name);
-  if (!fn) throw new Error(`no function ${name}`);
-  const roleId = logicalId(stack, fn.role);
-  const names: Record<string, string> = {
-    [logicalId(stack, stack.table)]: 'TABLE',
-    [logicalId(stack, stack.verifyQueue)]: 'VERIFY_QUEUE',
-    [logicalId(stack, fn.logGroup)]: 'OWN_LOGS',
-  };
-  const rename = (s: string) => s.replace(/<([A-Za-z0-9]+)([.>])/g, (m, id: string, end: string) => `<${names[id] ?? id}${end}`);
-
-  const role = template.findResources('AWS::IAM::Role')[roleId] as { Properties: Json } | undefined;
-  expect(role).toBeDefined();
-  expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
-  expect(role?.Properties.Policies).toBeUndefined();
-
-  const pairs: string[] = [];
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: Json }[];
-  for (const policy of policies) {
-    const roles = policy.Properties.Roles as Json[];
-    if (!roles.some((r) => r.Ref === roleId)) continue;
-    const document = policy.Properties.PolicyDocument as { Statement: Json[] };
-    for (const statement of document.Statement) {
-      expect(statement.Effect).toBe('Allow');
-      const condition = statement.Condition === undefined ? '' : ` if ${JSON.stringify(statement.Condition)}`;
-      const actions = ([] as unknown[]).concat(statement.Action) as string[];
-      const resources = ([] as unknown[]).concat(statement.Resource).map((r) => rename(flatten(r)));
-      for (const action of actions) for (const resource of resources) pairs.push(`${action} on ${resource}${condition}`);
-    }
-  }
-  return pairs.sort();
-}
-
-const IDENTITIES = (region: string) => `arn:<AWS::Partition>:ses:${region}:<AWS::AccountId>:identity/*`;
-
-/** What the role may do, derived from the grants alone, independently of how the stack builds it. */
-function expectedPermissions(grants: Grants | null, sesRegion: string, extra: string[] = []): string[] {
+/** Logs, traces and what the grants describe, derived from the grants alone (not from how the stack builds it). */
+function expectedPermissions(grants: Grants | null, sesRegion: string, stage: string, extra: string[] = []): string[] {
   const p = [
     'logs:CreateLogStream on <OWN_LOGS.Arn>',
     'logs:PutLogEvents on <OWN_LOGS.Arn>',
@@ -61,19 +23,41 @@ function expectedPermissions(grants: Grants | null, sesRegion: string, extra: st
     ...extra,
   ];
   if (grants) {
-    for (const action of grants.table) p.push(`${action} on <TABLE.Arn>`);
-    if (grants.table.includes('dynamodb:Query')) p.push('dynamodb:Query on <TABLE.Arn>/index/*');
+    const keysByAction = new Map<string, string[]>();
+    for (const { keys, actions } of grants.table) for (const a of actions) keysByAction.set(a, [...(keysByAction.get(a) ?? []), keys]);
+    for (const [action, keys] of keysByAction) {
+      p.push(`${action} on <TABLE.Arn> if ${canonical({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys].sort() } })}`);
+    }
+    if (grants.queryIndexes) p.push('dynamodb:Query on <TABLE.Arn>/index/*');
     for (const action of grants.ses) {
       // SES v1 VerifyDomainIdentity has no resource type: IAM honours it only with "*".
-      p.push(`${action} on ${action === 'ses:VerifyDomainIdentity' ? '*' : IDENTITIES(sesRegion)}`);
+      const resource = action === 'ses:VerifyDomainIdentity' ? '*' : identitiesIn(sesRegion);
+      const condition = SES_CONDITIONS(stage)[action];
+      p.push(`${action} on ${resource}${condition ? ` if ${canonical(condition)}` : ''}`);
     }
     if (grants.sendToVerifyQueue) p.push('sqs:SendMessage on <VERIFY_QUEUE.Arn>');
-    if (grants.countsRequests && !grants.table.includes('dynamodb:UpdateItem')) {
-      p.push('dynamodb:UpdateItem on <TABLE.Arn> if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["RATELIMIT#*"]}}');
-    }
   }
   return p.sort();
 }
+
+/** The tag conditions of each SES action, as docs/deploy.md describes them. */
+const SES_CONDITIONS = (stage: string): Record<SesAction, Json | null> => {
+  const createTagged = {
+    StringEquals: { 'aws:RequestTag/krafter:stage': stage },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': ['krafter:stage', 'krafter:domain-id'] },
+    Null: { 'aws:RequestTag/krafter:domain-id': 'false' },
+  };
+  const stageOwned = { StringEquals: { 'aws:ResourceTag/krafter:stage': stage } };
+  return {
+    'ses:CreateEmailIdentity': createTagged,
+    'ses:TagResource': createTagged,
+    'ses:PutEmailIdentityMailFromAttributes': stageOwned,
+    'ses:PutEmailIdentityDkimSigningAttributes': stageOwned,
+    'ses:DeleteEmailIdentity': stageOwned,
+    'ses:GetEmailIdentity': null,
+    'ses:VerifyDomainIdentity': null,
+  };
+};
 
 describe('DomainsStack', () => {
   const { stack, template } = build({ sesRegion: 'eu-central-1' });
@@ -151,6 +135,7 @@ describe('DomainsStack', () => {
             POWERTOOLS_SERVICE_NAME: 'domains-api',
             POWERTOOLS_METRICS_NAMESPACE: 'Krafter/Domains',
             LOG_LEVEL: 'INFO',
+            STAGE: 'dev',
           },
         },
         LoggingConfig: { LogGroup: { Ref: logicalId(stack, stack.functions.get(name)!.logGroup) } },
@@ -264,14 +249,14 @@ describe('DomainsStack', () => {
 
   describe('IAM: each role allows exactly its grants', () => {
     test.each(routes.map((r) => [r.name, r.grants] as const))('%s', (name, grants) => {
-      expect(permissions(stack, template, name)).toEqual(expectedPermissions(grants, 'eu-central-1'));
+      expect(permissions(stack, template, name)).toEqual(expectedPermissions(grants, 'eu-central-1', 'dev'));
     });
 
     test('verifier: its grants, consuming the queue, and status-change events on the default bus', () => {
       const verifier = backgroundFunctions.find((b) => b.name === 'verifier')!;
       const consume = ['ChangeMessageVisibility', 'DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'];
       expect(permissions(stack, template, 'verifier')).toEqual(
-        expectedPermissions(verifier.grants, 'eu-central-1', [
+        expectedPermissions(verifier.grants, 'eu-central-1', 'dev', [
           ...consume.map((a) => `sqs:${a} on <VERIFY_QUEUE.Arn>`),
           'events:PutEvents on arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/default',
         ]),
@@ -280,28 +265,35 @@ describe('DomainsStack', () => {
 
     test('scheduler: its grants only', () => {
       const scheduler = backgroundFunctions.find((b) => b.name === 'scheduler')!;
-      expect(permissions(stack, template, 'scheduler')).toEqual(expectedPermissions(scheduler.grants, 'eu-central-1'));
+      expect(permissions(stack, template, 'scheduler')).toEqual(expectedPermissions(scheduler.grants, 'eu-central-1', 'dev'));
     });
 
     test('not-found: no data access at all', () => {
-      expect(permissions(stack, template, NOT_FOUND_FUNCTION)).toEqual(expectedPermissions(null, 'eu-central-1'));
+      expect(permissions(stack, template, NOT_FOUND_FUNCTION)).toEqual(expectedPermissions(null, 'eu-central-1', 'dev'));
     });
 
-    const dataless = routes.filter((r) => r.grants.table.length === 0 && r.grants.ses.length === 0 && !r.grants.sendToVerifyQueue);
+    test('roles carry no managed or inline policies besides the generated one', () => {
+      for (const name of allFunctionNames) {
+        const role = template.findResources('AWS::IAM::Role')[logicalId(stack, stack.functions.get(name)!.role)] as { Properties: Json };
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        expect(role.Properties.Policies).toBeUndefined();
+      }
+    });
+
+    const dataless = routes.filter((r) => r.grants.table.length === 0 && !r.grants.queryIndexes && r.grants.ses.length === 0 && !r.grants.sendToVerifyQueue);
     test('the public OpenAPI route is one of the routes without data grants', () => {
       expect(dataless.map((r) => [r.method, r.path, r.scope])).toContainEqual(['GET', '/openapi.json', null]);
     });
 
     test.each(dataless.map((r) => [r.name]))('%s: a route without data grants gets logs and traces only, no queue', (name) => {
-      expect(permissions(stack, template, name)).toEqual(expectedPermissions(null, 'eu-central-1'));
+      expect(permissions(stack, template, name)).toEqual(expectedPermissions(null, 'eu-central-1', 'dev'));
       expect(environmentOf(stack, template, name).VERIFY_QUEUE_URL).toBeUndefined();
     });
 
-    test('get-domain cannot write the table or touch SES', () => {
+    test('get-domain reads keys and its team\'s items, writes only the rate-limit counter, and touches no SES', () => {
       const granted = permissions(stack, template, 'get-domain');
       expect(granted.filter((p) => p.startsWith('dynamodb:'))).toEqual([
-        'dynamodb:GetItem on <TABLE.Arn>',
-        // Its only write: the team's rate-limit counter.
+        'dynamodb:GetItem on <TABLE.Arn> if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["APIKEY#*","TEAM#*"]}}',
         'dynamodb:UpdateItem on <TABLE.Arn> if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["RATELIMIT#*"]}}',
       ]);
       expect(granted.some((p) => p.startsWith('ses:'))).toBe(false);
@@ -310,8 +302,8 @@ describe('DomainsStack', () => {
 
     test('SES identity actions are scoped to identities in the SES region, only VerifyDomainIdentity uses "*"', () => {
       const granted = permissions(stack, template, 'create-domain').filter((p) => p.startsWith('ses:'));
-      expect(granted).toContain(`ses:CreateEmailIdentity on ${IDENTITIES('eu-central-1')}`);
-      expect(granted.filter((p) => p.endsWith(' on *'))).toEqual(['ses:VerifyDomainIdentity on *']);
+      expect(granted.some((p) => p.startsWith(`ses:CreateEmailIdentity on ${identitiesIn('eu-central-1')} if `))).toBe(true);
+      expect(granted.filter((p) => p.includes(' on *'))).toEqual(['ses:VerifyDomainIdentity on *']);
     });
   });
 
@@ -392,6 +384,16 @@ describe('context parameters', () => {
     [{ sesBackgroundRate: true }, /sesBackgroundRate/],
     [{ alarmEmail: 'ops' }, /alarmEmail/],
     [{ alarmEmail: 'a@example.com,b@example.com' }, /alarmEmail/],
+    [{ throttleRate: '0' }, /throttleRate/],
+    [{ throttleRate: 20_000 }, /throttleRate/],
+    [{ throttleBurst: '2.5' }, /throttleBurst/],
+    [{ throttleBurst: 'many' }, /throttleBurst/],
+    [{ sesThrottleRate: -1 }, /sesThrottleRate/],
+    [{ sesThrottleBurst: 6000 }, /sesThrottleBurst/],
+    [{ apiConcurrency: '-1' }, /apiConcurrency/],
+    [{ apiConcurrency: 1.5 }, /apiConcurrency/],
+    [{ verifierConcurrency: '1' }, /verifierConcurrency/],
+    [{ schedulerConcurrency: true }, /schedulerConcurrency/],
   ])('rejects bad context %j', (context, message) => {
     expect(() => build(context)).toThrow(message);
   });
