@@ -11,11 +11,13 @@ import { getIdentity } from '../adapters/ses-identities.js';
 import { observe } from '../adapters/dns-observer.js';
 import { reserveSlot } from '../adapters/rate-budget-table.js';
 import { publishStatusChange } from '../adapters/status-events.js';
-import { verifierConfig } from '../config.js';
+import { ownerStage, verifierConfig } from '../config.js';
+import { RELEASE_GRACE_MS, releaseIfDue } from './release.js';
 import { questionsFor } from '../domain/diagnostics.js';
 import { recordSpecs } from '../domain/dns-records.js';
 import { recordInputsOf, type Domain, type DomainStatus } from '../domain/domain.js';
-import { nextCheckAt } from '../domain/schedule.js';
+import { isReleaseDue, nextDueAt } from '../domain/schedule.js';
+import { ownershipOf } from '../domain/identity-owner.js';
 import type { StatusChange } from '../domain/status-change.js';
 import { decide, decideUnstorable, type CheckedStatus, type Decision, type SesIdentityState, type SesStatus } from '../domain/verification.js';
 import type { VerifyMessage } from '../domain/verify-message.js';
@@ -23,9 +25,12 @@ import type { VerifyMessage } from '../domain/verify-message.js';
 import { count, logger, METRIC } from '../observability.js';
 
 const config = verifierConfig();
+const stage = ownerStage();
 
 export type CheckOutcome =
   | { readonly outcome: 'skipped'; readonly why: 'deleted' | 'not_ready' | 'failed_until_asked' }
+  /** Never verified in time: the domain is gone and its name free (see services/release.ts). */
+  | { readonly outcome: 'released' }
   | { readonly outcome: 'checked'; readonly from: DomainStatus; readonly to: DomainStatus };
 
 export interface VerifierClock {
@@ -42,7 +47,13 @@ async function paceSes(region: string, clock: VerifierClock): Promise<void> {
   if (wait > 0) await clock.sleep(wait);
 }
 
-function sesState(identity: NonNullable<Awaited<ReturnType<typeof getIdentity>>>): SesIdentityState {
+/**
+ * SES's view of the domain's identity, or null when SES has none that is the domain's: an identity
+ * tagged for another stage or domain is someone else's, whatever its status. (One without tags is
+ * read as the domain's: identities made before tagging have none.)
+ */
+function sesState(d: Domain, identity: Awaited<ReturnType<typeof getIdentity>>): SesIdentityState | null {
+  if (identity === null || ownershipOf(identity.Tags, { stage, domainId: d.id }) === 'other') return null;
   return {
     verificationStatus: (identity.VerificationStatus ?? 'PENDING') as SesStatus,
     verifiedForSending: identity.VerifiedForSendingStatus === true,
@@ -71,6 +82,13 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
   for (let attempt = 0; attempt < 3; attempt++) {
     const domain = await getDomain(message.teamId, message.domainId);
     if (!domain) return { outcome: 'skipped', why: 'deleted' };
+    if (domain.releasing || isReleaseDue(domain, clock.now(), RELEASE_GRACE_MS)) {
+      // Its last status change goes out before the release does: events keep their order.
+      if (domain.pendingEvent) await publish(domain, domain.pendingEvent);
+      const released = await releaseIfDue(domain, clock.now(), (region) => paceSes(region, clock));
+      if (released === 'released') return { outcome: 'released' };
+      if (released === 'changed') continue;
+    }
     if (!domain.ready) return { outcome: 'skipped', why: 'not_ready' };
     // An event a previous attempt could not publish goes out first: none is lost.
     if (domain.pendingEvent) await publish(domain, domain.pendingEvent);
@@ -88,18 +106,18 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     const now = clock.now();
     const previous: CheckedStatus = domain.status === 'verifying' ? ((domain.previousStatus ?? 'pending') as CheckedStatus) : domain.status;
     let windowStart = domain.verifyRequestedAt === null ? null : Date.parse(domain.verifyRequestedAt);
-    let decision = decide({ records: recordInputsOf(domain), answers, ses: identity && sesState(identity), previous, now, windowStart });
+    let decision = decide({ records: recordInputsOf(domain), answers, ses: sesState(domain, identity), previous, now, windowStart });
     let restartWindowAt: string | undefined;
     if (previous === 'verified' && decision.status !== 'verified') {
       // Drift: a verified domain lost a record. It gets a fresh 72 hours to recover.
       windowStart = now;
       restartWindowAt = new Date(now).toISOString();
-      decision = decide({ records: recordInputsOf(domain), answers, ses: identity && sesState(identity), previous, now, windowStart });
+      decision = decide({ records: recordInputsOf(domain), answers, ses: sesState(domain, identity), previous, now, windowStart });
     }
     const at = new Date(now).toISOString();
     const store = (d: Decision) => {
       const change = d.status !== previous ? changeOf(domain, previous, d, at) : undefined;
-      const result = { status: d.status, checkedAt: at, recordChecks: d.recordChecks, nextCheckAt: nextCheckAt(d.status, now, windowStart), restartWindowAt, change };
+      const result = { status: d.status, checkedAt: at, recordChecks: d.recordChecks, nextCheckAt: nextDueAt(domain, d.status, now, windowStart, RELEASE_GRACE_MS), restartWindowAt, change };
       return writeCheckResult(domain, result).then((written) => ({ written, change }));
     };
     let { written, change } = await store(decision);

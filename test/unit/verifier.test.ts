@@ -9,13 +9,16 @@ import { GetEmailIdentityCommand, type GetEmailIdentityCommandOutput } from '@aw
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
-import { ddbMock, domainItem, errors, eventBridgeMock, givenDomain, resetAwsMocks, sesv2Mock } from './support/aws.js';
+import { ddbMock, domainItem as storedDomain, errors, eventBridgeMock, givenDomain, resetAwsMocks, sesv2Mock } from './support/aws.js';
 import { lambdaContext, sqsEvent, sqsRecord } from './support/events.js';
 import { TEST_REGION, TEST_TABLE } from './support/env.js';
 import { startDnsServer, type DnsTestServer } from '../support/dns-server.js';
 import { recordSpecs } from '../../src/domain/dns-records.js';
 import { questionsFor } from '../../src/domain/diagnostics.js';
 import { DNS_DEADLINE_MS } from '../../src/adapters/dns-observer.js';
+
+/** A domain created an hour ago: far from its release time (see test/unit/verifier-release.test.ts). */
+const domainItem = (overrides: Record<string, unknown> = {}) => storedDomain({ createdAt: new Date(Date.now() - 3_600_000).toISOString(), ...overrides });
 
 type Handler = (event: ReturnType<typeof sqsEvent>, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 let handler: Handler;
@@ -294,8 +297,21 @@ describe('verifier: what it writes', () => {
     expect(domainWrites()[0]?.ExpressionAttributeValues?.[':status']).toBe('failed');
   });
 
-  it('writes failed when SES reports the identity FAILED, and takes the domain out of the schedule', async () => {
+  it('writes failed when SES reports the identity FAILED, and schedules it only for its release', async () => {
     const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', { ...SES_PENDING, VerificationStatus: 'FAILED' });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await run([sqsRecord(message(a))]);
+    const [w] = domainWrites();
+    expect(w?.ExpressionAttributeValues?.[':status']).toBe('failed');
+    // Never verified: due again at the end of the window plus the grace (168 h by default), not before.
+    const releaseAt = Date.parse(a.verifyRequestedAt as string) + (72 + 168) * HOUR;
+    expect(w?.ExpressionAttributeValues?.[':dueSk']).toBe(`${new Date(releaseAt).toISOString()}#${a.id}`);
+  });
+
+  it('takes a failed domain that was verified once out of the schedule', async () => {
+    const a = verifying({ everVerified: true });
     givenDomain(a);
     sesAnswers('example.com', { ...SES_PENDING, VerificationStatus: 'FAILED' });
     ddbMock.on(TransactWriteCommand).resolves({});
@@ -348,8 +364,9 @@ describe('verifier: a result the table can never take ends the check', () => {
       expect(check.diagnostic?.found).toEqual([]);
       expect(check.diagnostic?.reason).toMatch(/could not be saved/);
     }
-    // Off the schedule: it is not queued again until someone asks.
-    expect(writes[1]?.UpdateExpression).toMatch(/REMOVE .*GSI1PK/);
+    // Not queued again until someone asks, except for its release (never verified).
+    expect(writes[1]?.ExpressionAttributeValues?.[':dueSk']).toMatch(new RegExp(`^${new Date(Date.parse(writes[1]?.ExpressionAttributeValues?.[':at'])).getUTCFullYear()}`));
+    expect(Date.parse(String(writes[1]?.ExpressionAttributeValues?.[':dueSk']).split('#')[0]!)).toBeGreaterThan(Date.now() + 72 * HOUR);
     expect(eventBridgeMock.calls()).toHaveLength(1);
   });
 
