@@ -365,7 +365,6 @@ describe('verifier: a result the table can never take ends the check', () => {
       expect(check.diagnostic?.reason).toMatch(/could not be saved/);
     }
     // Not queued again until someone asks, except for its release (never verified).
-    expect(writes[1]?.ExpressionAttributeValues?.[':dueSk']).toMatch(new RegExp(`^${new Date(Date.parse(writes[1]?.ExpressionAttributeValues?.[':at'])).getUTCFullYear()}`));
     expect(Date.parse(String(writes[1]?.ExpressionAttributeValues?.[':dueSk']).split('#')[0]!)).toBeGreaterThan(Date.now() + 72 * HOUR);
     expect(eventBridgeMock.calls()).toHaveLength(1);
   });
