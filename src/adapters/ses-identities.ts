@@ -67,7 +67,12 @@ export async function createIdentity(domain: string, region: string, signing: Dk
     return out.DkimAttributes?.Tokens ?? [];
   } catch (err) {
     if (err instanceof AlreadyExistsException) {
-      const existing = await getIdentity(domain, region);
+      // The identity exists: a failure to read it must not pass for a clean "SES created nothing"
+      // (a throttled 503 would), or the create's undo would leave this domain's own leftover behind.
+      const existing = await getIdentity(domain, region).catch((readErr: unknown) => {
+        if (readErr instanceof ServiceUnavailableError) throw new ServiceUnavailableError(readErr.message, readErr.retryAfterSeconds);
+        throw readErr;
+      });
       // Gone again already: whoever made it removed it; the client's retry may create it afresh.
       if (existing === null) throw new ServiceUnavailableError('The domain could not be set up. Retry the request.', 1);
       if (ownershipOf(existing.Tags, owner) === 'ours') return null;

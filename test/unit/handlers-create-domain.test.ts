@@ -564,6 +564,17 @@ describe('POST /domains: identities, names and limits that are not the caller\'s
     expectRolledBack('otherapp-mail.com');
   });
 
+  it('deletes its own leftover identity when reading it back is throttled: a throttled read is not a clean refusal', async () => {
+    givenProvisioningSucceeds();
+    sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
+    sesv2Mock.on(GetEmailIdentityCommand).rejectsOnce(errors.sesThrottled()).callsFake(ownIdentity());
+    const reply = await post({ domain: 'example.com' });
+    expectRetryable(reply);
+    // The undo read the identity again, found the domain's tags, and removed it with the claim.
+    expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
+    expectRolledBack('example.com');
+  });
+
   it.each(['amazonses.com', 'abc123.execute-api.eu-central-1.amazonaws.com', 'mail.amazon.com', 'd111111abcdef8.cloudfront.net'])(
     '400 domain_not_allowed for the infrastructure name %s, before anything is written',
     async (domain) => {
