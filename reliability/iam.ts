@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ProxiedCall } from '../local/fault-proxy.js';
 import { backgroundFunctions, routes, type Grants } from '../src/routes.js';
 import { isAnswer } from './client.js';
@@ -172,17 +172,20 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
       await send();
     }),
   );
-  const leftBehind = fresh();
-  const leftBehindByo = fresh();
-  const ses = new SESv2Client({ endpoint: w.stack.ses.url, region: w.stack.env.SES_REGION ?? 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: leftBehind }));
-  await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: leftBehindByo }));
-  ses.destroy();
-  add('create-domain', await exercise(w, async () => void (await w.call('iam', 'POST', '/domains', team.key, { domain: leftBehind }))));
-  // Adopting with BYODKIM puts the team's key on the identity (PutEmailIdentityDkimSigningAttributes).
+  // Adopting the identity an earlier attempt of the same create left (its MAIL FROM call and its
+  // undo failed): only an identity tagged for the domain is adopted, so it is made that way.
   const privateKey = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   const byodkim = { type: 'byodkim', selector: 'k1', private_key: privateKey };
-  add('create-domain', await exercise(w, async () => void (await w.call('iam', 'POST', '/domains', team.key, { domain: leftBehindByo, dkim: byodkim }))));
+  for (const body of [{ domain: fresh() }, { domain: fresh(), dkim: byodkim }]) {
+    const failing = ['PutEmailIdentityMailFromAttributes', 'DeleteEmailIdentity'].map((operation) =>
+      w.faults.ses.inject({ operation, when: (c) => c.path.includes(`/identities/${body.domain}`), fault: { kind: 'before', run: () => w.stack.ses.throttle({ failNext: 1, failWith: 'server_error' }) } }),
+    );
+    await w.call('iam', 'POST', '/domains', team.key, body, { allow503: true });
+    for (const r of failing) r.remove();
+    w.stack.ses.throttle({ failNext: 0 });
+    // Adopting with BYODKIM puts the team's key on the identity (PutEmailIdentityDkimSigningAttributes).
+    add('create-domain', await exercise(w, async () => void (await w.call('iam', 'POST', '/domains', team.key, body))));
+  }
   add(
     'create-domain',
     await exercise(w, async () => {
@@ -220,6 +223,21 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
   const detail = await w.call('iam', 'GET', `/domains/${id}`, team.key);
   if (isAnswer(detail)) w.e2e.publish(detail.json.data.dns_records);
   add('verifier', await exerciseVerifier(w, team, id));
+  // A domain never verified, created long ago: the verifier releases it (identity, item, claim, count).
+  const stale = await w.call('iam', 'POST', '/domains', team.key, { domain: fresh() });
+  if (isAnswer(stale) && stale.status === 201) {
+    const staleId = String(stale.json.data.id);
+    await w.stack.ddb.send(
+      new UpdateItemCommand({
+        TableName: w.stack.tableName,
+        Key: { PK: { S: `TEAM#${team.teamId}` }, SK: { S: `DOMAIN#${staleId}` } },
+        UpdateExpression: 'SET createdAt = :long_ago',
+        ExpressionAttributeValues: { ':long_ago': { S: new Date(Date.now() - 30 * 24 * 3600_000).toISOString() } },
+      }),
+    );
+    add('verifier', await exerciseVerifier(w, team, staleId));
+    w.deleted.add(staleId);
+  }
   add(
     'scheduler',
     await exercise(w, async () => {
