@@ -135,6 +135,12 @@ export interface DomainsStackConfig {
   readonly sesBackgroundRate?: number;
   /** Subscribed to the alarm topic when given. */
   readonly alarmEmail?: string;
+  /** Domains one team may hold at once (MAX_DOMAINS_PER_TEAM); 0 = no limit. @default 100 */
+  readonly maxDomainsPerTeam?: number;
+  /** Names refused besides AWS's own, with every name below them (RESERVED_DOMAINS). @default none */
+  readonly reservedDomains?: readonly string[];
+  /** Hours after the 72-hour window before a never-verified domain is released. @default 168 */
+  readonly unverifiedReleaseGraceHours?: number;
   /** Default stage throttling of every route. @default DEFAULT_THROTTLE */
   readonly throttle?: ThrottleConfig;
   /** Throttling of the routes whose function calls SES to change identities. @default DEFAULT_SES_ROUTE_THROTTLE */
@@ -252,8 +258,22 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
   // The queue trigger runs up to VERIFIER_MAX_CONCURRENCY at once; a smaller reservation would throttle it.
   const verifierConcurrency = concurrency('verifierConcurrency', VERIFIER_MAX_CONCURRENCY);
   const schedulerConcurrency = concurrency('schedulerConcurrency', 1);
+  const maxDomainsPerTeam = checked('maxDomainsPerTeam', (n) => Number.isInteger(n) && n >= 0, 'a whole number of domains (0: no limit)');
+  const unverifiedReleaseGraceHours = checked('unverifiedReleaseGraceHours', (n) => n >= 0 && n <= 24 * 365, 'a number of hours from 0 to 8760');
+  const rawReserved: unknown = node.tryGetContext('reservedDomains');
+  let reservedDomains: string[] = [];
+  if (typeof rawReserved === 'string') reservedDomains = rawReserved.split(',');
+  else if (Array.isArray(rawReserved) && rawReserved.every((r) => typeof r === 'string')) reservedDomains = rawReserved;
+  else if (rawReserved !== undefined && rawReserved !== null) throw new Error('Context "reservedDomains" must be a list of domains or a comma-separated string');
+  reservedDomains = reservedDomains.map((r) => r.trim().toLowerCase()).filter((r) => r !== '');
+  for (const name of reservedDomains) {
+    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(name)) throw new Error(`Context "reservedDomains": "${name}" is not a domain name in ASCII`);
+  }
 
   return {
+    maxDomainsPerTeam,
+    reservedDomains,
+    unverifiedReleaseGraceHours,
     stage,
     sesRegion,
     extraSesRegions,
@@ -325,7 +345,16 @@ export class DomainsStack extends Stack {
     };
     // Settings only one function reads.
     const ownEnvironment: Readonly<Record<string, Record<string, string>>> = {
-      verifier: { SES_BACKGROUND_RATE: String(sesBackgroundRate), EVENT_BUS_NAME },
+      verifier: {
+        SES_BACKGROUND_RATE: String(sesBackgroundRate),
+        EVENT_BUS_NAME,
+        ...(props.unverifiedReleaseGraceHours !== undefined && { UNVERIFIED_RELEASE_GRACE_HOURS: String(props.unverifiedReleaseGraceHours) }),
+      },
+      'create-domain': {
+        ...(props.maxDomainsPerTeam !== undefined && { MAX_DOMAINS_PER_TEAM: String(props.maxDomainsPerTeam) }),
+        ...((props.reservedDomains?.length ?? 0) > 0 && { RESERVED_DOMAINS: props.reservedDomains!.join(',') }),
+        ...(props.unverifiedReleaseGraceHours !== undefined && { UNVERIFIED_RELEASE_GRACE_HOURS: String(props.unverifiedReleaseGraceHours) }),
+      },
     };
     const sizing: typeof SIZING = { ...SIZING, verifier: { timeout: verifierTimeoutAtRate } };
     // 0 in context: no reservation (Lambda reads a reservation of 0 as "never run").

@@ -7,7 +7,7 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PARTITION_KEYS } from '../../src/adapters/table-schema.js';
 import { NOT_FOUND_FUNCTION, backgroundFunctions, routes } from '../../src/routes.js';
-import { allFunctionNames, build, canonical, functionLogicalId, identitiesIn, logicalId, roleStatements } from './helpers.js';
+import { allFunctionNames, build, canonical, environmentOf, functionLogicalId, identitiesIn, logicalId, roleStatements } from './helpers.js';
 import type { Json, PolicyStatementJson } from './helpers.js';
 
 const { stack, template } = build({ stage: 'prod', sesRegion: 'eu-central-1' });
@@ -270,4 +270,23 @@ test('cdk-nag stays clean with the limits, with none reserved, and with several 
     const report = new AwsSolutionsChecks().validateScope(app);
     expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
   }
+});
+
+describe('claim limits from context', () => {
+  it('passes the team limit, reserved names and release grace to the functions that read them, and nothing by default', () => {
+    const { stack, template } = build({ maxDomainsPerTeam: '25', reservedDomains: 'Krafter-Platform.com, mail.example.net', unverifiedReleaseGraceHours: 48 });
+    expect(environmentOf(stack, template, 'create-domain')).toMatchObject({ MAX_DOMAINS_PER_TEAM: '25', RESERVED_DOMAINS: 'krafter-platform.com,mail.example.net', UNVERIFIED_RELEASE_GRACE_HOURS: '48' });
+    expect(environmentOf(stack, template, 'verifier')).toMatchObject({ UNVERIFIED_RELEASE_GRACE_HOURS: '48' });
+    const plain = build();
+    expect(environmentOf(plain.stack, plain.template, 'create-domain')).not.toHaveProperty('MAX_DOMAINS_PER_TEAM');
+  });
+
+  it.each([
+    [{ maxDomainsPerTeam: '-1' }, /maxDomainsPerTeam/],
+    [{ maxDomainsPerTeam: '2.5' }, /maxDomainsPerTeam/],
+    [{ unverifiedReleaseGraceHours: 'soon' }, /unverifiedReleaseGraceHours/],
+    [{ reservedDomains: 'bad name.com' }, /reservedDomains/],
+  ])('refuses %j', (context, message) => {
+    expect(() => build(context)).toThrow(message);
+  });
 });
