@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { API_BASE_PATH, routes as ROUTES } from '../src/routes.js';
 import type { RawRequest } from './client.js';
 import { isAnswer } from './client.js';
+import { badChecksumKey, wellFormedUnknownKey } from './forged-keys.js';
 import { describeDiff, fingerprint } from './state.js';
 import type { World } from './world.js';
 
@@ -242,7 +243,11 @@ export function handPicked(c: CorpusContext): BadRequest[] {
     ['key in upper case', `Bearer ${k.slice(0, 8)}${k.slice(8).toUpperCase()}`, 401],
     ['test-mode prefix', `Bearer kr_test_${k.slice(8)}`, 401],
     ['prefix in upper case', `Bearer KR_LIVE_${k.slice(8)}`, 401],
-    ['well-formed unknown key', `Bearer kr_live_${'Z'.repeat(44)}`, 401],
+    ['well-formed unknown key of the earlier shape', `Bearer kr_live_${'Z'.repeat(44)}`, 401],
+    ['never-issued key, checksum holds', `Bearer ${wellFormedUnknownKey()}`, 401],
+    ['never-issued key, checksum fails', `Bearer ${badChecksumKey()}`, 401],
+    ['issued key with its checksum swapped for a valid-looking one', `Bearer ${k.slice(0, -6)}${k.endsWith('000000') ? '000001' : '000000'}`, 401],
+    ['issued key without its checksum (the earlier shape)', `Bearer ${k.slice(0, -6)}`, 401],
     ['key id only', `Bearer key_${k.slice(8, 20)}`, 401],
     ['SHA-256 of the key', `Bearer ${'ab'.repeat(32)}`, 401],
     ['5000-character token', `Bearer ${'x'.repeat(5000)}`, 401],

@@ -1,21 +1,36 @@
 /**
- * `npm run reliability`: bad input, races, injected faults, isolation and access, IAM, and load,
- * against one local stack with fault proxies; prints one summary whose last line is
+ * `npm run reliability`: bad input, races, injected faults, isolation and access, IAM, load,
+ * identities made outside the API, and abuse, against local stacks with fault proxies; prints one
+ * summary whose last line is
  * `reliability: <N> requests, <X> 5xx, <Y> invariant violations, <Z> cross-team reads`, and exits
  * non-zero on any 5xx, violation or cross-team read.
  *
- * Options: --quick (smaller corpus, fewer rounds and fault kinds, 5 s of load), --only=<categories>
- * (comma-separated: bad-input,races,faults,access,iam,load), --load-seconds=<n>, --seed=<n>, --verbose.
+ * Options: --quick (smaller corpus, fewer rounds and fault kinds, 5 s of load, a smaller flood),
+ * --only=<categories> (comma-separated: bad-input,races,faults,access,iam,load,foreign-identities,abuse),
+ * --load-seconds=<n>, --flood=<n> (requests of the abuse run's key flood), --seed=<n>, --verbose.
+ *
+ * The abuse category runs in a process of its own: it needs the functions' key cache on (as in
+ * production) to measure what unknown and revoked keys cost, while the other categories need it off
+ * (a revoked key refused at once; every request's key lookup meets the faults). The functions read
+ * their configuration once per process, so one process cannot have both.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local.js';
+import { runAbuse } from './abuse.js';
 import { runAccess, scanLogs } from './access.js';
 import { runBadInput } from './bad-input.js';
 import { runFaults, type FaultKind } from './faults.js';
+import { runForeignIdentities } from './foreign-identities.js';
 import { runIam } from './iam.js';
 import { runLoad } from './load.js';
 import { runRaces } from './races.js';
 import { summary } from './summary.js';
-import { CATEGORIES, type Category } from './tally.js';
+import { CATEGORIES, Tally, type Category, type TallyJson } from './tally.js';
 import { World } from './world.js';
 
 const args = new Map(
@@ -26,48 +41,105 @@ const args = new Map(
 );
 const quick = args.has('quick');
 const only = new Set((args.get('only') ?? CATEGORIES.join(',')).split(',') as Category[]);
+for (const c of only) if (!CATEGORIES.includes(c)) throw new Error(`unknown category ${c} (expected some of ${CATEGORIES.join(',')})`);
 const seed = Number(args.get('seed') ?? 20261128);
 const verbose = args.has('verbose');
+/** Set when this process is the abuse run of a parent run: the tally goes to this file. */
+const tallyOut = args.get('tally-out');
+/**
+ * The abuse run's stack: key lookups cached for production's default 30 s; and a queue visibility
+ * timeout longer than a check whose DNS never answers (the verifier waits up to 4 s for DNS), as in
+ * AWS, where it is six times the verifier's timeout. The other categories keep 1 s, so that their
+ * failed checks come back quickly.
+ */
+const ABUSE_STACK = { apiKeyCacheSeconds: 30, visibilityTimeoutSeconds: 15 } as const;
 
 const started = Date.now();
+let say = (line: string) => void process.stdout.write(`${line}\n`);
+
+/** The abuse run, in a child process of this script with the key cache on; its tally comes back as JSON. */
+async function abuseInChild(dynamoEndpoint: string, tally: Tally): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'reliability-'));
+  const out = join(dir, 'abuse-tally.json');
+  const pass = [...args].filter(([k]) => k !== 'only').map(([k, v]) => `--${k}=${v}`);
+  try {
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--only=abuse', `--tally-out=${out}`, ...pass], {
+        env: { ...process.env, TEST_DYNAMODB_ENDPOINT: dynamoEndpoint },
+        stdio: 'inherit',
+      });
+      child.on('exit', (c) => resolve(c ?? 1));
+      child.on('error', () => resolve(1));
+    });
+    let json: TallyJson | undefined;
+    try {
+      json = JSON.parse(readFileSync(out, 'utf8')) as TallyJson;
+    } catch {
+      json = undefined;
+    }
+    if (json) tally.merge(json);
+    else tally.violation('abuse', `the abuse run's process ended with code ${code} and no tally`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 let dynamo: DynamoDbLocal | undefined;
 let endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
 if (!endpoint) {
   dynamo = await startDynamoDbLocal({ inMemory: true });
   endpoint = dynamo.endpoint;
 }
-const world = await World.start({ dynamoEndpoint: endpoint });
-const say = (line: string) => world.logs.print(line);
-say(`reliability run: seed ${seed}${quick ? ', quick' : ''}; stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-const step = async (category: Category, run: () => Promise<unknown>) => {
-  if (!only.has(category)) return;
-  const t = Date.now();
-  say(`… ${category}`);
-  try {
-    await run();
-  } catch (err) {
-    world.tally.violation(category, `the ${category} run crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  }
-  if (!world.tally.durationsMs.has(category)) world.tally.durationsMs.set(category, Date.now() - t);
-};
-
-const quickKinds: FaultKind[] = ['throttle', '5xx', 'lost-answer', 'stall'];
+const here = CATEGORIES.filter((c) => only.has(c) && (c !== 'abuse' || tallyOut !== undefined));
+let tally = new Tally();
 let exitCode = 1;
 try {
-  await step('bad-input', () => runBadInput(world, { seed, generated: quick ? 120 : 260 }));
-  await step('faults', () => runFaults(world, { kinds: quick ? quickKinds : undefined, progress: verbose ? (l) => say(`   ${l}`) : undefined }));
-  await step('access', () => runAccess(world));
-  await step('iam', () => runIam(world));
-  // Races after the faults: creates retried through SES throttling spend the SDK clients' retry
-  // budget, which all functions share in this one process (in Lambda, each container has its own).
-  await step('races', () => runRaces(world, { concurrency: 50, mixedRounds: quick ? 3 : 12, throttledClients: quick ? 4 : 10, throttledAttempts: quick ? 5 : 12 }));
-  await step('load', () => runLoad(world, { seconds: Number(args.get('load-seconds') ?? (quick ? 5 : 15)), connections: 10 }));
-  // Last: the logs of everything above, searched for key material.
-  if (only.has('access')) scanLogs(world);
-  say(summary(world.tally, Date.now() - started));
-  exitCode = world.tally.ok() ? 0 : 1;
+  if (here.length > 0) {
+    const world = await World.start(tallyOut === undefined ? { dynamoEndpoint: endpoint } : { dynamoEndpoint: endpoint, ...ABUSE_STACK });
+    tally = world.tally;
+    say = (line) => world.logs.print(line);
+    say(`reliability run${tallyOut ? ' (abuse, key cache on)' : ''}: seed ${seed}${quick ? ', quick' : ''}; stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const step = async (category: Category, run: () => Promise<unknown>) => {
+      if (!here.includes(category)) return;
+      const t = Date.now();
+      say(`… ${category}`);
+      try {
+        await run();
+      } catch (err) {
+        world.tally.violation(category, `the ${category} run crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      }
+      if (!world.tally.durationsMs.has(category)) world.tally.durationsMs.set(category, Date.now() - t);
+    };
+    const quickKinds: FaultKind[] = ['throttle', '5xx', 'lost-answer', 'stall'];
+    try {
+      await step('bad-input', () => runBadInput(world, { seed, generated: quick ? 120 : 260 }));
+      await step('faults', () => runFaults(world, { kinds: quick ? quickKinds : undefined, progress: verbose ? (l) => say(`   ${l}`) : undefined }));
+      await step('access', () => runAccess(world));
+      await step('iam', () => runIam(world));
+      // Races after the faults: creates retried through SES throttling spend the SDK clients' retry
+      // budget, which all functions share in this one process (in Lambda, each container has its own).
+      await step('races', () => runRaces(world, { concurrency: 50, mixedRounds: quick ? 3 : 12, throttledClients: quick ? 4 : 10, throttledAttempts: quick ? 5 : 12 }));
+      await step('foreign-identities', () => runForeignIdentities(world, { storm: quick ? 4 : 8 }));
+      await step('load', () => runLoad(world, { seconds: Number(args.get('load-seconds') ?? (quick ? 5 : 15)), connections: 10 }));
+      await step('abuse', () => runAbuse(world, { floodRequests: Number(args.get('flood') ?? (quick ? 2000 : 4000)), besideCheck: quick ? 300 : 600 }));
+      // Last: the logs of everything above, searched for key material.
+      if (here.includes('access')) scanLogs(world);
+    } finally {
+      await world.stop().catch(() => undefined);
+    }
+  }
+  if (tallyOut !== undefined) {
+    await writeFile(tallyOut, JSON.stringify(tally));
+    exitCode = 0;
+  } else {
+    if (only.has('abuse')) {
+      say('… abuse (own stack, key cache on)');
+      await abuseInChild(endpoint, tally);
+    }
+    say(summary(tally, Date.now() - started));
+    exitCode = tally.ok() ? 0 : 1;
+  }
 } finally {
-  await world.stop().catch(() => undefined);
   await dynamo?.stop().catch(() => undefined);
 }
 process.exit(exitCode);

@@ -69,13 +69,19 @@ export interface InvariantOptions {
   readonly settled?: boolean;
   /** Domain ids a delete answered 200 for: none may exist again. */
   readonly deleted?: ReadonlySet<string>;
+  /**
+   * SES identities made outside the API (another application of the account): they need no domain
+   * item, and no domain item or name claim may ever hold their names.
+   */
+  readonly foreign?: ReadonlySet<string>;
 }
 
 /**
  * The invariants, each violation one line:
  *  - every domain item has its name claim, pointing back at it, and every claim its domain item;
  *  - no two domain items share a name;
- *  - every SES identity belongs to a domain item (a not-yet-ready item counts as its owner);
+ *  - every SES identity belongs to a domain item (a not-yet-ready item counts as its owner), except
+ *    one made outside the API, whose name no domain item or claim may hold;
  *  - a `verifying` domain holds a due-time lease, so a lost check is queued again;
  *  - a deleted domain never exists again;
  *  - settled: every ready domain has its SES identity.
@@ -103,7 +109,12 @@ export function invariantViolations(s: Snapshot, o: InvariantOptions = {}): stri
     else if (d.domain !== name) out.push(`claim on ${name} points at a domain named ${String(d.domain)}`);
   }
   for (const identity of s.identities) {
+    if (o.foreign?.has(identity)) continue;
     if (!byName.has(identity)) out.push(`SES identity ${identity} belongs to no domain item`);
+  }
+  for (const name of o.foreign ?? []) {
+    if (byName.has(name)) out.push(`a domain item holds ${name}, whose SES identity was made outside the API`);
+    if (claims.has(name)) out.push(`a name claim holds ${name}, whose SES identity was made outside the API`);
   }
   if (o.settled) {
     const identities = new Set(s.identities);

@@ -15,15 +15,16 @@ function list(title: string, findings: readonly Finding[], max = 40): string[] {
 export function summary(t: Tally, totalMs: number): string {
   const lines: string[] = [];
   lines.push('');
-  lines.push('category     requests   5xx  503+Retry-After (ok)  timed out  violations  cross-team     time');
+  const width = Math.max(11, ...CATEGORIES.map((c) => c.length));
+  lines.push(`${'category'.padEnd(width)}  requests   5xx  503+Retry-After (ok)  timed out  violations  cross-team     time`);
   for (const c of CATEGORIES) {
     const k = t.countsOf(c);
     if (k.requests === 0 && !t.durationsMs.has(c)) continue;
     lines.push(
-      `${c.padEnd(11)} ${pad(k.requests, 9)} ${pad(k.unexpected5xx, 5)} ${pad(k.expected503, 21)} ${pad(k.timedOut, 10)} ${pad(t.violationsIn(c).length, 11)} ${pad(t.crossTeamReads.filter((x) => x.category === c).length, 11)} ${pad(secs(t.durationsMs.get(c)), 8)}`,
+      `${c.padEnd(width)} ${pad(k.requests, 9)} ${pad(k.unexpected5xx, 5)} ${pad(k.expected503, 21)} ${pad(k.timedOut, 10)} ${pad(t.violationsIn(c).length, 11)} ${pad(t.crossTeamReads.filter((x) => x.category === c).length, 11)} ${pad(secs(t.durationsMs.get(c)), 8)}`,
     );
   }
-  lines.push(`total       ${pad(t.requests(), 9)} ${pad(t.total5xx(), 5)}${' '.repeat(57)}${pad(secs(totalMs), 8)}`);
+  lines.push(`${'total'.padEnd(width)} ${pad(t.requests(), 9)} ${pad(t.total5xx(), 5)}${' '.repeat(57)}${pad(secs(totalMs), 8)}`);
   for (const c of CATEGORIES) {
     const d = t.details.get(c);
     if (!d?.length) continue;

@@ -3,9 +3,9 @@
  * injected fault explains, invariant violations, cross-team reads, and free-form findings. Every
  * category module writes here; the summary and the tests read it.
  */
-export type Category = 'bad-input' | 'races' | 'faults' | 'access' | 'iam' | 'load';
+export type Category = 'bad-input' | 'races' | 'faults' | 'access' | 'iam' | 'load' | 'foreign-identities' | 'abuse';
 
-export const CATEGORIES: readonly Category[] = ['bad-input', 'races', 'faults', 'access', 'iam', 'load'];
+export const CATEGORIES: readonly Category[] = ['bad-input', 'races', 'faults', 'access', 'iam', 'load', 'foreign-identities', 'abuse'];
 
 export interface Finding {
   readonly category: Category;
@@ -110,4 +110,48 @@ export class Tally {
   ok(): boolean {
     return this.total5xx() === 0 && this.violations.length === 0 && this.crossTeamReads.length === 0;
   }
+
+  /**
+   * Everything counted, as plain JSON: a category run in a process of its own (one that needs the
+   * functions configured differently, see run.ts) hands its tally back this way.
+   */
+  toJSON(): TallyJson {
+    return {
+      counts: [...this.counts].map(([category, c]) => ({ category, ...c, statuses: [...c.statuses] })),
+      violations: this.violations,
+      crossTeamReads: this.crossTeamReads,
+      fiveXx: this.fiveXx,
+      notes: this.notes,
+      details: [...this.details],
+      durationsMs: [...this.durationsMs],
+    };
+  }
+
+  /** Adds a tally that another process counted. */
+  merge(t: TallyJson): void {
+    for (const { category, statuses, ...n } of t.counts) {
+      const c = this.of(category);
+      c.requests += n.requests;
+      c.unexpected5xx += n.unexpected5xx;
+      c.expected503 += n.expected503;
+      c.timedOut += n.timedOut;
+      for (const [s, k] of statuses) c.statuses.set(s, (c.statuses.get(s) ?? 0) + k);
+    }
+    this.violations.push(...t.violations);
+    this.crossTeamReads.push(...t.crossTeamReads);
+    this.fiveXx.push(...t.fiveXx);
+    for (const n of t.notes) this.note(n.category, n.message);
+    for (const [c, lines] of t.details) for (const l of lines) this.detail(c, l);
+    for (const [c, ms] of t.durationsMs) this.durationsMs.set(c, (this.durationsMs.get(c) ?? 0) + ms);
+  }
+}
+
+export interface TallyJson {
+  readonly counts: ReadonlyArray<Omit<Counts, 'statuses'> & { readonly category: Category; readonly statuses: ReadonlyArray<readonly [number, number]> }>;
+  readonly violations: readonly Finding[];
+  readonly crossTeamReads: readonly Finding[];
+  readonly fiveXx: readonly Finding[];
+  readonly notes: readonly Finding[];
+  readonly details: ReadonlyArray<readonly [Category, readonly string[]]>;
+  readonly durationsMs: ReadonlyArray<readonly [Category, number]>;
 }

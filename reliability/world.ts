@@ -96,6 +96,12 @@ export interface WorldOptions {
   readonly captureLogs?: boolean;
   readonly maxReceiveCount?: number;
   readonly visibilityTimeoutSeconds?: number;
+  /**
+   * API_KEY_CACHE_SECONDS of the functions (default 0: every request looks its key up, so a revoked
+   * key is refused at once and auth meets the faults). The abuse run needs the cache on, to show
+   * what an unknown or revoked key costs in a warm container.
+   */
+  readonly apiKeyCacheSeconds?: number;
 }
 
 export class World {
@@ -106,6 +112,11 @@ export class World {
   readonly dkimSecrets: string[] = [];
   /** Domain ids a delete answered 200 for. */
   readonly deleted = new Set<string>();
+  /**
+   * SES identities made straight in the stand-in, as another application of the account would: the
+   * invariants let them have no domain item, and require that none ever gets one.
+   */
+  readonly foreign = new Set<string>();
   /** Verify messages found in the dead-letter queue (drained from it by `readDlq`). */
   readonly dlq: { teamId: string; domainId: string; requestedAt: string; reason: string }[] = [];
   readonly client: RawClient;
@@ -134,8 +145,7 @@ export class World {
         maxReceiveCount: o.maxReceiveCount ?? 3,
         env: {
           POWERTOOLS_LOG_LEVEL: o.logLevel ?? 'DEBUG',
-          // Every request looks its key up: a revoked key is refused at once, and auth meets the faults.
-          API_KEY_CACHE_SECONDS: '0',
+          API_KEY_CACHE_SECONDS: String(o.apiKeyCacheSeconds ?? 0),
           SES_BACKGROUND_RATE: '1000',
           // The per-team limiter still counts every request (and meets the faults), but never refuses one here.
           RATE_LIMIT_PER_MINUTE: '1000000',
@@ -151,6 +161,7 @@ export class World {
   async stop(): Promise<void> {
     this.client.close();
     this.ses?.destroy();
+    this.other?.destroy();
     await this.e2e.stop();
     this.logs.stop();
   }
@@ -210,7 +221,7 @@ export class World {
 
   /** Checks the invariants now; each violation is recorded under `label`. */
   async checkInvariants(category: Category, label: string, o: Omit<InvariantOptions, 'deleted'> = {}): Promise<string[]> {
-    const found = invariantViolations(await this.snapshot(), { ...o, deleted: this.deleted });
+    const found = invariantViolations(await this.snapshot(), { ...o, deleted: this.deleted, foreign: this.foreign });
     // A broken state stays broken until repaired: each one is counted once, where it first showed.
     const fresh = found.filter((v) => !this.reported.has(v));
     for (const v of fresh) {
@@ -259,6 +270,16 @@ export class World {
   }
 
   private ses?: SESv2Client;
+  private other?: SESv2Client;
+
+  /**
+   * An SES client of another application sharing the account: it talks to the stand-in directly
+   * (never through the functions' proxy, so the proxy's log holds only the API's own calls).
+   */
+  otherApp(): SESv2Client {
+    this.other ??= new SESv2Client({ endpoint: this.stack.ses.url, region: this.stack.env.SES_REGION ?? 'eu-central-1', credentials: { accessKeyId: 'other-app', secretAccessKey: 'other-app' } });
+    return this.other;
+  }
 
   /** The MAIL FROM domain SES has for an identity (asked directly, never through a proxy); null without one. */
   async sesMailFrom(domain: string): Promise<string | null> {
@@ -297,9 +318,14 @@ export class World {
   }
 }
 
-/** The secret part of a key (after the prefix and the 12-character id). */
+/**
+ * The secret part of a key: the 32 characters after the prefix and the 12-character id, in both key
+ * shapes (the current one ends in a 6-character checksum, the earlier one has none). The checksum is
+ * left out: a leak of the secret alone is still a leak, and a search for secret + checksum misses it.
+ */
 export function secretOf(plaintext: string): string {
-  return plaintext.slice('kr_live_'.length + 12);
+  const start = 'kr_live_'.length + 12;
+  return plaintext.slice(start, start + 32);
 }
 
 /** What is wrong with an answer regardless of its request: envelope, headers, CORS, internal text. */

@@ -2,11 +2,11 @@
  * Shared by the reliability tests: one world (local stack + fault proxies) per test file, and an
  * assertion that lists every finding of a category when there is any.
  */
-import { World } from '../../reliability/world.js';
+import { World, type WorldOptions } from '../../reliability/world.js';
 import type { Category } from '../../reliability/tally.js';
 
-export async function startWorld(): Promise<World> {
-  return World.start({ dynamoEndpoint: process.env.TEST_DYNAMODB_ENDPOINT });
+export async function startWorld(o: Omit<WorldOptions, 'dynamoEndpoint'> = {}): Promise<World> {
+  return World.start({ ...o, dynamoEndpoint: process.env.TEST_DYNAMODB_ENDPOINT });
 }
 
 /** Violations, unexpected 5xx and cross-team reads of `category`, one line each (empty when clean). */

@@ -1,0 +1,57 @@
+/**
+ * Identities made outside the API and abuse, in one stack with the key cache on (as in production,
+ * and as `npm run reliability` runs the abuse category): foreign identities are never taken, changed
+ * or removed; never-issued keys cost no AWS call, unknown and revoked ones one read each; oversized
+ * and silent DNS end in a written check while a normal domain's check ends too.
+ */
+import { dnsAbuse, floodDuringCheck, keyFlood, takeoverAttempt } from '../../reliability/abuse.js';
+import { FOREIGN_KINDS, runForeignIdentities } from '../../reliability/foreign-identities.js';
+import type { World } from '../../reliability/world.js';
+import { findings, startWorld } from './support.js';
+
+let w: World;
+
+beforeAll(async () => {
+  // The same stack settings as the abuse run's own (reliability/run.ts).
+  w = await startWorld({ apiKeyCacheSeconds: 30, visibilityTimeoutSeconds: 15 });
+}, 60_000);
+
+afterAll(async () => {
+  await w?.stop();
+});
+
+test('identities made outside the API: every create 409 identity_in_use, each identity untouched, a replaced one survives its domain\'s delete', async () => {
+  const kinds = FOREIGN_KINDS.filter((k) => ['untagged, BYODKIM, MAIL FROM', 'another stage', 'this stage, another domain id'].includes(k.name));
+  expect(kinds).toHaveLength(3);
+  // PATCH of a domain whose identity another application made again is left to `npm run reliability`.
+  await runForeignIdentities(w, { kinds, storm: 4, patch: false });
+  expect(findings(w, 'foreign-identities')).toEqual([]);
+  expect(w.foreign.size).toBe(5);
+}, 60_000);
+
+test('the takeover attempt changes nothing', async () => {
+  await takeoverAttempt(w);
+  expect(findings(w, 'abuse')).toEqual([]);
+}, 30_000);
+
+test('never-issued keys cost no AWS call; unknown ids and revoked keys one read each, then none', async () => {
+  const r = await keyFlood(w, { requests: 600 });
+  expect(findings(w, 'abuse')).toEqual([]);
+  expect(r.keyReadsOfNeverIssued).toBe(0);
+  // The counting sees reads where there are some: one per distinct unknown id, one per revoked key.
+  expect(r.distinctUnknownIds).toBeGreaterThan(0);
+  expect(r.keyReadsOfUnknownIds).toBe(r.distinctUnknownIds);
+  expect(r.keyReadsOfRevoked).toBe(r.revokedKeys);
+}, 60_000);
+
+test('a domain check ends while bad keys flood the API', async () => {
+  await floodDuringCheck(w, 300);
+  expect(findings(w, 'abuse')).toEqual([]);
+}, 60_000);
+
+test('oversized and silent DNS: both checks end in a written status, none in the DLQ, and a normal domain verifies beside them', async () => {
+  await dnsAbuse(w);
+  expect(findings(w, 'abuse')).toEqual([]);
+  await w.checkInvariants('abuse', 'after the abuse checks', { settled: true });
+  expect(findings(w, 'abuse')).toEqual([]);
+}, 90_000);
