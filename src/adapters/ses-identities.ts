@@ -155,6 +155,15 @@ export async function setMailFrom(domain: string, mailFromDomain: string, region
   }
 }
 
+/**
+ * Before a change: the identity must be the domain's own (tagged for it). One that is gone, or that
+ * someone else made under the same name since, is IdentityMissingError: nothing of it is changed.
+ */
+export async function requireOwnIdentity(domain: string, region: string, owner: IdentityOwner): Promise<void> {
+  const existing = await getIdentity(domain, region);
+  if (existing === null || ownershipOf(existing.Tags, owner) !== 'ours') throw new IdentityMissingError();
+}
+
 /** The identity's SES state, or null when SES has no such identity. */
 export async function getIdentity(domain: string, region: string): Promise<GetEmailIdentityCommandOutput | null> {
   try {

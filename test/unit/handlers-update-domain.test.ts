@@ -3,7 +3,7 @@ import './support/env.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetEmailIdentityCommand, PutEmailIdentityDkimSigningAttributesCommand, PutEmailIdentityMailFromAttributesCommand } from '@aws-sdk/client-sesv2';
-import { AWS_ERROR_TEXT, ddbMock, domainItem, errors, givenApiKey, givenDomain, resetAwsMocks, sesv2Mock, sqsMock, type TestKey } from './support/aws.js';
+import { AWS_ERROR_TEXT, ddbMock, domainItem, errors, givenApiKey, givenDomain, ownIdentity, resetAwsMocks, sesv2Mock, sqsMock, type TestKey } from './support/aws.js';
 import { httpEvent, jsonHeaders } from './support/events.js';
 import { expectError, expectRetryable, invoke, type Reply } from './support/responses.js';
 import { revealsKey, rsaKey } from '../support/dkim-keys.js';
@@ -19,6 +19,8 @@ beforeAll(async () => {
 beforeEach(() => {
   resetAwsMocks();
   key = givenApiKey();
+  // The domain's own identity, tagged for it (a PATCH changes nothing else).
+  sesv2Mock.on(GetEmailIdentityCommand).callsFake(ownIdentity());
 });
 
 function patch(id: string, body: unknown): Promise<Reply> {
@@ -91,7 +93,7 @@ describe('PATCH /domains/{id}: changes', () => {
   it('changes the Easy DKIM key length only when SES has another one', async () => {
     const item = domainItem();
     givenTable(item);
-    sesv2Mock.on(GetEmailIdentityCommand).resolves({ DkimAttributes: { SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT', Tokens: ['a', 'b', 'c'] } });
+    sesv2Mock.on(GetEmailIdentityCommand).callsFake(ownIdentity({ DkimAttributes: { SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT', Tokens: ['a', 'b', 'c'] } }));
     sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).resolves({ DkimStatus: 'PENDING', DkimTokens: ['a', 'b', 'c'] });
     expect((await patch(item.id as string, { dkim: { type: 'easy_dkim', key_length: 1024 } })).status).toBe(200);
     expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityDkimSigningAttributesCommand, { SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } });
@@ -102,8 +104,8 @@ describe('PATCH /domains/{id}: changes', () => {
     givenTable(item);
     sesv2Mock
       .on(GetEmailIdentityCommand)
-      .resolvesOnce({ DkimAttributes: { SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT', Tokens: ['a', 'b', 'c'] } })
-      .resolves({ DkimAttributes: { SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_1024_BIT', Tokens: ['a', 'b', 'c'] } });
+      .callsFakeOnce(ownIdentity({ DkimAttributes: { SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT', Tokens: ['a', 'b', 'c'] } }))
+      .callsFake(ownIdentity({ DkimAttributes: { SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_1024_BIT', Tokens: ['a', 'b', 'c'] } }));
     sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).rejects(Object.assign(new Error('Same key length.'), { name: 'BadRequestException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
     const reply = await patch(item.id as string, { dkim: { type: 'easy_dkim', key_length: 1024 } });
     expect(reply.status).toBe(200);
@@ -180,5 +182,22 @@ describe('PATCH /domains/{id}: one change at a time, and failures', () => {
     expectError(reply, 400, 'validation_error', field === undefined ? {} : { field });
     expect(updates()).toEqual([]);
     expect(sesv2Mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('PATCH /domains/{id}: an identity that is not the domain\'s', () => {
+  it.each([
+    ['untagged (made outside the API)', []],
+    ['tagged by another stage', [{ Key: 'krafter:stage', Value: 'prod' }, { Key: 'krafter:domain-id', Value: 'x' }]],
+  ])('answers 409 identity_missing for an identity %s and changes nothing in SES', async (_what, tags) => {
+    const item = domainItem();
+    givenTable(item);
+    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', Tags: tags });
+    const reply = await patch(item.id as string, { return_path: 'bounces', dkim: { type: 'easy_dkim', key_length: 1024 } });
+    expectError(reply, 409, 'identity_missing');
+    expect(sesv2Mock).not.toHaveReceivedCommand(PutEmailIdentityMailFromAttributesCommand);
+    expect(sesv2Mock).not.toHaveReceivedCommand(PutEmailIdentityDkimSigningAttributesCommand);
+    // The update lease is given back.
+    expect(updates().some((u) => u.UpdateExpression === 'REMOVE updateLeaseUntil, updateLeaseId')).toBe(true);
   });
 });

@@ -3,7 +3,8 @@
  * signing (Easy DKIM key length, or a BYODKIM selector and key, e.g. to rotate the key).
  */
 import * as table from '../../adapters/domains-table.js';
-import { applyDkimSigning, setMailFrom } from '../../adapters/ses-identities.js';
+import { applyDkimSigning, requireOwnIdentity, setMailFrom } from '../../adapters/ses-identities.js';
+import { ownerStage } from '../../config.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
 import { normalizeReturnPath } from '../../domain/return-path.js';
 import { parseDkimRequest, sameDkimSetup, type DkimRequest, type DkimSigning } from '../../domain/dkim.js';
@@ -12,6 +13,8 @@ import { DomainNotFoundError, ServiceUnavailableError } from '../../errors.js';
 import type { Caller } from '../auth.js';
 import { getDomain } from './queries.js';
 import { requestVerification } from './verify.js';
+
+const stage = ownerStage();
 
 export interface UpdateRequest {
   /** As sent: normalised against the domain here. */
@@ -59,6 +62,12 @@ export async function updateDomain(caller: Caller, id: string, request: UpdateRe
     // A change made meanwhile already gave the domain these settings.
     await table.releaseUpdateLease(d, leaseId);
     return d;
+  }
+  try {
+    await requireOwnIdentity(d.domain, d.region, { stage, domainId: d.id });
+  } catch (err) {
+    await table.releaseUpdateLease(d, leaseId).catch(() => undefined);
+    throw err;
   }
   let committed: boolean;
   try {
