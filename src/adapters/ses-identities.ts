@@ -53,18 +53,26 @@ function rejectedSigning(err: unknown): ValidationError | null {
   );
 }
 
+type Identity = GetEmailIdentityCommandOutput;
+
 /**
- * Creates the identity, tagged with its owner, with the requested DKIM signing, and returns its Easy
- * DKIM tokens (none with BYODKIM), or null when it already exists with this domain's tags (left by an
- * earlier attempt that failed after creating it: see `applyDkimSigning`). An identity that exists
- * without them is someone else's: IdentityInUseError, and nothing was changed.
+ * Creates the identity, tagged with its owner, with the requested DKIM signing: `created` with its
+ * Easy DKIM tokens (none with BYODKIM), or `adopted` with its state when it already exists with this
+ * domain's tags (left by an earlier attempt that failed after creating it: pass it on to
+ * `applyDkimSigning`). An identity that exists without them is someone else's: IdentityInUseError,
+ * and nothing was changed.
  */
-export async function createIdentity(domain: string, region: string, signing: DkimSigning, owner: IdentityOwner): Promise<string[] | null> {
+export async function createIdentity(
+  domain: string,
+  region: string,
+  signing: DkimSigning,
+  owner: IdentityOwner,
+): Promise<{ readonly created: string[] } | { readonly adopted: Identity }> {
   try {
     const out = await sesv2For(region).send(
       new CreateEmailIdentityCommand({ EmailIdentity: domain, DkimSigningAttributes: signingAttributes(signing), Tags: ownerTags(owner) }),
     );
-    return out.DkimAttributes?.Tokens ?? [];
+    return { created: out.DkimAttributes?.Tokens ?? [] };
   } catch (err) {
     if (err instanceof AlreadyExistsException) {
       // The identity exists: a failure to read it must not pass for a clean "SES created nothing"
@@ -75,7 +83,7 @@ export async function createIdentity(domain: string, region: string, signing: Dk
       });
       // Gone again already: whoever made it removed it; the client's retry may create it afresh.
       if (existing === null) throw new ServiceUnavailableError('The domain could not be set up. Retry the request.', 1);
-      if (ownershipOf(existing.Tags, owner) === 'ours') return null;
+      if (ownershipOf(existing.Tags, owner) === 'ours') return { adopted: existing };
       throw new IdentityInUseError(domain);
     }
     if (err instanceof LimitExceededException) {
@@ -94,18 +102,17 @@ export async function createIdentity(domain: string, region: string, signing: Dk
 /**
  * Makes an existing identity sign as requested, calling SES to change it only when it differs (SES
  * refuses to "change" Easy DKIM to the key length it has). Used to adopt an identity an earlier
- * create left behind, and by PATCH; returns the identity's Easy DKIM tokens (none with BYODKIM).
+ * create left behind, and by PATCH; `known` is the identity as just read (no second read of SES's
+ * scarce budget). Returns the identity's Easy DKIM tokens (none with BYODKIM).
  */
-export async function applyDkimSigning(domain: string, region: string, signing: DkimSigning): Promise<string[]> {
+export async function applyDkimSigning(domain: string, region: string, signing: DkimSigning, known: Identity): Promise<string[]> {
   // A BYODKIM key is always sent (SES accepts the same one again, and cannot show which it has).
   if (signing.setup.type === 'byodkim') return putDkimSigning(domain, region, signing);
   const keyLength = sesKeyLength(signing.setup.keyLength);
-  const current = async () => {
-    const dkim = (await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })))).DkimAttributes;
-    const matches = dkim?.SigningAttributesOrigin === 'AWS_SES' && dkim.NextSigningKeyLength === keyLength && (dkim.Tokens?.length ?? 0) > 0;
-    return matches ? dkim.Tokens! : null;
-  };
-  const tokens = await current();
+  const tokensIfSet = (dkim: Identity['DkimAttributes']) =>
+    dkim?.SigningAttributesOrigin === 'AWS_SES' && dkim.NextSigningKeyLength === keyLength && (dkim.Tokens?.length ?? 0) > 0 ? dkim.Tokens! : null;
+  const current = async () => tokensIfSet((await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })))).DkimAttributes);
+  const tokens = tokensIfSet(known.DkimAttributes);
   if (tokens) return tokens;
   try {
     return await putDkimSigning(domain, region, signing);
@@ -159,9 +166,10 @@ export async function setMailFrom(domain: string, mailFromDomain: string, region
  * Before a change: the identity must be the domain's own (tagged for it). One that is gone, or that
  * someone else made under the same name since, is IdentityMissingError: nothing of it is changed.
  */
-export async function requireOwnIdentity(domain: string, region: string, owner: IdentityOwner): Promise<void> {
+export async function requireOwnIdentity(domain: string, region: string, owner: IdentityOwner): Promise<Identity> {
   const existing = await getIdentity(domain, region);
   if (existing === null || ownershipOf(existing.Tags, owner) !== 'ours') throw new IdentityMissingError();
+  return existing;
 }
 
 /** The identity's SES state, or null when SES has no such identity. */

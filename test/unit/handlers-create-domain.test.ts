@@ -184,6 +184,8 @@ describe('POST /domains: success', () => {
     ]);
     expect(sesv2Mock).toHaveReceivedCommandTimes(CreateEmailIdentityCommand, 1);
     expect(sesv2Mock).toHaveReceivedCommandWith(GetEmailIdentityCommand, { EmailIdentity: 'example.com' });
+    // One read serves both the ownership check and the DKIM comparison.
+    expect(sesv2Mock).toHaveReceivedCommandTimes(GetEmailIdentityCommand, 1);
     expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
     expect(sesv2Mock).not.toHaveReceivedCommand(PutEmailIdentityDkimSigningAttributesCommand);
     expect(transactions()).toHaveLength(1);

@@ -97,6 +97,8 @@ describe('PATCH /domains/{id}: changes', () => {
     sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).resolves({ DkimStatus: 'PENDING', DkimTokens: ['a', 'b', 'c'] });
     expect((await patch(item.id as string, { dkim: { type: 'easy_dkim', key_length: 1024 } })).status).toBe(200);
     expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityDkimSigningAttributesCommand, { SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } });
+    // One read serves both the ownership check and the key length comparison: SES's budget is about 1 call/s.
+    expect(sesv2Mock).toHaveReceivedCommandTimes(GetEmailIdentityCommand, 1);
   });
 
   it('takes SES refusing a key length it already has (the retry of a change whose answer was lost) as done', async () => {

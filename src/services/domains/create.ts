@@ -116,9 +116,9 @@ async function provision(d: Domain, dkim: DkimSigning): Promise<Domain> {
   const owner = { stage, domainId: d.id };
   let identityMayExist = true;
   try {
-    let dkimTokens: string[] | null;
+    let made: Awaited<ReturnType<typeof createIdentity>>;
     try {
-      dkimTokens = await createIdentity(d.domain, d.region, dkim, owner);
+      made = await createIdentity(d.domain, d.region, dkim, owner);
     } catch (err) {
       // A throttled, refused or over-quota create is a clean rejection: SES created nothing. Anything
       // else may have. An identity in use is someone else's: the undo must leave it alone.
@@ -130,7 +130,7 @@ async function provision(d: Domain, dkim: DkimSigning): Promise<Domain> {
       if (clean) identityMayExist = false;
       throw err;
     }
-    dkimTokens ??= await applyDkimSigning(d.domain, d.region, dkim);
+    const dkimTokens = 'created' in made ? made.created : await applyDkimSigning(d.domain, d.region, dkim, made.adopted);
     await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), d.region);
     const token = await verificationToken(d.domain, d.region);
     const ready = await table.markReady(d, { verificationToken: token, dkimTokens });

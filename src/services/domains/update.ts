@@ -63,8 +63,9 @@ export async function updateDomain(caller: Caller, id: string, request: UpdateRe
     await table.releaseUpdateLease(d, leaseId);
     return d;
   }
+  let identity: Awaited<ReturnType<typeof requireOwnIdentity>>;
   try {
-    await requireOwnIdentity(d.domain, d.region, { stage, domainId: d.id });
+    identity = await requireOwnIdentity(d.domain, d.region, { stage, domainId: d.id });
   } catch (err) {
     await table.releaseUpdateLease(d, leaseId).catch(() => undefined);
     throw err;
@@ -72,7 +73,7 @@ export async function updateDomain(caller: Caller, id: string, request: UpdateRe
   let committed: boolean;
   try {
     if (changes.returnPath !== undefined) await setMailFrom(d.domain, mailFromDomain(d.domain, changes.returnPath), d.region);
-    const dkimTokens = changes.dkim && (await applyDkimSigning(d.domain, d.region, changes.dkim));
+    const dkimTokens = changes.dkim && (await applyDkimSigning(d.domain, d.region, changes.dkim, identity));
     committed = await table.commitUpdate(d, leaseId, { returnPath: changes.returnPath, dkim: changes.dkim?.setup, dkimTokens });
   } catch (err) {
     await undo(d, leaseId, changes);
