@@ -100,15 +100,12 @@ export function claimsConfig() {
   );
 }
 
-export function releaseConfig() {
-  return parse(
-    v.object({
-      /**
-       * Hours after the 72-hour verification window that a never-verified domain keeps its name
-       * before it is released (identity and claim removed); 0 releases at the window's end.
-       */
-      UNVERIFIED_RELEASE_GRACE_HOURS: v.optional(v.pipe(v.string(), v.toNumber(), v.minValue(0), v.maxValue(24 * 365)), '168'),
-    }),
-    'release',
-  );
+/**
+ * How long (ms) after the 72-hour verification window a never-verified domain keeps its name before
+ * it is released (identity and claim removed), from UNVERIFIED_RELEASE_GRACE_HOURS; 0 releases at
+ * the window's end.
+ */
+export function releaseGraceMs(): number {
+  const hours = v.pipe(v.string(), v.toNumber(), v.minValue(0), v.maxValue(24 * 365));
+  return parse(v.object({ UNVERIFIED_RELEASE_GRACE_HOURS: v.optional(hours, '168') }), 'release').UNVERIFIED_RELEASE_GRACE_HOURS * 3_600_000;
 }

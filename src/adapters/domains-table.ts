@@ -19,7 +19,7 @@ import { toServiceError } from './aws-errors.js';
 import type { Domain, DomainStatus } from '../domain/domain.js';
 import { recordsMovedBy, type RecordCheck } from '../domain/dns-records.js';
 import { EASY_DKIM_DEFAULT, type DkimSetup } from '../domain/dkim.js';
-import { dueShard, releaseAt as releaseTime, VERIFYING_LEASE_MS } from '../domain/schedule.js';
+import { dueShard, VERIFYING_LEASE_MS } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
 import { statusChangeItem } from './status-history-table.js';
 
@@ -122,16 +122,14 @@ export interface NewDomain {
 /** How long one create may take to set up SES before a same-team retry may take the domain over. */
 export const PROVISIONING_LEASE_MS = 30_000;
 
-const defaultReleaseAt = (d: NewDomain) => releaseTime({ createdAt: d.createdAt, verifyRequestedAt: null }, 0);
-
 /**
  * Claims the name, counts the domain against the team's `maxDomains` (0: no limit) and writes the
  * (not yet ready) domain in one transaction. The domain is due at `releaseAt` (ms since epoch), when
  * the scheduler looks at it again in case it is never verified (see schedule.ts).
  */
-export async function putNewDomain(d: NewDomain, { maxDomains = 0, releaseAt = defaultReleaseAt(d) }: { maxDomains?: number; releaseAt?: number } = {}): Promise<Domain> {
+export async function putNewDomain(d: NewDomain, { maxDomains = 0, releaseAt }: { maxDomains?: number; releaseAt?: number } = {}): Promise<Domain> {
   const leaseUntil = Date.parse(d.createdAt) + PROVISIONING_LEASE_MS;
-  const item = { ...domainKey(d.teamId, d.id), entity: 'Domain', ...d, status: 'pending', ready: false, leaseUntil, leaseId: randomUUID(), ...dueKey(d.id, releaseAt) };
+  const item = { ...domainKey(d.teamId, d.id), entity: 'Domain', ...d, status: 'pending', ready: false, leaseUntil, leaseId: randomUUID(), ...(releaseAt !== undefined && dueKey(d.id, releaseAt)) };
   const limit = maxDomains > 0 ? { ConditionExpression: 'attribute_not_exists(#n) OR #n < :max', ExpressionAttributeValues: { ':one': 1, ':max': maxDomains } } : { ExpressionAttributeValues: { ':one': 1 } };
   try {
     await ddb.send(

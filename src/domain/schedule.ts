@@ -49,8 +49,11 @@ export function nextCheckAt(status: DomainStatus, now: number, verifyRequestedAt
  * released: a customer whose records broke keeps the domain while fixing them.
  */
 export function releaseAt(d: { createdAt: string; verifyRequestedAt: string | null }, graceMs: number): number {
-  const anchor = Math.max(Date.parse(d.createdAt), d.verifyRequestedAt === null ? 0 : Date.parse(d.verifyRequestedAt));
-  return anchor + VERIFICATION_WINDOW_MS + graceMs;
+  return releaseTime(Date.parse(d.createdAt), d.verifyRequestedAt === null ? null : Date.parse(d.verifyRequestedAt), graceMs);
+}
+
+function releaseTime(createdAt: number, verifyRequestedAt: number | null, graceMs: number): number {
+  return Math.max(createdAt, verifyRequestedAt ?? 0) + VERIFICATION_WINDOW_MS + graceMs;
 }
 
 /** Whether the domain is due for release at `now` (see `releaseAt`). */
@@ -71,8 +74,8 @@ export function nextDueAt(
   graceMs: number,
 ): number | null {
   const next = nextCheckAt(status, now, verifyRequestedAt);
-  if (next !== null || d.everVerified || status === 'verified') return next;
-  return releaseAt({ createdAt: d.createdAt, verifyRequestedAt: verifyRequestedAt === null ? null : new Date(verifyRequestedAt).toISOString() }, graceMs);
+  if (next !== null || d.everVerified) return next;
+  return releaseTime(Date.parse(d.createdAt), verifyRequestedAt, graceMs);
 }
 
 /** A domain's due shard: spreads due items over a few index partitions (no hot key). */

@@ -12,7 +12,7 @@
 import { deleteReleasedDomain, markReleasing } from '../adapters/domains-table.js';
 import { deleteIdentity } from '../adapters/ses-identities.js';
 import { publishStatusChange } from '../adapters/status-events.js';
-import { ownerStage, releaseConfig } from '../config.js';
+import { ownerStage, releaseGraceMs } from '../config.js';
 import { recordSpecs } from '../domain/dns-records.js';
 import { recordInputsOf, type Domain } from '../domain/domain.js';
 import { isReleaseDue } from '../domain/schedule.js';
@@ -20,7 +20,7 @@ import type { StatusChange } from '../domain/status-change.js';
 import { count, METRIC } from '../observability.js';
 
 const stage = ownerStage();
-export const RELEASE_GRACE_MS = releaseConfig().UNVERIFIED_RELEASE_GRACE_HOURS * 3_600_000;
+export const RELEASE_GRACE_MS = releaseGraceMs();
 
 export type ReleaseOutcome = 'not_due' | 'changed' | 'released';
 

@@ -596,6 +596,14 @@ describe('POST /domains: identities, names and limits that are not the caller\'s
     expect(count?.ExpressionAttributeValues?.[':max']).toBe(100);
   });
 
+  it('puts the new domain in the due index at its release time: 72 hours + the 168-hour grace after creation', async () => {
+    givenProvisioningSucceeds();
+    const reply = await post({ domain: 'example.com' });
+    const item = transactions()[0]?.[1]?.Put?.Item;
+    const releaseAt = Date.parse(item?.createdAt) + (72 + 168) * 3_600_000;
+    expect(item?.GSI1SK).toBe(`${new Date(releaseAt).toISOString()}#${reply.body.data.id}`);
+  });
+
   it('answers 403 domain_limit_reached when the count condition fails, without calling SES', async () => {
     givenProvisioningSucceeds();
     ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));

@@ -16,7 +16,7 @@ import { DEFAULT_RETURN_PATH, normalizeReturnPath } from '../../domain/return-pa
 import { chooseRegion } from '../../domain/regions.js';
 import { reservedBy } from '../../domain/reserved-names.js';
 import { releaseAt } from '../../domain/schedule.js';
-import { claimsConfig, ownerStage, releaseConfig, sesRegions } from '../../config.js';
+import { claimsConfig, ownerStage, releaseGraceMs, sesRegions } from '../../config.js';
 import {
   DomainAlreadyRegisteredError,
   DomainLimitReachedError,
@@ -50,7 +50,7 @@ interface CreateDomainInput {
 
 const claims = claimsConfig();
 const stage = ownerStage();
-const releaseGraceMs = releaseConfig().UNVERIFIED_RELEASE_GRACE_HOURS * 3_600_000;
+const graceMs = releaseGraceMs();
 
 export async function createDomain(caller: Caller, request: CreateDomainRequest): Promise<Domain> {
   const domain = normalizeDomainName(request.domain);
@@ -86,7 +86,7 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
     };
     return await table.putNewDomain(fresh, {
       maxDomains: claims.MAX_DOMAINS_PER_TEAM,
-      releaseAt: releaseAt({ createdAt, verifyRequestedAt: null }, releaseGraceMs),
+      releaseAt: releaseAt({ createdAt, verifyRequestedAt: null }, graceMs),
     });
   } catch (err) {
     if (err instanceof table.DomainLimitError) throw new DomainLimitReachedError(claims.MAX_DOMAINS_PER_TEAM);
