@@ -53,7 +53,10 @@ export async function putApiKey(k: Omit<ApiKeyRecord, 'revokedAt'>): Promise<voi
 
 export async function getApiKey(keyId: string): Promise<ApiKeyRecord | null> {
   try {
-    const out = await ddb.send(new GetCommand({ TableName: tableName, Key: apiKeyKey(keyId) }));
+    // Strongly consistent: an id read as unknown is remembered as such for a while (services/auth.ts),
+    // so an eventually consistent miss right after the key was stored would lock the new key out.
+    // Reads are cached per container, so the doubled read cost is paid rarely.
+    const out = await ddb.send(new GetCommand({ TableName: tableName, Key: apiKeyKey(keyId), ConsistentRead: true }));
     return out.Item ? fromItem(out.Item) : null;
   } catch (err) {
     throw toServiceError(err, 'The key store');

@@ -23,9 +23,8 @@ const cache = new Map<string, { record: ApiKeyRecord; until: number }>();
 /**
  * Ids the table did not have, with the time the entry lapses. This cannot lock out a key being
  * created: ids are random and only shown once the key is stored, so an id is remembered here only if
- * someone sent it before it existed, which means guessing 71 random bits. The one gap is a lookup
- * that misses because the read is eventually consistent and the key was stored a moment (well
- * under a second) before its first use; that container then refuses it until the entry lapses.
+ * someone sent it before it existed, which means guessing 71 random bits; and the lookup is strongly
+ * consistent (adapters/api-keys-table.ts), so a key stored a moment before its first use is found.
  */
 const unknown = new Map<string, number>();
 

@@ -117,6 +117,11 @@ describe('unknown key ids', () => {
     expect(reads()).toBe(2);
   });
 
+  it('are read strongly consistent before being remembered: a key stored a moment ago is never taken for unknown', async () => {
+    await expect(bearer(checksummedKey())).rejects.toMatchObject(refused);
+    expect(ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input.ConsistentRead)).toEqual([true]);
+  });
+
   it('are forgotten by clearKeyCache()', async () => {
     const key = checksummedKey();
     await expect(bearer(key)).rejects.toMatchObject(refused);
