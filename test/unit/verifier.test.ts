@@ -297,27 +297,27 @@ describe('verifier: what it writes', () => {
     expect(domainWrites()[0]?.ExpressionAttributeValues?.[':status']).toBe('failed');
   });
 
-  it('writes failed when SES reports the identity FAILED, and schedules it only for its release', async () => {
-    const a = verifying();
+  /** A check of a domain whose SES identity is FAILED: the update it writes. */
+  async function failedCheck(a: Item) {
     givenDomain(a);
     sesAnswers('example.com', { ...SES_PENDING, VerificationStatus: 'FAILED' });
     ddbMock.on(TransactWriteCommand).resolves({});
     await run([sqsRecord(message(a))]);
     const [w] = domainWrites();
     expect(w?.ExpressionAttributeValues?.[':status']).toBe('failed');
+    return w;
+  }
+
+  it('writes failed when SES reports the identity FAILED, and schedules it only for its release', async () => {
+    const a = verifying();
+    const w = await failedCheck(a);
     // Never verified: due again at the end of the window plus the grace (168 h by default), not before.
     const releaseAt = Date.parse(a.verifyRequestedAt as string) + (72 + 168) * HOUR;
     expect(w?.ExpressionAttributeValues?.[':dueSk']).toBe(`${new Date(releaseAt).toISOString()}#${a.id}`);
   });
 
   it('takes a failed domain that was verified once out of the schedule', async () => {
-    const a = verifying({ everVerified: true });
-    givenDomain(a);
-    sesAnswers('example.com', { ...SES_PENDING, VerificationStatus: 'FAILED' });
-    ddbMock.on(TransactWriteCommand).resolves({});
-    await run([sqsRecord(message(a))]);
-    const [w] = domainWrites();
-    expect(w?.ExpressionAttributeValues?.[':status']).toBe('failed');
+    const w = await failedCheck(verifying({ everVerified: true }));
     expect(w?.UpdateExpression).toMatch(/REMOVE .*GSI1PK/);
     expect(w?.ExpressionAttributeValues).not.toHaveProperty(':duePk');
   });
