@@ -160,7 +160,9 @@ function chunks(value: string): Buffer[] {
  * Large answers. dns2 writes messages bit by bit: some 60 KB take it over a second and a half, once
  * for UDP and again for TCP, enough to run past a check's DNS deadline on its own. Above a few KB
  * the message is written here with Buffers instead: over UDP a header and the question with the TC
- * flag (as dns2 does for any answer past the client's EDNS size), over TCP the whole answer.
+ * flag (as dns2 does for any answer past the client's EDNS size), over TCP the whole answer. Not with
+ * the `dns-packet` library: it writes no name compression (mafintosh/dns-packet#55), and the owner
+ * name compressed to a 2-byte pointer is what keeps answers of this size under TCP's 64 KB.
  */
 const LARGE_BYTES = 4096;
 /** UDP payload without EDNS (RFC 1035 §4.2.1). */
