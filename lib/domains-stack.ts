@@ -64,9 +64,12 @@ export const SCHEDULE_RATE = Duration.minutes(5);
 /**
  * How IAM can limit each SES action this service calls, from the Service Authorization Reference
  * (SES v2 and v1 share the `ses:` prefix):
- * - `createTagged`: CreateEmailIdentity, and TagResource, which SES authorizes for the tags a create
- *   carries, take `aws:RequestTag/<key>` and `aws:TagKeys`: an identity may only be created tagged
- *   with this stage and a domain id.
+ * - `createTagged`: CreateEmailIdentity takes `aws:RequestTag/<key>` and `aws:TagKeys`: an identity
+ *   may only be created tagged with this stage and a domain id.
+ * - `tagOnCreate`: TagResource, which SES authorizes for the tags a create carries, under the same
+ *   conditions and, besides, only on an identity with no stage tag or this stage's (a new one has
+ *   none yet): the role cannot re-tag another stage's identity as its own. An untagged identity made
+ *   outside the API is not protected by IAM here; the code never calls TagResource on its own.
  * - `stageOwned`: the calls that change or delete an identity take `aws:ResourceTag/<key>`: only
  *   identities tagged with this stage.
  * - `anyIdentity`: GetEmailIdentity stays unconditioned, since the create must read the tags of an
@@ -74,9 +77,9 @@ export const SCHEDULE_RATE = Duration.minutes(5);
  * - `noResourceType`: listed without a resource type (v1 VerifyDomainIdentity), so IAM honours it
  *   with "*" only, and it takes no tag condition.
  */
-export const SES_ACTION_SCOPES: Readonly<Record<SesAction, 'createTagged' | 'stageOwned' | 'anyIdentity' | 'noResourceType'>> = {
+export const SES_ACTION_SCOPES: Readonly<Record<SesAction, 'createTagged' | 'tagOnCreate' | 'stageOwned' | 'anyIdentity' | 'noResourceType'>> = {
   'ses:CreateEmailIdentity': 'createTagged',
-  'ses:TagResource': 'createTagged',
+  'ses:TagResource': 'tagOnCreate',
   'ses:PutEmailIdentityMailFromAttributes': 'stageOwned',
   'ses:PutEmailIdentityDkimSigningAttributes': 'stageOwned',
   'ses:DeleteEmailIdentity': 'stageOwned',
@@ -103,7 +106,7 @@ const MAX_THROTTLE_BURST = 5_000;
  */
 export const DEFAULT_API_CONCURRENCY = 10;
 /** Equal to the queue trigger's maximum concurrency: the verifier is never invoked otherwise. */
-export const DEFAULT_VERIFIER_CONCURRENCY = 2;
+export const DEFAULT_VERIFIER_CONCURRENCY = VERIFIER_MAX_CONCURRENCY;
 /** One run every 5 minutes; a rare overlap waits in Lambda's asynchronous queue. */
 export const DEFAULT_SCHEDULER_CONCURRENCY = 1;
 
@@ -198,6 +201,16 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
   const concurrency = (key: string, min: number): number | undefined =>
     checked(key, (n) => Number.isInteger(n) && (n === 0 || n >= min), `a whole number: 0 for no reservation, otherwise at least ${min}`);
 
+  /** A list from context, given as a list or as a comma-separated string; blanks dropped. */
+  const list = (key: string, what: string): string[] => {
+    const value: unknown = node.tryGetContext(key);
+    let items: string[] = [];
+    if (typeof value === 'string') items = value.split(',');
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) items = value;
+    else if (value !== undefined && value !== null) throw new Error(`Context "${key}" must be a list of ${what} or a comma-separated string`);
+    return items.map((v) => v.trim()).filter((v) => v !== '');
+  };
+
   const text = (key: string): string | undefined => {
     const value: unknown = node.tryGetContext(key);
     if (value === undefined || value === null || value === '') return undefined;
@@ -213,12 +226,7 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
   if (sesRegion !== undefined && !REGION_PATTERN.test(sesRegion)) {
     throw new Error(`Context "sesRegion" must be an AWS region such as eu-central-1, got "${sesRegion}"`);
   }
-  const rawRegions: unknown = node.tryGetContext('sesRegions');
-  let extraSesRegions: string[] = [];
-  if (typeof rawRegions === 'string') extraSesRegions = rawRegions.split(',');
-  else if (Array.isArray(rawRegions) && rawRegions.every((r) => typeof r === 'string')) extraSesRegions = rawRegions;
-  else if (rawRegions !== undefined && rawRegions !== null) throw new Error('Context "sesRegions" must be a list of regions or a comma-separated string');
-  extraSesRegions = extraSesRegions.map((r) => r.trim()).filter((r) => r !== '');
+  const extraSesRegions = list('sesRegions', 'regions');
   for (const region of extraSesRegions) {
     if (!REGION_PATTERN.test(region)) throw new Error(`Context "sesRegions": "${region}" is not an AWS region such as us-east-1`);
   }
@@ -227,14 +235,7 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
     throw new Error(`Context "logLevel" must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
 
-  const rawOrigins: unknown = node.tryGetContext('corsOrigins');
-  let corsOrigins: string[] = [];
-  if (typeof rawOrigins === 'string') corsOrigins = rawOrigins.split(',');
-  else if (Array.isArray(rawOrigins) && rawOrigins.every((o) => typeof o === 'string')) corsOrigins = rawOrigins;
-  else if (rawOrigins !== undefined && rawOrigins !== null) {
-    throw new Error('Context "corsOrigins" must be a list of origins or a comma-separated string');
-  }
-  corsOrigins = corsOrigins.map((o) => o.trim()).filter((o) => o !== '');
+  const corsOrigins = list('corsOrigins', 'origins');
   for (const origin of corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
       throw new Error(`Context "corsOrigins": "${origin}" is not an origin (scheme://host[:port], no path)`);
@@ -260,12 +261,7 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
   const schedulerConcurrency = concurrency('schedulerConcurrency', 1);
   const maxDomainsPerTeam = checked('maxDomainsPerTeam', (n) => Number.isInteger(n) && n >= 0, 'a whole number of domains (0: no limit)');
   const unverifiedReleaseGraceHours = checked('unverifiedReleaseGraceHours', (n) => n >= 0 && n <= 24 * 365, 'a number of hours from 0 to 8760');
-  const rawReserved: unknown = node.tryGetContext('reservedDomains');
-  let reservedDomains: string[] = [];
-  if (typeof rawReserved === 'string') reservedDomains = rawReserved.split(',');
-  else if (Array.isArray(rawReserved) && rawReserved.every((r) => typeof r === 'string')) reservedDomains = rawReserved;
-  else if (rawReserved !== undefined && rawReserved !== null) throw new Error('Context "reservedDomains" must be a list of domains or a comma-separated string');
-  reservedDomains = reservedDomains.map((r) => r.trim().toLowerCase()).filter((r) => r !== '');
+  const reservedDomains = list('reservedDomains', 'domains').map((r) => r.toLowerCase());
   for (const name of reservedDomains) {
     if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(name)) throw new Error(`Context "reservedDomains": "${name}" is not a domain name in ASCII`);
   }
@@ -343,17 +339,15 @@ export class DomainsStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       LOG_LEVEL: props.logLevel ?? 'INFO',
     };
+    // Both the create (the first due time) and the verifier (the release) read the grace.
+    const releaseGrace: Record<string, string> = props.unverifiedReleaseGraceHours === undefined ? {} : { UNVERIFIED_RELEASE_GRACE_HOURS: String(props.unverifiedReleaseGraceHours) };
     // Settings only one function reads.
     const ownEnvironment: Readonly<Record<string, Record<string, string>>> = {
-      verifier: {
-        SES_BACKGROUND_RATE: String(sesBackgroundRate),
-        EVENT_BUS_NAME,
-        ...(props.unverifiedReleaseGraceHours !== undefined && { UNVERIFIED_RELEASE_GRACE_HOURS: String(props.unverifiedReleaseGraceHours) }),
-      },
+      verifier: { SES_BACKGROUND_RATE: String(sesBackgroundRate), EVENT_BUS_NAME, ...releaseGrace },
       'create-domain': {
         ...(props.maxDomainsPerTeam !== undefined && { MAX_DOMAINS_PER_TEAM: String(props.maxDomainsPerTeam) }),
         ...((props.reservedDomains?.length ?? 0) > 0 && { RESERVED_DOMAINS: props.reservedDomains!.join(',') }),
-        ...(props.unverifiedReleaseGraceHours !== undefined && { UNVERIFIED_RELEASE_GRACE_HOURS: String(props.unverifiedReleaseGraceHours) }),
+        ...releaseGrace,
       },
     };
     const sizing: typeof SIZING = { ...SIZING, verifier: { timeout: verifierTimeoutAtRate } };
@@ -605,15 +599,17 @@ export class DomainsStack extends Stack {
     const identities = this.sesRegions.map((region) =>
       this.formatArn({ service: 'ses', region, resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
     );
+    const createConditions = {
+      StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEYS.stage}`]: stage },
+      // Both owner tags and no others; the domain id's value is only known at run time.
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG_KEYS.stage, OWNER_TAG_KEYS.domainId] },
+      Null: { [`aws:RequestTag/${OWNER_TAG_KEYS.domainId}`]: 'false' },
+    };
     const identityStatements: { actions: SesAction[]; conditions?: Record<string, Record<string, unknown>> }[] = [
+      { actions: ses('createTagged'), conditions: createConditions },
       {
-        actions: ses('createTagged'),
-        conditions: {
-          StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEYS.stage}`]: stage },
-          // Both owner tags and no others; the domain id's value is only known at run time.
-          'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG_KEYS.stage, OWNER_TAG_KEYS.domainId] },
-          Null: { [`aws:RequestTag/${OWNER_TAG_KEYS.domainId}`]: 'false' },
-        },
+        actions: ses('tagOnCreate'),
+        conditions: { ...createConditions, StringEqualsIfExists: { [`aws:ResourceTag/${OWNER_TAG_KEYS.stage}`]: stage } },
       },
       { actions: ses('stageOwned'), conditions: { StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEYS.stage}`]: stage } } },
       { actions: ses('anyIdentity') },

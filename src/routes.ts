@@ -39,8 +39,7 @@ export type TableAction =
   | 'dynamodb:Query'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem'
-  | 'dynamodb:ConditionCheckItem';
+  | 'dynamodb:DeleteItem';
 
 export type SesAction =
   | 'ses:CreateEmailIdentity'
@@ -93,8 +92,8 @@ export const routes: readonly Route[] = [
         idempotencyRecords,
         // The domain (put, leases, ready, undo) and the team's domain count, moved in the same transactions.
         { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
-        // The name claim: put with the domain, read when taken, deleted on undo.
-        { keys: KEYS.domainName, actions: [GET, PUT, DELETE] },
+        // The name claim: put with the domain (a taken one comes back in the refusal), deleted on undo.
+        { keys: KEYS.domainName, actions: [PUT, DELETE] },
       ],
       queryIndexes: false,
       // TagResource: SES authorizes the tags given to CreateEmailIdentity as a TagResource on the new

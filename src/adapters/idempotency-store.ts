@@ -14,7 +14,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
-import { TABLE_SCHEMA } from './table-schema.js';
+import { PARTITION_KEYS, TABLE_SCHEMA } from './table-schema.js';
 import { dynamodb, tableName } from './dynamodb-client.js';
 import { IdempotencyKeyReusedError, IdempotentRequestInProgressError, ServiceUnavailableError } from '../errors.js';
 
@@ -25,7 +25,8 @@ const persistenceStore = new DynamoDBPersistenceLayer({
   awsSdkV3Client: dynamodb,
   keyAttr: TABLE_SCHEMA.partitionKey,
   sortKeyAttr: TABLE_SCHEMA.sortKey,
-  staticPkValue: 'IDEMPOTENCY',
+  // The partition the functions' IAM grants name (`dynamodb:LeadingKeys`).
+  staticPkValue: PARTITION_KEYS.idempotency,
   expiryAttr: TABLE_SCHEMA.timeToLiveAttribute,
 });
 

@@ -4,6 +4,7 @@
  * against its declared grants, the context parameters, and cdk-nag's AWS Solutions checks. Bundling
  * is skipped to stay fast; monitoring.test.ts covers the alarms and bundling.test.ts the bundles.
  */
+import { ownerTags } from '../../src/domain/identity-owner.js';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_SES_BACKGROUND_RATE, VERIFIER_BATCH_SIZE, VERIFIER_MAX_CONCURRENCY, verifierTimeout } from '../../lib/domains-stack.js';
@@ -50,7 +51,8 @@ const SES_CONDITIONS = (stage: string): Record<SesAction, Json | null> => {
   const stageOwned = { StringEquals: { 'aws:ResourceTag/krafter:stage': stage } };
   return {
     'ses:CreateEmailIdentity': createTagged,
-    'ses:TagResource': createTagged,
+    // Besides, never on an identity another stage tagged (a new one has no tags yet).
+    'ses:TagResource': { ...createTagged, StringEqualsIfExists: { 'aws:ResourceTag/krafter:stage': stage } },
     'ses:PutEmailIdentityMailFromAttributes': stageOwned,
     'ses:PutEmailIdentityDkimSigningAttributes': stageOwned,
     'ses:DeleteEmailIdentity': stageOwned,
@@ -58,6 +60,18 @@ const SES_CONDITIONS = (stage: string): Record<SesAction, Json | null> => {
     'ses:VerifyDomainIdentity': null,
   };
 };
+
+describe('the owner tags the code sends', () => {
+  it('pass the create condition: only the allowed keys, this stage, a domain id', () => {
+    const tags = ownerTags({ stage: 'dev', domainId: '0190b6b0-0000-7000-8000-000000000001' });
+    const condition = SES_CONDITIONS('dev')['ses:CreateEmailIdentity'] as Record<string, Record<string, unknown>>;
+    const allowedKeys = condition['ForAllValues:StringEquals']!['aws:TagKeys'] as string[];
+    for (const tag of tags) expect(allowedKeys).toContain(tag.Key);
+    const byKey = Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value]));
+    expect(byKey).toMatchObject(condition.StringEquals!);
+    for (const [key, isNull] of Object.entries(condition.Null!)) expect([key, byKey[key] === undefined]).toEqual([key, isNull === 'true']);
+  });
+});
 
 describe('DomainsStack', () => {
   const { stack, template } = build({ sesRegion: 'eu-central-1' });
