@@ -15,21 +15,21 @@ import { randomUUID } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ProxiedCall } from '../local/fault-proxy.js';
-import { isAnswer, type Outcome } from './client.js';
-import { attackForeign, FOREIGN_KINDS, histogram, type ForeignTotals } from './foreign-identities.js';
+import { histogram, isAnswer, type Outcome } from './client.js';
+import { attackForeign, foreignKind, mark, type ForeignTotals, type Mark } from './foreign-identities.js';
 import { badChecksumKey, garbageKey, keyIdIn, legacyShapeUnknownKey, wellFormedUnknownKey } from './forged-keys.js';
 import { sleep, type Team, type World } from './world.js';
 
 const CATEGORY = 'abuse' as const;
 const fresh = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}.example.com`;
 
-/** Runs `n` jobs, at most `concurrency` at a time. */
-async function pool<T>(n: number, concurrency: number, job: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(n);
+/** Runs jobs 0, 1, 2, … at most `concurrency` at a time, starting job i only while `more(i)` holds. */
+async function pool<T>(more: (i: number) => boolean, concurrency: number, job: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) {
+    Array.from({ length: concurrency }, async () => {
+      while (more(next)) {
         const i = next++;
         out[i] = await job(i);
       }
@@ -45,15 +45,6 @@ const percentile = (xs: readonly number[], p: number) => {
 };
 
 // ---- counting the AWS calls a phase causes ----
-
-interface Mark {
-  readonly dynamodb: number;
-  readonly sqs: number;
-  readonly ses: number;
-}
-
-const lastSeq = (calls: readonly ProxiedCall[]) => calls.at(-1)?.seq ?? 0;
-const mark = (w: World): Mark => ({ dynamodb: lastSeq(w.faults.dynamodb.calls()), sqs: lastSeq(w.faults.sqs.calls()), ses: lastSeq(w.faults.ses.calls()) });
 
 interface CallCount {
   readonly dynamodb: ProxiedCall[];
@@ -95,10 +86,13 @@ interface Phase {
   readonly name: string;
   /** The key of request i (the whole token after "Bearer "). */
   readonly key: (i: number) => string;
-  readonly requests: number;
+  /** How many requests; or, as a test, whether to send request i (each worker asks before each request). */
+  readonly requests: number | ((i: number) => boolean);
   /** Request shapes to use (default all). */
   readonly shapes?: readonly number[];
   readonly expect: { status: number; code: string };
+  /** Told of each answer as it arrives. */
+  readonly onAnswer?: (out: Outcome) => void;
 }
 
 interface PhaseResult {
@@ -111,18 +105,20 @@ async function flood(w: World, p: Phase, concurrency: number): Promise<PhaseResu
   const m = mark(w);
   const t0 = Date.now();
   const shapes = p.shapes ?? SHAPES.map((_, i) => i);
-  const outs = await pool(p.requests, concurrency, async (i) => {
+  const requests = p.requests;
+  const more = typeof requests === 'number' ? (i: number) => i < requests : requests;
+  const outs = await pool(more, concurrency, async (i) => {
     const s = SHAPES[shapes[i % shapes.length]!]!(randomUUID());
     const out = await w.call(CATEGORY, s.method, s.path, p.key(i), s.body, { label: `${p.name}: ${s.method} ${s.path.replace(/[0-9a-f-]{36}/, '{id}')}` });
     if (!isAnswer(out) || out.status !== p.expect.status || out.json?.error?.code !== p.expect.code) {
       w.tally.violation(CATEGORY, `${p.name}: ${s.method} ${s.path} answered ${out.status} ${isAnswer(out) ? (out.json?.error?.code ?? '') : ''} (expected ${p.expect.status} ${p.expect.code})`);
     }
+    p.onAnswer?.(out);
     return out;
   });
-  const ms = Date.now() - t0;
-  // Calls still in flight when the last answer came (a rate-limit write runs beside a read) are counted too.
-  await sleep(100);
-  return { outs, calls: callsSince(w, m), ms };
+  // Every AWS call of a request is in the proxies' logs by its answer: the handler awaits them all
+  // (a read's rate-limit count included) before it answers, and the proxy logs a call on arrival.
+  return { outs, calls: callsSince(w, m), ms: Date.now() - t0 };
 }
 
 function latency(r: PhaseResult): string {
@@ -137,30 +133,28 @@ function shares(total: number, parts: readonly number[]): number[] {
   return out;
 }
 
-export interface KeyFloodResult {
-  readonly requests: number;
-  readonly keyReadsOfNeverIssued: number;
-  readonly distinctUnknownIds: number;
-  readonly keyReadsOfUnknownIds: number;
-  readonly revokedKeys: number;
-  readonly keyReadsOfRevoked: number;
-}
+/** The phases' shares of the key flood: checksum failing, garbage, well-formed unknown, earlier shape, revoked, unknown domain ids. */
+const FLOOD_SHARES = [0.3, 0.15, 0.2, 0.1, 0.1, 0.15] as const;
+const REVOKED_KEYS = 8;
+/** The smallest key flood whose revoked-key phase (a tenth of it) sends each revoked key at least once. */
+export const MIN_FLOOD_REQUESTS = REVOKED_KEYS * 10;
 
-export async function keyFlood(w: World, o: { requests: number; concurrency?: number }): Promise<KeyFloodResult> {
+export async function keyFlood(w: World, o: { requests: number; concurrency?: number }): Promise<void> {
+  if (!(o.requests >= MIN_FLOOD_REQUESTS)) throw new RangeError(`a key flood of ${o.requests} requests is too small: at least ${MIN_FLOOD_REQUESTS}, so that each of the ${REVOKED_KEYS} revoked keys is sent`);
   const concurrency = o.concurrency ?? 16;
   const cached = Number(w.stack.env.API_KEY_CACHE_SECONDS ?? 0) > 0;
   const owner = await w.team('abuse-owner');
   // Warm the owner's key (one read) so that the unknown-id phase counts only what unknown ids cost.
   await w.call(CATEGORY, 'GET', '/domains', owner.key);
   const revoked: string[] = [];
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < REVOKED_KEYS; i++) {
     const k = await w.keyFor(owner.teamId, ['domains:manage']);
     await w.e2e.revokeKey(k.keyId);
     revoked.push(k.key);
   }
   await w.settle();
 
-  const [nChecksum = 0, nGarbage = 0, nUnknown = 0, nLegacy = 0, nRevoked = 0, nDomainIds = 0] = shares(o.requests, [0.3, 0.15, 0.2, 0.1, 0.1, 0.15]);
+  const [nChecksum = 0, nGarbage = 0, nUnknown = 0, nLegacy = 0, nRevoked = 0, nDomainIds = 0] = shares(o.requests, FLOOD_SHARES);
   const invalid = { status: 401, code: 'invalid_api_key' };
   const lines: string[] = [];
   const problems: string[] = [];
@@ -192,10 +186,9 @@ export async function keyFlood(w: World, o: { requests: number; concurrency?: nu
     lines.push(
       `${n} requests with ${distinct} ${name}: ${histogram([...first.outs, ...again.outs])}; ${first.calls.keyReads.length} DynamoDB reads on first use, ${again.calls.keyReads.length} for the ${n - distinct} repeats; ${latency(again)}`,
     );
-    return { distinct, reads: first.calls.keyReads.length + again.calls.keyReads.length };
   };
-  const unknown = await unknownPhase('never-issued well-formed keys (checksum holds)', wellFormedUnknownKey, nUnknown);
-  const legacy = await unknownPhase('unknown keys of the earlier shape (no checksum)', legacyShapeUnknownKey, nLegacy);
+  await unknownPhase('never-issued well-formed keys (checksum holds)', wellFormedUnknownKey, nUnknown);
+  await unknownPhase('unknown keys of the earlier shape (no checksum)', legacyShapeUnknownKey, nLegacy);
 
   // Revoked keys: the record (with its revocation) is read once and cached like any other key.
   const revFirst = await flood(w, { name: 'revoked keys, first use', key: (i) => revoked[i]!, requests: revoked.length, expect: invalid }, concurrency);
@@ -222,14 +215,6 @@ export async function keyFlood(w: World, o: { requests: number; concurrency?: nu
 
   for (const p of problems) w.tally.violation(CATEGORY, p);
   for (const l of lines) w.tally.detail(CATEGORY, l);
-  return {
-    requests: o.requests,
-    keyReadsOfNeverIssued: checksum.calls.keyReads.length,
-    distinctUnknownIds: unknown.distinct + legacy.distinct,
-    keyReadsOfUnknownIds: unknown.reads + legacy.reads,
-    revokedKeys: revoked.length,
-    keyReadsOfRevoked: revFirst.calls.keyReads.length + rev.calls.keyReads.length,
-  };
 }
 
 // ---- checks that must end ----
@@ -273,24 +258,26 @@ const filler = (tag: string, i: number, length: number) => `${tag} ${i} ${'x'.re
 /**
  * Hundreds of values, some 60 KB per name, at every name the verifier asks about except the DKIM
  * CNAMEs (one value only): uncapped, what the checks keep would pass DynamoDB's 400 KB item limit.
- * Returns the bytes served per lookup.
+ * Returns the TXT names, the values per TXT and per MX answer, and the bytes served per lookup round.
  */
-function publishOversized(w: World, d: Watched & { records: { type: string; name: string }[] }): { names: string[]; bytes: number } {
+function publishOversized(w: World, d: Watched & { records: { type: string; name: string }[] }): { names: string[]; txtValues: number; mxValues: number; bytes: number } {
   const mailFrom = d.records.find((r) => r.type === 'MX')?.name ?? `send.${d.domain}`;
+  const txtValues = 240;
+  const mxValues = 600;
   const txtNames = [d.domain, `_amazonses.${d.domain}`, `_amazonses.${d.domain}.${d.domain}`, `_dmarc.${d.domain}`, `_dmarc.${d.domain}.${d.domain}`, mailFrom, `${mailFrom}.${d.domain}`];
   let bytes = 0;
   for (const name of txtNames) {
     const tag = name.startsWith('_dmarc') ? 'v=DMARC1; p=none; rua=mailto:x@example.org;' : name.startsWith(mailFrom) ? 'v=spf1 include:amazonses.com' : 'junk';
-    const values = Array.from({ length: 240 }, (_, i) => filler(tag, i, 250));
+    const values = Array.from({ length: txtValues }, (_, i) => filler(tag, i, 250));
     w.e2e.dns.set(name, 'TXT', values);
     bytes += values.reduce((n, v) => n + v.length, 0);
   }
   for (const name of [mailFrom, `${mailFrom}.${d.domain}`]) {
-    const values = Array.from({ length: 600 }, (_, i) => ({ exchange: `mx${i}-${'m'.repeat(48)}.junk.example.org`, priority: i % 50 }));
+    const values = Array.from({ length: mxValues }, (_, i) => ({ exchange: `mx${i}-${'m'.repeat(48)}.junk.example.org`, priority: i % 50 }));
     w.e2e.dns.set(name, 'MX', values);
     bytes += values.reduce((n, v) => n + v.exchange.length + 2, 0);
   }
-  return { names: txtNames, bytes };
+  return { names: txtNames, txtValues, mxValues, bytes };
 }
 
 /**
@@ -337,32 +324,35 @@ export async function dnsAbuse(w: World, o: { deadlineMs?: number } = {}): Promi
   if (normalDone && normalDone.status !== 'verified') w.tally.violation(CATEGORY, `the normal domain checked beside them is ${normalDone.status}, not verified`);
   const bigItem = await domainItem(w, big);
   const itemKb = bigItem ? Buffer.byteLength(JSON.stringify(bigItem)) / 1024 : 0;
-  // What the verifier saw, as its diagnostics say it ("<n> values were found"): the answers reached it whole.
+  // What the verifier saw, as its diagnostics say it ("<n> values were found"). Without the largest
+  // answer whole, the check would end quickly on a few values and prove nothing about large ones.
   const seen = Math.max(0, ...[...JSON.stringify(bigItem ?? {}).matchAll(/(\d+) values were found/g)].map((x) => Number(x[1])));
+  const largest = Math.max(served.txtValues, served.mxValues);
+  if (bigDone && seen < largest) {
+    w.tally.violation(CATEGORY, `oversized DNS: the largest answer the diagnostics name has ${seen} values, fewer than the ${largest} served: the large answers did not reach the verifier whole`);
+  }
   // One check each: a write that fails and is retried would show as more SES reads.
   const runs = { big: sesReads(w, big.domain, m), silent: sesReads(w, silent.domain, m), normal: sesReads(w, normal.domain, m) };
   if (runs.big > 1 || runs.silent > 1) w.tally.violation(CATEGORY, `checks ran again: ${runs.big} for the oversized domain, ${runs.silent} for the silent one (expected one each)`);
-  // And the scheduler does not queue them again at once: their next check is a normal one.
-  const m2 = mark(w);
-  await w.stack.runScheduler(new Date(Date.now() + 60_000));
-  await w.settle(deadlineMs);
-  const requeued = sesReads(w, big.domain, m2) + sesReads(w, silent.domain, m2);
-  if (requeued > 0) w.tally.violation(CATEGORY, `the scheduler a minute later queued the oversized or silent domain again (${requeued} checks)`);
   const secs = (x: { ms: number } | null) => (x ? `${(x.ms / 1000).toFixed(1)} s` : 'never');
   w.tally.detail(
     CATEGORY,
-    `oversized DNS (${served.names.length} TXT names × 240 values of 250 characters and 2 MX names × 600 values: ${(served.bytes / 1024).toFixed(0)} KB per lookup round): check written in ${secs(bigDone)} (${bigDone?.status ?? 'none'}), ${runs.big} check run; the largest answer the diagnostics name: ${seen} values; domain item ${itemKb.toFixed(1)} KB`,
+    `oversized DNS (${served.names.length} TXT names × ${served.txtValues} values of 250 characters and 2 MX names × ${served.mxValues} values: ${(served.bytes / 1024).toFixed(0)} KB per lookup round): check written in ${secs(bigDone)} (${bigDone?.status ?? 'none'}), ${runs.big} check run; the largest answer the diagnostics name: ${seen} values; domain item ${itemKb.toFixed(1)} KB`,
   );
   w.tally.detail(
     CATEGORY,
-    `silent DNS (${silentNames.length} names never answer): check written in ${secs(silentDone)} (${silentDone?.status ?? 'none'}), ${runs.silent} check run; the normal domain beside them: ${secs(normalDone)} (${normalDone?.status ?? 'none'}); ${dead.length} in the DLQ; ${requeued} queued again by the scheduler a minute later`,
+    `silent DNS (${silentNames.length} names never answer): check written in ${secs(silentDone)} (${silentDone?.status ?? 'none'}), ${runs.silent} check run; the normal domain beside them: ${secs(normalDone)} (${normalDone?.status ?? 'none'}); ${dead.length} in the DLQ`,
   );
   // Only this run's names: the zone is shared with whatever runs next in this stack.
   for (const name of new Set([...served.names, ...silentNames, ...normal.records.map((r) => r.name)])) w.e2e.dns.remove(name);
 }
 
-/** The same flood of bad keys while a normal domain's check runs: the check must end, and verified. */
-export async function floodDuringCheck(w: World, requests: number): Promise<void> {
+/**
+ * Bad keys flood the API from before a normal domain's verify until after its check's status is
+ * written, so that the whole check meets the flood: the check must end, and verified.
+ */
+export async function floodDuringCheck(w: World, o: { concurrency?: number; deadlineMs?: number } = {}): Promise<void> {
+  const deadlineMs = o.deadlineMs ?? 45_000;
   const team = await w.team('abuse-beside');
   const d = await makeDomain(w, team, 'checked-during-flood');
   if (!d) return;
@@ -370,34 +360,56 @@ export async function floodDuringCheck(w: World, requests: number): Promise<void
   await w.settle();
   const m = mark(w);
   const kinds = [badChecksumKey, garbageKey, wellFormedUnknownKey];
-  const f0 = Date.now();
-  const flooding = flood(w, { name: 'mixed bad keys beside a check', key: (i) => kinds[i % kinds.length]!(), requests, expect: { status: 401, code: 'invalid_api_key' } }, 16);
-  // The verify goes out once the flood is under way, so that the whole check meets it.
-  await sleep(150);
+  // Each well-formed key is a new id: the one kind that costs a read (one each).
+  let wellFormed = 0;
+  const key = (i: number) => {
+    const kind = kinds[i % kinds.length]!;
+    if (kind === wellFormedUnknownKey) wellFormed++;
+    return kind();
+  };
+  let stop = false;
+  let verifySent = false;
+  let afterVerify = 0;
+  let firstAnswer = () => {};
+  const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
+  const flooding = flood(
+    w,
+    {
+      name: 'mixed bad keys beside a check',
+      key,
+      requests: () => !stop,
+      expect: { status: 401, code: 'invalid_api_key' },
+      onAnswer: () => {
+        firstAnswer();
+        if (verifySent) afterVerify++;
+      },
+    },
+    o.concurrency ?? 16,
+  );
+  // The flood is answering before the verify goes out, and goes on until the check is written (or
+  // the deadline passes): the check runs inside the flood whatever either one's speed.
+  await answered;
   const t0 = Date.now();
+  verifySent = true;
   const v = await w.call(CATEGORY, 'POST', `/domains/${d.id}/verify`, team.key, undefined, { label: 'verify during the flood' });
-  if (v.status !== 200) w.tally.violation(CATEGORY, `verify during the flood answered ${v.status}`);
-  const [done, r] = await Promise.all([checkWritten(w, d, t0, 45_000), flooding]);
-  const floodEnded = f0 + r.ms;
-  const unknownIds = Math.ceil(requests / kinds.length);
+  const done = v.status === 200 ? await checkWritten(w, d, t0, deadlineMs) : null;
+  stop = true;
+  const r = await flooding;
   const reads = callsSince(w, m).keyReads.length;
-  if (!done) w.tally.violation(CATEGORY, 'a domain checked during the flood: no status written within 45 s');
+  if (v.status !== 200) w.tally.violation(CATEGORY, `verify during the flood answered ${v.status}`);
+  else if (!done) w.tally.violation(CATEGORY, `a domain checked during the flood: no status written within ${deadlineMs / 1000} s`);
   else if (done.status !== 'verified') w.tally.violation(CATEGORY, `a domain checked during the flood ended ${done.status}, not verified`);
   // At most one read per well-formed unknown id (the other two kinds cost none); the verify's own key is cached.
-  if (reads > unknownIds + 1) w.tally.violation(CATEGORY, `the flood beside the check cost ${reads} key reads for ${unknownIds} well-formed unknown ids`);
-  const overlap = done ? t0 + done.ms <= floodEnded : false;
-  if (done && !overlap) w.tally.note(CATEGORY, 'the domain check beside the flood ended after the flood: it did not meet it throughout');
+  if (reads > wellFormed + 1) w.tally.violation(CATEGORY, `the flood beside the check cost ${reads} key reads for ${wellFormed} well-formed unknown ids`);
   w.tally.detail(
     CATEGORY,
-    `${requests} requests with mixed bad keys over ${(r.ms / 1000).toFixed(1)} s (${latency(r)}) while a domain was checked: its check written ${done ? `${(done.ms / 1000).toFixed(1)} s after the verify (${done.status})${overlap ? ', before the flood ended' : ''}` : 'never'}; ${reads} key reads, for ${unknownIds} well-formed unknown ids`,
+    `${r.outs.length} requests with mixed bad keys (${o.concurrency ?? 16} at a time) over ${(r.ms / 1000).toFixed(1)} s, from before a domain's verify until its check was written, ${afterVerify} of them answered after the verify went out: ${histogram(r.outs)}; ${latency(r)}; the check written ${done ? `${(done.ms / 1000).toFixed(1)} s after the verify (${done.status})` : 'never'}; ${reads} key reads, for ${wellFormed} well-formed unknown ids`,
   );
 }
 
 export interface AbuseOptions {
   /** Requests in the key flood (its phases alone), e.g. 4,000. */
   readonly floodRequests?: number;
-  /** Requests of bad keys sent while a check runs. */
-  readonly besideCheck?: number;
   readonly dns?: boolean;
 }
 
@@ -405,7 +417,7 @@ export interface AbuseOptions {
 export async function takeoverAttempt(w: World): Promise<void> {
   const teams = [await w.team('abuse-a'), await w.team('abuse-b')] as const;
   const totals: ForeignTotals = { identities: 0, answers: [], concurrent: [] };
-  await attackForeign(w, { ...FOREIGN_KINDS[1]!, name: 'takeover attempt' }, teams, totals, { storm: 4, category: CATEGORY });
+  await attackForeign(w, { ...foreignKind('untagged, BYODKIM, MAIL FROM'), name: 'takeover attempt' }, teams, totals, { storm: 4, category: CATEGORY });
   const all = [...totals.answers, ...totals.concurrent];
   w.tally.detail(
     CATEGORY,
@@ -421,7 +433,7 @@ export async function runAbuse(w: World, o: AbuseOptions = {}): Promise<void> {
   w.tally.detail(CATEGORY, `key cache: API_KEY_CACHE_SECONDS=${cache} (one container here; in Lambda, each warm container remembers its own)`);
   if (cache === 0) w.tally.note(CATEGORY, 'the key cache is off in this stack: unknown and revoked keys cost a read on every request');
   await keyFlood(w, { requests: o.floodRequests ?? 4000 });
-  await floodDuringCheck(w, o.besideCheck ?? 600);
+  await floodDuringCheck(w);
   if (o.dns !== false) await dnsAbuse(w);
 
   // Thousands of key-shaped tokens were sent: none may have been logged.

@@ -31,6 +31,16 @@ export function isAnswer(o: Outcome): o is Answer {
   return typeof o.status === 'number';
 }
 
+/** Outcomes counted by status and, for errors, their code: `3× 409 identity_in_use, 1× timeout`. */
+export function histogram(outs: readonly Outcome[]): string {
+  const h = new Map<string, number>();
+  for (const o of outs) {
+    const k = isAnswer(o) ? `${o.status}${o.status >= 400 ? ` ${o.json?.error?.code ?? ''}` : ''}` : o.status;
+    h.set(k, (h.get(k) ?? 0) + 1);
+  }
+  return [...h].map(([k, n]) => `${n}× ${k}`).join(', ');
+}
+
 export class RawClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 128 });
   private readonly base: URL;

@@ -21,8 +21,7 @@ import {
 } from '@aws-sdk/client-sesv2';
 import type { ProxiedCall } from '../local/fault-proxy.js';
 import { pemBody, rsaKey } from '../test/support/dkim-keys.js';
-import { isAnswer, type Outcome } from './client.js';
-import { isClaimItem, isDomainItem } from './state.js';
+import { histogram, isAnswer, type Outcome } from './client.js';
 import type { Category } from './tally.js';
 import { sleep, type Team, type World } from './world.js';
 
@@ -49,6 +48,13 @@ export const FOREIGN_KINDS: readonly ForeignKind[] = [
   { name: "this stage, a live domain's id", tags: ({ liveDomainId }) => [{ Key: 'krafter:stage', Value: STAGE }, { Key: 'krafter:domain-id', Value: liveDomainId }] },
   { name: 'the stage tag only', tags: () => [{ Key: 'krafter:stage', Value: STAGE }] },
 ];
+
+/** The kind of that name; a kind renamed or removed fails loudly instead of testing another one. */
+export function foreignKind(name: string): ForeignKind {
+  const kind = FOREIGN_KINDS.find((k) => k.name === name);
+  if (!kind) throw new Error(`no foreign identity kind named "${name}" (expected one of: ${FOREIGN_KINDS.map((k) => k.name).join('; ')})`);
+  return kind;
+}
 
 /** Everything the other party set on its identity; the read-time fields (last checked) are left out. */
 async function identityState(w: World, domain: string): Promise<string | null> {
@@ -100,22 +106,16 @@ export function changesTried(w: World, domain: string, since: number): ProxiedCa
   return w.faults.ses.calls().filter((c) => c.seq > since && MUTATING.has(c.operation) && identityNamed(c) === domain && !(c.operation === 'CreateEmailIdentity' && c.status !== 200));
 }
 
-export const lastSesSeq = (w: World) => w.faults.ses.calls().at(-1)?.seq ?? 0;
-
-/** Domain items and claims that hold `domain`. */
-async function holders(w: World, domain: string): Promise<{ items: number; claims: number }> {
-  const { items } = await w.snapshot();
-  return { items: items.filter((i) => isDomainItem(i) && i.domain === domain).length, claims: items.filter((i) => isClaimItem(i) && i.PK === `DOMAINNAME#${domain}`).length };
+/** Where each fault proxy's log stands: the calls after it are the ones a step caused. */
+export interface Mark {
+  readonly dynamodb: number;
+  readonly sqs: number;
+  readonly ses: number;
 }
 
-/** Answers counted by status and error code: `3× 409 identity_in_use, 1× 503 service_unavailable`. */
-export function histogram(outs: readonly Outcome[]): string {
-  const h = new Map<string, number>();
-  for (const o of outs) {
-    const k = isAnswer(o) ? `${o.status}${o.status >= 400 ? ` ${o.json?.error?.code ?? ''}` : ''}` : o.status;
-    h.set(String(k), (h.get(String(k)) ?? 0) + 1);
-  }
-  return [...h].map(([k, n]) => `${n}× ${k}`).join(', ');
+export function mark(w: World): Mark {
+  const last = (calls: readonly ProxiedCall[]) => calls.at(-1)?.seq ?? 0;
+  return { dynamodb: last(w.faults.dynamodb.calls()), sqs: last(w.faults.sqs.calls()), ses: last(w.faults.ses.calls()) };
 }
 
 /** The create bodies a team tries for a name: every DKIM kind, with and without a return path. */
@@ -149,7 +149,7 @@ export async function attackForeign(w: World, kind: ForeignKind, teams: readonly
   const before = await makeForeign(w, domain, kind, liveId);
   w.foreign.add(domain);
   totals.identities++;
-  const since = lastSesSeq(w);
+  const since = mark(w).ses;
   const label = `${kind.name} (${domain})`;
 
   const expect409 = (out: Outcome, what: string) => {
@@ -211,13 +211,13 @@ function differences(before: string | null, after: string): string {
   return keys.map((k) => `${k}: ${a.get(k) ?? '(none)'} → ${b.get(k) ?? '(none)'}`).join('; ');
 }
 
-/** The foreign identity as it was, still there, no domain item or claim on it, and no change tried. */
+/** The foreign identity as it was, still there, no domain item or claim on it (nor any other invariant broken), and no change tried. */
 async function expectUntouched(w: World, category: Category, label: string, domain: string, before: string | null, since: number): Promise<void> {
   const after = await identityState(w, domain);
   if (after === null) w.tally.violation(category, `${label}: the foreign identity is gone`);
   else if (after !== before) w.tally.violation(category, `${label}: the foreign identity changed: ${differences(before, after)}`);
-  const h = await holders(w, domain);
-  if (h.items + h.claims > 0) w.tally.violation(category, `${label}: ${h.items} domain item(s) and ${h.claims} claim(s) hold the name`);
+  // w.foreign holds the name: the invariants include that no domain item or claim holds it.
+  await w.checkInvariants(category, label);
   const tried = changesTried(w, domain, since);
   if (tried.length > 0) w.tally.violation(category, `${label}: the functions tried to change it: ${tried.map((c) => `${c.operation} → ${c.status}`).join(', ')}`);
 }
@@ -247,7 +247,7 @@ export async function replacedIdentity(w: World, team: Team, replacement: (typeo
   await w.otherApp().send(new CreateEmailIdentityCommand(replacement.input(domain, id)));
   await w.otherApp().send(new PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: domain, MailFromDomain: `theirs.${domain}` }));
   const before = await identityState(w, domain);
-  const since = lastSesSeq(w);
+  const since = mark(w).ses;
 
   const verify = await w.call(category, 'POST', `/domains/${id}/verify`, team.key, undefined, { label: `${label}: verify` });
   if (verify.status !== 200) w.tally.violation(category, `${label}: verify answered ${verify.status}`);

@@ -5,19 +5,10 @@
  * After each: exactly one winner, one SES identity, invariants, and no deleted domain coming back.
  */
 import { randomUUID } from 'node:crypto';
-import { isAnswer, type Outcome } from './client.js';
+import { histogram, isAnswer, type Outcome } from './client.js';
 import { sleep, type Team, type World } from './world.js';
 
 const fresh = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}.example.com`;
-
-function histogram(outs: readonly Outcome[]): string {
-  const h = new Map<string, number>();
-  for (const o of outs) {
-    const k = isAnswer(o) ? `${o.status}${o.status >= 400 ? ` ${o.json?.error?.code ?? ''}` : ''}` : o.status;
-    h.set(String(k), (h.get(String(k)) ?? 0) + 1);
-  }
-  return [...h].map(([k, n]) => `${n}× ${k}`).join(', ');
-}
 
 const count = (outs: readonly Outcome[], status: number) => outs.filter((o) => o.status === status).length;
 

@@ -7,7 +7,7 @@
  *
  * Options: --quick (smaller corpus, fewer rounds and fault kinds, 5 s of load, a smaller flood),
  * --only=<categories> (comma-separated: bad-input,races,faults,access,iam,load,foreign-identities,abuse),
- * --load-seconds=<n>, --flood=<n> (requests of the abuse run's key flood), --seed=<n>, --verbose.
+ * --load-seconds=<n>, --flood=<n> (requests of the abuse run's key flood, at least 80), --seed=<n>, --verbose.
  *
  * The abuse category runs in a process of its own: it needs the functions' key cache on (as in
  * production) to measure what unknown and revoked keys cost, while the other categories need it off
@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local.js';
-import { runAbuse } from './abuse.js';
+import { MIN_FLOOD_REQUESTS, runAbuse } from './abuse.js';
 import { runAccess, scanLogs } from './access.js';
 import { runBadInput } from './bad-input.js';
 import { runFaults, type FaultKind } from './faults.js';
@@ -44,6 +44,9 @@ const only = new Set((args.get('only') ?? CATEGORIES.join(',')).split(',') as Ca
 for (const c of only) if (!CATEGORIES.includes(c)) throw new Error(`unknown category ${c} (expected some of ${CATEGORIES.join(',')})`);
 const seed = Number(args.get('seed') ?? 20261128);
 const verbose = args.has('verbose');
+const floodRequests = Number(args.get('flood') ?? (quick ? 2000 : 4000));
+// Refused before any stack starts, not as a crash of the abuse run minutes later.
+if (!(floodRequests >= MIN_FLOOD_REQUESTS)) throw new Error(`--flood=${args.get('flood')}: the key flood needs at least ${MIN_FLOOD_REQUESTS} requests`);
 /** Set when this process is the abuse run of a parent run: the tally goes to this file. */
 const tallyOut = args.get('tally-out');
 /**
@@ -121,7 +124,7 @@ try {
       await step('races', () => runRaces(world, { concurrency: 50, mixedRounds: quick ? 3 : 12, throttledClients: quick ? 4 : 10, throttledAttempts: quick ? 5 : 12 }));
       await step('foreign-identities', () => runForeignIdentities(world, { storm: quick ? 4 : 8 }));
       await step('load', () => runLoad(world, { seconds: Number(args.get('load-seconds') ?? (quick ? 5 : 15)), connections: 10 }));
-      await step('abuse', () => runAbuse(world, { floodRequests: Number(args.get('flood') ?? (quick ? 2000 : 4000)), besideCheck: quick ? 300 : 600 }));
+      await step('abuse', () => runAbuse(world, { floodRequests }));
       // Last: the logs of everything above, searched for key material.
       if (here.includes('access')) scanLogs(world);
     } finally {

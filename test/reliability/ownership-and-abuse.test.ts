@@ -4,8 +4,8 @@
  * or removed; never-issued keys cost no AWS call, unknown and revoked ones one read each; oversized
  * and silent DNS end in a written check while a normal domain's check ends too.
  */
-import { dnsAbuse, floodDuringCheck, keyFlood, takeoverAttempt } from '../../reliability/abuse.js';
-import { FOREIGN_KINDS, runForeignIdentities } from '../../reliability/foreign-identities.js';
+import { dnsAbuse, floodDuringCheck, keyFlood } from '../../reliability/abuse.js';
+import { foreignKind, runForeignIdentities } from '../../reliability/foreign-identities.js';
 import type { World } from '../../reliability/world.js';
 import { findings, startWorld } from './support.js';
 
@@ -21,30 +21,21 @@ afterAll(async () => {
 });
 
 test('identities made outside the API: every create 409 identity_in_use, each identity untouched, a replaced one survives its domain\'s delete', async () => {
-  const kinds = FOREIGN_KINDS.filter((k) => ['untagged, BYODKIM, MAIL FROM', 'another stage', 'this stage, another domain id'].includes(k.name));
-  expect(kinds).toHaveLength(3);
+  // The first is the abuse run's takeover attempt: another application's BYODKIM and MAIL FROM.
+  const kinds = ['untagged, BYODKIM, MAIL FROM', 'another stage', 'this stage, another domain id'].map(foreignKind);
   await runForeignIdentities(w, { kinds, storm: 4 });
   expect(findings(w, 'foreign-identities')).toEqual([]);
-  expect(w.foreign.size).toBe(5);
 }, 60_000);
 
-test('the takeover attempt changes nothing', async () => {
-  await takeoverAttempt(w);
-  expect(findings(w, 'abuse')).toEqual([]);
-}, 30_000);
-
 test('never-issued keys cost no AWS call; unknown ids and revoked keys one read each, then none', async () => {
-  const r = await keyFlood(w, { requests: 600 });
+  // Each phase's expected count is a finding when missed, a read count of zero where one read per
+  // id is due included: the counting cannot pass by seeing no reads at all.
+  await keyFlood(w, { requests: 600 });
   expect(findings(w, 'abuse')).toEqual([]);
-  expect(r.keyReadsOfNeverIssued).toBe(0);
-  // The counting sees reads where there are some: one per distinct unknown id, one per revoked key.
-  expect(r.distinctUnknownIds).toBeGreaterThan(0);
-  expect(r.keyReadsOfUnknownIds).toBe(r.distinctUnknownIds);
-  expect(r.keyReadsOfRevoked).toBe(r.revokedKeys);
 }, 60_000);
 
 test('a domain check ends while bad keys flood the API', async () => {
-  await floodDuringCheck(w, 300);
+  await floodDuringCheck(w);
   expect(findings(w, 'abuse')).toEqual([]);
 }, 60_000);
 
