@@ -1,10 +1,11 @@
 /** The printed table and the check against the issue's targets. */
+
+import type { CallCounts } from './lib/calls.js';
 import type { FunctionResult } from './sections/cold-start.js';
 import type { EndpointName, EndpointResult } from './sections/endpoints.js';
 import type { HttpResult } from './sections/http.js';
 import type { SchedulerResult } from './sections/scheduler.js';
 import type { VerifierResult } from './sections/verifier-child.js';
-import type { CallCounts } from './lib/calls.js';
 
 export interface BenchResults {
   meta: { date: string; node: string; scale: number; total_s: number; notes: string[] };
@@ -23,7 +24,11 @@ const short = (pkg: string) => pkg.replace('@aws-sdk/client-', '').replace('@aws
 function table(title: string, head: string[], rows: (string | number)[][]): void {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const width = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 || isNaN(Number(c)) ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 || Number.isNaN(Number(c)) ? c.padEnd(width[i]!) : c.padStart(width[i]!)))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(head));
   console.log(width.map((w) => '-'.repeat(w)).join('  '));
@@ -33,10 +38,26 @@ function table(title: string, head: string[], rows: (string | number)[][]): void
 const mark = (bad: boolean) => (bad ? ' !' : '');
 
 export function printReport(r: BenchResults): void {
-  console.log(`\nKrafter Domains API bench · Node ${r.meta.node} · ${r.meta.date}${r.meta.scale < 1 ? ` · BENCH_SCALE=${r.meta.scale}` : ''}`);
+  console.log(
+    `\nKrafter Domains API bench · Node ${r.meta.node} · ${r.meta.date}${r.meta.scale < 1 ? ` · BENCH_SCALE=${r.meta.scale}` : ''}`,
+  );
   table(
     `1. Cold start: esbuild bundle as deployed, import in a fresh node (median of ${Object.values(r.functions)[0]?.runs ?? '?'}; ratios: median of paired rounds), vs floor = only its bundled AWS clients constructed (and only those it called)`,
-    ['function', 'bundle KB', 'init ms', 'floor KB', 'floor ms', 'init_ratio', 'used-only floor ms', 'ratio to it', 'no-srcmap ms', 'rss MB', 'clients bundled', 'never called', 'starts w/ stack env'],
+    [
+      'function',
+      'bundle KB',
+      'init ms',
+      'floor KB',
+      'floor ms',
+      'init_ratio',
+      'used-only floor ms',
+      'ratio to it',
+      'no-srcmap ms',
+      'rss MB',
+      'clients bundled',
+      'never called',
+      'starts w/ stack env',
+    ],
     Object.entries(r.functions).map(([name, f]) => [
       name,
       f.bundle_kb,
@@ -77,25 +98,52 @@ export function printReport(r: BenchResults): void {
   table(
     `4. HTTP on the local stack: autocannon ${h?.connections ?? '?'} connections × ${h?.duration_s ?? '?'} s, vs a plain server making the same AWS calls`,
     ['route', 'rps', 'p50 ms', 'p99 ms', 'floor rps', 'floor p50', 'floor p99', 'p50_ratio', 'non-2xx'],
-    Object.entries(r.http).map(([name, x]) => [name, x.rps, x.p50_ms, x.p99_ms, x.floor_rps, x.floor_p50_ms, x.floor_p99_ms, x.p50_ratio, x.non_2xx + x.errors]),
+    Object.entries(r.http).map(([name, x]) => [
+      name,
+      x.rps,
+      x.p50_ms,
+      x.p99_ms,
+      x.floor_rps,
+      x.floor_p50_ms,
+      x.floor_p99_ms,
+      x.p50_ratio,
+      x.non_2xx + x.errors,
+    ]),
   );
   const s = r.scheduler;
-  table('5. Scheduler (real function vs the same calls made directly, median of runs)', ['total', 'due', 'items_read', 'enqueued', 'ms', 'floor ms', 'time_ratio', 'calls'], [
-    [s.total, s.due, `${s.items_read}${mark(s.items_read > TARGETS.itemsReadPerDue * s.due)}`, s.enqueued, s.ms, s.floor_ms, s.time_ratio, s.calls.ops.join(', ')],
-  ]);
-  const v = r.verifier;
-  table('6. Verifier under the SES budget (SES stand-in throttling at 1.2× the budget)', ['checks', 'allowed/s', 'achieved/s', 'rate_ratio', 'peak in 1 s', 'throttled', 'span s', 'calls per check'], [
+  table(
+    '5. Scheduler (real function vs the same calls made directly, median of runs)',
+    ['total', 'due', 'items_read', 'enqueued', 'ms', 'floor ms', 'time_ratio', 'calls'],
     [
-      v.checks,
-      v.allowed_per_s,
-      v.achieved_per_s,
-      `${v.rate_ratio}${mark(v.rate_ratio < TARGETS.rateRatio[0] || v.rate_ratio > TARGETS.rateRatio[1])}`,
-      v.peak_1s_calls,
-      v.throttled,
-      v.span_s,
-      v.ops.join(', '),
+      [
+        s.total,
+        s.due,
+        `${s.items_read}${mark(s.items_read > TARGETS.itemsReadPerDue * s.due)}`,
+        s.enqueued,
+        s.ms,
+        s.floor_ms,
+        s.time_ratio,
+        s.calls.ops.join(', '),
+      ],
     ],
-  ]);
+  );
+  const v = r.verifier;
+  table(
+    '6. Verifier under the SES budget (SES stand-in throttling at 1.2× the budget)',
+    ['checks', 'allowed/s', 'achieved/s', 'rate_ratio', 'peak in 1 s', 'throttled', 'span s', 'calls per check'],
+    [
+      [
+        v.checks,
+        v.allowed_per_s,
+        v.achieved_per_s,
+        `${v.rate_ratio}${mark(v.rate_ratio < TARGETS.rateRatio[0] || v.rate_ratio > TARGETS.rateRatio[1])}`,
+        v.peak_1s_calls,
+        v.throttled,
+        v.span_s,
+        v.ops.join(', '),
+      ],
+    ],
+  );
   console.log(r.targets_missed.length === 0 ? '\nAll targets met.' : `\nTargets missed (${r.targets_missed.length}):`);
   for (const t of r.targets_missed) console.log(`  - ${t}`);
 }
@@ -104,27 +152,50 @@ export function targetsMissed(r: BenchResults): string[] {
   const missed: string[] = [];
   for (const [name, f] of Object.entries(r.functions)) {
     if (f.init_ratio > TARGETS.initRatio) {
-      const floor = Object.keys(f.clients).length === 0 ? 'an empty module (no AWS client)' : `${Object.keys(f.clients).map(short).join('+')} only`;
-      missed.push(`functions.${name}.init_ratio ${f.init_ratio} > ${TARGETS.initRatio} (${f.init_ms} ms vs ${f.floor_init_ms} ms for ${floor})`);
+      const floor =
+        Object.keys(f.clients).length === 0
+          ? 'an empty module (no AWS client)'
+          : `${Object.keys(f.clients).map(short).join('+')} only`;
+      missed.push(
+        `functions.${name}.init_ratio ${f.init_ratio} > ${TARGETS.initRatio} (${f.init_ms} ms vs ${f.floor_init_ms} ms for ${floor})`,
+      );
     }
-    if (f.unused_clients && f.unused_clients.length > 0) missed.push(`functions.${name} bundles clients it never called: ${f.unused_clients.join(', ')}`);
-    if (!f.init_ok_with_stack_env) missed.push(`functions.${name} fails at import with the stack's environment: ${f.init_error_with_stack_env ?? '?'}`);
+    if (f.unused_clients && f.unused_clients.length > 0)
+      missed.push(`functions.${name} bundles clients it never called: ${f.unused_clients.join(', ')}`);
+    if (!f.init_ok_with_stack_env)
+      missed.push(
+        `functions.${name} fails at import with the stack's environment: ${f.init_error_with_stack_env ?? '?'}`,
+      );
   }
   for (const [name, e] of Object.entries(r.endpoints)) {
     if (!e) continue;
-    if (e.warm_ratio > TARGETS.warmRatio) missed.push(`endpoints.${name}.warm_ratio ${e.warm_ratio} > ${TARGETS.warmRatio} (${e.warm_ms} ms vs ${e.floor_ms} ms)`);
-    if (!e.floor_same_calls) missed.push(`endpoints.${name}: the floor did not make the same calls as the endpoint (bench out of date?)`);
+    if (e.warm_ratio > TARGETS.warmRatio)
+      missed.push(
+        `endpoints.${name}.warm_ratio ${e.warm_ratio} > ${TARGETS.warmRatio} (${e.warm_ms} ms vs ${e.floor_ms} ms)`,
+      );
+    if (!e.floor_same_calls)
+      missed.push(`endpoints.${name}: the floor did not make the same calls as the endpoint (bench out of date?)`);
   }
   const get = r.endpoints.get?.calls;
-  if (get && get.dynamodb !== 1) missed.push(`endpoints.get makes ${get.dynamodb} DynamoDB calls with a warm key cache, not one read: ${get.ops.join(' → ')}`);
+  if (get && get.dynamodb !== 1)
+    missed.push(
+      `endpoints.get makes ${get.dynamodb} DynamoDB calls with a warm key cache, not one read: ${get.ops.join(' → ')}`,
+    );
   const others = (r.endpoints.list?.calls.ops ?? []).filter((o) => o.startsWith('DynamoDB.') && o !== 'DynamoDB.Query');
-  if (others.length > 0) missed.push(`endpoints.list makes DynamoDB calls besides its Query pages: ${others.join(', ')}`);
+  if (others.length > 0)
+    missed.push(`endpoints.list makes DynamoDB calls besides its Query pages: ${others.join(', ')}`);
   const s = r.scheduler;
-  if (!s.floor_same_calls) missed.push('scheduler: the floor did not make the same calls as the function (bench/lib/scheduler-floor.ts out of date?)');
-  if (s.items_read > TARGETS.itemsReadPerDue * s.due) missed.push(`scheduler.items_read ${s.items_read} > ${TARGETS.itemsReadPerDue} × ${s.due} due`);
+  if (!s.floor_same_calls)
+    missed.push(
+      'scheduler: the floor did not make the same calls as the function (bench/lib/scheduler-floor.ts out of date?)',
+    );
+  if (s.items_read > TARGETS.itemsReadPerDue * s.due)
+    missed.push(`scheduler.items_read ${s.items_read} > ${TARGETS.itemsReadPerDue} × ${s.due} due`);
   const v = r.verifier;
   if (v.rate_ratio < TARGETS.rateRatio[0] || v.rate_ratio > TARGETS.rateRatio[1]) {
-    missed.push(`verifier.rate_ratio ${v.rate_ratio} outside ${TARGETS.rateRatio[0]}–${TARGETS.rateRatio[1]} (${v.achieved_per_s}/s for ${v.allowed_per_s}/s allowed; up to ${v.peak_1s_calls} calls within one second)`);
+    missed.push(
+      `verifier.rate_ratio ${v.rate_ratio} outside ${TARGETS.rateRatio[0]}–${TARGETS.rateRatio[1]} (${v.achieved_per_s}/s for ${v.allowed_per_s}/s allowed; up to ${v.peak_1s_calls} calls within one second)`,
+    );
   }
   return missed;
 }

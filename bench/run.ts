@@ -5,16 +5,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CLIENT_PACKAGE } from './lib/calls.js';
 import { Child } from './lib/child.js';
 import { benchScale, round, scaled } from './lib/stats.js';
-import { CLIENT_PACKAGE } from './lib/calls.js';
+import { type BenchResults, printReport, targetsMissed } from './report.js';
 import { measureColdStart } from './sections/cold-start.js';
-import { measureHttp, type HttpResult } from './sections/http.js';
-import { measureVerifier } from './sections/verifier.js';
 import type { EndpointName, EndpointResult } from './sections/endpoints.js';
+import { type HttpResult, measureHttp } from './sections/http.js';
 import type { SchedulerResult } from './sections/scheduler.js';
+import { measureVerifier } from './sections/verifier.js';
 import type { VerifierResult } from './sections/verifier-child.js';
-import { printReport, targetsMissed, type BenchResults } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 const started = performance.now();
@@ -23,7 +23,9 @@ const progress = (section: string) => (line: string) => console.log(`${elapsed()
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error(`The bench runs on Node 24, like the functions; this is Node ${process.versions.node}. Run it with \`npm run bench\`.`);
+  console.error(
+    `The bench runs on Node 24, like the functions; this is Node ${process.versions.node}. Run it with \`npm run bench\`.`,
+  );
   process.exit(1);
 }
 const scale = benchScale();
@@ -43,7 +45,10 @@ const http: Record<string, HttpResult> = await measureHttp(
   progress('http'),
 );
 
-const verifier: VerifierResult = await measureVerifier({ rate: 5, checks: scaled(50, 20, scale), throttleFactor: 1.2 }, progress('verifier'));
+const verifier: VerifierResult = await measureVerifier(
+  { rate: 5, checks: scaled(50, 20, scale), throttleFactor: 1.2 },
+  progress('verifier'),
+);
 
 // Which clients each measured function was seen calling: the cold-start section checks bundles against it.
 const called = new Map<string, Set<string>>();

@@ -1,8 +1,9 @@
 /** GET /domains/{id} — one domain with its DNS records and their last check. */
-import { apiHandler } from '../src/http/api-handler.js';
-import { getDomain } from '../src/services/domains/queries.js';
+
 import { toDetailJson } from '../src/domain/domain.js';
+import { apiHandler } from '../src/http/api-handler.js';
 import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
+import { getDomain } from '../src/services/domains/queries.js';
 
 export const handler = apiHandler({ scope: SCOPE_DOMAINS_MANAGE }, async ({ caller, params }) => {
   const domain = await getDomain(caller, params.id ?? '');

@@ -2,8 +2,8 @@
 import middy from '@middy/core';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { json } from '../src/http/envelope.js';
 import document from '../docs/openapi.json' with { type: 'json' };
+import { json } from '../src/http/envelope.js';
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(httpSecurityHeaders())

@@ -3,8 +3,8 @@
  * (`time`), which is also what lets a test run the schedule at a moment it chooses.
  */
 import type { ScheduledEvent } from 'aws-lambda';
-import { enqueueDueChecks } from '../src/services/scheduler.js';
 import { logger } from '../src/observability.js';
+import { enqueueDueChecks } from '../src/services/scheduler.js';
 
 export const handler = async (event: Partial<ScheduledEvent> = {}) => {
   const at = event.time ? Date.parse(event.time) : Date.now();

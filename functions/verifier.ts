@@ -5,12 +5,12 @@
  * them again, rather than a timeout returning the whole batch, the finished checks included.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
-import { parseVerifyMessage } from '../src/domain/verify-message.js';
-import { checkDomain } from '../src/services/verifier.js';
-import { count, flushMetrics, logger, METRIC } from '../src/observability.js';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { isThrottling } from '../src/adapters/aws-errors.js';
+import { parseVerifyMessage } from '../src/domain/verify-message.js';
 import { ServiceUnavailableError } from '../src/errors.js';
+import { count, flushMetrics, logger, METRIC } from '../src/observability.js';
+import { checkDomain } from '../src/services/verifier.js';
 
 /**
  * The time a check is started with at least: its DNS lookups (bounded at a few seconds), the SES
@@ -27,19 +27,32 @@ class HandedBack extends Error {
 async function recordHandler(record: SQSRecord, context: Context): Promise<void> {
   const remainingMs = context.getRemainingTimeInMillis();
   if (remainingMs < TIME_TO_START_CHECK_MS) {
-    logger.info('not started, too little time left; SQS delivers it again', { messageId: record.messageId, remainingMs });
+    logger.info('not started, too little time left; SQS delivers it again', {
+      messageId: record.messageId,
+      remainingMs,
+    });
     throw new HandedBack(`${remainingMs} ms left`);
   }
   const message = parseVerifyMessage(record.body);
   try {
     const result = await checkDomain(message);
     if (result.outcome === 'skipped') count(METRIC.verificationCheck, { outcome: 'skipped' });
-    logger.info('domain checked', { teamId: message.teamId, domainId: message.domainId, reason: message.reason, ...result });
+    logger.info('domain checked', {
+      teamId: message.teamId,
+      domainId: message.domainId,
+      reason: message.reason,
+      ...result,
+    });
   } catch (err) {
     const throttled = isThrottling(err) || (err instanceof ServiceUnavailableError && err.reason === 'throttled');
     // The message returns to the queue after its visibility timeout: that is the retry.
     if (throttled) count(METRIC.sesThrottled);
-    logger.warn('check failed; the queue retries it', { teamId: message.teamId, domainId: message.domainId, throttled, error: err as Error });
+    logger.warn('check failed; the queue retries it', {
+      teamId: message.teamId,
+      domainId: message.domainId,
+      throttled,
+      error: err as Error,
+    });
     throw err;
   }
 }

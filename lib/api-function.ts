@@ -48,8 +48,13 @@ export class ApiFunction extends Construct {
     super(scope, id);
     this.name = props.name;
     // Lambda accepts 0, and then never runs the function: no reservation is written as none.
-    if (props.reservedConcurrency !== undefined && !(Number.isInteger(props.reservedConcurrency) && props.reservedConcurrency > 0)) {
-      throw new Error(`${props.name}: reserved concurrency must be a whole number above 0, or none; got ${props.reservedConcurrency}`);
+    if (
+      props.reservedConcurrency !== undefined &&
+      !(Number.isInteger(props.reservedConcurrency) && props.reservedConcurrency > 0)
+    ) {
+      throw new Error(
+        `${props.name}: reserved concurrency must be a whole number above 0, or none; got ${props.reservedConcurrency}`,
+      );
     }
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -96,7 +101,7 @@ export class ApiFunction extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which X-Ray does not ' +
-        'scope to resources; they only upload this function\'s own trace data.',
+        "scope to resources; they only upload this function's own trace data.",
     });
   }
 }

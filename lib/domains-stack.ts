@@ -5,8 +5,9 @@
  * derived from its `grants` in src/routes.ts; stage throttling and reserved concurrency bound what a
  * flood of requests can reach and cost (docs/deploy.md explains each number).
  */
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
+
 import type { StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -20,10 +21,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, Node } from 'constructs';
 import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
 import { OWNER_TAG_KEYS } from '../src/domain/identity-owner.js';
-import { API_BASE_PATH, NOT_FOUND_FUNCTION, backgroundFunctions, routes } from '../src/routes.js';
 import type { BackgroundFunction, Grants, Route, SesAction, TableAction } from '../src/routes.js';
-import { ApiFunction } from './api-function.js';
+import { API_BASE_PATH, backgroundFunctions, NOT_FOUND_FUNCTION, routes } from '../src/routes.js';
 import type { ApiFunctionProps } from './api-function.js';
+import { ApiFunction } from './api-function.js';
 import { Monitoring } from './monitoring.js';
 
 export const EVENT_SOURCE = 'krafter.domains';
@@ -77,7 +78,9 @@ export const SCHEDULE_RATE = Duration.minutes(5);
  * - `noResourceType`: listed without a resource type (v1 VerifyDomainIdentity), so IAM honours it
  *   with "*" only, and it takes no tag condition.
  */
-export const SES_ACTION_SCOPES: Readonly<Record<SesAction, 'createTagged' | 'tagOnCreate' | 'stageOwned' | 'anyIdentity' | 'noResourceType'>> = {
+export const SES_ACTION_SCOPES: Readonly<
+  Record<SesAction, 'createTagged' | 'tagOnCreate' | 'stageOwned' | 'anyIdentity' | 'noResourceType'>
+> = {
   'ses:CreateEmailIdentity': 'createTagged',
   'ses:TagResource': 'tagOnCreate',
   'ses:PutEmailIdentityMailFromAttributes': 'stageOwned',
@@ -193,13 +196,22 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
     return n;
   };
   const throttleFrom = (rateKey: string, burstKey: string, defaults: ThrottleConfig): ThrottleConfig => ({
-    rate: checked(rateKey, (n) => n >= 1 && n <= MAX_THROTTLE_RATE, `requests per second from 1 to ${MAX_THROTTLE_RATE}`) ?? defaults.rate,
+    rate:
+      checked(rateKey, (n) => n >= 1 && n <= MAX_THROTTLE_RATE, `requests per second from 1 to ${MAX_THROTTLE_RATE}`) ??
+      defaults.rate,
     burst:
-      checked(burstKey, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_THROTTLE_BURST, `a whole number of requests from 1 to ${MAX_THROTTLE_BURST}`) ??
-      defaults.burst,
+      checked(
+        burstKey,
+        (n) => Number.isInteger(n) && n >= 1 && n <= MAX_THROTTLE_BURST,
+        `a whole number of requests from 1 to ${MAX_THROTTLE_BURST}`,
+      ) ?? defaults.burst,
   });
   const concurrency = (key: string, min: number): number | undefined =>
-    checked(key, (n) => Number.isInteger(n) && (n === 0 || n >= min), `a whole number: 0 for no reservation, otherwise at least ${min}`);
+    checked(
+      key,
+      (n) => Number.isInteger(n) && (n === 0 || n >= min),
+      `a whole number: 0 for no reservation, otherwise at least ${min}`,
+    );
 
   /** A list from context, given as a list or as a comma-separated string; blanks dropped. */
   const list = (key: string, what: string): string[] => {
@@ -207,7 +219,8 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
     let items: string[] = [];
     if (typeof value === 'string') items = value.split(',');
     else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) items = value;
-    else if (value !== undefined && value !== null) throw new Error(`Context "${key}" must be a list of ${what} or a comma-separated string`);
+    else if (value !== undefined && value !== null)
+      throw new Error(`Context "${key}" must be a list of ${what} or a comma-separated string`);
     return items.map((v) => v.trim()).filter((v) => v !== '');
   };
 
@@ -228,7 +241,8 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
   }
   const extraSesRegions = list('sesRegions', 'regions');
   for (const region of extraSesRegions) {
-    if (!REGION_PATTERN.test(region)) throw new Error(`Context "sesRegions": "${region}" is not an AWS region such as us-east-1`);
+    if (!REGION_PATTERN.test(region))
+      throw new Error(`Context "sesRegions": "${region}" is not an AWS region such as us-east-1`);
   }
   const logLevel = text('logLevel')?.toUpperCase();
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) {
@@ -259,11 +273,20 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
   // The queue trigger runs up to VERIFIER_MAX_CONCURRENCY at once; a smaller reservation would throttle it.
   const verifierConcurrency = concurrency('verifierConcurrency', VERIFIER_MAX_CONCURRENCY);
   const schedulerConcurrency = concurrency('schedulerConcurrency', 1);
-  const maxDomainsPerTeam = checked('maxDomainsPerTeam', (n) => Number.isInteger(n) && n >= 0, 'a whole number of domains (0: no limit)');
-  const unverifiedReleaseGraceHours = checked('unverifiedReleaseGraceHours', (n) => n >= 0 && n <= 24 * 365, 'a number of hours from 0 to 8760');
+  const maxDomainsPerTeam = checked(
+    'maxDomainsPerTeam',
+    (n) => Number.isInteger(n) && n >= 0,
+    'a whole number of domains (0: no limit)',
+  );
+  const unverifiedReleaseGraceHours = checked(
+    'unverifiedReleaseGraceHours',
+    (n) => n >= 0 && n <= 24 * 365,
+    'a number of hours from 0 to 8760',
+  );
   const reservedDomains = list('reservedDomains', 'domains').map((r) => r.toLowerCase());
   for (const name of reservedDomains) {
-    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(name)) throw new Error(`Context "reservedDomains": "${name}" is not a domain name in ASCII`);
+    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(name))
+      throw new Error(`Context "reservedDomains": "${name}" is not a domain name in ASCII`);
   }
 
   return {
@@ -340,7 +363,10 @@ export class DomainsStack extends Stack {
       LOG_LEVEL: props.logLevel ?? 'INFO',
     };
     // Both the create (the first due time) and the verifier (the release) read the grace.
-    const releaseGrace: Record<string, string> = props.unverifiedReleaseGraceHours === undefined ? {} : { UNVERIFIED_RELEASE_GRACE_HOURS: String(props.unverifiedReleaseGraceHours) };
+    const releaseGrace: Record<string, string> =
+      props.unverifiedReleaseGraceHours === undefined
+        ? {}
+        : { UNVERIFIED_RELEASE_GRACE_HOURS: String(props.unverifiedReleaseGraceHours) };
     // Settings only one function reads.
     const ownEnvironment: Readonly<Record<string, Record<string, string>>> = {
       verifier: { SES_BACKGROUND_RATE: String(sesBackgroundRate), EVENT_BUS_NAME, ...releaseGrace },
@@ -363,7 +389,9 @@ export class DomainsStack extends Stack {
     };
     const verifierReserved = reservedConcurrency.verifier;
     if (verifierReserved !== undefined && verifierReserved < VERIFIER_MAX_CONCURRENCY) {
-      throw new Error(`The verifier's reserved concurrency (${verifierReserved}) is below its queue trigger's ${VERIFIER_MAX_CONCURRENCY}`);
+      throw new Error(
+        `The verifier's reserved concurrency (${verifierReserved}) is below its queue trigger's ${VERIFIER_MAX_CONCURRENCY}`,
+      );
     }
     const functions = new Map<string, ApiFunction>();
     const addFunction = (name: string, grants: Grants | null): ApiFunction => {
@@ -595,9 +623,16 @@ export class DomainsStack extends Stack {
       });
     }
 
-    const ses = (scope: (typeof SES_ACTION_SCOPES)[SesAction]) => grants.ses.filter((a) => SES_ACTION_SCOPES[a] === scope);
+    const ses = (scope: (typeof SES_ACTION_SCOPES)[SesAction]) =>
+      grants.ses.filter((a) => SES_ACTION_SCOPES[a] === scope);
     const identities = this.sesRegions.map((region) =>
-      this.formatArn({ service: 'ses', region, resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      this.formatArn({
+        service: 'ses',
+        region,
+        resource: 'identity',
+        resourceName: '*',
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
     );
     const createConditions = {
       StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEYS.stage}`]: stage },
@@ -609,9 +644,15 @@ export class DomainsStack extends Stack {
       { actions: ses('createTagged'), conditions: createConditions },
       {
         actions: ses('tagOnCreate'),
-        conditions: { ...createConditions, StringEqualsIfExists: { [`aws:ResourceTag/${OWNER_TAG_KEYS.stage}`]: stage } },
+        conditions: {
+          ...createConditions,
+          StringEqualsIfExists: { [`aws:ResourceTag/${OWNER_TAG_KEYS.stage}`]: stage },
+        },
       },
-      { actions: ses('stageOwned'), conditions: { StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEYS.stage}`]: stage } } },
+      {
+        actions: ses('stageOwned'),
+        conditions: { StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEYS.stage}`]: stage } },
+      },
       { actions: ses('anyIdentity') },
     ];
     for (const { actions, conditions } of identityStatements) {

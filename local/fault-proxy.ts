@@ -8,13 +8,18 @@
  * The functions reach the services through the proxies; the harness keeps talking to the services
  * directly, so its own reads (table scans, queue inspection) are never faulted.
  */
-import { createServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { listen } from './listen.js';
 
 export type Fault =
   /** Answer with this status, headers and body; the service never sees the call. */
-  | { readonly kind: 'respond'; readonly status: number; readonly body: string; readonly headers?: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'respond';
+      readonly status: number;
+      readonly body: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   /** Forward after `ms`. */
   | { readonly kind: 'delay'; readonly ms: number }
   /** Never answer; the connection is cut on `release()` or `close()`. The service never sees the call. */
@@ -84,11 +89,13 @@ export function operationOf(method: string, path: string, headers: IncomingMessa
   if (type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams(body).get('Action') ?? '?';
   const p = path.split('?')[0] ?? '';
   if (p.startsWith('/v2/email/')) {
-    if (/^\/v2\/email\/identities\/?$/.test(p)) return method === 'POST' ? 'CreateEmailIdentity' : 'ListEmailIdentities';
+    if (/^\/v2\/email\/identities\/?$/.test(p))
+      return method === 'POST' ? 'CreateEmailIdentity' : 'ListEmailIdentities';
     if (/^\/v2\/email\/list-identities\/?$/.test(p)) return 'ListEmailIdentities';
     if (/^\/v2\/email\/identities\/[^/]+\/mail-from\/?$/.test(p)) return 'PutEmailIdentityMailFromAttributes';
     if (/^\/v2\/email\/identities\/[^/]+\/dkim\/signing\/?$/.test(p)) return 'PutEmailIdentityDkimSigningAttributes';
-    if (/^\/v2\/email\/identities\/[^/]+\/?$/.test(p)) return method === 'DELETE' ? 'DeleteEmailIdentity' : 'GetEmailIdentity';
+    if (/^\/v2\/email\/identities\/[^/]+\/?$/.test(p))
+      return method === 'DELETE' ? 'DeleteEmailIdentity' : 'GetEmailIdentity';
   }
   return '?';
 }
@@ -98,19 +105,33 @@ export const wireErrors = {
   dynamodb: {
     throttle: (): Fault => dynamoError(400, 'ThrottlingException', 'Rate of requests exceeds the allowed throughput.'),
     provisionedThroughput: (): Fault =>
-      dynamoError(400, 'ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.'),
+      dynamoError(
+        400,
+        'ProvisionedThroughputExceededException',
+        'The level of configured provisioned throughput for the table was exceeded.',
+      ),
     internal: (): Fault => dynamoError(500, 'InternalServerError', 'Internal server error'),
     unavailable: (): Fault => dynamoError(503, 'ServiceUnavailable', 'Service unavailable'),
   },
   sqs: {
     throttle: (): Fault => sqsError(400, 'RequestThrottled', 'Request is throttled.', 'Sender'),
-    internal: (): Fault => sqsError(500, 'InternalError', 'We encountered an internal error. Please try again.', 'Receiver'),
-    unavailable: (): Fault => sqsError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.', 'Receiver'),
+    internal: (): Fault =>
+      sqsError(500, 'InternalError', 'We encountered an internal error. Please try again.', 'Receiver'),
+    unavailable: (): Fault =>
+      sqsError(
+        503,
+        'ServiceUnavailable',
+        'The request has failed due to a temporary failure of the server.',
+        'Receiver',
+      ),
   },
 } as const;
 
 function dynamoError(status: number, type: string, message: string): Fault {
-  const prefix = type === 'InternalServerError' || type === 'ServiceUnavailable' ? 'com.amazon.coral.service' : 'com.amazonaws.dynamodb.v20120810';
+  const prefix =
+    type === 'InternalServerError' || type === 'ServiceUnavailable'
+      ? 'com.amazon.coral.service'
+      : 'com.amazonaws.dynamodb.v20120810';
   return {
     kind: 'respond',
     status,
@@ -123,7 +144,11 @@ function sqsError(status: number, code: string, message: string, fault: 'Sender'
   return {
     kind: 'respond',
     status,
-    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${code};${fault}`, 'x-amzn-requestid': 'FAULTPROXY' },
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-query-error': `${code};${fault}`,
+      'x-amzn-requestid': 'FAULTPROXY',
+    },
     body: JSON.stringify({ __type: `com.amazonaws.sqs#${code}`, message }),
   };
 }
@@ -134,7 +159,8 @@ interface ActiveRule extends FaultRule {
   removed: boolean;
 }
 
-const asList = (v: string | readonly string[] | undefined): readonly string[] | undefined => (v === undefined ? undefined : typeof v === 'string' ? [v] : v);
+const asList = (v: string | readonly string[] | undefined): readonly string[] | undefined =>
+  v === undefined ? undefined : typeof v === 'string' ? [v] : v;
 
 export async function startFaultProxy(name: string, target: string, opts: { port?: number } = {}): Promise<FaultProxy> {
   const upstream = new URL(target);
@@ -164,14 +190,27 @@ export async function startFaultProxy(name: string, target: string, opts: { port
     return undefined;
   };
 
-  const forward = (req: IncomingMessage, body: Buffer, track?: { upstream?: ReturnType<typeof httpRequest> }): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
+  const forward = (
+    req: IncomingMessage,
+    body: Buffer,
+    track?: { upstream?: ReturnType<typeof httpRequest> },
+  ): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const out = httpRequest(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent,
+        },
         (res) => {
           const parts: Buffer[] = [];
           res.on('data', (c: Buffer) => parts.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(parts) }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(parts) }),
+          );
           res.on('error', reject);
         },
       );
@@ -187,7 +226,15 @@ export async function startFaultProxy(name: string, target: string, opts: { port
     const text = raw.toString('utf8');
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    const call: ProxiedCall = { seq: ++seq, at: Date.now(), method, path, operation: operationOf(method, path, req.headers, text), body: text, status: 0 };
+    const call: ProxiedCall = {
+      seq: ++seq,
+      at: Date.now(),
+      method,
+      path,
+      operation: operationOf(method, path, req.headers, text),
+      body: text,
+      status: 0,
+    };
     log.push(call);
     const rule = pick(call);
     const fault = rule?.fault;
@@ -200,7 +247,9 @@ export async function startFaultProxy(name: string, target: string, opts: { port
     switch (fault?.kind) {
       case 'respond':
         call.status = fault.status;
-        res.writeHead(fault.status, { 'content-length': Buffer.byteLength(fault.body), ...fault.headers }).end(fault.body);
+        res
+          .writeHead(fault.status, { 'content-length': Buffer.byteLength(fault.body), ...fault.headers })
+          .end(fault.body);
         return;
       case 'hang':
         return;
@@ -302,7 +351,11 @@ export interface FaultProxies {
 }
 
 /** One proxy per service the functions call (SES v1 and v2 share the SES stand-in, hence one proxy). */
-export async function startFaultProxies(targets: { dynamodb: string; sqs: string; ses: string }): Promise<FaultProxies> {
+export async function startFaultProxies(targets: {
+  dynamodb: string;
+  sqs: string;
+  ses: string;
+}): Promise<FaultProxies> {
   const dynamodb = await startFaultProxy('dynamodb', targets.dynamodb);
   const sqs = await startFaultProxy('sqs', targets.sqs);
   const ses = await startFaultProxy('ses', targets.ses);

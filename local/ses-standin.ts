@@ -9,11 +9,12 @@
  * GetEmailIdentity. Test controls (throttling, injected failures, reset) are methods and also
  * `/_standin/*` HTTP routes, so a separately started process can be driven.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createPrivateKey, createPublicKey, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createResolver, DnsLookupError, lookup, type RecordType } from '../src/adapters/dns.js';
 import { listen } from './listen.js';
 
@@ -107,7 +108,12 @@ const SELECTOR = /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))$/;
 const BASE64 = /^[a-zA-Z0-9+/]+={0,2}$/;
 
 class SesError extends Error {
-  constructor(readonly code: string, readonly status: number, message: string, readonly fault = 'Sender') {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly fault = 'Sender',
+  ) {
     super(message);
   }
 }
@@ -123,9 +129,11 @@ const injected = (kind: 'throttle' | 'server_error', v1: boolean) =>
 
 /** An identity remembers the region it was created in (the SigV4 credential scope of the call): its MAIL FROM MX must point there. */
 const requestRegion = new AsyncLocalStorage<string>();
-const signedRegion = (req: IncomingMessage) => /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(req.headers.authorization ?? '')?.[1];
+const signedRegion = (req: IncomingMessage) =>
+  /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(req.headers.authorization ?? '')?.[1];
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : Math.floor(ms / 1000));
-const dkimToken = () => Array.from({ length: 32 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[randomInt(36)]).join('');
+const dkimToken = () =>
+  Array.from({ length: 32 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[randomInt(36)]).join('');
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const normal = (s: string) => s.trim().toLowerCase().replace(/\.$/, '');
 
@@ -144,8 +152,12 @@ function publicHalf(base64: string): { publicKey: string | null; bits: number } 
     throw badRequest('Invalid DomainSigningPrivateKey: expected a base64-encoded RSA private key.');
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-  if (key.asymmetricKeyType !== 'rsa' || bits < 1024 || bits > 2048) throw badRequest('Invalid DomainSigningPrivateKey: the key must be RSA of 1024 to 2048 bits.');
-  return { publicKey: isPkcs1(der) ? createPublicKey(key).export({ format: 'der', type: 'spki' }).toString('base64') : null, bits };
+  if (key.asymmetricKeyType !== 'rsa' || bits < 1024 || bits > 2048)
+    throw badRequest('Invalid DomainSigningPrivateKey: the key must be RSA of 1024 to 2048 bits.');
+  return {
+    publicKey: isPkcs1(der) ? createPublicKey(key).export({ format: 'der', type: 'spki' }).toString('base64') : null,
+    bits,
+  };
 }
 
 /**
@@ -159,13 +171,16 @@ function isPkcs1(der: Buffer): boolean {
 }
 
 /** Whether a DKIM TXT value publishes this public key in its p= tag. */
-const publishesKey = (txt: string, publicKey: string | null) => publicKey !== null && txt.split(';').some((tag) => /^\s*p\s*=/.test(tag) && tag.replace(/^\s*p\s*=/, '').replace(/\s+/g, '') === publicKey);
+const publishesKey = (txt: string, publicKey: string | null) =>
+  publicKey !== null &&
+  txt.split(';').some((tag) => /^\s*p\s*=/.test(tag) && tag.replace(/^\s*p\s*=/, '').replace(/\s+/g, '') === publicKey);
 
 export async function startSesStandIn(options: SesStandInOptions = {}): Promise<SesStandIn> {
   const now = options.now ?? Date.now;
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const resolver = createResolver(options.dnsServers ?? process.env.DNS_SERVERS);
-  const stored = options.dataFile && existsSync(options.dataFile) ? readFileSync(options.dataFile, 'utf8') : '{"identities":[]}';
+  const stored =
+    options.dataFile && existsSync(options.dataFile) ? readFileSync(options.dataFile, 'utf8') : '{"identities":[]}';
   const identities = new Map((JSON.parse(stored) as { identities: Identity[] }).identities.map((i) => [i.name, i]));
   let callLog: StandInCall[] = [];
   let bucket = { rate: null as number | null, tokens: 0, at: now() };
@@ -191,7 +206,10 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
   };
   /** Whether one SES call gets through: injected failures first, then the token bucket (burst = rate). */
   const admit = (): FailWith | null => {
-    if (failures.count > 0) return failures.count--, failures.kind;
+    if (failures.count > 0) {
+      failures.count--;
+      return failures.kind;
+    }
     if (bucket.rate === null) return null;
     const t = now();
     bucket.tokens = Math.min(Math.max(1, bucket.rate), bucket.tokens + ((t - bucket.at) / 1000) * bucket.rate);
@@ -202,7 +220,11 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
   };
 
   // ---- Statuses from DNS, the way SES decides them ----
-  const probe = async (name: string, type: RecordType, ok: (values: unknown[]) => boolean): Promise<Problem | undefined> => {
+  const probe = async (
+    name: string,
+    type: RecordType,
+    ok: (values: unknown[]) => boolean,
+  ): Promise<Problem | undefined> => {
     try {
       const r = await lookup(resolver, name, type);
       if (!r.found) return r.reason === 'NXDOMAIN' ? 'HOST_NOT_FOUND' : 'TYPE_NOT_FOUND';
@@ -227,7 +249,10 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     check.problem = problem;
     if (check.status === 'SUCCESS') {
       if (problem) check.since = t;
-    } else if (t - check.since >= SEARCH_WINDOW_MS) return void (check.status = 'FAILED');
+    } else if (t - check.since >= SEARCH_WINDOW_MS) {
+      check.status = 'FAILED';
+      return;
+    }
     if (!problem) check.lastSuccess = t;
     check.status = !problem ? 'SUCCESS' : problem === 'DNS_SERVER_ERROR' ? 'TEMPORARY_FAILURE' : 'PENDING';
   };
@@ -236,13 +261,18 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     const feedback = `feedback-smtp.${id.region ?? region}.amazonses.com`;
     const [dkim, txt, mailFrom] = await Promise.all([
       id.byodkim
-        ? probe(`${id.byodkim.selector}._domainkey.${id.name}`, 'TXT', (v) => v.some((txt) => publishesKey(txt as string, id.byodkim!.publicKey)))
+        ? probe(`${id.byodkim.selector}._domainkey.${id.name}`, 'TXT', (v) =>
+            v.some((txt) => publishesKey(txt as string, id.byodkim!.publicKey)),
+          )
         : id.dkimTokens &&
           Promise.all(
-            id.dkimTokens.map((t) => probe(`${t}._domainkey.${id.name}`, 'CNAME', (v) => v.includes(`${t}.dkim.amazonses.com`))),
+            id.dkimTokens.map((t) =>
+              probe(`${t}._domainkey.${id.name}`, 'CNAME', (v) => v.includes(`${t}.dkim.amazonses.com`)),
+            ),
           ).then(worst),
       id.txt && probe(`_amazonses.${id.name}`, 'TXT', (v) => v.includes(id.verificationToken)),
-      id.mailFrom && probe(id.mailFrom.domain, 'MX', (v) => v.some((mx) => (mx as { exchange: string }).exchange === feedback)),
+      id.mailFrom &&
+        probe(id.mailFrom.domain, 'MX', (v) => v.some((mx) => (mx as { exchange: string }).exchange === feedback)),
     ]);
     if (id.dkim) advance(id.dkim, dkim);
     if (id.txt) advance(id.txt, txt);
@@ -253,14 +283,22 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
   const verification = (id: Identity): Check => id.dkim ?? id.txt ?? { status: 'NOT_STARTED', since: 0 };
   const dkimAttributes = (id: Identity) =>
     id.byodkim
-      ? { SigningEnabled: true, Status: id.dkim?.status ?? 'NOT_STARTED', Tokens: [], SigningAttributesOrigin: 'EXTERNAL' }
+      ? {
+          SigningEnabled: true,
+          Status: id.dkim?.status ?? 'NOT_STARTED',
+          Tokens: [],
+          SigningAttributesOrigin: 'EXTERNAL',
+        }
       : {
           SigningEnabled: id.dkimTokens !== undefined,
           Status: id.dkim?.status ?? 'NOT_STARTED',
           ...(id.dkimTokens && { Tokens: id.dkimTokens, SigningHostedZone: 'dkim.amazonses.com' }),
           SigningAttributesOrigin: 'AWS_SES',
           NextSigningKeyLength: id.keyLength,
-          ...(id.dkimTokens && { CurrentSigningKeyLength: id.keyLength, LastKeyGenerationTimestamp: seconds(id.createdAt) }),
+          ...(id.dkimTokens && {
+            CurrentSigningKeyLength: id.keyLength,
+            LastKeyGenerationTimestamp: seconds(id.createdAt),
+          }),
         };
   /**
    * Applies DkimSigningAttributes the way SES does: BYODKIM when a selector and private key come,
@@ -271,13 +309,16 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     if (external) {
       const selector = signing.DomainSigningSelector;
       const key = signing.DomainSigningPrivateKey;
-      if (typeof selector !== 'string' || selector.length > 63 || !SELECTOR.test(selector)) throw badRequest('Invalid DomainSigningSelector.');
-      if (typeof key !== 'string' || key.length > 20480 || !BASE64.test(key)) throw badRequest('Invalid DomainSigningPrivateKey.');
+      if (typeof selector !== 'string' || selector.length > 63 || !SELECTOR.test(selector))
+        throw badRequest('Invalid DomainSigningSelector.');
+      if (typeof key !== 'string' || key.length > 20480 || !BASE64.test(key))
+        throw badRequest('Invalid DomainSigningPrivateKey.');
       id.byodkim = { selector: selector.toLowerCase(), ...publicHalf(key) };
       id.dkimTokens = undefined;
     } else {
       const length = signing.NextSigningKeyLength ?? 'RSA_2048_BIT';
-      if (length !== 'RSA_1024_BIT' && length !== 'RSA_2048_BIT') throw badRequest(`Invalid NextSigningKeyLength ${String(length)}.`);
+      if (length !== 'RSA_1024_BIT' && length !== 'RSA_2048_BIT')
+        throw badRequest(`Invalid NextSigningKeyLength ${String(length)}.`);
       id.keyLength = length;
       if (id.byodkim || !id.dkimTokens) id.dkimTokens = [dkimToken(), dkimToken(), dkimToken()];
       id.byodkim = undefined;
@@ -294,7 +335,14 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     if (identities.size >= (options.maxIdentities ?? 10_000)) {
       throw new SesError('LimitExceededException', 400, 'Maximum number of identities exceeded.');
     }
-    const id = { name, region: requestRegion.getStore() ?? region, createdAt: now(), tags: [], keyLength: 'RSA_2048_BIT', behaviorOnMxFailure: 'USE_DEFAULT_VALUE' };
+    const id = {
+      name,
+      region: requestRegion.getStore() ?? region,
+      createdAt: now(),
+      tags: [],
+      keyLength: 'RSA_2048_BIT',
+      behaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+    };
     identities.set(name, id);
     return id;
   };
@@ -307,17 +355,27 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
   const v2: Record<string, (raw: string, body: Body) => Promise<unknown>> = {
     async CreateEmailIdentity(_, body) {
       const name = domainOf(body.EmailIdentity, 'EmailIdentity');
-      if (identities.has(name)) throw new SesError('AlreadyExistsException', 400, `Email identity ${name} already exist.`);
+      if (identities.has(name))
+        throw new SesError('AlreadyExistsException', 400, `Email identity ${name} already exist.`);
       const signing = (body.DkimSigningAttributes ?? {}) as Body;
       if (typeof body.ConfigurationSetName === 'string') {
-        throw new SesError('NotFoundException', 404, `Configuration set <${body.ConfigurationSetName}> does not exist.`);
+        throw new SesError(
+          'NotFoundException',
+          404,
+          `Configuration set <${body.ConfigurationSetName}> does not exist.`,
+        );
       }
       const external = signing.DomainSigningPrivateKey !== undefined || signing.DomainSigningSelector !== undefined;
       // Checked before the identity exists: a refused key creates nothing.
       const draft = { keyLength: 'RSA_2048_BIT' } as Identity;
       applySigning(draft, signing, external);
       const id = create(name);
-      Object.assign(id, { keyLength: draft.keyLength, dkimTokens: draft.dkimTokens, byodkim: draft.byodkim, dkim: { status: 'PENDING', since: id.createdAt } });
+      Object.assign(id, {
+        keyLength: draft.keyLength,
+        dkimTokens: draft.dkimTokens,
+        byodkim: draft.byodkim,
+        dkim: { status: 'PENDING', since: id.createdAt },
+      });
       id.tags = Array.isArray(body.Tags) ? (body.Tags as Identity['tags']) : [];
       save();
       return { IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: dkimAttributes(id) };
@@ -359,7 +417,8 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
         throw badRequest(`Invalid BehaviorOnMxFailure ${String(behavior)}.`);
       }
       const domain = body.MailFromDomain ? domainOf(body.MailFromDomain, 'MailFromDomain') : undefined;
-      if (domain && !domain.endsWith(`.${id.name}`)) throw badRequest(`MAIL FROM domain ${domain} must be a subdomain of ${id.name}.`);
+      if (domain && !domain.endsWith(`.${id.name}`))
+        throw badRequest(`MAIL FROM domain ${domain} must be a subdomain of ${id.name}.`);
       id.behaviorOnMxFailure = behavior;
       // Setting it (again) starts a new search, as SES does; no domain turns custom MAIL FROM off.
       id.mailFrom = domain ? { domain, status: 'PENDING', since: now() } : undefined;
@@ -369,9 +428,15 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     async PutEmailIdentityDkimSigningAttributes(raw, body) {
       const id = existing(raw);
       const origin = body.SigningAttributesOrigin;
-      if (origin !== 'AWS_SES' && origin !== 'EXTERNAL') throw badRequest(`Invalid SigningAttributesOrigin ${String(origin)}.`);
+      if (origin !== 'AWS_SES' && origin !== 'EXTERNAL')
+        throw badRequest(`Invalid SigningAttributesOrigin ${String(origin)}.`);
       const signing = (body.SigningAttributes ?? {}) as Body;
-      if (origin === 'AWS_SES' && !id.byodkim && id.dkimTokens && (signing.NextSigningKeyLength ?? id.keyLength) === id.keyLength) {
+      if (
+        origin === 'AWS_SES' &&
+        !id.byodkim &&
+        id.dkimTokens &&
+        (signing.NextSigningKeyLength ?? id.keyLength) === id.keyLength
+      ) {
         throw badRequest('The identity already uses this DKIM key length.');
       }
       applySigning(id, signing, origin === 'EXTERNAL');
@@ -382,7 +447,8 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     async ListEmailIdentities(_, body) {
       const size = Number(body.PageSize ?? 100);
       if (!Number.isInteger(size) || size < 1 || size > 1000) throw badRequest('Invalid PageSize.');
-      const start = typeof body.NextToken === 'string' ? Number(Buffer.from(body.NextToken, 'base64url').toString()) || 0 : 0;
+      const start =
+        typeof body.NextToken === 'string' ? Number(Buffer.from(body.NextToken, 'base64url').toString()) || 0 : 0;
       const all = [...identities.values()].sort((a, b) => a.name.localeCompare(b.name));
       const next = start + size < all.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
       const EmailIdentities = all.slice(start, start + size).map((id) => ({
@@ -433,11 +499,13 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     if (isV1) {
       const form = new URLSearchParams(text);
       action = form.get('Action') ?? 'Unknown';
-      const op = v1[action] ?? (async () => Promise.reject(new SesError('InvalidAction', 400, `Unknown action ${action}.`)));
+      const op =
+        v1[action] ?? (async () => Promise.reject(new SesError('InvalidAction', 400, `Unknown action ${action}.`)));
       run = () => op(form);
     } else {
-      const route = V2_ROUTES.map(([m, re, name]) => [m === method && re.exec(pathname), v2[name], name] as const)
-        .find(([match, op]) => match && op);
+      const route = V2_ROUTES.map(([m, re, name]) => [m === method && re.exec(pathname), v2[name], name] as const).find(
+        ([match, op]) => match && op,
+      );
       if (!route) return sendJson(res, 404, { message: null }, 'UnknownOperationException');
       const [match, op, name] = route;
       let body: Body;
@@ -459,20 +527,33 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
       const result = await requestRegion.run(signedRegion(req) ?? region, run);
       entry.status = 200;
       if (!isV1) return sendJson(res, 200, result);
-      send(res, 200, 'xml', `<${action}Response xmlns="${V1_NS}"><${action}Result>${String(result)}</${action}Result>${meta()}</${action}Response>`);
+      send(
+        res,
+        200,
+        'xml',
+        `<${action}Response xmlns="${V1_NS}"><${action}Result>${String(result)}</${action}Result>${meta()}</${action}Response>`,
+      );
     } catch (error) {
       if (!(error instanceof SesError)) throw error;
       entry.status = error.status;
       if (!isV1) return sendJson(res, error.status, { message: error.message }, error.code);
       const detail = `<Type>${error.fault}</Type><Code>${error.code}</Code><Message>${xml(error.message)}</Message>`;
-      send(res, error.status, 'xml', `<ErrorResponse xmlns="${V1_NS}"><Error>${detail}</Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+      send(
+        res,
+        error.status,
+        'xml',
+        `<ErrorResponse xmlns="${V1_NS}"><Error>${detail}</Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
     }
   };
   const names = () => [...identities.keys()].sort();
   const control = (method: string, path: string, text: string, res: ServerResponse) => {
     if (method === 'GET' && path === '/_standin/identities') return sendJson(res, 200, { identities: names() });
     if (method === 'GET' && path === '/_standin/calls') return sendJson(res, 200, { calls: callLog });
-    if (method === 'POST' && path === '/_standin/reset') return reset(), sendJson(res, 200, {});
+    if (method === 'POST' && path === '/_standin/reset') {
+      reset();
+      return sendJson(res, 200, {});
+    }
     if (method === 'POST' && path === '/_standin/throttle') {
       try {
         throttle(JSON.parse(text || '{}') as ThrottleOptions);
@@ -515,7 +596,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 function send(res: ServerResponse, status: number, type: 'json' | 'xml', body: string, errorType?: string) {
   // SES v2 names the error in x-amzn-ErrorType; the SDK reads it before the body.
-  const headers = { 'content-type': type === 'json' ? 'application/json' : 'text/xml', 'x-amzn-requestid': randomUUID() };
+  const headers = {
+    'content-type': type === 'json' ? 'application/json' : 'text/xml',
+    'x-amzn-requestid': randomUUID(),
+  };
   res.writeHead(status, errorType ? { ...headers, 'x-amzn-errortype': errorType } : headers);
   res.end(body);
 }

@@ -10,7 +10,10 @@ import { lambdaContext } from './lambda-context.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-export type SqsHandler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse | void>;
+export type SqsHandler = (
+  event: SQSEvent,
+  context: ReturnType<typeof lambdaContext>,
+) => Promise<SQSBatchResponse | undefined>;
 
 export interface EventSourceOptions {
   readonly sqs: SQSClient;
@@ -71,7 +74,10 @@ export function startSqsEventSource(o: EventSourceOptions): EventSource {
       }));
       let failedIds = new Set<string>(records.map((r) => r.messageId));
       try {
-        const result = await o.handler({ Records: records }, lambdaContext(o.functionName, o.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+        const result = await o.handler(
+          { Records: records },
+          lambdaContext(o.functionName, o.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+        );
         failedIds = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       } catch (err) {
         o.onError?.(err);

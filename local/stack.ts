@@ -7,17 +7,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { buildApp } from 'fauxqs';
-import type { SQSEvent, SQSBatchResponse, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
-import { startSesStandIn, type SesStandIn } from './ses-standin.js';
-import { startEventBridgeStandIn, type EventBridgeStandIn } from './eventbridge-standin.js';
-import { startApiServer, type ApiServer } from './api-server.js';
-import { startSqsEventSource, type EventSource } from './sqs-event-source.js';
+import { type ApiServer, startApiServer } from './api-server.js';
 import { createQueues, createTable, type VerifyQueues } from './create-resources.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge-standin.js';
+import { type FaultProxies, startFaultProxies } from './fault-proxy.js';
 import { lambdaContext } from './lambda-context.js';
-import { startFaultProxies, type FaultProxies } from './fault-proxy.js';
+import { type SesStandIn, startSesStandIn } from './ses-standin.js';
+import { type EventSource, startSqsEventSource } from './sqs-event-source.js';
 
 export interface LocalStackOptions {
   /** API port (default: a free one). */
@@ -122,7 +122,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const onEndpoint = (url: string) => new URL(new URL(url).pathname, sqsEndpoint).toString();
     const queues: VerifyQueues = { queueUrl: onEndpoint(created.queueUrl), dlqUrl: onEndpoint(created.dlqUrl) };
     const queueArn =
-      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ['QueueArn'] })))
+        .Attributes?.QueueArn ?? '';
 
     // ---- optional fault proxies: the functions' endpoints (and queue URL) point at them ----
     let faults: FaultProxies | undefined;
@@ -172,7 +173,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
 
     const api: ApiServer = await startApiServer({
       port: o.port,
-      load: async (name) => (await load(name)) as (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>,
+      load: async (name) =>
+        (await load(name)) as (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>,
     });
     stops.push(() => api.close());
 
@@ -190,7 +192,10 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     stops.push(() => source.stop());
 
     const runScheduler = async (time = new Date()) =>
-      (await load('scheduler'))({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: time.toISOString() }, lambdaContext('scheduler')) as Promise<{
+      (await load('scheduler'))(
+        { source: 'aws.events', 'detail-type': 'Scheduled Event', time: time.toISOString() },
+        lambdaContext('scheduler'),
+      ) as Promise<{
         itemsRead: number;
         enqueued: number;
         failedToEnqueue: number;

@@ -16,7 +16,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ProxiedCall } from '../local/fault-proxy.js';
 import { histogram, isAnswer, type Outcome } from './client.js';
-import { attackForeign, foreignKind, mark, type ForeignTotals, type Mark } from './foreign-identities.js';
+import { attackForeign, type ForeignTotals, foreignKind, type Mark, mark } from './foreign-identities.js';
 import { badChecksumKey, garbageKey, keyIdIn, legacyShapeUnknownKey, wellFormedUnknownKey } from './forged-keys.js';
 import { sleep, type Team, type World } from './world.js';
 
@@ -24,7 +24,11 @@ const CATEGORY = 'abuse' as const;
 const fresh = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}.example.com`;
 
 /** Runs jobs 0, 1, 2, … at most `concurrency` at a time, starting job i only while `more(i)` holds. */
-async function pool<T>(more: (i: number) => boolean, concurrency: number, job: (i: number) => Promise<T>): Promise<T[]> {
+async function pool<T>(
+  more: (i: number) => boolean,
+  concurrency: number,
+  job: (i: number) => Promise<T>,
+): Promise<T[]> {
   const out: T[] = [];
   let next = 0;
   await Promise.all(
@@ -109,9 +113,14 @@ async function flood(w: World, p: Phase, concurrency: number): Promise<PhaseResu
   const more = typeof requests === 'number' ? (i: number) => i < requests : requests;
   const outs = await pool(more, concurrency, async (i) => {
     const s = SHAPES[shapes[i % shapes.length]!]!(randomUUID());
-    const out = await w.call(CATEGORY, s.method, s.path, p.key(i), s.body, { label: `${p.name}: ${s.method} ${s.path.replace(/[0-9a-f-]{36}/, '{id}')}` });
+    const out = await w.call(CATEGORY, s.method, s.path, p.key(i), s.body, {
+      label: `${p.name}: ${s.method} ${s.path.replace(/[0-9a-f-]{36}/, '{id}')}`,
+    });
     if (!isAnswer(out) || out.status !== p.expect.status || out.json?.error?.code !== p.expect.code) {
-      w.tally.violation(CATEGORY, `${p.name}: ${s.method} ${s.path} answered ${out.status} ${isAnswer(out) ? (out.json?.error?.code ?? '') : ''} (expected ${p.expect.status} ${p.expect.code})`);
+      w.tally.violation(
+        CATEGORY,
+        `${p.name}: ${s.method} ${s.path} answered ${out.status} ${isAnswer(out) ? (out.json?.error?.code ?? '') : ''} (expected ${p.expect.status} ${p.expect.code})`,
+      );
     }
     p.onAnswer?.(out);
     return out;
@@ -140,7 +149,10 @@ const REVOKED_KEYS = 8;
 export const MIN_FLOOD_REQUESTS = REVOKED_KEYS * 10;
 
 export async function keyFlood(w: World, o: { requests: number; concurrency?: number }): Promise<void> {
-  if (!(o.requests >= MIN_FLOOD_REQUESTS)) throw new RangeError(`a key flood of ${o.requests} requests is too small: at least ${MIN_FLOOD_REQUESTS}, so that each of the ${REVOKED_KEYS} revoked keys is sent`);
+  if (!(o.requests >= MIN_FLOOD_REQUESTS))
+    throw new RangeError(
+      `a key flood of ${o.requests} requests is too small: at least ${MIN_FLOOD_REQUESTS}, so that each of the ${REVOKED_KEYS} revoked keys is sent`,
+    );
   const concurrency = o.concurrency ?? 16;
   const cached = Number(w.stack.env.API_KEY_CACHE_SECONDS ?? 0) > 0;
   const owner = await w.team('abuse-owner');
@@ -154,18 +166,37 @@ export async function keyFlood(w: World, o: { requests: number; concurrency?: nu
   }
   await w.settle();
 
-  const [nChecksum = 0, nGarbage = 0, nUnknown = 0, nLegacy = 0, nRevoked = 0, nDomainIds = 0] = shares(o.requests, FLOOD_SHARES);
+  const [nChecksum = 0, nGarbage = 0, nUnknown = 0, nLegacy = 0, nRevoked = 0, nDomainIds = 0] = shares(
+    o.requests,
+    FLOOD_SHARES,
+  );
   const invalid = { status: 401, code: 'invalid_api_key' };
   const lines: string[] = [];
   const problems: string[] = [];
 
   // Never issued, checksum fails: refused from the key's own characters, no AWS call at all.
-  const checksum = await flood(w, { name: 'never-issued keys (checksum fails)', key: () => badChecksumKey(), requests: nChecksum, expect: invalid }, concurrency);
-  const garbage = await flood(w, { name: 'garbage keys', key: () => garbageKey(), requests: nGarbage, expect: invalid }, concurrency);
-  for (const [what, r] of [['never-issued keys with a failing checksum', checksum], ['garbage keys', garbage]] as const) {
+  const checksum = await flood(
+    w,
+    { name: 'never-issued keys (checksum fails)', key: () => badChecksumKey(), requests: nChecksum, expect: invalid },
+    concurrency,
+  );
+  const garbage = await flood(
+    w,
+    { name: 'garbage keys', key: () => garbageKey(), requests: nGarbage, expect: invalid },
+    concurrency,
+  );
+  for (const [what, r] of [
+    ['never-issued keys with a failing checksum', checksum],
+    ['garbage keys', garbage],
+  ] as const) {
     const aws = r.calls.dynamodb.length + r.calls.sqs.length + r.calls.ses.length;
-    if (aws > 0) problems.push(`${r.outs.length} requests with ${what} caused ${aws} AWS calls (DynamoDB: ${byOperation(r.calls.dynamodb)}; expected none)`);
-    lines.push(`${r.outs.length} requests with ${what}: ${histogram(r.outs)}; ${r.calls.dynamodb.length} DynamoDB calls, ${r.calls.ses.length} SES, ${r.calls.sqs.length} SQS; ${latency(r)}`);
+    if (aws > 0)
+      problems.push(
+        `${r.outs.length} requests with ${what} caused ${aws} AWS calls (DynamoDB: ${byOperation(r.calls.dynamodb)}; expected none)`,
+      );
+    lines.push(
+      `${r.outs.length} requests with ${what}: ${histogram(r.outs)}; ${r.calls.dynamodb.length} DynamoDB calls, ${r.calls.ses.length} SES, ${r.calls.sqs.length} SQS; ${latency(r)}`,
+    );
   }
 
   // Well-formed, never issued: each id costs one read, then is remembered as unknown (with the cache
@@ -173,16 +204,38 @@ export async function keyFlood(w: World, o: { requests: number; concurrency?: nu
   const unknownPhase = async (name: string, make: () => string, n: number) => {
     const distinct = Math.max(1, Math.floor(n / 4));
     const keys = Array.from({ length: distinct }, make);
-    const first = await flood(w, { name: `${name}, first use`, key: (i) => keys[i]!, requests: distinct, expect: invalid }, concurrency);
-    const again = await flood(w, { name: `${name}, repeated`, key: (i) => keys[i % distinct]!, requests: n - distinct, expect: invalid }, concurrency);
+    const first = await flood(
+      w,
+      { name: `${name}, first use`, key: (i) => keys[i]!, requests: distinct, expect: invalid },
+      concurrency,
+    );
+    const again = await flood(
+      w,
+      { name: `${name}, repeated`, key: (i) => keys[i % distinct]!, requests: n - distinct, expect: invalid },
+      concurrency,
+    );
     const ids = new Set(keys.map(keyIdIn));
-    const readIds = [...first.calls.keyReads, ...again.calls.keyReads].filter((c) => [...ids].some((id) => c.body.includes(`"APIKEY#${id}"`)));
+    const readIds = [...first.calls.keyReads, ...again.calls.keyReads].filter((c) =>
+      [...ids].some((id) => c.body.includes(`"APIKEY#${id}"`)),
+    );
     const expectedFirst = distinct;
     const expectedAgain = cached ? 0 : n - distinct;
-    if (first.calls.keyReads.length !== expectedFirst) problems.push(`${name}: ${distinct} distinct ids cost ${first.calls.keyReads.length} key reads on first use (expected ${expectedFirst})`);
-    if (again.calls.keyReads.length !== expectedAgain) problems.push(`${name}: ${n - distinct} repeats cost ${again.calls.keyReads.length} key reads (expected ${expectedAgain}${cached ? ', remembered as unknown' : ', no cache'})`);
+    if (first.calls.keyReads.length !== expectedFirst)
+      problems.push(
+        `${name}: ${distinct} distinct ids cost ${first.calls.keyReads.length} key reads on first use (expected ${expectedFirst})`,
+      );
+    if (again.calls.keyReads.length !== expectedAgain)
+      problems.push(
+        `${name}: ${n - distinct} repeats cost ${again.calls.keyReads.length} key reads (expected ${expectedAgain}${cached ? ', remembered as unknown' : ', no cache'})`,
+      );
     const other = [...first.calls.dynamodb, ...again.calls.dynamodb].length - readIds.length;
-    if (other > 0 || first.calls.ses.length + again.calls.ses.length + first.calls.sqs.length + again.calls.sqs.length > 0) problems.push(`${name}: calls other than the key reads: ${byOperation([...first.calls.dynamodb, ...again.calls.dynamodb].filter((c) => !readIds.includes(c)))}`);
+    if (
+      other > 0 ||
+      first.calls.ses.length + again.calls.ses.length + first.calls.sqs.length + again.calls.sqs.length > 0
+    )
+      problems.push(
+        `${name}: calls other than the key reads: ${byOperation([...first.calls.dynamodb, ...again.calls.dynamodb].filter((c) => !readIds.includes(c)))}`,
+      );
     lines.push(
       `${n} requests with ${distinct} ${name}: ${histogram([...first.outs, ...again.outs])}; ${first.calls.keyReads.length} DynamoDB reads on first use, ${again.calls.keyReads.length} for the ${n - distinct} repeats; ${latency(again)}`,
     );
@@ -191,10 +244,29 @@ export async function keyFlood(w: World, o: { requests: number; concurrency?: nu
   await unknownPhase('unknown keys of the earlier shape (no checksum)', legacyShapeUnknownKey, nLegacy);
 
   // Revoked keys: the record (with its revocation) is read once and cached like any other key.
-  const revFirst = await flood(w, { name: 'revoked keys, first use', key: (i) => revoked[i]!, requests: revoked.length, expect: invalid }, concurrency);
-  const rev = await flood(w, { name: 'revoked keys, repeated', key: (i) => revoked[i % revoked.length]!, requests: nRevoked - revoked.length, expect: invalid }, concurrency);
-  if (revFirst.calls.keyReads.length !== revoked.length) problems.push(`${revoked.length} revoked keys cost ${revFirst.calls.keyReads.length} key reads on first use (expected one each)`);
-  if (rev.calls.keyReads.length !== (cached ? 0 : nRevoked - revoked.length)) problems.push(`${nRevoked - revoked.length} repeats of revoked keys cost ${rev.calls.keyReads.length} key reads (expected ${cached ? 0 : nRevoked - revoked.length})`);
+  const revFirst = await flood(
+    w,
+    { name: 'revoked keys, first use', key: (i) => revoked[i]!, requests: revoked.length, expect: invalid },
+    concurrency,
+  );
+  const rev = await flood(
+    w,
+    {
+      name: 'revoked keys, repeated',
+      key: (i) => revoked[i % revoked.length]!,
+      requests: nRevoked - revoked.length,
+      expect: invalid,
+    },
+    concurrency,
+  );
+  if (revFirst.calls.keyReads.length !== revoked.length)
+    problems.push(
+      `${revoked.length} revoked keys cost ${revFirst.calls.keyReads.length} key reads on first use (expected one each)`,
+    );
+  if (rev.calls.keyReads.length !== (cached ? 0 : nRevoked - revoked.length))
+    problems.push(
+      `${nRevoked - revoked.length} repeats of revoked keys cost ${rev.calls.keyReads.length} key reads (expected ${cached ? 0 : nRevoked - revoked.length})`,
+    );
   lines.push(
     `${nRevoked} requests with ${revoked.length} revoked keys: ${histogram([...revFirst.outs, ...rev.outs])}; ${revFirst.calls.keyReads.length} DynamoDB reads on first use, ${rev.calls.keyReads.length} for the ${nRevoked - revoked.length} repeats; ${latency(rev)}`,
   );
@@ -202,13 +274,37 @@ export async function keyFlood(w: World, o: { requests: number; concurrency?: nu
   // What the cache does not do: concurrent first uses of one key each read it (nothing coalesces
   // lookups in flight). Measured, not required: the cost is bounded by the concurrency, once.
   const racing = Array.from({ length: 4 }, wellFormedUnknownKey);
-  const race = await flood(w, { name: 'one unknown key, concurrent first uses', key: (i) => racing[i % racing.length]!, requests: 64, expect: invalid }, concurrency);
-  lines.push(`64 concurrent first requests (${concurrency} at a time) with 4 never-issued well-formed keys: ${race.calls.keyReads.length} DynamoDB reads (concurrent first uses of one key are not coalesced)`);
+  const race = await flood(
+    w,
+    {
+      name: 'one unknown key, concurrent first uses',
+      key: (i) => racing[i % racing.length]!,
+      requests: 64,
+      expect: invalid,
+    },
+    concurrency,
+  );
+  lines.push(
+    `64 concurrent first requests (${concurrency} at a time) with 4 never-issued well-formed keys: ${race.calls.keyReads.length} DynamoDB reads (concurrent first uses of one key are not coalesced)`,
+  );
 
   // A valid key and domain ids nobody has: one domain read each (and the rate limiter's count).
-  const missing = await flood(w, { name: 'unknown domain ids', key: () => owner.key, requests: nDomainIds, shapes: [2, 3, 4, 5], expect: { status: 404, code: 'domain_not_found' } }, concurrency);
+  const missing = await flood(
+    w,
+    {
+      name: 'unknown domain ids',
+      key: () => owner.key,
+      requests: nDomainIds,
+      shapes: [2, 3, 4, 5],
+      expect: { status: 404, code: 'domain_not_found' },
+    },
+    concurrency,
+  );
   const perRequest = (missing.calls.dynamodb.length / Math.max(1, nDomainIds)).toFixed(2);
-  if (missing.calls.ses.length + missing.calls.sqs.length > 0) problems.push(`unknown domain ids caused ${missing.calls.ses.length} SES and ${missing.calls.sqs.length} SQS calls (expected none)`);
+  if (missing.calls.ses.length + missing.calls.sqs.length > 0)
+    problems.push(
+      `unknown domain ids caused ${missing.calls.ses.length} SES and ${missing.calls.sqs.length} SQS calls (expected none)`,
+    );
   lines.push(
     `${nDomainIds} requests for unknown domain ids with a valid key: ${histogram(missing.outs)}; ${missing.calls.dynamodb.length} DynamoDB calls (${byOperation(missing.calls.dynamodb)}; ${perRequest} per request), ${missing.calls.keyReads.length} key reads; ${latency(missing)}`,
   );
@@ -228,21 +324,42 @@ interface Watched {
 
 async function domainItem(w: World, d: Watched): Promise<Record<string, unknown> | null> {
   // Straight to DynamoDB, not through the proxy: the harness's reads are not the functions' calls.
-  const out = await w.stack.ddb.send(new GetItemCommand({ TableName: w.stack.tableName, Key: { PK: { S: `TEAM#${d.team.teamId}` }, SK: { S: `DOMAIN#${d.id}` } }, ConsistentRead: true }));
+  const out = await w.stack.ddb.send(
+    new GetItemCommand({
+      TableName: w.stack.tableName,
+      Key: { PK: { S: `TEAM#${d.team.teamId}` }, SK: { S: `DOMAIN#${d.id}` } },
+      ConsistentRead: true,
+    }),
+  );
   return out.Item ? unmarshall(out.Item) : null;
 }
 
 /** Waits until the domain's check since `t0` is written; the time it took, or null at the deadline. */
-async function checkWritten(w: World, d: Watched, t0: number, deadlineMs: number): Promise<{ ms: number; status: string } | null> {
+async function checkWritten(
+  w: World,
+  d: Watched,
+  t0: number,
+  deadlineMs: number,
+): Promise<{ ms: number; status: string } | null> {
   while (Date.now() - t0 < deadlineMs) {
     const item = await domainItem(w, d);
-    if (item && item.status !== 'verifying' && typeof item.lastCheckedAt === 'string' && Date.parse(item.lastCheckedAt) >= t0 - 1000) return { ms: Date.now() - t0, status: String(item.status) };
+    if (
+      item &&
+      item.status !== 'verifying' &&
+      typeof item.lastCheckedAt === 'string' &&
+      Date.parse(item.lastCheckedAt) >= t0 - 1000
+    )
+      return { ms: Date.now() - t0, status: String(item.status) };
     await sleep(100);
   }
   return null;
 }
 
-async function makeDomain(w: World, team: Team, label: string): Promise<(Watched & { records: { type: string; name: string; value: string; priority: number | null }[] }) | null> {
+async function makeDomain(
+  w: World,
+  team: Team,
+  label: string,
+): Promise<(Watched & { records: { type: string; name: string; value: string; priority: number | null }[] }) | null> {
   const domain = fresh(label);
   const made = await w.call(CATEGORY, 'POST', '/domains', team.key, { domain }, { label: `${label}: create` });
   if (!isAnswer(made) || made.status !== 201) {
@@ -260,20 +377,38 @@ const filler = (tag: string, i: number, length: number) => `${tag} ${i} ${'x'.re
  * CNAMEs (one value only): uncapped, what the checks keep would pass DynamoDB's 400 KB item limit.
  * Returns the TXT names, the values per TXT and per MX answer, and the bytes served per lookup round.
  */
-function publishOversized(w: World, d: Watched & { records: { type: string; name: string }[] }): { names: string[]; txtValues: number; mxValues: number; bytes: number } {
+function publishOversized(
+  w: World,
+  d: Watched & { records: { type: string; name: string }[] },
+): { names: string[]; txtValues: number; mxValues: number; bytes: number } {
   const mailFrom = d.records.find((r) => r.type === 'MX')?.name ?? `send.${d.domain}`;
   const txtValues = 240;
   const mxValues = 600;
-  const txtNames = [d.domain, `_amazonses.${d.domain}`, `_amazonses.${d.domain}.${d.domain}`, `_dmarc.${d.domain}`, `_dmarc.${d.domain}.${d.domain}`, mailFrom, `${mailFrom}.${d.domain}`];
+  const txtNames = [
+    d.domain,
+    `_amazonses.${d.domain}`,
+    `_amazonses.${d.domain}.${d.domain}`,
+    `_dmarc.${d.domain}`,
+    `_dmarc.${d.domain}.${d.domain}`,
+    mailFrom,
+    `${mailFrom}.${d.domain}`,
+  ];
   let bytes = 0;
   for (const name of txtNames) {
-    const tag = name.startsWith('_dmarc') ? 'v=DMARC1; p=none; rua=mailto:x@example.org;' : name.startsWith(mailFrom) ? 'v=spf1 include:amazonses.com' : 'junk';
+    const tag = name.startsWith('_dmarc')
+      ? 'v=DMARC1; p=none; rua=mailto:x@example.org;'
+      : name.startsWith(mailFrom)
+        ? 'v=spf1 include:amazonses.com'
+        : 'junk';
     const values = Array.from({ length: txtValues }, (_, i) => filler(tag, i, 250));
     w.e2e.dns.set(name, 'TXT', values);
     bytes += values.reduce((n, v) => n + v.length, 0);
   }
   for (const name of [mailFrom, `${mailFrom}.${d.domain}`]) {
-    const values = Array.from({ length: mxValues }, (_, i) => ({ exchange: `mx${i}-${'m'.repeat(48)}.junk.example.org`, priority: i % 50 }));
+    const values = Array.from({ length: mxValues }, (_, i) => ({
+      exchange: `mx${i}-${'m'.repeat(48)}.junk.example.org`,
+      priority: i % 50,
+    }));
     w.e2e.dns.set(name, 'MX', values);
     bytes += values.reduce((n, v) => n + v.exchange.length + 2, 0);
   }
@@ -293,7 +428,11 @@ function silence(w: World, d: Watched & { records: { name: string }[] }): string
 }
 
 /** SES GetEmailIdentity calls the functions made for `domain` since `m`: one per check run. */
-const sesReads = (w: World, domain: string, m: Mark) => w.faults.ses.calls().filter((c) => c.seq > m.ses && c.operation === 'GetEmailIdentity' && c.path.includes(`/identities/${domain}`)).length;
+const sesReads = (w: World, domain: string, m: Mark) =>
+  w.faults.ses
+    .calls()
+    .filter((c) => c.seq > m.ses && c.operation === 'GetEmailIdentity' && c.path.includes(`/identities/${domain}`))
+    .length;
 
 export async function dnsAbuse(w: World, o: { deadlineMs?: number } = {}): Promise<void> {
   const deadlineMs = o.deadlineMs ?? 45_000;
@@ -309,31 +448,58 @@ export async function dnsAbuse(w: World, o: { deadlineMs?: number } = {}): Promi
   const m = mark(w);
   const t0 = Date.now();
   for (const d of [big, silent, normal]) {
-    const v = await w.call(CATEGORY, 'POST', `/domains/${d.id}/verify`, team.key, undefined, { label: `${d.label}: verify` });
+    const v = await w.call(CATEGORY, 'POST', `/domains/${d.id}/verify`, team.key, undefined, {
+      label: `${d.label}: verify`,
+    });
     if (v.status !== 200) w.tally.violation(CATEGORY, `${d.label}: verify answered ${v.status}`);
   }
-  const [bigDone = null, silentDone = null, normalDone = null] = await Promise.all([big, silent, normal].map((d) => checkWritten(w, d, t0, deadlineMs)));
+  const [bigDone = null, silentDone = null, normalDone = null] = await Promise.all(
+    [big, silent, normal].map((d) => checkWritten(w, d, t0, deadlineMs)),
+  );
   await w.settle(deadlineMs);
   await w.readDlq();
   const ids = new Set([big.id, silent.id, normal.id]);
   const dead = w.dlq.filter((x) => ids.has(x.domainId));
-  for (const [d, done] of [[big, bigDone], [silent, silentDone], [normal, normalDone]] as const) {
-    if (!done) w.tally.violation(CATEGORY, `${d.label}: no status written within ${deadlineMs / 1000} s of the verify (stuck in verifying)`);
+  for (const [d, done] of [
+    [big, bigDone],
+    [silent, silentDone],
+    [normal, normalDone],
+  ] as const) {
+    if (!done)
+      w.tally.violation(
+        CATEGORY,
+        `${d.label}: no status written within ${deadlineMs / 1000} s of the verify (stuck in verifying)`,
+      );
     if (dead.some((x) => x.domainId === d.id)) w.tally.violation(CATEGORY, `${d.label}: the check went to the DLQ`);
   }
-  if (normalDone && normalDone.status !== 'verified') w.tally.violation(CATEGORY, `the normal domain checked beside them is ${normalDone.status}, not verified`);
+  if (normalDone && normalDone.status !== 'verified')
+    w.tally.violation(CATEGORY, `the normal domain checked beside them is ${normalDone.status}, not verified`);
   const bigItem = await domainItem(w, big);
   const itemKb = bigItem ? Buffer.byteLength(JSON.stringify(bigItem)) / 1024 : 0;
   // What the verifier saw, as its diagnostics say it ("<n> values were found"). Without the largest
   // answer whole, the check would end quickly on a few values and prove nothing about large ones.
-  const seen = Math.max(0, ...[...JSON.stringify(bigItem ?? {}).matchAll(/(\d+) values were found/g)].map((x) => Number(x[1])));
+  const seen = Math.max(
+    0,
+    ...[...JSON.stringify(bigItem ?? {}).matchAll(/(\d+) values were found/g)].map((x) => Number(x[1])),
+  );
   const largest = Math.max(served.txtValues, served.mxValues);
   if (bigDone && seen < largest) {
-    w.tally.violation(CATEGORY, `oversized DNS: the largest answer the diagnostics name has ${seen} values, fewer than the ${largest} served: the large answers did not reach the verifier whole`);
+    w.tally.violation(
+      CATEGORY,
+      `oversized DNS: the largest answer the diagnostics name has ${seen} values, fewer than the ${largest} served: the large answers did not reach the verifier whole`,
+    );
   }
   // One check each: a write that fails and is retried would show as more SES reads.
-  const runs = { big: sesReads(w, big.domain, m), silent: sesReads(w, silent.domain, m), normal: sesReads(w, normal.domain, m) };
-  if (runs.big > 1 || runs.silent > 1) w.tally.violation(CATEGORY, `checks ran again: ${runs.big} for the oversized domain, ${runs.silent} for the silent one (expected one each)`);
+  const runs = {
+    big: sesReads(w, big.domain, m),
+    silent: sesReads(w, silent.domain, m),
+    normal: sesReads(w, normal.domain, m),
+  };
+  if (runs.big > 1 || runs.silent > 1)
+    w.tally.violation(
+      CATEGORY,
+      `checks ran again: ${runs.big} for the oversized domain, ${runs.silent} for the silent one (expected one each)`,
+    );
   const secs = (x: { ms: number } | null) => (x ? `${(x.ms / 1000).toFixed(1)} s` : 'never');
   w.tally.detail(
     CATEGORY,
@@ -344,7 +510,8 @@ export async function dnsAbuse(w: World, o: { deadlineMs?: number } = {}): Promi
     `silent DNS (${silentNames.length} names never answer): check written in ${secs(silentDone)} (${silentDone?.status ?? 'none'}), ${runs.silent} check run; the normal domain beside them: ${secs(normalDone)} (${normalDone?.status ?? 'none'}); ${dead.length} in the DLQ`,
   );
   // Only this run's names: the zone is shared with whatever runs next in this stack.
-  for (const name of new Set([...served.names, ...silentNames, ...normal.records.map((r) => r.name)])) w.e2e.dns.remove(name);
+  for (const name of new Set([...served.names, ...silentNames, ...normal.records.map((r) => r.name)]))
+    w.e2e.dns.remove(name);
 }
 
 /**
@@ -391,16 +558,24 @@ export async function floodDuringCheck(w: World, o: { concurrency?: number; dead
   await answered;
   const t0 = Date.now();
   verifySent = true;
-  const v = await w.call(CATEGORY, 'POST', `/domains/${d.id}/verify`, team.key, undefined, { label: 'verify during the flood' });
+  const v = await w.call(CATEGORY, 'POST', `/domains/${d.id}/verify`, team.key, undefined, {
+    label: 'verify during the flood',
+  });
   const done = v.status === 200 ? await checkWritten(w, d, t0, deadlineMs) : null;
   stop = true;
   const r = await flooding;
   const reads = callsSince(w, m).keyReads.length;
   if (v.status !== 200) w.tally.violation(CATEGORY, `verify during the flood answered ${v.status}`);
-  else if (!done) w.tally.violation(CATEGORY, `a domain checked during the flood: no status written within ${deadlineMs / 1000} s`);
-  else if (done.status !== 'verified') w.tally.violation(CATEGORY, `a domain checked during the flood ended ${done.status}, not verified`);
+  else if (!done)
+    w.tally.violation(CATEGORY, `a domain checked during the flood: no status written within ${deadlineMs / 1000} s`);
+  else if (done.status !== 'verified')
+    w.tally.violation(CATEGORY, `a domain checked during the flood ended ${done.status}, not verified`);
   // At most one read per well-formed unknown id (the other two kinds cost none); the verify's own key is cached.
-  if (reads > wellFormed + 1) w.tally.violation(CATEGORY, `the flood beside the check cost ${reads} key reads for ${wellFormed} well-formed unknown ids`);
+  if (reads > wellFormed + 1)
+    w.tally.violation(
+      CATEGORY,
+      `the flood beside the check cost ${reads} key reads for ${wellFormed} well-formed unknown ids`,
+    );
   w.tally.detail(
     CATEGORY,
     `${r.outs.length} requests with mixed bad keys (${o.concurrency ?? 16} at a time) over ${(r.ms / 1000).toFixed(1)} s, from before a domain's verify until its check was written, ${afterVerify} of them answered after the verify went out: ${histogram(r.outs)}; ${latency(r)}; the check written ${done ? `${(done.ms / 1000).toFixed(1)} s after the verify (${done.status})` : 'never'}; ${reads} key reads, for ${wellFormed} well-formed unknown ids`,
@@ -417,7 +592,10 @@ export interface AbuseOptions {
 export async function takeoverAttempt(w: World): Promise<void> {
   const teams = [await w.team('abuse-a'), await w.team('abuse-b')] as const;
   const totals: ForeignTotals = { identities: 0, answers: [], concurrent: [] };
-  await attackForeign(w, { ...foreignKind('untagged, BYODKIM, MAIL FROM'), name: 'takeover attempt' }, teams, totals, { storm: 4, category: CATEGORY });
+  await attackForeign(w, { ...foreignKind('untagged, BYODKIM, MAIL FROM'), name: 'takeover attempt' }, teams, totals, {
+    storm: 4,
+    category: CATEGORY,
+  });
   const all = [...totals.answers, ...totals.concurrent];
   w.tally.detail(
     CATEGORY,
@@ -430,8 +608,12 @@ export async function runAbuse(w: World, o: AbuseOptions = {}): Promise<void> {
   await takeoverAttempt(w);
 
   const cache = Number(w.stack.env.API_KEY_CACHE_SECONDS ?? 0);
-  w.tally.detail(CATEGORY, `key cache: API_KEY_CACHE_SECONDS=${cache} (one container here; in Lambda, each warm container remembers its own)`);
-  if (cache === 0) w.tally.note(CATEGORY, 'the key cache is off in this stack: unknown and revoked keys cost a read on every request');
+  w.tally.detail(
+    CATEGORY,
+    `key cache: API_KEY_CACHE_SECONDS=${cache} (one container here; in Lambda, each warm container remembers its own)`,
+  );
+  if (cache === 0)
+    w.tally.note(CATEGORY, 'the key cache is off in this stack: unknown and revoked keys cost a read on every request');
   await keyFlood(w, { requests: o.floodRequests ?? 4000 });
   await floodDuringCheck(w);
   if (o.dns !== false) await dnsAbuse(w);

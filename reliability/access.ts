@@ -36,16 +36,26 @@ function reveals(o: Outcome, victim: { id: string; domain: string }): boolean {
 async function otherTeam(w: World, a: Team, b: Team): Promise<void> {
   const domainA = fresh('iso-a');
   const made = await w.call('access', 'POST', '/domains', a.key, { domain: domainA });
-  if (!isAnswer(made) || made.status !== 201) return void w.tally.violation('access', `setup create answered ${made.status}`);
+  if (!isAnswer(made) || made.status !== 201)
+    return void w.tally.violation('access', `setup create answered ${made.status}`);
   const victim = { id: String(made.json.data.id), domain: domainA };
   const before = await w.call('access', 'GET', `/domains/${victim.id}`, a.key);
   const unknownId = randomUUID();
   for (const e of ENDPOINTS) {
     if (e.name === 'create') {
       // The name is taken (one SES identity per account): 409, and nothing about the owner.
-      const o = await w.call('access', 'POST', '/domains', b.key, { domain: domainA }, { label: `other team: create ${domainA}` });
-      if (o.status !== 409) w.tally.violation('access', `another team creating a taken name got ${o.status} (expected 409)`);
-      if (isAnswer(o) && (o.text.includes(victim.id) || o.text.includes(a.teamId))) w.tally.crossTeam('access', `the 409 for a taken name reveals the owner's id or team`);
+      const o = await w.call(
+        'access',
+        'POST',
+        '/domains',
+        b.key,
+        { domain: domainA },
+        { label: `other team: create ${domainA}` },
+      );
+      if (o.status !== 409)
+        w.tally.violation('access', `another team creating a taken name got ${o.status} (expected 409)`);
+      if (isAnswer(o) && (o.text.includes(victim.id) || o.text.includes(a.teamId)))
+        w.tally.crossTeam('access', `the 409 for a taken name reveals the owner's id or team`);
       continue;
     }
     if (e.name === 'list') {
@@ -54,17 +64,33 @@ async function otherTeam(w: World, a: Team, b: Team): Promise<void> {
       continue;
     }
     const body = e.body?.(domainA);
-    const foreign = await w.call('access', e.method, e.path(victim.id), b.key, body, { label: `other team: ${e.name} a foreign id` });
-    const unknown = await w.call('access', e.method, e.path(unknownId), b.key, body, { label: `other team: ${e.name} an unknown id` });
-    if (foreign.status !== 404) w.tally.crossTeam('access', `${e.name} with another team's id answered ${foreign.status} (expected 404)`);
+    const foreign = await w.call('access', e.method, e.path(victim.id), b.key, body, {
+      label: `other team: ${e.name} a foreign id`,
+    });
+    const unknown = await w.call('access', e.method, e.path(unknownId), b.key, body, {
+      label: `other team: ${e.name} an unknown id`,
+    });
+    if (foreign.status !== 404)
+      w.tally.crossTeam('access', `${e.name} with another team's id answered ${foreign.status} (expected 404)`);
     if (reveals(foreign, victim)) w.tally.crossTeam('access', `${e.name} with another team's id reveals the domain`);
-    if (isAnswer(foreign) && isAnswer(unknown) && (foreign.status !== unknown.status || foreign.text !== unknown.text)) {
-      w.tally.violation('access', `${e.name}: another team's id is answered differently from an unknown id (${foreign.status} vs ${unknown.status})`);
+    if (
+      isAnswer(foreign) &&
+      isAnswer(unknown) &&
+      (foreign.status !== unknown.status || foreign.text !== unknown.text)
+    ) {
+      w.tally.violation(
+        'access',
+        `${e.name}: another team's id is answered differently from an unknown id (${foreign.status} vs ${unknown.status})`,
+      );
     }
   }
   const after = await w.call('access', 'GET', `/domains/${victim.id}`, a.key);
-  if (!isAnswer(before) || !isAnswer(after) || before.text !== after.text) w.tally.violation('access', `another team's requests changed ${a.teamId}'s domain`);
-  w.tally.detail('access', `another team's id on get, verify, update and delete: answered exactly as an unknown id (404); its list and 409 reveal nothing`);
+  if (!isAnswer(before) || !isAnswer(after) || before.text !== after.text)
+    w.tally.violation('access', `another team's requests changed ${a.teamId}'s domain`);
+  w.tally.detail(
+    'access',
+    `another team's id on get, verify, update and delete: answered exactly as an unknown id (404); its list and 409 reveal nothing`,
+  );
 }
 
 async function keyMatrix(w: World, a: Team): Promise<void> {
@@ -85,17 +111,27 @@ async function keyMatrix(w: World, a: Team): Promise<void> {
   let n = 0;
   for (const [what, key, status, code] of cases) {
     for (const e of ENDPOINTS) {
-      const o = await w.call('access', e.method, e.path(id), key, e.body?.(fresh('keys-create')), { label: `${what}: ${e.name}` });
+      const o = await w.call('access', e.method, e.path(id), key, e.body?.(fresh('keys-create')), {
+        label: `${what}: ${e.name}`,
+      });
       n++;
       if (o.status !== status || !isAnswer(o) || o.json?.error?.code !== code) {
-        w.tally.violation('access', `${what} on ${e.name} answered ${o.status} ${isAnswer(o) ? (o.json?.error?.code ?? '') : ''} (expected ${status} ${code})`);
+        w.tally.violation(
+          'access',
+          `${what} on ${e.name} answered ${o.status} ${isAnswer(o) ? (o.json?.error?.code ?? '') : ''} (expected ${status} ${code})`,
+        );
       }
-      if (isAnswer(o) && (o.text.includes(domain) || o.text.includes(id))) w.tally.violation('access', `${what} on ${e.name}: the refusal reveals the domain`);
+      if (isAnswer(o) && (o.text.includes(domain) || o.text.includes(id)))
+        w.tally.violation('access', `${what} on ${e.name}: the refusal reveals the domain`);
     }
   }
   const still = await w.call('access', 'GET', `/domains/${id}`, a.key);
-  if (still.status !== 200) w.tally.violation('access', `the domain the refused keys aimed at answers ${still.status} to its owner`);
-  w.tally.detail('access', `${n} requests with a revoked key (401) or a key without domains:manage (403) on every endpoint`);
+  if (still.status !== 200)
+    w.tally.violation('access', `the domain the refused keys aimed at answers ${still.status} to its owner`);
+  w.tally.detail(
+    'access',
+    `${n} requests with a revoked key (401) or a key without domains:manage (403) on every endpoint`,
+  );
 }
 
 async function cors(w: World, a: Team): Promise<void> {
@@ -108,9 +144,17 @@ async function cors(w: World, a: Team): Promise<void> {
         ['origin', origin],
         ['authorization', `Bearer ${a.key}`],
       ];
-      if (method === 'OPTIONS') headers.push(['access-control-request-method', 'POST'], ['access-control-request-headers', 'authorization,content-type']);
+      if (method === 'OPTIONS')
+        headers.push(
+          ['access-control-request-method', 'POST'],
+          ['access-control-request-headers', 'authorization,content-type'],
+        );
       // Every answer is checked for access-control-* headers by the world.
-      await w.send('access', { method, path, headers, body: method === 'POST' && path === '/domains' ? '{"domain":1}' : undefined }, { label: `CORS ${method} ${path}` });
+      await w.send(
+        'access',
+        { method, path, headers, body: method === 'POST' && path === '/domains' ? '{"domain":1}' : undefined },
+        { label: `CORS ${method} ${path}` },
+      );
       n++;
     }
   }
@@ -129,15 +173,28 @@ async function dkimKeys(w: World, a: Team): Promise<void> {
     const body = type === 'pkcs8' ? key.pkcs8Pem : pemBody(key.pkcs1Pem);
     w.dkimSecrets.push(...key.secretPieces);
     const domain = fresh(`byodkim-${type}`);
-    const made = await w.call('access', 'POST', '/domains', a.key, { domain, dkim: { type: 'byodkim', selector: `k${type}`, private_key: body } });
-    if (!isAnswer(made) || made.status !== 201) return void w.tally.violation('access', `BYODKIM create answered ${made.status}`);
+    const made = await w.call('access', 'POST', '/domains', a.key, {
+      domain,
+      dkim: { type: 'byodkim', selector: `k${type}`, private_key: body },
+    });
+    if (!isAnswer(made) || made.status !== 201)
+      return void w.tally.violation('access', `BYODKIM create answered ${made.status}`);
     created++;
-    if (revealsKey(JSON.stringify((await w.snapshot()).items), w.dkimSecrets)) w.tally.violation('access', `the table holds a piece of ${domain}'s DKIM private key`);
-    for (const answer of [made, await w.call('access', 'POST', `/domains/${made.json.data.id}/verify`, a.key), await w.call('access', 'GET', `/domains/${made.json.data.id}`, a.key)]) {
-      if (isAnswer(answer) && revealsKey(answer.text, w.dkimSecrets)) w.tally.violation('access', `an answer about ${domain} contains its DKIM private key`);
+    if (revealsKey(JSON.stringify((await w.snapshot()).items), w.dkimSecrets))
+      w.tally.violation('access', `the table holds a piece of ${domain}'s DKIM private key`);
+    for (const answer of [
+      made,
+      await w.call('access', 'POST', `/domains/${made.json.data.id}/verify`, a.key),
+      await w.call('access', 'GET', `/domains/${made.json.data.id}`, a.key),
+    ]) {
+      if (isAnswer(answer) && revealsKey(answer.text, w.dkimSecrets))
+        w.tally.violation('access', `an answer about ${domain} contains its DKIM private key`);
     }
   }
-  w.tally.detail('access', `${created} BYODKIM domains created and verified: no answer carries the private key (the logs are searched below)`);
+  w.tally.detail(
+    'access',
+    `${created} BYODKIM domains created and verified: no answer carries the private key (the logs are searched below)`,
+  );
 }
 
 /** Keys in the functions' logs: none, in any form; and no Authorization header value at all. */
@@ -156,13 +213,22 @@ export function scanLogs(w: World): void {
     }
   }
   const prefixed = text.match(/kr_live_[0-9A-Za-z]{8,}/g) ?? [];
-  if (prefixed.length > 0) w.tally.violation('access', `${prefixed.length} key-shaped strings (kr_live_...) in the logs, e.g. ${prefixed[0]!.slice(0, 14)}…`);
+  if (prefixed.length > 0)
+    w.tally.violation(
+      'access',
+      `${prefixed.length} key-shaped strings (kr_live_...) in the logs, e.g. ${prefixed[0]!.slice(0, 14)}…`,
+    );
   const bearer = text.match(/Bearer [^\s"]{6,}/g) ?? [];
   if (bearer.length > 0) w.tally.violation('access', `${bearer.length} Authorization values in the logs`);
   const dkimLeaks = w.dkimSecrets.filter((piece) => revealsKey(text, [piece])).length;
   if (dkimLeaks > 0) w.tally.violation('access', `${dkimLeaks} pieces of BYODKIM private keys in the functions' logs`);
-  const levels = ['DEBUG', 'INFO', 'WARN', 'ERROR'].map((l) => `${l} ${(text.match(new RegExp(`"level":"${l}"`, 'g')) ?? []).length}`).join(', ');
-  w.tally.detail('access', `logs at POWERTOOLS_LOG_LEVEL=DEBUG: ${lines} lines (${(w.logs.bytesCaptured() / 1e6).toFixed(1)} MB; ${levels}) searched for ${w.keys.length} keys and their secrets: ${leaks} found; for ${w.dkimSecrets.length} pieces of DKIM private keys: ${dkimLeaks} found`);
+  const levels = ['DEBUG', 'INFO', 'WARN', 'ERROR']
+    .map((l) => `${l} ${(text.match(new RegExp(`"level":"${l}"`, 'g')) ?? []).length}`)
+    .join(', ');
+  w.tally.detail(
+    'access',
+    `logs at POWERTOOLS_LOG_LEVEL=DEBUG: ${lines} lines (${(w.logs.bytesCaptured() / 1e6).toFixed(1)} MB; ${levels}) searched for ${w.keys.length} keys and their secrets: ${leaks} found; for ${w.dkimSecrets.length} pieces of DKIM private keys: ${dkimLeaks} found`,
+  );
 }
 
 export async function runAccess(w: World): Promise<void> {

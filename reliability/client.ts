@@ -21,11 +21,15 @@ export interface Answer {
   /** Lower-case names; repeated headers joined with ", ". */
   readonly headers: Readonly<Record<string, string>>;
   readonly text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a parsed answer body; each check reads the fields it asserts
   readonly json: any;
   readonly ms: number;
 }
 
-export type Outcome = Answer | { readonly status: 'timeout'; readonly ms: number } | { readonly status: 'error'; readonly error: string; readonly ms: number };
+export type Outcome =
+  | Answer
+  | { readonly status: 'timeout'; readonly ms: number }
+  | { readonly status: 'error'; readonly error: string; readonly ms: number };
 
 export function isAnswer(o: Outcome): o is Answer {
   return typeof o.status === 'number';
@@ -72,7 +76,15 @@ export class RawClient {
       let req: ReturnType<typeof httpRequest>;
       try {
         req = httpRequest(
-          { host: this.base.hostname, port: this.base.port, method: r.method, path, headers: flat, agent: this.agent, setHost: true },
+          {
+            host: this.base.hostname,
+            port: this.base.port,
+            method: r.method,
+            path,
+            headers: flat,
+            agent: this.agent,
+            setHost: true,
+          },
           (res) => {
             const parts: Buffer[] = [];
             res.on('data', (c: Buffer) => parts.push(c));
@@ -86,7 +98,8 @@ export class RawClient {
                 json = undefined;
               }
               const headers: Record<string, string> = {};
-              for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+              for (const [k, v] of Object.entries(res.headers))
+                if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
               done({ status: res.statusCode ?? 0, headers, text, json, ms: Date.now() - started });
             });
           },

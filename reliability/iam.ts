@@ -6,16 +6,18 @@
  * call must be allowed by its role (or it would be AccessDenied in AWS), and each allowed action must
  * be one the function calls. The template also must leave CORS off and never log whole events.
  */
-import { readFileSync } from 'node:fs';
+
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { readFileSync } from 'node:fs';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { ProxiedCall } from '../local/fault-proxy.js';
-import { backgroundFunctions, routes, type Grants } from '../src/routes.js';
+import { backgroundFunctions, type Grants, routes } from '../src/routes.js';
 import { isAnswer } from './client.js';
 import { sleep, type Team, type World } from './world.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: a synthesized CloudFormation template, walked field by field
 type Json = Record<string, any>;
 
 interface Statement {
@@ -43,7 +45,13 @@ const APP_SERVICES = /^(dynamodb|ses|sqs|events):/;
  */
 const UNPROVOKED_FALLBACKS = new Set(['dynamodb:GetItem on IDEMPOTENCY']);
 /** What Lambda's SQS event source mapping does with the verifier's role (not the function's code). */
-const EVENT_SOURCE_ACTIONS = new Set(['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']);
+const EVENT_SOURCE_ACTIONS = new Set([
+  'sqs:ReceiveMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:GetQueueUrl',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+]);
 
 /** Synthesizes the stack the way bin/app.ts does (cdk.json's context, no bundling) and reads each role. */
 export async function synthesize(context: Record<string, unknown> = {}): Promise<Template> {
@@ -54,7 +62,9 @@ export async function synthesize(context: Record<string, unknown> = {}): Promise
   const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
   const config = stackConfigFromContext(app.node);
   const stack = new DomainsStack(app, stackName(config.stage), config);
-  const template = CdkTemplate.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Json }> };
+  const template = CdkTemplate.fromStack(stack).toJSON() as {
+    Resources: Record<string, { Type: string; Properties: Json }>;
+  };
   const resources = template.Resources;
   const policies = new Map<string, FunctionPolicy>();
   for (const [name, fn] of stack.functions) {
@@ -91,10 +101,18 @@ function dynamoCalls(c: ProxiedCall): IamCall[] {
   }
   const pkOf = (x: Json | undefined): string | undefined => x?.Key?.PK?.S ?? x?.Item?.PK?.S;
   if (c.operation === 'TransactWriteItems') {
-    const kinds: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
-    return (body.TransactItems as Json[]).flatMap((t) => Object.entries(t).map(([k, v]) => ({ action: `dynamodb:${kinds[k] ?? k}`, leadingKey: pkOf(v as Json) })));
+    const kinds: Record<string, string> = {
+      Put: 'PutItem',
+      Update: 'UpdateItem',
+      Delete: 'DeleteItem',
+      ConditionCheck: 'ConditionCheckItem',
+    };
+    return (body.TransactItems as Json[]).flatMap((t) =>
+      Object.entries(t).map(([k, v]) => ({ action: `dynamodb:${kinds[k] ?? k}`, leadingKey: pkOf(v as Json) })),
+    );
   }
-  if (c.operation === 'TransactGetItems') return (body.TransactItems as Json[]).map((t) => ({ action: 'dynamodb:GetItem', leadingKey: pkOf(t.Get) }));
+  if (c.operation === 'TransactGetItems')
+    return (body.TransactItems as Json[]).map((t) => ({ action: 'dynamodb:GetItem', leadingKey: pkOf(t.Get) }));
   if (c.operation === 'Query') {
     const values = (body.ExpressionAttributeValues ?? {}) as Record<string, { S?: string }>;
     return [{ action: 'dynamodb:Query', leadingKey: values[':pk']?.S }];
@@ -106,16 +124,25 @@ function toIam(service: 'dynamodb' | 'sqs' | 'ses', c: ProxiedCall): IamCall[] {
   if (service === 'dynamodb') return dynamoCalls(c);
   if (service === 'sqs') return [{ action: `sqs:${c.operation === 'SendMessageBatch' ? 'SendMessage' : c.operation}` }];
   // SES authorizes the tags a create carries as a TagResource on the new identity, in the same call.
-  if (c.operation === 'CreateEmailIdentity' && /"Tags"\s*:\s*\[\s*\{/.test(c.body)) return [{ action: 'ses:CreateEmailIdentity' }, { action: 'ses:TagResource' }];
+  if (c.operation === 'CreateEmailIdentity' && /"Tags"\s*:\s*\[\s*\{/.test(c.body))
+    return [{ action: 'ses:CreateEmailIdentity' }, { action: 'ses:TagResource' }];
   return [{ action: `ses:${c.operation}` }];
 }
 
 /** IAM's `StringLike`: `*` matches any characters. */
-const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+const glob = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(value);
 
 function allows(p: FunctionPolicy, call: IamCall): boolean {
   return p.statements.some(
-    (s) => s.actions.some((a) => glob(a, call.action)) && (!s.leadingKeys || (call.leadingKey !== undefined && s.leadingKeys.some((k) => glob(k, call.leadingKey!)))),
+    (s) =>
+      s.actions.some((a) => glob(a, call.action)) &&
+      (!s.leadingKeys || (call.leadingKey !== undefined && s.leadingKeys.some((k) => glob(k, call.leadingKey!)))),
   );
 }
 
@@ -149,11 +176,20 @@ async function exerciseVerifier(w: World, team: Team, id: string): Promise<IamCa
   const eventsBefore = w.stack.events.events().length;
   // Queued directly (not through the verify route), so only the verifier's calls reach the proxies.
   await w.stack.sqs.send(
-    new SendMessageCommand({ QueueUrl: w.stack.queues.queueUrl, MessageBody: JSON.stringify({ teamId: team.teamId, domainId: id, requestedAt: new Date().toISOString(), reason: 'user' }) }),
+    new SendMessageCommand({
+      QueueUrl: w.stack.queues.queueUrl,
+      MessageBody: JSON.stringify({
+        teamId: team.teamId,
+        domainId: id,
+        requestedAt: new Date().toISOString(),
+        reason: 'user',
+      }),
+    }),
   );
   await w.settle();
   const calls: IamCall[] = [];
-  for (const service of ['dynamodb', 'sqs', 'ses'] as const) for (const c of w.faults[service].calls()) calls.push(...toIam(service, c));
+  for (const service of ['dynamodb', 'sqs', 'ses'] as const)
+    for (const c of w.faults[service].calls()) calls.push(...toIam(service, c));
   if (w.stack.events.events().length > eventsBefore) calls.push({ action: 'events:PutEvents' });
   return calls;
 }
@@ -170,26 +206,54 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
   };
 
   // create: plain; with an Idempotency-Key (saved, then replayed); adopting an identity left behind (also with BYODKIM); failing and undone
-  add('create-domain', await exercise(w, async () => remember(await w.call('iam', 'POST', '/domains', team.key, { domain: fresh() }))));
+  add(
+    'create-domain',
+    await exercise(w, async () => remember(await w.call('iam', 'POST', '/domains', team.key, { domain: fresh() }))),
+  );
   add(
     'create-domain',
     await exercise(w, async () => {
       const key = randomUUID();
       const body = { domain: fresh() };
-      const send = () => w.send('iam', { method: 'POST', path: '/domains', headers: [['authorization', `Bearer ${team.key}`], ['content-type', 'application/json'], ['idempotency-key', key]], body: JSON.stringify(body) });
+      const send = () =>
+        w.send('iam', {
+          method: 'POST',
+          path: '/domains',
+          headers: [
+            ['authorization', `Bearer ${team.key}`],
+            ['content-type', 'application/json'],
+            ['idempotency-key', key],
+          ],
+          body: JSON.stringify(body),
+        });
       await send();
       await send();
       // A failing request with a key (the name is taken now): its idempotency record is removed again.
-      await w.send('iam', { method: 'POST', path: '/domains', headers: [['authorization', `Bearer ${team.key}`], ['content-type', 'application/json'], ['idempotency-key', randomUUID()]], body: JSON.stringify(body) });
+      await w.send('iam', {
+        method: 'POST',
+        path: '/domains',
+        headers: [
+          ['authorization', `Bearer ${team.key}`],
+          ['content-type', 'application/json'],
+          ['idempotency-key', randomUUID()],
+        ],
+        body: JSON.stringify(body),
+      });
     }),
   );
   // Adopting the identity an earlier attempt of the same create left (its MAIL FROM call and its
   // undo failed): only an identity tagged for the domain is adopted, so it is made that way.
-  const privateKey = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const privateKey = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString();
   const byodkim = { type: 'byodkim', selector: 'k1', private_key: privateKey };
   for (const body of [{ domain: fresh() }, { domain: fresh(), dkim: byodkim }]) {
     const failing = ['PutEmailIdentityMailFromAttributes', 'DeleteEmailIdentity'].map((operation) =>
-      w.faults.ses.inject({ operation, when: (c) => c.path.includes(`/identities/${body.domain}`), fault: { kind: 'before', run: () => w.stack.ses.throttle({ failNext: 1, failWith: 'server_error' }) } }),
+      w.faults.ses.inject({
+        operation,
+        when: (c) => c.path.includes(`/identities/${body.domain}`),
+        fault: { kind: 'before', run: () => w.stack.ses.throttle({ failNext: 1, failWith: 'server_error' }) },
+      }),
     );
     await w.call('iam', 'POST', '/domains', team.key, body, { allow503: true });
     for (const r of failing) r.remove();
@@ -201,7 +265,10 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
     'create-domain',
     await exercise(w, async () => {
       const name = fresh();
-      const rule = w.faults.ses.inject({ operation: 'VerifyDomainIdentity', fault: { kind: 'before', run: () => w.stack.ses.throttle({ failNext: 1, failWith: 'server_error' }) } });
+      const rule = w.faults.ses.inject({
+        operation: 'VerifyDomainIdentity',
+        fault: { kind: 'before', run: () => w.stack.ses.throttle({ failNext: 1, failWith: 'server_error' }) },
+      });
       await w.call('iam', 'POST', '/domains', team.key, { domain: name }, { allow503: true });
       rule.remove();
       w.stack.ses.throttle({ failNext: 0 });
@@ -212,19 +279,59 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
   add(
     'verify-domain',
     await exercise(w, async () => {
-      await w.send('iam', { method: 'POST', path: `/domains/${id}/verify`, headers: [['authorization', `Bearer ${team.key}`], ['idempotency-key', randomUUID()]] });
+      await w.send('iam', {
+        method: 'POST',
+        path: `/domains/${id}/verify`,
+        headers: [
+          ['authorization', `Bearer ${team.key}`],
+          ['idempotency-key', randomUUID()],
+        ],
+      });
       // A failing request with a key: its idempotency record is removed again.
-      await w.send('iam', { method: 'POST', path: `/domains/${randomUUID()}/verify`, headers: [['authorization', `Bearer ${team.key}`], ['idempotency-key', randomUUID()]] });
+      await w.send('iam', {
+        method: 'POST',
+        path: `/domains/${randomUUID()}/verify`,
+        headers: [
+          ['authorization', `Bearer ${team.key}`],
+          ['idempotency-key', randomUUID()],
+        ],
+      });
       // The queue refuses: the status goes back.
-      const rule = w.faults.sqs.inject({ operation: 'SendMessage', fault: { kind: 'respond', status: 500, body: '{"__type":"com.amazonaws.sqs#InternalError","message":"x"}', headers: { 'content-type': 'application/x-amz-json-1.0' } } });
+      const rule = w.faults.sqs.inject({
+        operation: 'SendMessage',
+        fault: {
+          kind: 'respond',
+          status: 500,
+          body: '{"__type":"com.amazonaws.sqs#InternalError","message":"x"}',
+          headers: { 'content-type': 'application/x-amz-json-1.0' },
+        },
+      });
       await w.call('iam', 'POST', `/domains/${id}/verify`, team.key, undefined, { allow503: true });
       await w.call('iam', 'POST', `/domains/${id}/verify`, team.key, undefined, { allow503: true });
       rule.remove();
     }),
   );
-  add('update-domain', await exercise(w, async () => void (await w.call('iam', 'PATCH', `/domains/${id}`, team.key, { return_path: 'mail' }))));
-  add('update-domain', await exercise(w, async () => void (await w.call('iam', 'PATCH', `/domains/${id}`, team.key, { dkim: { type: 'easy_dkim', key_length: 1024 } }))));
-  add('update-domain', await exercise(w, async () => void (await w.call('iam', 'PATCH', `/domains/${id}`, team.key, { dkim: byodkim }))));
+  add(
+    'update-domain',
+    await exercise(
+      w,
+      async () => void (await w.call('iam', 'PATCH', `/domains/${id}`, team.key, { return_path: 'mail' })),
+    ),
+  );
+  add(
+    'update-domain',
+    await exercise(
+      w,
+      async () =>
+        void (await w.call('iam', 'PATCH', `/domains/${id}`, team.key, {
+          dkim: { type: 'easy_dkim', key_length: 1024 },
+        })),
+    ),
+  );
+  add(
+    'update-domain',
+    await exercise(w, async () => void (await w.call('iam', 'PATCH', `/domains/${id}`, team.key, { dkim: byodkim }))),
+  );
   add('delete-domain', await exercise(w, async () => void (await w.call('iam', 'DELETE', `/domains/${id}`, team.key))));
   w.deleted.add(id);
 
@@ -292,7 +399,11 @@ function declared(grants: Grants | null): Set<string> {
 export async function runIam(w: World, o: { template?: boolean } = {}): Promise<void> {
   const started = Date.now();
   const seen = await observeCalls(w);
-  const grantsByName = new Map<string, Grants | null>([...routes.map((r) => [r.name, r.grants] as const), ...backgroundFunctions.map((b) => [b.name, b.grants] as const), ['not-found', null]]);
+  const grantsByName = new Map<string, Grants | null>([
+    ...routes.map((r) => [r.name, r.grants] as const),
+    ...backgroundFunctions.map((b) => [b.name, b.grants] as const),
+    ['not-found', null],
+  ]);
   let template: Template | undefined;
   if (o.template !== false) {
     template = await synthesize();
@@ -305,11 +416,15 @@ export async function runIam(w: World, o: { template?: boolean } = {}): Promise<
       }
       const extra = [...allowed].filter((a) => !expected.has(a));
       const missing = [...expected].filter((a) => !allowed.has(a));
-      if (extra.length > 0) w.tally.violation('iam', `${name}: the role allows ${extra.join(', ')}, which its grants do not declare`);
-      if (missing.length > 0) w.tally.violation('iam', `${name}: the role lacks ${missing.join(', ')}, which its grants declare`);
-      if (String(policy.environment.POWERTOOLS_LOGGER_LOG_EVENT ?? '').toLowerCase() === 'true') w.tally.violation('iam', `${name}: logs whole events (with the Authorization header)`);
+      if (extra.length > 0)
+        w.tally.violation('iam', `${name}: the role allows ${extra.join(', ')}, which its grants do not declare`);
+      if (missing.length > 0)
+        w.tally.violation('iam', `${name}: the role lacks ${missing.join(', ')}, which its grants declare`);
+      if (String(policy.environment.POWERTOOLS_LOGGER_LOG_EVENT ?? '').toLowerCase() === 'true')
+        w.tally.violation('iam', `${name}: logs whole events (with the Authorization header)`);
     }
-    if (template.cors !== undefined) w.tally.violation('iam', `the HTTP API has CORS on without corsOrigins: ${JSON.stringify(template.cors)}`);
+    if (template.cors !== undefined)
+      w.tally.violation('iam', `the HTTP API has CORS on without corsOrigins: ${JSON.stringify(template.cors)}`);
   }
   let checked = 0;
   for (const [name, calls] of seen) {
@@ -319,19 +434,42 @@ export async function runIam(w: World, o: { template?: boolean } = {}): Promise<
       for (const call of calls) {
         checked++;
         if (!allows(policy, call)) {
-          w.tally.violation('iam', `${name} calls ${call.action}${call.leadingKey ? ` on ${call.leadingKey.replace(/#.*/, '#…')}` : ''}, which its role does not allow (AccessDenied in AWS)`);
+          w.tally.violation(
+            'iam',
+            `${name} calls ${call.action}${call.leadingKey ? ` on ${call.leadingKey.replace(/#.*/, '#…')}` : ''}, which its role does not allow (AccessDenied in AWS)`,
+          );
         }
       }
-      const unused = [...new Set(policy.statements.flatMap((s) => s.actions))].filter((a) => APP_SERVICES.test(a) && !actions.has(a) && !(name === 'verifier' && EVENT_SOURCE_ACTIONS.has(a)));
-      if (unused.length > 0) w.tally.violation('iam', `${name}: the role allows ${unused.join(', ')}, which no exercised path calls`);
+      const unused = [...new Set(policy.statements.flatMap((s) => s.actions))].filter(
+        (a) => APP_SERVICES.test(a) && !actions.has(a) && !(name === 'verifier' && EVENT_SOURCE_ACTIONS.has(a)),
+      );
+      if (unused.length > 0)
+        w.tally.violation('iam', `${name}: the role allows ${unused.join(', ')}, which no exercised path calls`);
       // Per item family too: an action used on one family must not pass for used on all it is granted on.
-      const unusedFamilies = policy.statements.flatMap((st) =>
-        (st.leadingKeys ?? []).flatMap((k) => st.actions.filter((a) => actions.has(a) && !calls.some((c) => c.action === a && c.leadingKey !== undefined && glob(k, c.leadingKey))).map((a) => `${a} on ${k}`)),
-      ).filter((grant) => !UNPROVOKED_FALLBACKS.has(grant));
-      if (unusedFamilies.length > 0) w.tally.violation('iam', `${name}: the role allows ${unusedFamilies.join(', ')}, which no exercised path calls`);
+      const unusedFamilies = policy.statements
+        .flatMap((st) =>
+          (st.leadingKeys ?? []).flatMap((k) =>
+            st.actions
+              .filter(
+                (a) =>
+                  actions.has(a) &&
+                  !calls.some((c) => c.action === a && c.leadingKey !== undefined && glob(k, c.leadingKey)),
+              )
+              .map((a) => `${a} on ${k}`),
+          ),
+        )
+        .filter((grant) => !UNPROVOKED_FALLBACKS.has(grant));
+      if (unusedFamilies.length > 0)
+        w.tally.violation(
+          'iam',
+          `${name}: the role allows ${unusedFamilies.join(', ')}, which no exercised path calls`,
+        );
     }
     w.tally.detail('iam', `${name}: calls ${[...actions].sort().join(', ') || 'nothing'}`);
   }
-  w.tally.detail('iam', `${checked} AWS calls of ${seen.size} functions checked against their roles ${template ? 'in the synthesized template, which matches src/routes.ts grants' : "as src/routes.ts grants describe them (the template's roles are test/infra's)"}`);
+  w.tally.detail(
+    'iam',
+    `${checked} AWS calls of ${seen.size} functions checked against their roles ${template ? 'in the synthesized template, which matches src/routes.ts grants' : "as src/routes.ts grants describe them (the template's roles are test/infra's)"}`,
+  );
   w.tally.durationsMs.set('iam', Date.now() - started);
 }

@@ -34,7 +34,9 @@ export async function runLoad(w: World, o: LoadOptions = {}): Promise<void> {
   const created = teams.map(() => 0);
   for (const [t, team] of teams.entries()) {
     for (let k = 0; k < 2; k++) {
-      const out = await w.call('load', 'POST', '/domains', team.key, { domain: `load-seed-${randomUUID().slice(0, 8)}.example.com` });
+      const out = await w.call('load', 'POST', '/domains', team.key, {
+        domain: `load-seed-${randomUUID().slice(0, 8)}.example.com`,
+      });
       if (isAnswer(out) && out.status === 201) {
         ids[t]!.push(String(out.json.data.id));
         owner.set(String(out.json.data.id), t);
@@ -58,6 +60,7 @@ export async function runLoad(w: World, o: LoadOptions = {}): Promise<void> {
     timeout: 20,
     requests: [
       {
+        // biome-ignore lint/suspicious/noExplicitAny: autocannon types the request it lets us rewrite loosely
         setupRequest: (req: any, context: Ctx) => {
           const t = Math.floor(Math.random() * teams.length);
           const team = teams[t]!;
@@ -68,7 +71,13 @@ export async function runLoad(w: World, o: LoadOptions = {}): Promise<void> {
           if (r < 0.3 || own.length === 0) {
             context.op = 'create';
             createsSent++;
-            return { ...req, method: 'POST', path: `${API_BASE_PATH}/domains`, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ domain: `load-${++serial}-${randomUUID().slice(0, 6)}.example.com` }) };
+            return {
+              ...req,
+              method: 'POST',
+              path: `${API_BASE_PATH}/domains`,
+              headers: { ...auth, 'content-type': 'application/json' },
+              body: JSON.stringify({ domain: `load-${++serial}-${randomUUID().slice(0, 6)}.example.com` }),
+            };
           }
           const id = own[Math.floor(Math.random() * own.length)]!;
           if (r < 0.6) {
@@ -80,7 +89,13 @@ export async function runLoad(w: World, o: LoadOptions = {}): Promise<void> {
             return { ...req, method: 'GET', path: `${API_BASE_PATH}/domains/${id}`, headers: auth, body: undefined };
           }
           context.op = 'verify';
-          return { ...req, method: 'POST', path: `${API_BASE_PATH}/domains/${id}/verify`, headers: auth, body: undefined };
+          return {
+            ...req,
+            method: 'POST',
+            path: `${API_BASE_PATH}/domains/${id}/verify`,
+            headers: auth,
+            body: undefined,
+          };
         },
         onResponse: (status: number, body: string, context: Ctx, headers: Record<string, string | string[]>) => {
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
@@ -89,7 +104,8 @@ export async function runLoad(w: World, o: LoadOptions = {}): Promise<void> {
           h.set(status, (h.get(status) ?? 0) + 1);
           byOp.set(op, h);
           const names = Object.keys(headers ?? {}).map((k) => k.toLowerCase());
-          if (!names.includes('strict-transport-security') || names.some((k) => k.startsWith('access-control-'))) headerProblems++;
+          if (!names.includes('strict-transport-security') || names.some((k) => k.startsWith('access-control-')))
+            headerProblems++;
           const t = context.team ?? -1;
           if (op === 'create') createsAnswered++;
           if (op === 'create' && status === 201) {
@@ -115,15 +131,25 @@ export async function runLoad(w: World, o: LoadOptions = {}): Promise<void> {
         },
       },
     ],
+    // biome-ignore lint/suspicious/noExplicitAny: autocannon's types omit setupRequest's context argument
   } as any);
 
   const fiveXx = [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
   w.tally.bulk('load', result.requests.total, statuses, result.timeouts);
-  if (fiveXx > 0) w.tally.unexpected5xx('load', `${fiveXx} 5xx answers under load: ${[...statuses].filter(([s]) => s >= 500).map(([s, c]) => `${c}× ${s}`).join(', ')}`, fiveXx);
+  if (fiveXx > 0)
+    w.tally.unexpected5xx(
+      'load',
+      `${fiveXx} 5xx answers under load: ${[...statuses]
+        .filter(([s]) => s >= 500)
+        .map(([s, c]) => `${c}× ${s}`)
+        .join(', ')}`,
+      fiveXx,
+    );
   if (result.errors > 0) w.tally.violation('load', `${result.errors} connection errors under load`);
   if (result.timeouts > 0) w.tally.violation('load', `${result.timeouts} requests timed out under load`);
   if (crossTeam > 0) w.tally.crossTeam('load', `${crossTeam} list entries showed another team's domain`);
-  if (headerProblems > 0) w.tally.violation('load', `${headerProblems} answers without security headers or with CORS headers`);
+  if (headerProblems > 0)
+    w.tally.violation('load', `${headerProblems} answers without security headers or with CORS headers`);
 
   await w.settle(60_000);
   const snap = await w.snapshot();
@@ -137,20 +163,39 @@ export async function runLoad(w: World, o: LoadOptions = {}): Promise<void> {
     const known = new Set(ids[t]);
     lost += [...known].filter((id) => !ready.some((i) => i.id === id)).length;
     extra += items.filter((i) => !known.has(String(i.id))).length;
-    for (const i of items) if (i.ready !== true) w.tally.violation('load', `domain ${String(i.domain)} was left half-created (not ready) after the load run`);
-    for (const i of ready) if (!snap.identities.includes(String(i.domain))) w.tally.violation('load', `domain ${String(i.domain)} has no SES identity after the load run`);
+    for (const i of items)
+      if (i.ready !== true)
+        w.tally.violation('load', `domain ${String(i.domain)} was left half-created (not ready) after the load run`);
+    for (const i of ready)
+      if (!snap.identities.includes(String(i.domain)))
+        w.tally.violation('load', `domain ${String(i.domain)} has no SES identity after the load run`);
   }
   if (lost > 0) w.tally.violation('load', `${lost} domains answered 201 are missing from the table`);
-  if (extra > unanswered) w.tally.violation('load', `${extra} domains in the table that no 201 reported (only ${unanswered} creates were unanswered when the run ended)`);
+  if (extra > unanswered)
+    w.tally.violation(
+      'load',
+      `${extra} domains in the table that no 201 reported (only ${unanswered} creates were unanswered when the run ended)`,
+    );
   await w.checkInvariants('load', 'after the load run', { settled: true });
 
   const creates = created.reduce((a, b) => a + b, 0);
-  const ops = [...byOp].map(([op, h]) => `${op} ${[...h.values()].reduce((a, b) => a + b, 0)} (${[...h].sort((a, b) => a[0] - b[0]).map(([s, c]) => `${c}× ${s}`).join(', ')})`).join('; ');
+  const ops = [...byOp]
+    .map(
+      ([op, h]) =>
+        `${op} ${[...h.values()].reduce((a, b) => a + b, 0)} (${[...h]
+          .sort((a, b) => a[0] - b[0])
+          .map(([s, c]) => `${c}× ${s}`)
+          .join(', ')})`,
+    )
+    .join('; ');
   w.tally.detail(
     'load',
     `${seconds} s, ${connections} connections, ${teams.length} teams: ${result.requests.total} requests (${Math.round(result.requests.average)}/s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ${fiveXx} 5xx, ${result.errors} errors, ${result.timeouts} timeouts`,
   );
   w.tally.detail('load', ops);
-  w.tally.detail('load', `${creates} successful creates (including ${teams.length * 2} before the run) + ${extra} completed after the clock stopped (${unanswered} unanswered) = ${snap.items.filter((i) => isDomainItem(i) && teams.some((t) => t.teamId === i.teamId)).length} domains in the table; ${lost} lost`);
+  w.tally.detail(
+    'load',
+    `${creates} successful creates (including ${teams.length * 2} before the run) + ${extra} completed after the clock stopped (${unanswered} unanswered) = ${snap.items.filter((i) => isDomainItem(i) && teams.some((t) => t.teamId === i.teamId)).length} domains in the table; ${lost} lost`,
+  );
   w.tally.durationsMs.set('load', Date.now() - started);
 }

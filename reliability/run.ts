@@ -20,17 +20,17 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { MIN_FLOOD_REQUESTS, runAbuse } from './abuse.js';
 import { runAccess, scanLogs } from './access.js';
 import { runBadInput } from './bad-input.js';
-import { runFaults, type FaultKind } from './faults.js';
+import { type FaultKind, runFaults } from './faults.js';
 import { runForeignIdentities } from './foreign-identities.js';
 import { runIam } from './iam.js';
 import { runLoad } from './load.js';
 import { runRaces } from './races.js';
 import { summary } from './summary.js';
-import { CATEGORIES, Tally, type Category, type TallyJson } from './tally.js';
+import { CATEGORIES, type Category, Tally, type TallyJson } from './tally.js';
 import { World } from './world.js';
 
 const args = new Map(
@@ -41,12 +41,14 @@ const args = new Map(
 );
 const quick = args.has('quick');
 const only = new Set((args.get('only') ?? CATEGORIES.join(',')).split(',') as Category[]);
-for (const c of only) if (!CATEGORIES.includes(c)) throw new Error(`unknown category ${c} (expected some of ${CATEGORIES.join(',')})`);
+for (const c of only)
+  if (!CATEGORIES.includes(c)) throw new Error(`unknown category ${c} (expected some of ${CATEGORIES.join(',')})`);
 const seed = Number(args.get('seed') ?? 20261128);
 const verbose = args.has('verbose');
 const floodRequests = Number(args.get('flood') ?? (quick ? 2000 : 4000));
 // Refused before any stack starts, not as a crash of the abuse run minutes later.
-if (!(floodRequests >= MIN_FLOOD_REQUESTS)) throw new Error(`--flood=${args.get('flood')}: the key flood needs at least ${MIN_FLOOD_REQUESTS} requests`);
+if (!(floodRequests >= MIN_FLOOD_REQUESTS))
+  throw new Error(`--flood=${args.get('flood')}: the key flood needs at least ${MIN_FLOOD_REQUESTS} requests`);
 /** Set when this process is the abuse run of a parent run: the tally goes to this file. */
 const tallyOut = args.get('tally-out');
 /**
@@ -67,10 +69,14 @@ async function abuseInChild(dynamoEndpoint: string, tally: Tally): Promise<void>
   const pass = [...args].filter(([k]) => k !== 'only').map(([k, v]) => `--${k}=${v}`);
   try {
     const code = await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--only=abuse', `--tally-out=${out}`, ...pass], {
-        env: { ...process.env, TEST_DYNAMODB_ENDPOINT: dynamoEndpoint },
-        stdio: 'inherit',
-      });
+      const child = spawn(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), '--only=abuse', `--tally-out=${out}`, ...pass],
+        {
+          env: { ...process.env, TEST_DYNAMODB_ENDPOINT: dynamoEndpoint },
+          stdio: 'inherit',
+        },
+      );
       child.on('exit', (c) => resolve(c ?? 1));
       child.on('error', () => resolve(1));
     });
@@ -98,10 +104,14 @@ let tally = new Tally();
 let exitCode = 1;
 try {
   if (here.length > 0) {
-    const world = await World.start(tallyOut === undefined ? { dynamoEndpoint: endpoint } : { dynamoEndpoint: endpoint, ...ABUSE_STACK });
+    const world = await World.start(
+      tallyOut === undefined ? { dynamoEndpoint: endpoint } : { dynamoEndpoint: endpoint, ...ABUSE_STACK },
+    );
     tally = world.tally;
     say = (line) => world.logs.print(line);
-    say(`reliability run${tallyOut ? ' (abuse, key cache on)' : ''}: seed ${seed}${quick ? ', quick' : ''}; stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    say(
+      `reliability run${tallyOut ? ' (abuse, key cache on)' : ''}: seed ${seed}${quick ? ', quick' : ''}; stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     const step = async (category: Category, run: () => Promise<unknown>) => {
       if (!here.includes(category)) return;
       const t = Date.now();
@@ -109,21 +119,38 @@ try {
       try {
         await run();
       } catch (err) {
-        world.tally.violation(category, `the ${category} run crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        world.tally.violation(
+          category,
+          `the ${category} run crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
       }
       if (!world.tally.durationsMs.has(category)) world.tally.durationsMs.set(category, Date.now() - t);
     };
     const quickKinds: FaultKind[] = ['throttle', '5xx', 'lost-answer', 'stall'];
     try {
       await step('bad-input', () => runBadInput(world, { seed, generated: quick ? 120 : 260 }));
-      await step('faults', () => runFaults(world, { kinds: quick ? quickKinds : undefined, progress: verbose ? (l) => say(`   ${l}`) : undefined }));
+      await step('faults', () =>
+        runFaults(world, {
+          kinds: quick ? quickKinds : undefined,
+          progress: verbose ? (l) => say(`   ${l}`) : undefined,
+        }),
+      );
       await step('access', () => runAccess(world));
       await step('iam', () => runIam(world));
       // Races after the faults: creates retried through SES throttling spend the SDK clients' retry
       // budget, which all functions share in this one process (in Lambda, each container has its own).
-      await step('races', () => runRaces(world, { concurrency: 50, mixedRounds: quick ? 3 : 12, throttledClients: quick ? 4 : 10, throttledAttempts: quick ? 5 : 12 }));
+      await step('races', () =>
+        runRaces(world, {
+          concurrency: 50,
+          mixedRounds: quick ? 3 : 12,
+          throttledClients: quick ? 4 : 10,
+          throttledAttempts: quick ? 5 : 12,
+        }),
+      );
       await step('foreign-identities', () => runForeignIdentities(world, { storm: quick ? 4 : 8 }));
-      await step('load', () => runLoad(world, { seconds: Number(args.get('load-seconds') ?? (quick ? 5 : 15)), connections: 10 }));
+      await step('load', () =>
+        runLoad(world, { seconds: Number(args.get('load-seconds') ?? (quick ? 5 : 15)), connections: 10 }),
+      );
       await step('abuse', () => runAbuse(world, { floodRequests }));
       // Last: the logs of everything above, searched for key material.
       if (here.includes('access')) scanLogs(world);

@@ -3,7 +3,7 @@
  * DynamoDB, never through a fault proxy) and every SES identity the stand-in holds, and the
  * invariants that must hold between them whatever failed on the way.
  */
-import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 export type Item = Record<string, unknown>;
@@ -15,9 +15,12 @@ export interface Snapshot {
 
 export async function scanTable(ddb: DynamoDBClient, tableName: string): Promise<Item[]> {
   const items: Item[] = [];
+  // biome-ignore lint/suspicious/noExplicitAny: DynamoDB's LastEvaluatedKey, passed back as it came
   let start: Record<string, any> | undefined;
   do {
-    const out = await ddb.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }));
+    const out = await ddb.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
     for (const i of out.Items ?? []) items.push(unmarshall(i));
     start = out.LastEvaluatedKey;
   } while (start);
@@ -35,10 +38,18 @@ export function fingerprint(s: Snapshot): string {
   const stable = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(stable);
     if (v instanceof Set) return [...v].map(stable).sort();
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, stable((v as Item)[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, stable((v as Item)[k])]),
+      );
     return v;
   };
-  return JSON.stringify({ items: s.items.filter((i) => !isMeteringItem(i)).map(stable), identities: [...s.identities].sort() });
+  return JSON.stringify({
+    items: s.items.filter((i) => !isMeteringItem(i)).map(stable),
+    identities: [...s.identities].sort(),
+  });
 }
 
 /** Names the first differences between two snapshots (for a readable violation). */
@@ -47,8 +58,9 @@ export function describeDiff(before: Snapshot, after: Snapshot): string {
   const a = new Map(before.items.filter((i) => !isMeteringItem(i)).map((i) => [key(i), JSON.stringify(i)]));
   const b = new Map(after.items.filter((i) => !isMeteringItem(i)).map((i) => [key(i), JSON.stringify(i)]));
   const out: string[] = [];
-  for (const [k, v] of b) if (!a.has(k)) out.push(`+item ${k}`);
-  else if (a.get(k) !== v) out.push(`~item ${k}`);
+  for (const [k, v] of b)
+    if (!a.has(k)) out.push(`+item ${k}`);
+    else if (a.get(k) !== v) out.push(`~item ${k}`);
   for (const k of a.keys()) if (!b.has(k)) out.push(`-item ${k}`);
   const ia = new Set(before.identities);
   const ib = new Set(after.identities);
@@ -57,7 +69,8 @@ export function describeDiff(before: Snapshot, after: Snapshot): string {
   return out.slice(0, 8).join(', ') + (out.length > 8 ? `, ... (${out.length} differences)` : '');
 }
 
-export const isDomainItem = (i: Item) => typeof i.PK === 'string' && i.PK.startsWith('TEAM#') && typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#');
+export const isDomainItem = (i: Item) =>
+  typeof i.PK === 'string' && i.PK.startsWith('TEAM#') && typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#');
 export const isClaimItem = (i: Item) => typeof i.PK === 'string' && i.PK.startsWith('DOMAINNAME#') && i.SK === 'CLAIM';
 
 export interface InvariantOptions {
@@ -95,12 +108,19 @@ export function invariantViolations(s: Snapshot, o: InvariantOptions = {}): stri
     const name = String(d.domain);
     byName.set(name, [...(byName.get(name) ?? []), d]);
     const claim = claims.get(name);
-    if (!claim) out.push(`domain ${String(d.id)} (${name}, team ${String(d.teamId)}, ready=${String(d.ready)}) has no name claim`);
+    if (!claim)
+      out.push(
+        `domain ${String(d.id)} (${name}, team ${String(d.teamId)}, ready=${String(d.ready)}) has no name claim`,
+      );
     else if (claim.domainId !== d.id || claim.teamId !== d.teamId) {
-      out.push(`domain ${String(d.id)} (${name}) is not the one its claim points at (${String(claim.teamId)}/${String(claim.domainId)})`);
+      out.push(
+        `domain ${String(d.id)} (${name}) is not the one its claim points at (${String(claim.teamId)}/${String(claim.domainId)})`,
+      );
     }
-    if (d.status === 'verifying' && !d.GSI1SK) out.push(`domain ${String(d.id)} (${name}) is verifying without a due-time lease`);
-    if (o.deleted?.has(String(d.id))) out.push(`domain ${String(d.id)} (${name}) exists again after its delete succeeded`);
+    if (d.status === 'verifying' && !d.GSI1SK)
+      out.push(`domain ${String(d.id)} (${name}) is verifying without a due-time lease`);
+    if (o.deleted?.has(String(d.id)))
+      out.push(`domain ${String(d.id)} (${name}) exists again after its delete succeeded`);
   }
   for (const [name, ds] of byName) if (ds.length > 1) out.push(`${ds.length} domain items share the name ${name}`);
   for (const [name, c] of claims) {
@@ -118,7 +138,9 @@ export function invariantViolations(s: Snapshot, o: InvariantOptions = {}): stri
   }
   if (o.settled) {
     const identities = new Set(s.identities);
-    for (const d of domains) if (d.ready === true && !identities.has(String(d.domain))) out.push(`ready domain ${String(d.id)} (${String(d.domain)}) has no SES identity`);
+    for (const d of domains)
+      if (d.ready === true && !identities.has(String(d.domain)))
+        out.push(`ready domain ${String(d.id)} (${String(d.domain)}) has no SES identity`);
   }
   return out;
 }

@@ -5,7 +5,16 @@
  */
 export type Category = 'bad-input' | 'races' | 'faults' | 'access' | 'iam' | 'load' | 'foreign-identities' | 'abuse';
 
-export const CATEGORIES: readonly Category[] = ['bad-input', 'races', 'faults', 'access', 'iam', 'load', 'foreign-identities', 'abuse'];
+export const CATEGORIES: readonly Category[] = [
+  'bad-input',
+  'races',
+  'faults',
+  'access',
+  'iam',
+  'load',
+  'foreign-identities',
+  'abuse',
+];
 
 export interface Finding {
   readonly category: Category;
@@ -76,7 +85,8 @@ export class Tally {
   }
 
   note(category: Category, message: string): void {
-    if (!this.notes.some((n) => n.category === category && n.message === message)) this.notes.push({ category, message });
+    if (!this.notes.some((n) => n.category === category && n.message === message))
+      this.notes.push({ category, message });
   }
 
   detail(category: Category, line: string): void {
@@ -147,7 +157,12 @@ export class Tally {
 }
 
 export interface TallyJson {
-  readonly counts: ReadonlyArray<Omit<Counts, 'statuses'> & { readonly category: Category; readonly statuses: ReadonlyArray<readonly [number, number]> }>;
+  readonly counts: ReadonlyArray<
+    Omit<Counts, 'statuses'> & {
+      readonly category: Category;
+      readonly statuses: ReadonlyArray<readonly [number, number]>;
+    }
+  >;
   readonly violations: readonly Finding[];
   readonly crossTeamReads: readonly Finding[];
   readonly fiveXx: readonly Finding[];

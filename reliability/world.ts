@@ -5,14 +5,14 @@
  * headers, no CORS, no key material, no internal error text) and counted in the tally.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { startE2E, type E2E } from '../test/support/e2e.js';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { FaultProxies } from '../local/fault-proxy.js';
 import type { LocalStack } from '../local/stack.js';
-import { RawClient, isAnswer, type Answer, type Outcome, type RawRequest } from './client.js';
-import { invariantViolations, scanTable, type InvariantOptions, type Snapshot } from './state.js';
-import { Tally, type Category } from './tally.js';
+import { type E2E, startE2E } from '../test/support/e2e.js';
+import { type Answer, isAnswer, type Outcome, RawClient, type RawRequest } from './client.js';
+import { type InvariantOptions, invariantViolations, type Snapshot, scanTable } from './state.js';
+import { type Category, Tally } from './tally.js';
 
 export const SECURITY_HEADERS: ReadonlyArray<readonly [string, RegExp]> = [
   ['strict-transport-security', /max-age=\d+/],
@@ -44,7 +44,10 @@ export interface SendOptions {
 export class LogCapture {
   private chunks: string[] = [];
   private bytes = 0;
-  private readonly original = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  private readonly original = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
   private active = false;
 
   start(): void {
@@ -187,11 +190,22 @@ export class World {
   }
 
   /** A JSON API call with a key. */
-  call(category: Category, method: string, path: string, key: string | null, body?: unknown, o: SendOptions & { timeoutMs?: number } = {}): Promise<Outcome> {
+  call(
+    category: Category,
+    method: string,
+    path: string,
+    key: string | null,
+    body?: unknown,
+    o: SendOptions & { timeoutMs?: number } = {},
+  ): Promise<Outcome> {
     const headers: [string, string][] = [];
     if (key !== null) headers.push(['authorization', `Bearer ${key}`]);
     if (body !== undefined) headers.push(['content-type', 'application/json']);
-    return this.send(category, { method, path, headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: o.timeoutMs }, o);
+    return this.send(
+      category,
+      { method, path, headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: o.timeoutMs },
+      o,
+    );
   }
 
   observe(category: Category, r: RawRequest, out: Outcome, o: SendOptions = {}): void {
@@ -204,14 +218,25 @@ export class World {
     this.tally.request(category, out.status);
     if (out.status >= 500) {
       const envelope = out.json?.error;
-      if (o.allow503 && out.status === 503 && envelope?.code === 'service_unavailable' && /^\d+$/.test(out.headers['retry-after'] ?? '')) {
+      if (
+        o.allow503 &&
+        out.status === 503 &&
+        envelope?.code === 'service_unavailable' &&
+        /^\d+$/.test(out.headers['retry-after'] ?? '')
+      ) {
         this.tally.expected503(category);
       } else {
         this.tally.unexpected5xx(category, `${what} → ${out.status} ${out.text.slice(0, 160)}`);
       }
     }
-    for (const problem of answerProblems(out, r.path)) this.tally.violation(category, `${what} → ${out.status}: ${problem}`);
-    const leaked = this.keys.find((k) => out.text.includes(k.plaintext) || out.text.includes(secretOf(k.plaintext)) || Object.values(out.headers).some((h) => h.includes(secretOf(k.plaintext))));
+    for (const problem of answerProblems(out, r.path))
+      this.tally.violation(category, `${what} → ${out.status}: ${problem}`);
+    const leaked = this.keys.find(
+      (k) =>
+        out.text.includes(k.plaintext) ||
+        out.text.includes(secretOf(k.plaintext)) ||
+        Object.values(out.headers).some((h) => h.includes(secretOf(k.plaintext))),
+    );
     if (leaked) this.tally.violation(category, `${what}: the response carries the key ${leaked.keyId}`);
   }
 
@@ -220,7 +245,11 @@ export class World {
   }
 
   /** Checks the invariants now; each violation is recorded under `label`. */
-  async checkInvariants(category: Category, label: string, o: Omit<InvariantOptions, 'deleted'> = {}): Promise<string[]> {
+  async checkInvariants(
+    category: Category,
+    label: string,
+    o: Omit<InvariantOptions, 'deleted'> = {},
+  ): Promise<string[]> {
     const found = invariantViolations(await this.snapshot(), { ...o, deleted: this.deleted, foreign: this.foreign });
     // A broken state stays broken until repaired: each one is counted once, where it first showed.
     const fresh = found.filter((v) => !this.reported.has(v));
@@ -253,7 +282,14 @@ export class World {
   /** Moves the dead-letter queue's messages into `dlq`. */
   async readDlq(): Promise<void> {
     for (;;) {
-      const out = await this.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.stack.queues.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }));
+      const out = await this.stack.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.stack.queues.dlqUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 30,
+        }),
+      );
       const messages = out.Messages ?? [];
       if (messages.length === 0) return;
       for (const m of messages) {
@@ -264,7 +300,10 @@ export class World {
         }
       }
       await this.stack.sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: this.stack.queues.dlqUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.stack.queues.dlqUrl,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+        }),
       );
     }
   }
@@ -277,13 +316,21 @@ export class World {
    * (never through the functions' proxy, so the proxy's log holds only the API's own calls).
    */
   otherApp(): SESv2Client {
-    this.other ??= new SESv2Client({ endpoint: this.stack.ses.url, region: this.stack.env.SES_REGION ?? 'eu-central-1', credentials: { accessKeyId: 'other-app', secretAccessKey: 'other-app' } });
+    this.other ??= new SESv2Client({
+      endpoint: this.stack.ses.url,
+      region: this.stack.env.SES_REGION ?? 'eu-central-1',
+      credentials: { accessKeyId: 'other-app', secretAccessKey: 'other-app' },
+    });
     return this.other;
   }
 
   /** The MAIL FROM domain SES has for an identity (asked directly, never through a proxy); null without one. */
   async sesMailFrom(domain: string): Promise<string | null> {
-    this.ses ??= new SESv2Client({ endpoint: this.stack.ses.url, region: this.stack.env.SES_REGION ?? 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    this.ses ??= new SESv2Client({
+      endpoint: this.stack.ses.url,
+      region: this.stack.env.SES_REGION ?? 'eu-central-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     try {
       const out = await this.ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
       return out.MailFromAttributes?.MailFromDomain ?? null;
@@ -294,17 +341,28 @@ export class World {
 
   /** The Easy DKIM key length SES will use for a domain and the one the table shows ('RSA_1024_BIT' style). */
   async dkimKeyLength(domain: string): Promise<{ ses: string | null; table: string | null }> {
-    this.ses ??= new SESv2Client({ endpoint: this.stack.ses.url, region: this.stack.env.SES_REGION ?? 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const item = (await this.snapshot()).items.find((i) => typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#') && i.domain === domain && i.ready === true);
+    this.ses ??= new SESv2Client({
+      endpoint: this.stack.ses.url,
+      region: this.stack.env.SES_REGION ?? 'eu-central-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const item = (await this.snapshot()).items.find(
+      (i) => typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#') && i.domain === domain && i.ready === true,
+    );
     const stored = item?.dkim as { keyLength?: number } | undefined;
     const table = item ? `RSA_${stored?.keyLength ?? 2048}_BIT` : null;
-    const ses = await this.ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain })).then((o) => o.DkimAttributes?.NextSigningKeyLength ?? null, () => null);
+    const ses = await this.ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain })).then(
+      (o) => o.DkimAttributes?.NextSigningKeyLength ?? null,
+      () => null,
+    );
     return { ses, table };
   }
 
   /** Whether SES looks for the MAIL FROM records the table (and so the API) shows for a domain. */
   async mailFromAgrees(domain: string): Promise<{ agrees: boolean; ses: string | null; table: string | null }> {
-    const item = (await this.snapshot()).items.find((i) => typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#') && i.domain === domain && i.ready === true);
+    const item = (await this.snapshot()).items.find(
+      (i) => typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#') && i.domain === domain && i.ready === true,
+    );
     const table = item ? `${String(item.returnPath)}.${domain}` : null;
     const ses = await this.sesMailFrom(domain);
     return { agrees: table === null || ses === table, ses, table };
@@ -312,9 +370,15 @@ export class World {
 
   async queueDepth(): Promise<number> {
     const out = await this.stack.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: this.stack.queues.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: this.stack.queues.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
-    return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    return (
+      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
   }
 }
 
@@ -333,7 +397,13 @@ export function answerProblems(a: Answer, path = ''): string[] {
   const problems: string[] = [];
   if (a.status >= 400) {
     const e = a.json?.error;
-    if (!e || typeof e.code !== 'string' || !/^[a-z][a-z0-9_]*$/.test(e.code) || typeof e.message !== 'string' || Object.keys(a.json ?? {}).length !== 1) {
+    if (
+      !e ||
+      typeof e.code !== 'string' ||
+      !/^[a-z][a-z0-9_]*$/.test(e.code) ||
+      typeof e.message !== 'string' ||
+      Object.keys(a.json ?? {}).length !== 1
+    ) {
       problems.push(`not in the error envelope: ${a.text.slice(0, 120)}`);
     }
     if (a.status === 429 || a.status === 503) {
@@ -345,10 +415,13 @@ export function answerProblems(a: Answer, path = ''): string[] {
     // The public API description may be cached; everything with account data may not.
     if (name === 'cache-control' && a.status < 400 && /\/openapi\.json$/.test(path.split('?')[0] ?? '')) continue;
     const v = a.headers[name];
-    if (v === undefined || !pattern.test(v)) problems.push(`security header ${name} ${v === undefined ? 'missing' : `is "${v}"`}`);
+    if (v === undefined || !pattern.test(v))
+      problems.push(`security header ${name} ${v === undefined ? 'missing' : `is "${v}"`}`);
   }
-  for (const name of Object.keys(a.headers)) if (name.startsWith('access-control-')) problems.push(`CORS header ${name} present`);
-  if (!/^application\/json/.test(a.headers['content-type'] ?? '')) problems.push(`content-type ${a.headers['content-type'] ?? 'missing'}`);
+  for (const name of Object.keys(a.headers))
+    if (name.startsWith('access-control-')) problems.push(`CORS header ${name} present`);
+  if (!/^application\/json/.test(a.headers['content-type'] ?? ''))
+    problems.push(`content-type ${a.headers['content-type'] ?? 'missing'}`);
   return problems;
 }
 

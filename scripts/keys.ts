@@ -9,8 +9,9 @@
  * credentials and region); without either, the running local stack (`npm start`) is used.
  * `create` prints the new key once, as the last line of its output.
  */
-import { parseArgs } from 'node:util';
+
 import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { LOCAL_STACK_FILE, type LocalStackInfo } from '../local/stack-info.js';
 
 const USAGE = `usage:
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
 
   if (values.table) process.env.TABLE_NAME = values.table;
   if (!process.env.TABLE_NAME) {
-    if (!existsSync(LOCAL_STACK_FILE)) fail(`No table given (--table or TABLE_NAME) and no local stack running (start one with npm start).\n${USAGE}`);
+    if (!existsSync(LOCAL_STACK_FILE))
+      fail(`No table given (--table or TABLE_NAME) and no local stack running (start one with npm start).\n${USAGE}`);
     const info = JSON.parse(readFileSync(LOCAL_STACK_FILE, 'utf8')) as LocalStackInfo;
     Object.assign(process.env, info.env);
     console.log(`Using the local stack (table ${info.env.TABLE_NAME} at ${info.env.AWS_ENDPOINT_URL_DYNAMODB}).`);
@@ -56,7 +58,10 @@ async function main(): Promise<void> {
       if (!values.team) fail(`--team is required.\n${USAGE}`);
       const list = await keys.listKeys(values.team);
       if (list.length === 0) console.log(`No keys for team ${values.team}.`);
-      for (const k of list) console.log(`${k.keyId}  ${k.scopes.join(',')}  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`);
+      for (const k of list)
+        console.log(
+          `${k.keyId}  ${k.scopes.join(',')}  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`,
+        );
       return;
     }
     case 'revoke': {

@@ -22,8 +22,20 @@ console.log(`wrote ${relative(root, jsonPath)}`);
 if (!process.argv.includes('--json-only')) {
   execFileSync(
     join(root, 'node_modules', '.bin', 'redocly'),
-    ['build-docs', relative(root, jsonPath), '--inlineBundle', '--title', 'Krafter Domains API reference', '-o', relative(root, htmlPath)],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
+    [
+      'build-docs',
+      relative(root, jsonPath),
+      '--inlineBundle',
+      '--title',
+      'Krafter Domains API reference',
+      '-o',
+      relative(root, htmlPath),
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+    },
   );
   console.log(`wrote ${relative(root, htmlPath)}`);
 }

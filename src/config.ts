@@ -41,7 +41,10 @@ export function sesRegion(): string {
 
 /** Every region a domain may be created in (SES_REGIONS, comma-separated); the default one first. */
 export function sesRegions(): string[] {
-  const listed = (process.env.SES_REGIONS ?? '').split(',').map((r) => r.trim()).filter((r) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
+  const listed = (process.env.SES_REGIONS ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
   return [...new Set([sesRegion(), ...listed])];
 }
 
@@ -49,7 +52,10 @@ export function authConfig() {
   return parse(
     v.object({
       /** How long a key lookup is reused inside one container (revocation takes effect within it). */
-      API_KEY_CACHE_SECONDS: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(300)), '30'),
+      API_KEY_CACHE_SECONDS: v.optional(
+        v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(300)),
+        '30',
+      ),
     }),
     'auth',
   );
@@ -85,7 +91,12 @@ export function ownerStage(): string {
 
 const commaList = v.pipe(
   v.optional(v.string(), ''),
-  v.transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '')),
+  v.transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim().toLowerCase())
+      .filter((x) => x !== ''),
+  ),
 );
 
 export function claimsConfig() {
@@ -107,5 +118,8 @@ export function claimsConfig() {
  */
 export function releaseGraceMs(): number {
   const hours = v.pipe(v.string(), v.toNumber(), v.minValue(0), v.maxValue(24 * 365));
-  return parse(v.object({ UNVERIFIED_RELEASE_GRACE_HOURS: v.optional(hours, '168') }), 'release').UNVERIFIED_RELEASE_GRACE_HOURS * 3_600_000;
+  return (
+    parse(v.object({ UNVERIFIED_RELEASE_GRACE_HOURS: v.optional(hours, '168') }), 'release')
+      .UNVERIFIED_RELEASE_GRACE_HOURS * 3_600_000
+  );
 }

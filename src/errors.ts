@@ -80,28 +80,46 @@ export class DomainAlreadyRegisteredError extends ApiError {
 /** An SES identity of this name exists that this API did not make for this domain (another application's). */
 export class IdentityInUseError extends ApiError {
   constructor(domain: string) {
-    super(409, 'identity_in_use', `The domain ${domain} is in use by another sender on this platform and cannot be registered here.`);
+    super(
+      409,
+      'identity_in_use',
+      `The domain ${domain} is in use by another sender on this platform and cannot be registered here.`,
+    );
   }
 }
 
 /** The team holds as many domains as it may (MAX_DOMAINS_PER_TEAM). */
 export class DomainLimitReachedError extends ApiError {
   constructor(limit: number) {
-    super(403, 'domain_limit_reached', `Your team has reached its limit of ${limit} domains. Delete a domain you no longer use, or contact support to raise the limit.`, { limit });
+    super(
+      403,
+      'domain_limit_reached',
+      `Your team has reached its limit of ${limit} domains. Delete a domain you no longer use, or contact support to raise the limit.`,
+      { limit },
+    );
   }
 }
 
 /** The name belongs to infrastructure (this platform's or AWS's own), not to a customer. */
 export class DomainNotAllowedError extends ApiError {
   constructor(domain: string) {
-    super(400, 'domain_not_allowed', `The domain ${domain} belongs to infrastructure this platform or AWS runs, and cannot be registered.`, { field: 'domain' });
+    super(
+      400,
+      'domain_not_allowed',
+      `The domain ${domain} belongs to infrastructure this platform or AWS runs, and cannot be registered.`,
+      { field: 'domain' },
+    );
   }
 }
 
 /** SES holds at most 10,000 identities per account and region: retrying does not help. */
 export class IdentityQuotaExceededError extends ApiError {
   constructor() {
-    super(503, 'identity_quota_exceeded', 'This Krafter region has reached its limit of sending domains. Contact support.');
+    super(
+      503,
+      'identity_quota_exceeded',
+      'This Krafter region has reached its limit of sending domains. Contact support.',
+    );
   }
 }
 
@@ -120,30 +138,52 @@ export class ServiceUnavailableError extends ApiError {
 /** The domain's SES identity was removed outside this service: its settings cannot change any more. */
 export class IdentityMissingError extends ApiError {
   constructor() {
-    super(409, 'identity_missing', 'The SES identity of this domain no longer exists, so its settings cannot change. Delete the domain and add it again.');
+    super(
+      409,
+      'identity_missing',
+      'The SES identity of this domain no longer exists, so its settings cannot change. Delete the domain and add it again.',
+    );
   }
 }
 
 export class InvalidIdempotencyKeyError extends ApiError {
   constructor() {
-    super(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 256 visible ASCII characters.', { field: 'Idempotency-Key' });
+    super(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 256 visible ASCII characters.', {
+      field: 'Idempotency-Key',
+    });
   }
 }
 
 export class IdempotencyKeyReusedError extends ApiError {
   constructor() {
-    super(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body in the last 24 hours. Use a new key for a new request.');
+    super(
+      409,
+      'idempotency_key_reused',
+      'This Idempotency-Key was used with a different request body in the last 24 hours. Use a new key for a new request.',
+    );
   }
 }
 
 export class IdempotentRequestInProgressError extends ApiError {
   constructor() {
-    super(409, 'idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed. Retry after the delay in Retry-After.', {}, 1);
+    super(
+      409,
+      'idempotency_request_in_progress',
+      'A request with this Idempotency-Key is still being processed. Retry after the delay in Retry-After.',
+      {},
+      1,
+    );
   }
 }
 
 export class RateLimitedError extends ApiError {
   constructor(readonly state: { limit: number; remaining: number; resetSeconds: number }) {
-    super(429, 'rate_limited', `Your team sent more than ${state.limit} requests this minute. Retry after the delay in Retry-After.`, {}, state.resetSeconds);
+    super(
+      429,
+      'rate_limited',
+      `Your team sent more than ${state.limit} requests this minute. Retry after the delay in Retry-After.`,
+      {},
+      state.resetSeconds,
+    );
   }
 }

@@ -9,7 +9,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'domains-api';
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Krafter/Domains' });
+export const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Krafter/Domains',
+});
 
 export const METRIC = {
   domainCreated: 'DomainCreated',

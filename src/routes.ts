@@ -3,8 +3,9 @@
  * server dispatches by it, and each function's IAM policy is derived from its `grants`, so the three
  * cannot drift apart.
  */
-import { PARTITION_KEYS as KEYS } from './adapters/table-schema.js';
+
 import type { PartitionKeyPattern } from './adapters/table-schema.js';
+import { PARTITION_KEYS as KEYS } from './adapters/table-schema.js';
 
 export const API_BASE_PATH = '/api/v1';
 
@@ -116,14 +117,24 @@ export const routes: readonly Route[] = [
     name: 'list-domains',
     scope: SCOPE_DOMAINS_MANAGE,
     // The team's domains are one partition of the table itself: no index is read.
-    grants: { table: [...authenticated, { keys: KEYS.team, actions: [QUERY] }], queryIndexes: false, ses: noSes, sendToVerifyQueue: false },
+    grants: {
+      table: [...authenticated, { keys: KEYS.team, actions: [QUERY] }],
+      queryIndexes: false,
+      ses: noSes,
+      sendToVerifyQueue: false,
+    },
   },
   {
     method: 'GET',
     path: '/domains/{id}',
     name: 'get-domain',
     scope: SCOPE_DOMAINS_MANAGE,
-    grants: { table: [...authenticated, { keys: KEYS.team, actions: [GET] }], queryIndexes: false, ses: noSes, sendToVerifyQueue: false },
+    grants: {
+      table: [...authenticated, { keys: KEYS.team, actions: [GET] }],
+      queryIndexes: false,
+      ses: noSes,
+      sendToVerifyQueue: false,
+    },
   },
   {
     method: 'POST',
@@ -146,7 +157,11 @@ export const routes: readonly Route[] = [
     grants: {
       table: [...authenticated, { keys: KEYS.team, actions: [GET, UPDATE] }],
       queryIndexes: false,
-      ses: ['ses:PutEmailIdentityMailFromAttributes', 'ses:GetEmailIdentity', 'ses:PutEmailIdentityDkimSigningAttributes'],
+      ses: [
+        'ses:PutEmailIdentityMailFromAttributes',
+        'ses:GetEmailIdentity',
+        'ses:PutEmailIdentityDkimSigningAttributes',
+      ],
       sendToVerifyQueue: true,
     },
   },

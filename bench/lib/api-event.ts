@@ -16,7 +16,10 @@ export function apiEvent(
     host: 'bench.local',
     'user-agent': 'krafter-bench',
     authorization: `Bearer ${opts.key}`,
-    ...(body !== undefined && { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
+    ...(body !== undefined && {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+    }),
   };
   const routeKey = `${route.method} ${API_BASE_PATH}${route.path}`;
   const now = Date.now();

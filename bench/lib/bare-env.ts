@@ -5,12 +5,12 @@
  * so the functions imported afterwards talk to these.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildApp } from 'fauxqs';
-import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
-import { startSesStandIn, type SesStandIn } from '../../local/ses-standin.js';
 import { createQueues, createTable } from '../../local/create-resources.js';
+import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { type SesStandIn, startSesStandIn } from '../../local/ses-standin.js';
 import { BENCH_FUNCTION_ENV } from './settings.js';
 
 export const REGION = 'eu-central-1';

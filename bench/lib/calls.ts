@@ -64,7 +64,12 @@ export class CallLog {
     if (!this.stacks.has(client.middlewareStack)) {
       this.stacks.add(client.middlewareStack);
       const counter: Middleware = (next, context) => async (args) => {
-        this.calls.push({ service, op: (context.commandName ?? 'Unknown').replace(/Command$/, ''), client: name, at: Date.now() });
+        this.calls.push({
+          service,
+          op: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
+          client: name,
+          at: Date.now(),
+        });
         return next(args);
       };
       const stack = client.middlewareStack as { add(mw: Middleware, options: { step: string; name: string }): void };
@@ -129,7 +134,10 @@ function substitute(value: unknown, replacements: ReadonlyArray<readonly [string
  * objects of the same classes with the same inputs (after `replacements`). A command that failed
  * when captured (a conditional write the code expects to fail) may fail again.
  */
-export async function replay(commands: readonly Captured[], replacements: ReadonlyArray<readonly [string, string]> = []): Promise<void> {
+export async function replay(
+  commands: readonly Captured[],
+  replacements: ReadonlyArray<readonly [string, string]> = [],
+): Promise<void> {
   for (const c of commands) {
     const Class = c.command.constructor as new (input: unknown) => Command;
     try {
@@ -160,7 +168,12 @@ export function summarize(ops: readonly string[], per = 1): string[] {
   return [...counts].map(([op, n]) => `${op} ×${Math.round((n / per) * 100) / 100}`);
 }
 
-export const SERVICE_LABEL: Record<Service, string> = { dynamodb: 'DynamoDB', sqs: 'SQS', ses: 'SES', eventbridge: 'EventBridge' };
+export const SERVICE_LABEL: Record<Service, string> = {
+  dynamodb: 'DynamoDB',
+  sqs: 'SQS',
+  ses: 'SES',
+  eventbridge: 'EventBridge',
+};
 
 /** The npm package each instrumented client comes from (to compare with what a bundle contains). */
 export const CLIENT_PACKAGE: Record<string, string> = {

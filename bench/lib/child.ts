@@ -4,7 +4,7 @@
  * over the IPC channel as `{ type, data }`; the child's stdout (logs, metric lines) is discarded and
  * its stderr kept for the error report.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface Message<T = unknown> {
@@ -55,7 +55,9 @@ export class Child {
     const i = this.inbox.findIndex((m) => m.type === type);
     if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]!.data as T);
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<T>((resolve, reject) => this.waiters.push({ type, resolve: resolve as (d: unknown) => void, reject }));
+    return new Promise<T>((resolve, reject) =>
+      this.waiters.push({ type, resolve: resolve as (d: unknown) => void, reject }),
+    );
   }
 
   send(type: string, data: unknown = null): void {

@@ -4,11 +4,12 @@
  * commands instead, see calls.ts; a scheduler run's inputs depend on the time and on what it read.)
  * Import only after the environment is set.
  */
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DUE_SHARDS, domainKey, dueKey } from '../../src/adapters/domains-table.js';
 import { ddb, tableName } from '../../src/adapters/dynamodb-client.js';
 import { sqs } from '../../src/adapters/sqs-client.js';
-import { domainKey, dueKey, DUE_SHARDS } from '../../src/adapters/domains-table.js';
 import { VERIFYING_LEASE_MS } from '../../src/domain/schedule.js';
 
 const queueUrl = () => process.env.VERIFY_QUEUE_URL ?? '';
@@ -53,7 +54,10 @@ export async function floorScheduler(now: number, page = 100): Promise<{ itemsRe
         await sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl(),
-            Entries: batch.map((d, n) => ({ Id: String(n), MessageBody: JSON.stringify({ teamId: d.teamId, domainId: d.id, requestedAt, reason: 'schedule' }) })),
+            Entries: batch.map((d, n) => ({
+              Id: String(n),
+              MessageBody: JSON.stringify({ teamId: d.teamId, domainId: d.id, requestedAt, reason: 'schedule' }),
+            })),
           }),
         );
         enqueued += batch.length;

@@ -29,4 +29,5 @@ export function benchScale(): number {
   return n;
 }
 
-export const scaled = (full: number, min: number, scale = benchScale()): number => Math.max(min, Math.round(full * scale));
+export const scaled = (full: number, min: number, scale = benchScale()): number =>
+  Math.max(min, Math.round(full * scale));

@@ -3,14 +3,15 @@
  * and the time a fresh Node process takes to import it, against a floor bundle built the same way
  * that only constructs the AWS SDK clients found in the real bundle.
  */
-import { build, type Metafile } from 'esbuild';
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build, type Metafile } from 'esbuild';
 import { BUNDLE_FILE, ESBUILD_OPTIONS } from '../../lib/bundling.js';
-import { backgroundFunctions, NOT_FOUND_FUNCTION, routes, type Grants } from '../../src/routes.js';
+import { backgroundFunctions, type Grants, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
 import { median, round } from '../lib/stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,7 +68,9 @@ export function functionNames(): string[] {
 }
 
 function grantsOf(name: string): Grants | null {
-  return routes.find((r) => r.name === name)?.grants ?? backgroundFunctions.find((b) => b.name === name)?.grants ?? null;
+  return (
+    routes.find((r) => r.name === name)?.grants ?? backgroundFunctions.find((b) => b.name === name)?.grants ?? null
+  );
 }
 
 const CLIENT_PACKAGE = /node_modules\/(@aws-sdk\/(?:client-[a-z0-9-]+|lib-dynamodb))\//g;
@@ -77,7 +80,13 @@ function packageGroup(path: string): string {
   if (nm < 0) return 'app';
   const rest = path.slice(nm + 'node_modules/'.length).split('/');
   const pkg = rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
-  if (pkg.startsWith('@aws-sdk/') || pkg.startsWith('@smithy/') || pkg.startsWith('@aws-crypto/') || ['tslib', 'fast-xml-parser', 'strnum', 'bowser', 'uuid', 'mnemonist', 'obliterator'].includes(pkg)) return 'aws-sdk';
+  if (
+    pkg.startsWith('@aws-sdk/') ||
+    pkg.startsWith('@smithy/') ||
+    pkg.startsWith('@aws-crypto/') ||
+    ['tslib', 'fast-xml-parser', 'strnum', 'bowser', 'uuid', 'mnemonist', 'obliterator'].includes(pkg)
+  )
+    return 'aws-sdk';
   if (pkg.startsWith('@aws-lambda-powertools/')) return 'powertools';
   if (pkg.startsWith('@middy/')) return 'middy';
   if (pkg === 'valibot' || pkg === 'tldts' || pkg === 'tldts-core') return pkg === 'valibot' ? 'valibot' : 'tldts';
@@ -97,7 +106,8 @@ function analyse(meta: Metafile): { clients: Record<string, number>; breakdown: 
     const group = packageGroup(path);
     breakdown[group] = (breakdown[group] ?? 0) + bytesInOutput;
   }
-  const kb = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v / KB, 1)]));
+  const kb = (o: Record<string, number>) =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v / KB, 1)]));
   return { clients: kb(clients), breakdown: kb(breakdown) };
 }
 
@@ -107,7 +117,9 @@ async function floorSource(clientPackages: string[]): Promise<string> {
   const made: string[] = [];
   const classOf = async (pkg: string) => {
     const mod = (await import(pkg)) as Record<string, unknown>;
-    const name = Object.keys(mod).find((k) => /^[A-Za-z0-9]+Client$/.test(k) && !k.startsWith('_') && typeof mod[k] === 'function');
+    const name = Object.keys(mod).find(
+      (k) => /^[A-Za-z0-9]+Client$/.test(k) && !k.startsWith('_') && typeof mod[k] === 'function',
+    );
     if (!name) throw new Error(`no client class exported by ${pkg}`);
     return name;
   };
@@ -136,7 +148,11 @@ interface Probe {
 }
 
 function probe(file: string, env: Record<string, string>): Probe {
-  const out = spawnSync(process.execPath, [PROBE, file], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
+  const out = spawnSync(process.execPath, [PROBE, file], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (out.status !== 0) throw new Error(`import probe failed for ${file}: ${out.stderr}`);
   return JSON.parse(out.stdout) as Probe;
 }
@@ -145,26 +161,51 @@ function probe(file: string, env: Record<string, string>): Probe {
  * `called`: per function whose calls were measured, the client packages it was seen calling; used
  * for the second floor and the unused-client check (functions not in it are not checked).
  */
-export async function measureColdStart(opts: { runs: number; called: Map<string, Set<string>> }, progress: (line: string) => void): Promise<Record<string, FunctionResult>> {
+export async function measureColdStart(
+  opts: { runs: number; called: Map<string, Set<string>> },
+  progress: (line: string) => void,
+): Promise<Record<string, FunctionResult>> {
   const dir = mkdtempSync(join(tmpdir(), 'krafter-bench-'));
   try {
     const names = functionNames();
     const built = new Map<
       string,
-      { real: string; floor: string; floorUsed: string; realKb: number; floorKb: number; floorUsedKb: number; clients: Record<string, number>; breakdown: Record<string, number>; unused: string[] | null }
+      {
+        real: string;
+        floor: string;
+        floorUsed: string;
+        realKb: number;
+        floorKb: number;
+        floorUsedKb: number;
+        clients: Record<string, number>;
+        breakdown: Record<string, number>;
+        unused: string[] | null;
+      }
     >();
     progress(`bundling ${names.length} functions and their floors`);
     for (const name of names) {
       const real = join(dir, name, BUNDLE_FILE);
       const meta = (
-        await build({ ...ESBUILD_OPTIONS, entryPoints: [join(ROOT, 'functions', `${name}.ts`)], outfile: real, metafile: true, absWorkingDir: ROOT, logLevel: 'error' })
+        await build({
+          ...ESBUILD_OPTIONS,
+          entryPoints: [join(ROOT, 'functions', `${name}.ts`)],
+          outfile: real,
+          metafile: true,
+          absWorkingDir: ROOT,
+          logLevel: 'error',
+        })
       ).metafile;
       const { clients, breakdown } = analyse(meta);
       const buildFloor = async (suffix: string, packages: string[]) => {
         const file = join(dir, `${name}.${suffix}`, BUNDLE_FILE);
         await build({
           ...ESBUILD_OPTIONS,
-          stdin: { contents: await floorSource([...packages].sort()), resolveDir: ROOT, sourcefile: `${name}.${suffix}.mjs`, loader: 'js' },
+          stdin: {
+            contents: await floorSource([...packages].sort()),
+            resolveDir: ROOT,
+            sourcefile: `${name}.${suffix}.mjs`,
+            loader: 'js',
+          },
           outfile: file,
           absWorkingDir: ROOT,
           logLevel: 'error',
@@ -175,7 +216,8 @@ export async function measureColdStart(opts: { runs: number; called: Map<string,
       const measured = opts.called.get(name);
       const calledPackages = new Set(measured ?? bundled);
       // The document client wraps client-dynamodb: it is used whenever DynamoDB is.
-      if (calledPackages.has('@aws-sdk/client-dynamodb') && bundled.includes('@aws-sdk/lib-dynamodb')) calledPackages.add('@aws-sdk/lib-dynamodb');
+      if (calledPackages.has('@aws-sdk/client-dynamodb') && bundled.includes('@aws-sdk/lib-dynamodb'))
+        calledPackages.add('@aws-sdk/lib-dynamodb');
       const used = bundled.filter((p) => calledPackages.has(p));
       const floor = await buildFloor('floor', bundled);
       const floorUsed = used.length === bundled.length ? floor : await buildFloor('floor-used', used);
@@ -201,7 +243,18 @@ export async function measureColdStart(opts: { runs: number; called: Map<string,
     }
 
     type Kind = 'real' | 'floor' | 'floorUsed' | 'realNoMaps';
-    const samples = new Map(names.map((n) => [n, { real: [] as number[], floor: [] as number[], floorUsed: [] as number[], realNoMaps: [] as number[], rss: [] as number[] }]));
+    const samples = new Map(
+      names.map((n) => [
+        n,
+        {
+          real: [] as number[],
+          floor: [] as number[],
+          floorUsed: [] as number[],
+          realNoMaps: [] as number[],
+          rss: [] as number[],
+        },
+      ]),
+    );
     const { NODE_OPTIONS: _sourceMaps, ...noMapsEnv } = IMPORT_ENV;
     // One discarded round first (file cache), then the rounds, interleaving functions and floors.
     for (let round = -1; round < opts.runs; round++) {
@@ -209,7 +262,8 @@ export async function measureColdStart(opts: { runs: number; called: Map<string,
       for (const [i, name] of names.entries()) {
         const b = built.get(name)!;
         const s = samples.get(name)!;
-        const kinds: Kind[] = b.floorUsed === b.floor ? ['real', 'floor', 'realNoMaps'] : ['real', 'floor', 'floorUsed', 'realNoMaps'];
+        const kinds: Kind[] =
+          b.floorUsed === b.floor ? ['real', 'floor', 'realNoMaps'] : ['real', 'floor', 'floorUsed', 'realNoMaps'];
         // Rotate the order every round, so none always runs first.
         const order = kinds.map((_, k) => kinds[(k + round + i + 1) % kinds.length]!);
         for (const which of order) {

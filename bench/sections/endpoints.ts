@@ -5,19 +5,19 @@
  * and id where the request creates or deletes one). Import only after the environment is set.
  */
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { apiEvent } from '../lib/api-event.js';
-import { countCalls, replay, type CallCounts, type CallLog, type Captured } from '../lib/calls.js';
-import { median, percentile, ratio, round, scaled } from '../lib/stats.js';
-import { LIST_SIZE } from '../lib/settings.js';
-import type { BareEnv } from '../lib/bare-env.js';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { lambdaContext } from '../../local/lambda-context.js';
-import { createKey } from '../../src/services/api-keys.js';
-import { clearKeyCache } from '../../src/services/auth.js';
 import { domainKey } from '../../src/adapters/domains-table.js';
 import { DEFAULT_RETURN_PATH } from '../../src/domain/return-path.js';
 import { routes, SCOPE_DOMAINS_MANAGE } from '../../src/routes.js';
+import { createKey } from '../../src/services/api-keys.js';
+import { clearKeyCache } from '../../src/services/auth.js';
+import { apiEvent } from '../lib/api-event.js';
+import type { BareEnv } from '../lib/bare-env.js';
+import { type CallCounts, type CallLog, type Captured, countCalls, replay } from '../lib/calls.js';
+import { LIST_SIZE } from '../lib/settings.js';
+import { median, percentile, ratio, round, scaled } from '../lib/stats.js';
 
 type Invoke = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -47,7 +47,11 @@ export interface EndpointResult {
 const READ_TEAM = 'bench-read';
 const WRITE_TEAM = 'bench-write';
 
-export async function measureEndpoints(env: BareEnv, log: CallLog, progress: (line: string) => void): Promise<Partial<Record<EndpointName, EndpointResult>>> {
+export async function measureEndpoints(
+  env: BareEnv,
+  log: CallLog,
+  progress: (line: string) => void,
+): Promise<Partial<Record<EndpointName, EndpointResult>>> {
   const handlers = {} as Record<EndpointName, Invoke>;
   for (const [name, fn] of Object.entries(ENDPOINTS) as [EndpointName, string][]) {
     if (!routes.some((r) => r.name === fn)) continue;
@@ -116,7 +120,10 @@ export async function measureEndpoints(env: BareEnv, log: CallLog, progress: (li
   const cases: Record<EndpointName, Case> = {
     get: {
       endpoint: () => call('get', readKey, { id: getId }),
-      template: async () => ({ commands: (await log.capture(() => call('get', readKey, { id: getId }))).commands, names: [] }),
+      template: async () => ({
+        commands: (await log.capture(() => call('get', readKey, { id: getId }))).commands,
+        names: [],
+      }),
       floor: asIs,
       iterations: scaled(400, 60),
       warmup: 20,
@@ -129,7 +136,9 @@ export async function measureEndpoints(env: BareEnv, log: CallLog, progress: (li
       warmup: 20,
     },
     create: {
-      prepare: async () => void (next = { domain: uniqueDomain('c'), id: randomUUID() }),
+      prepare: async () => {
+        next = { domain: uniqueDomain('c'), id: randomUUID() };
+      },
       endpoint: () => call('create', writeKey, undefined, { domain: next.domain }),
       template: async () => {
         const domain = uniqueDomain('t');
@@ -156,7 +165,11 @@ export async function measureEndpoints(env: BareEnv, log: CallLog, progress: (li
       endpoint: () => call('update', writeKey, { id: verifyId }, { return_path: 'bounce' }),
       template: async () => {
         await resetVerifying(verifyId);
-        return { commands: (await log.capture(() => call('update', writeKey, { id: verifyId }, { return_path: 'bounce' }))).commands, names: [] };
+        return {
+          commands: (await log.capture(() => call('update', writeKey, { id: verifyId }, { return_path: 'bounce' })))
+            .commands,
+          names: [],
+        };
       },
       floor: asIs,
       iterations: scaled(200, 40),
@@ -164,11 +177,16 @@ export async function measureEndpoints(env: BareEnv, log: CallLog, progress: (li
     },
     delete: {
       // A fresh domain to delete, made through the create endpoint (untimed).
-      prepare: async () => void (next = await create('write', uniqueDomain('d'))),
+      prepare: async () => {
+        next = await create('write', uniqueDomain('d'));
+      },
       endpoint: () => call('delete', writeKey, { id: next.id }),
       template: async () => {
         const victim = await create('write', uniqueDomain('t'));
-        return { commands: (await log.capture(() => call('delete', writeKey, { id: victim.id }))).commands, names: [victim.domain, victim.id] };
+        return {
+          commands: (await log.capture(() => call('delete', writeKey, { id: victim.id }))).commands,
+          names: [victim.domain, victim.id],
+        };
       },
       floor: renamed,
       iterations: scaled(120, 30),

@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
-import { childMain, receive, report } from '../lib/child.js';
-import { CallLog, instrumentClients, replay, type Captured } from '../lib/calls.js';
-import { BENCH_FUNCTION_ENV, LIST_SIZE } from '../lib/settings.js';
 import { startLocalStack } from '../../local/stack.js';
+import { CallLog, type Captured, instrumentClients, replay } from '../lib/calls.js';
+import { childMain, receive, report } from '../lib/child.js';
+import { BENCH_FUNCTION_ENV, LIST_SIZE } from '../lib/settings.js';
 
 export interface HttpTarget {
   /** Base URL of the API, `/api/v1` included. */
@@ -45,7 +45,8 @@ await childMain(async () => {
       return (await res.json()) as { data: { id: string } };
     };
     const ids: string[] = [];
-    for (let i = 0; i < LIST_SIZE; i++) ids.push((await api('POST', '/domains', readKey, { domain: `seed${i}.http-bench.example.com` })).data.id);
+    for (let i = 0; i < LIST_SIZE; i++)
+      ids.push((await api('POST', '/domains', readKey, { domain: `seed${i}.http-bench.example.com` })).data.id);
     await api('GET', '/domains', writeKey);
 
     // Templates: one warm request of each (nothing else runs meanwhile: the verify queue is empty).

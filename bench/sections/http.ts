@@ -25,7 +25,10 @@ export interface HttpResult {
 
 type Name = 'list' | 'get' | 'create';
 
-export async function measureHttp(opts: { durationS: number; connections: number; warmupS: number }, progress: (line: string) => void): Promise<Record<Name, HttpResult>> {
+export async function measureHttp(
+  opts: { durationS: number; connections: number; warmupS: number },
+  progress: (line: string) => void,
+): Promise<Record<Name, HttpResult>> {
   const child = new Child(new URL('./http-child.ts', import.meta.url));
   try {
     progress('starting the local stack');
@@ -39,7 +42,14 @@ export async function measureHttp(opts: { durationS: number; connections: number
         if (name !== 'create') return { url: t.floorUrl + path };
         return {
           url: t.floorUrl,
-          requests: [{ method: 'POST', path, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: createBody() }) }],
+          requests: [
+            {
+              method: 'POST',
+              path,
+              headers: { 'content-type': 'application/json' },
+              setupRequest: (req) => ({ ...req, body: createBody() }),
+            },
+          ],
         };
       }
       if (name === 'list') return { url: `${t.apiUrl}/domains`, headers: auth };
@@ -47,7 +57,12 @@ export async function measureHttp(opts: { durationS: number; connections: number
       return {
         url: t.apiUrl,
         requests: [
-          { method: 'POST', path: `${new URL(t.apiUrl).pathname}/domains`, headers: { ...auth, 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: createBody() }) },
+          {
+            method: 'POST',
+            path: `${new URL(t.apiUrl).pathname}/domains`,
+            headers: { ...auth, 'content-type': 'application/json' },
+            setupRequest: (req) => ({ ...req, body: createBody() }),
+          },
         ],
       };
     };
@@ -64,7 +79,8 @@ export async function measureHttp(opts: { durationS: number; connections: number
       await run(name, true, opts.warmupS);
       const real = await run(name, false, opts.durationS);
       const floor = await run(name, true, opts.durationS);
-      if (floor.non2xx > 0 || floor.errors > 0) throw new Error(`floor ${name}: ${floor.non2xx} non-2xx answers, ${floor.errors} errors`);
+      if (floor.non2xx > 0 || floor.errors > 0)
+        throw new Error(`floor ${name}: ${floor.non2xx} non-2xx answers, ${floor.errors} errors`);
       results[name] = {
         rps: round(real.requests.p50, 0),
         p50_ms: round(real.latency.p50, 1),

@@ -1,7 +1,8 @@
 /** Child process for sections 2, 3 and 5: in process, against the bare stand-ins. */
-import { childMain, report } from '../lib/child.js';
+
 import { startBareEnv } from '../lib/bare-env.js';
 import { CallLog, instrumentClients } from '../lib/calls.js';
+import { childMain, report } from '../lib/child.js';
 import { benchScale, scaled } from '../lib/stats.js';
 
 await childMain(async () => {

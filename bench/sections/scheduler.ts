@@ -8,11 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { countCalls, summarize, type CallCounts, type CallLog } from '../lib/calls.js';
-import { median, round } from '../lib/stats.js';
-import type { BareEnv } from '../lib/bare-env.js';
-import { floorScheduler } from '../lib/scheduler-floor.js';
 import { domainKey, dueKey } from '../../src/adapters/domains-table.js';
+import type { BareEnv } from '../lib/bare-env.js';
+import { type CallCounts, type CallLog, countCalls, summarize } from '../lib/calls.js';
+import { floorScheduler } from '../lib/scheduler-floor.js';
+import { median, round } from '../lib/stats.js';
 
 export interface SchedulerResult {
   readonly total: number;
@@ -56,7 +56,11 @@ export async function measureScheduler(
   let floorCalls: CallCounts | undefined;
   // Runs alternate: scheduler at base, floor at base+16 min, scheduler at base+32 min, ...
   let clock = base;
-  const next = () => (clock += 16 * MINUTE) - 16 * MINUTE;
+  const next = () => {
+    const at = clock;
+    clock += 16 * MINUTE;
+    return at;
+  };
   for (let r = 0; r < opts.rounds; r++) {
     progress(`scheduler round ${r + 1}/${opts.rounds}`);
     await env.purgeQueue();
@@ -120,16 +124,32 @@ async function seed(env: BareEnv, now: number, total: number, due: number): Prom
       };
       if (i < due) {
         // Pending, asked to verify earlier, due at some point in the last hour.
-        yield { ...common, status: 'pending', verifyRequestedAt: new Date(now - 2 * HOUR).toISOString(), ...dueKey(id, now - 1000 - (i % 3600) * 1000) };
+        yield {
+          ...common,
+          status: 'pending',
+          verifyRequestedAt: new Date(now - 2 * HOUR).toISOString(),
+          ...dueKey(id, now - 1000 - (i % 3600) * 1000),
+        };
       } else if (i % 20 === 0) {
         // Failed: out of the schedule until the user asks again.
         yield { ...common, status: 'failed', lastCheckedAt: new Date(now - 5 * HOUR).toISOString() };
       } else if (i % 20 < 4) {
         // Pending, next check on its back-off, a few hours out.
-        yield { ...common, status: 'pending', verifyRequestedAt: new Date(now - 20 * HOUR).toISOString(), ...dueKey(id, now + 3 * HOUR + (i % 3600) * 1000) };
+        yield {
+          ...common,
+          status: 'pending',
+          verifyRequestedAt: new Date(now - 20 * HOUR).toISOString(),
+          ...dueKey(id, now + 3 * HOUR + (i % 3600) * 1000),
+        };
       } else {
         // Verified: the daily drift check, spread over the next day.
-        yield { ...common, status: 'verified', verifiedAt: createdAt, lastCheckedAt: new Date(now - 2 * HOUR).toISOString(), ...dueKey(id, now + 3 * HOUR + (i % 72_000) * 1000) };
+        yield {
+          ...common,
+          status: 'verified',
+          verifiedAt: createdAt,
+          lastCheckedAt: new Date(now - 2 * HOUR).toISOString(),
+          ...dueKey(id, now + 3 * HOUR + (i % 72_000) * 1000),
+        };
       }
     }
   };

@@ -4,13 +4,14 @@
  * of verify requests queues one check each; the measure is the rate of GetEmailIdentity calls
  * the stand-in received while the verifier worked through them.
  */
-import { childMain, report } from '../lib/child.js';
-import { CallLog, countCalls, instrumentClients, summarize } from '../lib/calls.js';
-import { round } from '../lib/stats.js';
-import { BENCH_FUNCTION_ENV } from '../lib/settings.js';
+
 import { startLocalStack } from '../../local/stack.js';
-import { startDnsServer } from '../../test/support/dns-server.js';
 import type { DnsRecord } from '../../src/domain/dns-records.js';
+import { startDnsServer } from '../../test/support/dns-server.js';
+import { CallLog, countCalls, instrumentClients, summarize } from '../lib/calls.js';
+import { childMain, report } from '../lib/child.js';
+import { BENCH_FUNCTION_ENV } from '../lib/settings.js';
+import { round } from '../lib/stats.js';
 
 export interface VerifierOptions {
   readonly rate: number;
@@ -61,14 +62,19 @@ await childMain(async () => {
     void report('progress', `creating ${opts.checks} domains`);
     const ids: string[] = [];
     for (let i = 0; i < opts.checks; i++) {
-      const res = await fetch(`${stack.apiUrl}/domains`, { method: 'POST', headers, body: JSON.stringify({ domain: `v${i}.verifier-bench.example.com` }) });
+      const res = await fetch(`${stack.apiUrl}/domains`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ domain: `v${i}.verifier-bench.example.com` }),
+      });
       if (res.status !== 201) throw new Error(`create answered ${res.status}: ${await res.text()}`);
       const created = ((await res.json()) as { data: { id: string; dns_records: DnsRecord[] } }).data;
       ids.push(created.id);
       // Every other domain has published its records: its check turns it verified (a status
       // change, with its history entry and event), the others stay pending.
       if (i % 2 === 0) {
-        for (const r of created.dns_records) dns.set(r.name, r.type, [r.type === 'MX' ? { exchange: r.value, priority: r.priority ?? 10 } : r.value]);
+        for (const r of created.dns_records)
+          dns.set(r.name, r.type, [r.type === 'MX' ? { exchange: r.value, priority: r.priority ?? 10 } : r.value]);
       }
     }
 
@@ -80,12 +86,17 @@ await childMain(async () => {
     log.reset();
     // Background checks, queued as the scheduler queues them.
     const requestedAt = new Date(t0).toISOString();
-    const refused = await enqueueVerifications(ids.map((domainId) => ({ teamId: TEAM, domainId, requestedAt, reason: 'schedule' as const })));
+    const refused = await enqueueVerifications(
+      ids.map((domainId) => ({ teamId: TEAM, domainId, requestedAt, reason: 'schedule' as const })),
+    );
     if (refused.length > 0) throw new Error(`the queue refused ${refused.length} checks`);
     const gets = () => stack.ses.calls().filter((c) => c.action === 'GetEmailIdentity' && c.at >= t0);
     const deadline = Date.now() + 30_000 + (3 * 1000 * opts.checks) / opts.rate;
     while (gets().filter((c) => c.status === 200).length < opts.checks) {
-      if (Date.now() > deadline) throw new Error(`only ${gets().filter((c) => c.status === 200).length} of ${opts.checks} checks reached SES in time`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `only ${gets().filter((c) => c.status === 200).length} of ${opts.checks} checks reached SES in time`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
     await Promise.race([stack.verifierIdle(), new Promise((r) => setTimeout(r, 15_000))]);
@@ -118,7 +129,12 @@ await childMain(async () => {
       throttled: calls.length - ok.length,
       checked_domains: checked,
       verified_domains: verified,
-      calls_per_check: { dynamodb: per(counts.dynamodb), ses: per(counts.ses), eventbridge: per(counts.eventbridge), sqs: per(counts.sqs) },
+      calls_per_check: {
+        dynamodb: per(counts.dynamodb),
+        ses: per(counts.ses),
+        eventbridge: per(counts.eventbridge),
+        sqs: per(counts.sqs),
+      },
       ops: summarize(counts.ops, opts.checks),
       span_s: round(span, 2),
       peak_1s_calls: Math.max(...calls.map((c) => calls.filter((d) => d.at >= c.at && d.at < c.at + 1000).length)),

@@ -2,7 +2,10 @@
 import { Child } from '../lib/child.js';
 import type { VerifierOptions, VerifierResult } from './verifier-child.js';
 
-export async function measureVerifier(opts: VerifierOptions, progress: (line: string) => void): Promise<VerifierResult> {
+export async function measureVerifier(
+  opts: VerifierOptions,
+  progress: (line: string) => void,
+): Promise<VerifierResult> {
   const child = new Child(new URL('./verifier-child.ts', import.meta.url), { BENCH_VERIFIER: JSON.stringify(opts) });
   const forward = async () => {
     for (;;) progress(await child.next<string>('progress'));

@@ -6,10 +6,11 @@
  *
  * Only the SHA-256 hash of a key is stored, never the key.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ddb, tableName } from './dynamodb-client.js';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toServiceError } from './aws-errors.js';
+import { ddb, tableName } from './dynamodb-client.js';
 
 export const apiKeyKey = (keyId: string) => ({ PK: `APIKEY#${keyId}`, SK: 'APIKEY' });
 const teamKeysPartition = (teamId: string) => `TEAM#${teamId}#APIKEYS`;

@@ -21,7 +21,14 @@ const THROTTLING_NAMES = new Set([
   'RequestLimitExceeded',
 ]);
 
-const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ServiceUnavailable', 'InternalServerError', 'InternalFailure']);
+const TRANSIENT_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ServiceUnavailable',
+  'InternalServerError',
+  'InternalFailure',
+]);
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** DynamoDB reports throttling and conflicts inside a transaction as cancellation reasons. */
@@ -35,7 +42,9 @@ function cancellationCodes(e: SdkErrorShape): string[] {
 export function isThrottling(err: unknown): boolean {
   const e = err as SdkErrorShape;
   if (cancellationCodes(e).some((c) => THROTTLING_REASONS.has(c))) return true;
-  return THROTTLING_NAMES.has(e?.name ?? '') || e?.$retryable?.throttling === true || e?.$metadata?.httpStatusCode === 429;
+  return (
+    THROTTLING_NAMES.has(e?.name ?? '') || e?.$retryable?.throttling === true || e?.$metadata?.httpStatusCode === 429
+  );
 }
 
 export function isTransient(err: unknown): boolean {
@@ -48,7 +57,13 @@ export function isTransient(err: unknown): boolean {
 
 /** Rethrows a retryable AWS failure as a 503; returns other errors for the caller to rethrow. */
 export function toServiceError(err: unknown, what: string): unknown {
-  if (isThrottling(err)) return new ServiceUnavailableError(`${what} is being throttled. Retry after the delay in Retry-After.`, 2, 'throttled');
-  if (isTransient(err)) return new ServiceUnavailableError(`${what} is temporarily unavailable. Retry after the delay in Retry-After.`, 1);
+  if (isThrottling(err))
+    return new ServiceUnavailableError(
+      `${what} is being throttled. Retry after the delay in Retry-After.`,
+      2,
+      'throttled',
+    );
+  if (isTransient(err))
+    return new ServiceUnavailableError(`${what} is temporarily unavailable. Retry after the delay in Retry-After.`, 1);
   return err;
 }

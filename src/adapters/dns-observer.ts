@@ -5,8 +5,9 @@
  * few seconds, not the resolver's timeout times its tries times its servers, so they cannot hold a
  * batch past the function's time.
  */
+
+import { type Answers, type Mx, type Observation, type Question, questionKey } from '../domain/diagnostics.js';
 import { createResolver, DnsLookupError, lookup, type Resolver } from './dns.js';
-import { questionKey, type Answers, type Mx, type Observation, type Question } from '../domain/diagnostics.js';
 
 /** How long one check waits for all its DNS answers: a lost packet still gets a second try. */
 export const DNS_DEADLINE_MS = 4_000;
@@ -45,7 +46,9 @@ export async function observe(questions: readonly Question[], options: ObserveOp
   }
 
   try {
-    const answers = await Promise.all(questions.map(async (q) => [questionKey(q), await Promise.race([ask(q), expired])] as const));
+    const answers = await Promise.all(
+      questions.map(async (q) => [questionKey(q), await Promise.race([ask(q), expired])] as const),
+    );
     return new Map(answers);
   } finally {
     clearTimeout(timer);

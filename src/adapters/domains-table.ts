@@ -10,17 +10,18 @@
  * unique per account and region. The team's count moves in the same transactions, so a limit on it
  * holds however many creates run at once.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+
 import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ddb, tableName } from './dynamodb-client.js';
-import { toServiceError } from './aws-errors.js';
+import { type DkimSetup, EASY_DKIM_DEFAULT } from '../domain/dkim.js';
+import { type RecordCheck, recordsMovedBy } from '../domain/dns-records.js';
 import type { Domain, DomainStatus } from '../domain/domain.js';
-import { recordsMovedBy, type RecordCheck } from '../domain/dns-records.js';
-import { EASY_DKIM_DEFAULT, type DkimSetup } from '../domain/dkim.js';
 import { dueShard, VERIFYING_LEASE_MS } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
+import { toServiceError } from './aws-errors.js';
+import { ddb, tableName } from './dynamodb-client.js';
 import { statusChangeItem } from './status-history-table.js';
 
 export const domainKey = (teamId: string, id: string) => ({ PK: `TEAM#${teamId}`, SK: `DOMAIN#${id}` });
@@ -33,7 +34,10 @@ const DOMAIN_SK_PREFIX = 'DOMAIN#';
 export const DUE_SHARDS = 4;
 const duePartition = (shard: number) => `DUE#${shard}`;
 /** Index keys that put a domain in the due-time index at `at` (ms since epoch). */
-export const dueKey = (id: string, at: number) => ({ GSI1PK: duePartition(dueShard(id, DUE_SHARDS)), GSI1SK: `${new Date(at).toISOString()}#${id}` });
+export const dueKey = (id: string, at: number) => ({
+  GSI1PK: duePartition(dueShard(id, DUE_SHARDS)),
+  GSI1SK: `${new Date(at).toISOString()}#${id}`,
+});
 
 export interface DomainClaim {
   readonly teamId: string;
@@ -127,10 +131,28 @@ export const PROVISIONING_LEASE_MS = 30_000;
  * (not yet ready) domain in one transaction. The domain is due at `releaseAt` (ms since epoch), when
  * the scheduler looks at it again in case it is never verified (see schedule.ts).
  */
-export async function putNewDomain(d: NewDomain, { maxDomains = 0, releaseAt }: { maxDomains?: number; releaseAt?: number } = {}): Promise<Domain> {
+export async function putNewDomain(
+  d: NewDomain,
+  { maxDomains = 0, releaseAt }: { maxDomains?: number; releaseAt?: number } = {},
+): Promise<Domain> {
   const leaseUntil = Date.parse(d.createdAt) + PROVISIONING_LEASE_MS;
-  const item = { ...domainKey(d.teamId, d.id), entity: 'Domain', ...d, status: 'pending', ready: false, leaseUntil, leaseId: randomUUID(), ...(releaseAt !== undefined && dueKey(d.id, releaseAt)) };
-  const limit = maxDomains > 0 ? { ConditionExpression: 'attribute_not_exists(#n) OR #n < :max', ExpressionAttributeValues: { ':one': 1, ':max': maxDomains } } : { ExpressionAttributeValues: { ':one': 1 } };
+  const item = {
+    ...domainKey(d.teamId, d.id),
+    entity: 'Domain',
+    ...d,
+    status: 'pending',
+    ready: false,
+    leaseUntil,
+    leaseId: randomUUID(),
+    ...(releaseAt !== undefined && dueKey(d.id, releaseAt)),
+  };
+  const limit =
+    maxDomains > 0
+      ? {
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxDomains },
+        }
+      : { ExpressionAttributeValues: { ':one': 1 } };
   try {
     await ddb.send(
       new TransactWriteCommand({
@@ -138,7 +160,13 @@ export async function putNewDomain(d: NewDomain, { maxDomains = 0, releaseAt }: 
           {
             Put: {
               TableName: tableName,
-              Item: { ...claimKey(d.domain), entity: 'DomainClaim', teamId: d.teamId, domainId: d.id, createdAt: d.createdAt },
+              Item: {
+                ...claimKey(d.domain),
+                entity: 'DomainClaim',
+                teamId: d.teamId,
+                domainId: d.id,
+                createdAt: d.createdAt,
+              },
               ConditionExpression: 'attribute_not_exists(PK)',
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
@@ -158,20 +186,26 @@ export async function putNewDomain(d: NewDomain, { maxDomains = 0, releaseAt }: 
       }),
     );
   } catch (err) {
-    if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+    if (
+      err instanceof TransactionCanceledException &&
+      err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+    ) {
       // Exception payloads come in DynamoDB's wire format: the document client does not convert them.
       const raw = err.CancellationReasons[0].Item;
       const old = raw ? unmarshall(raw) : undefined;
       throw new NameClaimedError(old ? { teamId: old.teamId as string, domainId: old.domainId as string } : null);
     }
-    if (err instanceof TransactionCanceledException && err.CancellationReasons?.[2]?.Code === 'ConditionalCheckFailed') throw new DomainLimitError();
+    if (err instanceof TransactionCanceledException && err.CancellationReasons?.[2]?.Code === 'ConditionalCheckFailed')
+      throw new DomainLimitError();
     throw toServiceError(err, 'The domain store');
   }
   return fromItem(item);
 }
 
 export async function getClaim(domain: string): Promise<DomainClaim | null> {
-  const out = await send('The domain store', () => ddb.send(new GetCommand({ TableName: tableName, Key: claimKey(domain), ConsistentRead: true })));
+  const out = await send('The domain store', () =>
+    ddb.send(new GetCommand({ TableName: tableName, Key: claimKey(domain), ConsistentRead: true })),
+  );
   return out.Item ? { teamId: out.Item.teamId as string, domainId: out.Item.domainId as string } : null;
 }
 
@@ -180,12 +214,22 @@ export async function getClaim(domain: string): Promise<DomainClaim | null> {
  * or once it is ready (the SDK's resend of this write after a lost answer); null when the domain is
  * gone or another create took it over.
  */
-export async function markReady(d: Domain, tokens: { verificationToken: string; dkimTokens: readonly string[] }): Promise<Domain | null> {
+export async function markReady(
+  d: Domain,
+  tokens: { verificationToken: string; dkimTokens: readonly string[] },
+): Promise<Domain | null> {
   const item = await updateIf({
     Key: domainKey(d.teamId, d.id),
-    UpdateExpression: 'SET ready = :true, verificationToken = :vt, dkimTokens = :dk, recordChecks = if_not_exists(recordChecks, :none) REMOVE leaseUntil, leaseId',
+    UpdateExpression:
+      'SET ready = :true, verificationToken = :vt, dkimTokens = :dk, recordChecks = if_not_exists(recordChecks, :none) REMOVE leaseUntil, leaseId',
     ConditionExpression: 'attribute_exists(PK) AND (leaseId = :lease OR ready = :true)',
-    ExpressionAttributeValues: { ':true': true, ':vt': tokens.verificationToken, ':dk': [...tokens.dkimTokens], ':lease': d.leaseId ?? '', ':none': {} },
+    ExpressionAttributeValues: {
+      ':true': true,
+      ':vt': tokens.verificationToken,
+      ':dk': [...tokens.dkimTokens],
+      ':lease': d.leaseId ?? '',
+      ':none': {},
+    },
     ReturnValues: 'ALL_NEW',
   });
   return item && fromItem(item);
@@ -200,8 +244,14 @@ export async function takeProvisioningLease(d: Domain, now: number): Promise<Dom
     Key: domainKey(d.teamId, d.id),
     UpdateExpression: 'SET leaseUntil = :until, leaseId = :lease',
     // Our own lease id passes too: the SDK's resend of this write after a lost answer is not shut out.
-    ConditionExpression: 'attribute_exists(PK) AND ready = :false AND attribute_not_exists(releasing) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseId = :lease)',
-    ExpressionAttributeValues: { ':until': now + PROVISIONING_LEASE_MS, ':now': now, ':false': false, ':lease': randomUUID() },
+    ConditionExpression:
+      'attribute_exists(PK) AND ready = :false AND attribute_not_exists(releasing) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseId = :lease)',
+    ExpressionAttributeValues: {
+      ':until': now + PROVISIONING_LEASE_MS,
+      ':now': now,
+      ':false': false,
+      ':lease': randomUUID(),
+    },
     ReturnValues: 'ALL_NEW',
   });
   return item && fromItem(item);
@@ -227,13 +277,31 @@ export async function setProvisioningLease(d: Domain, until: number): Promise<bo
  * `leaseId`, only an unready domain still held by that create (an undo never removes a domain that
  * another create took over).
  */
-export async function deleteDomainAndClaim(teamId: string, id: string, domain: string, leaseId?: string): Promise<boolean> {
-  const onlyHeld = leaseId === undefined ? {} : { ConditionExpression: 'attribute_exists(PK) AND ready = :false AND leaseId = :lease', ExpressionAttributeValues: { ':false': false, ':lease': leaseId } };
+export async function deleteDomainAndClaim(
+  teamId: string,
+  id: string,
+  domain: string,
+  leaseId?: string,
+): Promise<boolean> {
+  const onlyHeld =
+    leaseId === undefined
+      ? {}
+      : {
+          ConditionExpression: 'attribute_exists(PK) AND ready = :false AND leaseId = :lease',
+          ExpressionAttributeValues: { ':false': false, ':lease': leaseId },
+        };
   try {
     await ddb.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Delete: { TableName: tableName, Key: domainKey(teamId, id), ConditionExpression: 'attribute_exists(PK)', ...onlyHeld } },
+          {
+            Delete: {
+              TableName: tableName,
+              Key: domainKey(teamId, id),
+              ConditionExpression: 'attribute_exists(PK)',
+              ...onlyHeld,
+            },
+          },
           {
             Delete: {
               TableName: tableName,
@@ -249,7 +317,11 @@ export async function deleteDomainAndClaim(teamId: string, id: string, domain: s
     );
     return true;
   } catch (err) {
-    if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+    if (
+      err instanceof TransactionCanceledException &&
+      err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+    )
+      return false;
     throw toServiceError(err, 'The domain store');
   }
 }
@@ -272,7 +344,9 @@ function uncount(teamId: string) {
 }
 
 export async function getDomain(teamId: string, id: string): Promise<Domain | null> {
-  const out = await send('The domain store', () => ddb.send(new GetCommand({ TableName: tableName, Key: domainKey(teamId, id) })));
+  const out = await send('The domain store', () =>
+    ddb.send(new GetCommand({ TableName: tableName, Key: domainKey(teamId, id) })),
+  );
   return out.Item ? fromItem(out.Item) : null;
 }
 
@@ -307,7 +381,11 @@ export async function listDomains(teamId: string): Promise<Domain[]> {
  * One page of a team's domains, oldest first, after `afterId` if given: one Query for `limit + 1`
  * items, the extra one only telling whether more follow.
  */
-export async function listDomainsPage(teamId: string, limit: number, afterId?: string): Promise<{ domains: Domain[]; hasMore: boolean }> {
+export async function listDomainsPage(
+  teamId: string,
+  limit: number,
+  afterId?: string,
+): Promise<{ domains: Domain[]; hasMore: boolean }> {
   const out = await queryDomains(teamId, afterId ? domainKey(teamId, afterId) : undefined, limit + 1);
   const items = (out.Items ?? []).map(fromItem);
   return { domains: items.slice(0, limit), hasMore: items.length > limit };
@@ -328,7 +406,8 @@ export async function takeUpdateLease(d: Domain, now: number): Promise<{ domain:
     Key: domainKey(d.teamId, d.id),
     UpdateExpression: 'SET updateLeaseUntil = :until, updateLeaseId = :lease',
     // Our own lease id passes too: the SDK's retry of this call after a lost answer is not shut out.
-    ConditionExpression: 'attribute_exists(PK) AND ready = :true AND attribute_not_exists(releasing) AND (attribute_not_exists(updateLeaseUntil) OR updateLeaseUntil < :now OR updateLeaseId = :lease)',
+    ConditionExpression:
+      'attribute_exists(PK) AND ready = :true AND attribute_not_exists(releasing) AND (attribute_not_exists(updateLeaseUntil) OR updateLeaseUntil < :now OR updateLeaseId = :lease)',
     ExpressionAttributeValues: { ':until': now + UPDATE_LEASE_MS, ':now': now, ':true': true, ':lease': leaseId },
     ReturnValues: 'ALL_NEW',
   });
@@ -354,10 +433,24 @@ export async function commitUpdate(d: Domain, leaseId: string, change: SettingsC
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':zero': 0, ':one': 1, ':lease': leaseId };
     // Only the checks of the records that moved are dropped: a check written meanwhile keeps the others.
-    if (hasChecks) recordsMovedBy(change).forEach((id, i) => ((names[`#r${i}`] = id), remove.push(`recordChecks.#r${i}`)));
-    else (set.push('recordChecks = :none'), (values[':none'] = {}));
-    if (change.returnPath !== undefined) (set.push('returnPath = :rp'), (values[':rp'] = change.returnPath));
-    if (change.dkim !== undefined) (set.push('dkim = :dkim', 'dkimTokens = :tokens'), (values[':dkim'] = change.dkim), (values[':tokens'] = [...(change.dkimTokens ?? [])]));
+    if (hasChecks) {
+      for (const [i, id] of recordsMovedBy(change).entries()) {
+        names[`#r${i}`] = id;
+        remove.push(`recordChecks.#r${i}`);
+      }
+    } else {
+      set.push('recordChecks = :none');
+      values[':none'] = {};
+    }
+    if (change.returnPath !== undefined) {
+      set.push('returnPath = :rp');
+      values[':rp'] = change.returnPath;
+    }
+    if (change.dkim !== undefined) {
+      set.push('dkim = :dkim', 'dkimTokens = :tokens');
+      values[':dkim'] = change.dkim;
+      values[':tokens'] = [...(change.dkimTokens ?? [])];
+    }
     try {
       await ddb.send(
         new UpdateCommand({
@@ -407,10 +500,18 @@ export async function markVerifying(teamId: string, id: string, now: string): Pr
       new UpdateCommand({
         TableName: tableName,
         Key: domainKey(teamId, id),
-        UpdateExpression: 'SET #s = :verifying, previousStatus = #s, verifyRequestedAt = :now, GSI1PK = :duePk, GSI1SK = :dueSk',
-        ConditionExpression: 'attribute_exists(PK) AND ready = :true AND #s <> :verifying AND attribute_not_exists(releasing)',
+        UpdateExpression:
+          'SET #s = :verifying, previousStatus = #s, verifyRequestedAt = :now, GSI1PK = :duePk, GSI1SK = :dueSk',
+        ConditionExpression:
+          'attribute_exists(PK) AND ready = :true AND #s <> :verifying AND attribute_not_exists(releasing)',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':verifying': 'verifying', ':true': true, ':now': now, ':duePk': lease.GSI1PK, ':dueSk': lease.GSI1SK },
+        ExpressionAttributeValues: {
+          ':verifying': 'verifying',
+          ':true': true,
+          ':now': now,
+          ':duePk': lease.GSI1PK,
+          ':dueSk': lease.GSI1SK,
+        },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
@@ -424,7 +525,8 @@ export async function markVerifying(teamId: string, id: string, now: string): Pr
       if (old && old.ready === true && old.status === 'verifying' && old.verifyRequestedAt === now) {
         return { outcome: 'marked', domain: fromItem(old), previousStatus: old.previousStatus as DomainStatus };
       }
-      if (old && old.ready === true && old.status === 'verifying') return { outcome: 'already_verifying', domain: fromItem(old) };
+      if (old && old.ready === true && old.status === 'verifying')
+        return { outcome: 'already_verifying', domain: fromItem(old) };
       return { outcome: 'not_found' };
     }
     throw toServiceError(err, 'The domain store');
@@ -445,9 +547,16 @@ export async function markReleasing(d: Domain, now: number): Promise<boolean> {
       'attribute_exists(PK) AND #s = :status AND attribute_not_exists(everVerified) AND attribute_not_exists(verifiedAt)' +
       ' AND (ready = :true OR leaseUntil < :now)' +
       ' AND (attribute_not_exists(updateLeaseUntil) OR updateLeaseUntil < :now)' +
-      (d.verifyRequestedAt === null ? ' AND attribute_not_exists(verifyRequestedAt)' : ' AND verifyRequestedAt = :requested'),
+      (d.verifyRequestedAt === null
+        ? ' AND attribute_not_exists(verifyRequestedAt)'
+        : ' AND verifyRequestedAt = :requested'),
     ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: { ':true': true, ':status': d.status, ':now': now, ...(d.verifyRequestedAt !== null && { ':requested': d.verifyRequestedAt }) },
+    ExpressionAttributeValues: {
+      ':true': true,
+      ':status': d.status,
+      ':now': now,
+      ...(d.verifyRequestedAt !== null && { ':requested': d.verifyRequestedAt }),
+    },
   });
   return item !== null;
 }
@@ -461,7 +570,14 @@ export async function deleteReleasedDomain(d: Domain, change: StatusChange): Pro
     await ddb.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Delete: { TableName: tableName, Key: domainKey(d.teamId, d.id), ConditionExpression: 'releasing = :true', ExpressionAttributeValues: { ':true': true } } },
+          {
+            Delete: {
+              TableName: tableName,
+              Key: domainKey(d.teamId, d.id),
+              ConditionExpression: 'releasing = :true',
+              ExpressionAttributeValues: { ':true': true },
+            },
+          },
           {
             Delete: {
               TableName: tableName,
@@ -477,7 +593,11 @@ export async function deleteReleasedDomain(d: Domain, change: StatusChange): Pro
     );
     return true;
   } catch (err) {
-    if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+    if (
+      err instanceof TransactionCanceledException &&
+      err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+    )
+      return false;
     throw toServiceError(err, 'The domain store');
   }
 }
@@ -522,10 +642,18 @@ export async function writeCheckResult(d: Domain, result: CheckResult): Promise<
   const due = result.nextCheckAt === null ? null : dueKey(d.id, result.nextCheckAt);
   const set = ['#s = :status', 'lastCheckedAt = :at', 'recordChecks = :checks'];
   const remove = ['previousStatus'];
-  const values: Record<string, unknown> = { ':status': result.status, ':at': result.checkedAt, ':checks': result.recordChecks, ':expected': d.status, ':rev': d.settingsRev };
+  const values: Record<string, unknown> = {
+    ':status': result.status,
+    ':at': result.checkedAt,
+    ':checks': result.recordChecks,
+    ':expected': d.status,
+    ':rev': d.settingsRev,
+  };
   // everVerified stays once set: a domain verified even once is never released (see schedule.ts).
-  if (result.status === 'verified') set.push('verifiedAt = if_not_exists(verifiedAt, :at)', 'everVerified = :true'), (values[':true'] = true);
-  else remove.push('verifiedAt');
+  if (result.status === 'verified') {
+    set.push('verifiedAt = if_not_exists(verifiedAt, :at)', 'everVerified = :true');
+    values[':true'] = true;
+  } else remove.push('verifiedAt');
   if (due) {
     set.push('GSI1PK = :duePk', 'GSI1SK = :dueSk');
     values[':duePk'] = due.GSI1PK;
@@ -544,7 +672,8 @@ export async function writeCheckResult(d: Domain, result: CheckResult): Promise<
     Key: domainKey(d.teamId, d.id),
     UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
     // Written only over the status and the settings the check read: a PATCH meanwhile makes it decide again.
-    ConditionExpression: 'attribute_exists(PK) AND #s = :expected AND (attribute_not_exists(settingsRev) OR settingsRev = :rev)',
+    ConditionExpression:
+      'attribute_exists(PK) AND #s = :expected AND (attribute_not_exists(settingsRev) OR settingsRev = :rev)',
     ExpressionAttributeNames: { '#s': 'status' },
     ExpressionAttributeValues: values,
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
@@ -562,13 +691,20 @@ export async function writeCheckResult(d: Domain, result: CheckResult): Promise<
     return 'written';
   } catch (err) {
     if (err instanceof ConditionalCheckFailedException) return err.Item ? 'changed' : 'deleted';
-    if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+    if (
+      err instanceof TransactionCanceledException &&
+      err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+    ) {
       return err.CancellationReasons[0].Item ? 'changed' : 'deleted';
     }
     // A write DynamoDB refuses as invalid (above all an item past 400 KB) is refused again on every
     // retry: `rejected` lets the caller store a smaller result instead of failing the message for ever.
     if ((err as { name?: unknown }).name === 'ValidationException') return 'rejected';
-    if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ValidationError')) return 'rejected';
+    if (
+      err instanceof TransactionCanceledException &&
+      err.CancellationReasons?.some((r) => r.Code === 'ValidationError')
+    )
+      return 'rejected';
     throw err;
   }
 }
@@ -592,7 +728,12 @@ export interface DueDomain {
 }
 
 /** One page of domains due at or before `now` in one shard of the due-time index. */
-export async function queryDue(shard: number, now: number, limit: number, startKey?: Record<string, unknown>): Promise<{ due: DueDomain[]; next?: Record<string, unknown>; itemsRead: number }> {
+export async function queryDue(
+  shard: number,
+  now: number,
+  limit: number,
+  startKey?: Record<string, unknown>,
+): Promise<{ due: DueDomain[]; next?: Record<string, unknown>; itemsRead: number }> {
   const out = await ddb.send(
     new QueryCommand({
       TableName: tableName,
@@ -604,7 +745,11 @@ export async function queryDue(shard: number, now: number, limit: number, startK
       ExclusiveStartKey: startKey,
     }),
   );
-  const due = (out.Items ?? []).map((i) => ({ teamId: i.teamId as string, id: i.id as string, dueSortKey: i.GSI1SK as string }));
+  const due = (out.Items ?? []).map((i) => ({
+    teamId: i.teamId as string,
+    id: i.id as string,
+    dueSortKey: i.GSI1SK as string,
+  }));
   return { due, next: out.LastEvaluatedKey, itemsRead: out.Count ?? due.length };
 }
 

@@ -14,9 +14,9 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
-import { PARTITION_KEYS, TABLE_SCHEMA } from './table-schema.js';
-import { dynamodb, tableName } from './dynamodb-client.js';
 import { IdempotencyKeyReusedError, IdempotentRequestInProgressError, ServiceUnavailableError } from '../errors.js';
+import { dynamodb, tableName } from './dynamodb-client.js';
+import { PARTITION_KEYS, TABLE_SCHEMA } from './table-schema.js';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -54,14 +54,22 @@ const runOnce = makeIdempotent(async (_request: IdempotentRequest, run: () => Pr
 });
 
 /** Runs `run` once per request identity; a retry within 24 h gets the first result (with `replayed`). */
-export async function runIdempotently<T>(request: IdempotentRequest, run: () => Promise<T>, context?: Context): Promise<T & { replayed?: true }> {
+export async function runIdempotently<T>(
+  request: IdempotentRequest,
+  run: () => Promise<T>,
+  context?: Context,
+): Promise<T & { replayed?: true }> {
   if (context) config.registerLambdaContext(context);
   try {
     return (await runOnce({ ...request, body: request.body ?? null }, run)) as T & { replayed?: true };
   } catch (err) {
     if (err instanceof IdempotencyValidationError) throw new IdempotencyKeyReusedError();
     if (err instanceof IdempotencyAlreadyInProgressError) throw new IdempotentRequestInProgressError();
-    if (err instanceof IdempotencyPersistenceLayerError) throw new ServiceUnavailableError('The idempotency store is temporarily unavailable. Retry after the delay in Retry-After.', 1);
+    if (err instanceof IdempotencyPersistenceLayerError)
+      throw new ServiceUnavailableError(
+        'The idempotency store is temporarily unavailable. Retry after the delay in Retry-After.',
+        1,
+      );
     // Errors of the request itself pass through (Powertools wraps none of them).
     throw err;
   }

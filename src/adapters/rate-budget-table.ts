@@ -9,8 +9,9 @@
  * a little over 1000 / rate ms apart, so calls never burst above the rate however many containers run.
  * DynamoDB has no "max" in update expressions, hence two conditional forms (at most two writes).
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from './dynamodb-client.js';
 
 export const rateBudgetKey = (name: string) => ({ PK: `RATE#${name}`, SK: 'RATE' });

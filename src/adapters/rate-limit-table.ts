@@ -7,16 +7,22 @@
  * minute only, so no partition stays hot. (HTTP APIs have no per-key usage plans, hence this.)
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, tableName } from './dynamodb-client.js';
 import { toServiceError } from './aws-errors.js';
+import { ddb, tableName } from './dynamodb-client.js';
 import { RATE_LIMIT_KEY_PREFIX } from './table-schema.js';
 
 export const WINDOW_SECONDS = 60;
 
-export const rateLimitKey = (teamId: string, windowStart: number) => ({ PK: `${RATE_LIMIT_KEY_PREFIX}${teamId}#${windowStart}`, SK: 'WINDOW' });
+export const rateLimitKey = (teamId: string, windowStart: number) => ({
+  PK: `${RATE_LIMIT_KEY_PREFIX}${teamId}#${windowStart}`,
+  SK: 'WINDOW',
+});
 
 /** Counts one request; returns the count in the current window and when the window ends (epoch s). */
-export async function countRequest(teamId: string, now: number = Date.now()): Promise<{ count: number; resetAt: number }> {
+export async function countRequest(
+  teamId: string,
+  now: number = Date.now(),
+): Promise<{ count: number; resetAt: number }> {
   const windowStart = Math.floor(now / 1000 / WINDOW_SECONDS) * WINDOW_SECONDS;
   const resetAt = windowStart + WINDOW_SECONDS;
   try {

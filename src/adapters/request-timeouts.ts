@@ -4,4 +4,8 @@
  * create's undo within the create's provisioning lease (domains-table.ts, 30 s): with the SDK's
  * three attempts each call ends within about 3 × 5 s.
  */
-export const REQUEST_HANDLER = { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true } as const;
+export const REQUEST_HANDLER = {
+  connectionTimeout: 2_000,
+  requestTimeout: 5_000,
+  throwOnRequestTimeout: true,
+} as const;

@@ -7,21 +7,26 @@ import {
   AlreadyExistsException,
   CreateEmailIdentityCommand,
   DeleteEmailIdentityCommand,
+  type DkimSigningAttributes,
   GetEmailIdentityCommand,
+  type GetEmailIdentityCommandOutput,
   LimitExceededException,
   NotFoundException,
   PutEmailIdentityDkimSigningAttributesCommand,
   PutEmailIdentityMailFromAttributesCommand,
-  type DkimSigningAttributes,
-  type GetEmailIdentityCommandOutput,
 } from '@aws-sdk/client-sesv2';
-import { sesv2For } from './sesv2-client.js';
-import { toServiceError } from './aws-errors.js';
-import { IdentityInUseError, IdentityQuotaExceededError, IdentityMissingError, ServiceUnavailableError, ValidationError } from '../errors.js';
 import type { DkimSigning } from '../domain/dkim.js';
-import { ownerTags, ownershipOf, type IdentityOwner } from '../domain/identity-owner.js';
-import { logger } from '../observability.js';
-import { count, METRIC } from '../observability.js';
+import { type IdentityOwner, ownershipOf, ownerTags } from '../domain/identity-owner.js';
+import {
+  IdentityInUseError,
+  IdentityMissingError,
+  IdentityQuotaExceededError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../errors.js';
+import { count, logger, METRIC } from '../observability.js';
+import { toServiceError } from './aws-errors.js';
+import { sesv2For } from './sesv2-client.js';
 
 /** A call on an identity that must exist: one SES does not have is IdentityMissingError. */
 async function call<T>(run: () => Promise<T>): Promise<T> {
@@ -70,7 +75,11 @@ export async function createIdentity(
 ): Promise<{ readonly created: string[] } | { readonly adopted: Identity }> {
   try {
     const out = await sesv2For(region).send(
-      new CreateEmailIdentityCommand({ EmailIdentity: domain, DkimSigningAttributes: signingAttributes(signing), Tags: ownerTags(owner) }),
+      new CreateEmailIdentityCommand({
+        EmailIdentity: domain,
+        DkimSigningAttributes: signingAttributes(signing),
+        Tags: ownerTags(owner),
+      }),
     );
     return { created: out.DkimAttributes?.Tokens ?? [] };
   } catch (err) {
@@ -78,7 +87,8 @@ export async function createIdentity(
       // The identity exists: a failure to read it must not pass for a clean "SES created nothing"
       // (a throttled 503 would), or the create's undo would leave this domain's own leftover behind.
       const existing = await getIdentity(domain, region).catch((readErr: unknown) => {
-        if (readErr instanceof ServiceUnavailableError) throw new ServiceUnavailableError(readErr.message, readErr.retryAfterSeconds);
+        if (readErr instanceof ServiceUnavailableError)
+          throw new ServiceUnavailableError(readErr.message, readErr.retryAfterSeconds);
         throw readErr;
       });
       // Gone again already: whoever made it removed it; the client's retry may create it afresh.
@@ -92,7 +102,11 @@ export async function createIdentity(
     const mapped = rejectedSigning(err) ?? toServiceError(err, 'Amazon SES');
     // "Throttled" means SES created nothing only if no earlier attempt of this call (one that timed out
     // or lost its answer) may have created it.
-    if (mapped instanceof ServiceUnavailableError && mapped.reason === 'throttled' && ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1) {
+    if (
+      mapped instanceof ServiceUnavailableError &&
+      mapped.reason === 'throttled' &&
+      ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1
+    ) {
       throw new ServiceUnavailableError(mapped.message, mapped.retryAfterSeconds);
     }
     throw mapped;
@@ -105,13 +119,25 @@ export async function createIdentity(
  * create left behind, and by PATCH; `known` is the identity as just read (no second read of SES's
  * scarce budget). Returns the identity's Easy DKIM tokens (none with BYODKIM).
  */
-export async function applyDkimSigning(domain: string, region: string, signing: DkimSigning, known: Identity): Promise<string[]> {
+export async function applyDkimSigning(
+  domain: string,
+  region: string,
+  signing: DkimSigning,
+  known: Identity,
+): Promise<string[]> {
   // A BYODKIM key is always sent (SES accepts the same one again, and cannot show which it has).
   if (signing.setup.type === 'byodkim') return putDkimSigning(domain, region, signing);
   const keyLength = sesKeyLength(signing.setup.keyLength);
   const tokensIfSet = (dkim: Identity['DkimAttributes']) =>
-    dkim?.SigningAttributesOrigin === 'AWS_SES' && dkim.NextSigningKeyLength === keyLength && (dkim.Tokens?.length ?? 0) > 0 ? dkim.Tokens! : null;
-  const current = async () => tokensIfSet((await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })))).DkimAttributes);
+    dkim?.SigningAttributesOrigin === 'AWS_SES' &&
+    dkim.NextSigningKeyLength === keyLength &&
+    (dkim.Tokens?.length ?? 0) > 0
+      ? dkim.Tokens!
+      : null;
+  const current = async () =>
+    tokensIfSet(
+      (await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })))).DkimAttributes,
+    );
   const tokens = tokensIfSet(known.DkimAttributes);
   if (tokens) return tokens;
   try {
@@ -157,7 +183,8 @@ export async function setMailFrom(domain: string, mailFromDomain: string, region
     );
   } catch (err) {
     // SES answers this call for an identity it lacks with a 400, not a 404; the MAIL FROM name itself was checked here.
-    if ((err as { name?: string })?.name === 'BadRequestException' && (await getIdentity(domain, region)) === null) throw new IdentityMissingError();
+    if ((err as { name?: string })?.name === 'BadRequestException' && (await getIdentity(domain, region)) === null)
+      throw new IdentityMissingError();
     throw err;
   }
 }
@@ -195,7 +222,12 @@ export async function deleteIdentity(domain: string, region: string, owner: Iden
   if (existing === null) return;
   const ownership = ownershipOf(existing.Tags, owner);
   if (ownership !== 'ours') {
-    logger.warn('SES identity not deleted: its tags do not name this domain', { domain, region, domainId: owner.domainId, ownership });
+    logger.warn('SES identity not deleted: its tags do not name this domain', {
+      domain,
+      region,
+      domainId: owner.domainId,
+      ownership,
+    });
     return;
   }
   try {

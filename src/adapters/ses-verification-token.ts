@@ -1,7 +1,7 @@
 /** The `_amazonses` TXT token from SES v1 `VerifyDomainIdentity` (idempotent: same domain, same token). */
 import { VerifyDomainIdentityCommand } from '@aws-sdk/client-ses';
-import { sesv1For } from './sesv1-client.js';
 import { toServiceError } from './aws-errors.js';
+import { sesv1For } from './sesv1-client.js';
 
 export async function verificationToken(domain: string, region: string): Promise<string> {
   try {

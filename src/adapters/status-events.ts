@@ -1,8 +1,8 @@
 /** Publishes status changes to EventBridge, so the platform can notify customers without polling. */
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { eventBridge } from './eventbridge-client.js';
 import { verifierConfig } from '../config.js';
 import { eventDetail, STATUS_EVENT_DETAIL_TYPE, type StatusChange } from '../domain/status-change.js';
+import { eventBridge } from './eventbridge-client.js';
 
 const config = verifierConfig();
 

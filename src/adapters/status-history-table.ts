@@ -7,12 +7,15 @@
  * never recorded without happening, nor the reverse.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, tableName } from './dynamodb-client.js';
 import type { StatusChange } from '../domain/status-change.js';
+import { ddb, tableName } from './dynamodb-client.js';
 
 const RETENTION_SECONDS = 400 * 24 * 3600;
 
-export const statusChangeKey = (teamId: string, domainId: string, at: string) => ({ PK: `TEAM#${teamId}`, SK: `HISTORY#${domainId}#${at}` });
+export const statusChangeKey = (teamId: string, domainId: string, at: string) => ({
+  PK: `TEAM#${teamId}`,
+  SK: `HISTORY#${domainId}#${at}`,
+});
 
 export function statusChangeItem(c: StatusChange): Record<string, unknown> {
   return {

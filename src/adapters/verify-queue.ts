@@ -1,9 +1,9 @@
 /** The verify queue: one message asks the verifier to check one domain. */
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { sqs } from './sqs-client.js';
 import { queueConfig } from '../config.js';
-import { toServiceError } from './aws-errors.js';
 import type { VerifyMessage } from '../domain/verify-message.js';
+import { toServiceError } from './aws-errors.js';
+import { sqs } from './sqs-client.js';
 
 /** Read when first sending: only the functions allowed to send are given the queue's URL. */
 let queueUrlCache: string | undefined;

@@ -11,9 +11,17 @@
  * to a bounded length, and its reason says how many there were: a name can answer with hundreds of
  * values (tens of KB), and kept whole they would push the domain's item past DynamoDB's 400 KB.
  */
-import { DMARC_VALUE, feedbackMxHost, recordSpecs, type RecordCheck, type RecordInputs, type RecordSpec } from './dns-records.js';
-import type { SesIdentityState } from './verification.js';
+
 import { publicKeyTag } from './dkim.js';
+import {
+  DMARC_VALUE,
+  feedbackMxHost,
+  type RecordCheck,
+  type RecordInputs,
+  type RecordSpec,
+  recordSpecs,
+} from './dns-records.js';
+import type { SesIdentityState } from './verification.js';
 
 export type Observation<T> =
   | { readonly kind: 'found'; readonly values: readonly T[] }
@@ -54,7 +62,8 @@ function doubled(name: string, domain: string): string {
   return `${name}.${domain}`;
 }
 
-const shown = (values: readonly (string | Mx)[]) => values.map((v) => (typeof v === 'string' ? v : `${v.priority} ${v.exchange}`));
+const shown = (values: readonly (string | Mx)[]) =>
+  values.map((v) => (typeof v === 'string' ? v : `${v.priority} ${v.exchange}`));
 
 /** At most this many values of one answer are kept in a diagnostic (`found`). */
 export const MAX_FOUND_VALUES = 5;
@@ -67,8 +76,10 @@ const cut = (value: string) => (value.length > MAX_FOUND_LENGTH ? `${value.slice
 function kept(values: readonly string[]): { found: string[]; note: string } {
   const found = values.slice(0, MAX_FOUND_VALUES).map(cut);
   const notes: string[] = [];
-  if (values.length > MAX_FOUND_VALUES) notes.push(`${values.length} values were found; the first ${MAX_FOUND_VALUES} are shown.`);
-  if (found.some((v, i) => v !== values[i])) notes.push(`Values longer than ${MAX_FOUND_LENGTH} characters are shown cut short.`);
+  if (values.length > MAX_FOUND_VALUES)
+    notes.push(`${values.length} values were found; the first ${MAX_FOUND_VALUES} are shown.`);
+  if (found.some((v, i) => v !== values[i]))
+    notes.push(`Values longer than ${MAX_FOUND_LENGTH} characters are shown cut short.`);
   return { found, note: notes.join(' ') };
 }
 
@@ -79,7 +90,9 @@ function listed(values: readonly string[]): string {
 }
 
 function obs<T extends string | Mx>(answers: Answers, name: string, type: Question['type']): Observation<T> {
-  return (answers.get(questionKey({ name, type })) as Observation<T> | undefined) ?? { kind: 'none', reason: 'NXDOMAIN' };
+  return (
+    (answers.get(questionKey({ name, type })) as Observation<T> | undefined) ?? { kind: 'none', reason: 'NXDOMAIN' }
+  );
 }
 
 function diagnosed(status: 'pending' | 'failed', reason: string, values: readonly string[]): RecordCheck {
@@ -91,7 +104,9 @@ const failed = (reason: string, found: readonly string[] = []): RecordCheck => d
 const VERIFIED: RecordCheck = { status: 'verified' };
 
 function dnsError(o: { code: string }, spec: RecordSpec): RecordCheck {
-  return pending(`The DNS servers for ${spec.name} did not answer (${o.code}). This is checked again automatically; if it persists, check your name servers.`);
+  return pending(
+    `The DNS servers for ${spec.name} did not answer (${o.code}). This is checked again automatically; if it persists, check your name servers.`,
+  );
 }
 
 /** Checks shared by every record: a copy under the doubled name, or nothing at all. */
@@ -110,17 +125,33 @@ function missing(spec: RecordSpec, domain: string, answers: Answers, notFoundRea
 function checkVerificationTxt(spec: RecordSpec, domain: string, answers: Answers): RecordCheck {
   const o = obs<string>(answers, spec.name, 'TXT');
   if (o.kind === 'error') return dnsError(o, spec);
-  if (o.kind === 'none') return missing(spec, domain, answers, `No TXT record found at ${spec.name} yet. Publish it as shown; DNS changes can take a while to propagate.`);
+  if (o.kind === 'none')
+    return missing(
+      spec,
+      domain,
+      answers,
+      `No TXT record found at ${spec.name} yet. Publish it as shown; DNS changes can take a while to propagate.`,
+    );
   if (o.values.includes(spec.value)) return VERIFIED;
-  return failed(`The TXT record at ${spec.name} does not contain the verification token. Replace its value with the one shown.`, o.values);
+  return failed(
+    `The TXT record at ${spec.name} does not contain the verification token. Replace its value with the one shown.`,
+    o.values,
+  );
 }
 
 function checkDkim(spec: RecordSpec, domain: string, answers: Answers, ses: SesIdentityState | null): RecordCheck {
   const o = obs<string>(answers, spec.name, 'CNAME');
   if (o.kind === 'error') return dnsError(o, spec);
-  if (o.kind === 'none') return sesGaveUp(ses?.dkimStatus, 'DKIM') ?? missing(spec, domain, answers, `No CNAME record found at ${spec.name} yet. Publish it as shown.`);
+  if (o.kind === 'none')
+    return (
+      sesGaveUp(ses?.dkimStatus, 'DKIM') ??
+      missing(spec, domain, answers, `No CNAME record found at ${spec.name} yet. Publish it as shown.`)
+    );
   if (!o.values.includes(spec.value)) {
-    return failed(`The CNAME at ${spec.name} points to ${listed(o.values)} instead of ${spec.value}. Change its target.`, o.values);
+    return failed(
+      `The CNAME at ${spec.name} points to ${listed(o.values)} instead of ${spec.value}. Change its target.`,
+      o.values,
+    );
   }
   return confirmedBySes(ses?.dkimStatus, 'DKIM');
 }
@@ -133,17 +164,32 @@ function checkDkim(spec: RecordSpec, domain: string, answers: Answers, ses: SesI
 function checkDkimTxt(spec: RecordSpec, domain: string, answers: Answers, ses: SesIdentityState | null): RecordCheck {
   const o = obs<string>(answers, spec.name, 'TXT');
   if (o.kind === 'error') return dnsError(o, spec);
-  if (o.kind === 'none') return sesGaveUp(ses?.dkimStatus, 'DKIM') ?? missing(spec, domain, answers, `No TXT record found at ${spec.name} yet. Publish it as shown.`);
+  if (o.kind === 'none')
+    return (
+      sesGaveUp(ses?.dkimStatus, 'DKIM') ??
+      missing(spec, domain, answers, `No TXT record found at ${spec.name} yet. Publish it as shown.`)
+    );
   const expected = publicKeyTag(spec.value)!;
   const keys = o.values.flatMap((value) => publicKeyTag(value) ?? []);
   if (keys.includes(expected)) {
-    if (keys.length > 1) return failed(`${spec.name} has ${keys.length} DKIM keys; receivers may pick the wrong one. Keep only the record shown.`, o.values);
+    if (keys.length > 1)
+      return failed(
+        `${spec.name} has ${keys.length} DKIM keys; receivers may pick the wrong one. Keep only the record shown.`,
+        o.values,
+      );
     return confirmedBySes(ses?.dkimStatus, 'DKIM');
   }
   const key = keys[0];
-  if (key === undefined) return failed(`The TXT record at ${spec.name} has no public key (p=). Replace its value with the one shown.`, o.values);
+  if (key === undefined)
+    return failed(
+      `The TXT record at ${spec.name} has no public key (p=). Replace its value with the one shown.`,
+      o.values,
+    );
   if (key.replace(/["\\]/g, '') === expected) {
-    return failed(`The TXT record at ${spec.name} contains quotation marks inside the key. Enter the value without quotes, or as separate quoted strings with nothing between them.`, o.values);
+    return failed(
+      `The TXT record at ${spec.name} contains quotation marks inside the key. Enter the value without quotes, or as separate quoted strings with nothing between them.`,
+      o.values,
+    );
   }
   if (key.length < expected.length && expected.startsWith(key)) {
     return failed(
@@ -151,35 +197,66 @@ function checkDkimTxt(spec: RecordSpec, domain: string, answers: Answers, ses: S
       o.values,
     );
   }
-  return failed(`The TXT record at ${spec.name} publishes a different public key from the private key given to Krafter. Replace its value with the one shown.`, o.values);
+  return failed(
+    `The TXT record at ${spec.name} publishes a different public key from the private key given to Krafter. Replace its value with the one shown.`,
+    o.values,
+  );
 }
 
 /** A missing record SES has stopped looking for is failed, not pending. */
 function sesGaveUp(status: SesIdentityState['dkimStatus'] | undefined, what: string): RecordCheck | null {
-  return status === 'FAILED' ? failed(`SES stopped looking for the ${what} records after 72 hours without finding them. Publish the record, then delete the domain and add it again to restart SES's check.`) : null;
+  return status === 'FAILED'
+    ? failed(
+        `SES stopped looking for the ${what} records after 72 hours without finding them. Publish the record, then delete the domain and add it again to restart SES's check.`,
+      )
+    : null;
 }
 
 function confirmedBySes(status: SesIdentityState['dkimStatus'] | undefined, what: string): RecordCheck {
   if (status === 'SUCCESS') return VERIFIED;
-  if (status === 'FAILED') return failed(`The record is correct now, but SES stopped looking for the ${what} records after 72 hours. Delete the domain and add it again to restart SES's check.`);
-  return pending(`The record is correct; SES has not confirmed ${what} yet. It checks again on its own, usually within minutes.`);
+  if (status === 'FAILED')
+    return failed(
+      `The record is correct now, but SES stopped looking for the ${what} records after 72 hours. Delete the domain and add it again to restart SES's check.`,
+    );
+  return pending(
+    `The record is correct; SES has not confirmed ${what} yet. It checks again on its own, usually within minutes.`,
+  );
 }
 
-function checkMailFromMx(spec: RecordSpec, domain: string, region: string, answers: Answers, ses: SesIdentityState | null): RecordCheck {
+function checkMailFromMx(
+  spec: RecordSpec,
+  domain: string,
+  region: string,
+  answers: Answers,
+  ses: SesIdentityState | null,
+): RecordCheck {
   const o = obs<Mx>(answers, spec.name, 'MX');
   if (o.kind === 'error') return dnsError(o, spec);
   if (o.kind === 'none') {
     const cname = obs<string>(answers, spec.name, 'CNAME');
     if (cname.kind === 'found') {
-      return failed(`${spec.name} has a CNAME (to ${listed(cname.values)}), which hides every other record on that name, so the MX cannot be seen. Remove the CNAME and publish the MX.`, cname.values.map((v) => `CNAME ${v}`));
+      return failed(
+        `${spec.name} has a CNAME (to ${listed(cname.values)}), which hides every other record on that name, so the MX cannot be seen. Remove the CNAME and publish the MX.`,
+        cname.values.map((v) => `CNAME ${v}`),
+      );
     }
-    return sesGaveUp(ses?.mailFromStatus, 'the MAIL FROM MX') ?? missing(spec, domain, answers, `No MX record found at ${spec.name} yet. Publish it as shown, with priority 10.`);
+    return (
+      sesGaveUp(ses?.mailFromStatus, 'the MAIL FROM MX') ??
+      missing(spec, domain, answers, `No MX record found at ${spec.name} yet. Publish it as shown, with priority 10.`)
+    );
   }
   const expected = feedbackMxHost(region);
   if (o.values.some((mx) => mx.exchange === expected)) return confirmedBySes(ses?.mailFromStatus, 'the MAIL FROM MX');
   const otherRegion = o.values.find((mx) => /^feedback-smtp\.[a-z0-9-]+\.amazonses\.com$/.test(mx.exchange));
-  if (otherRegion) return failed(`The MX at ${spec.name} points to ${otherRegion.exchange}, another region's endpoint. Use ${expected}.`, shown(o.values));
-  return failed(`The MX at ${spec.name} points to ${listed(o.values.map((m) => m.exchange))} instead of ${expected}.`, shown(o.values));
+  if (otherRegion)
+    return failed(
+      `The MX at ${spec.name} points to ${otherRegion.exchange}, another region's endpoint. Use ${expected}.`,
+      shown(o.values),
+    );
+  return failed(
+    `The MX at ${spec.name} points to ${listed(o.values.map((m) => m.exchange))} instead of ${expected}.`,
+    shown(o.values),
+  );
 }
 
 const isSpf = (v: string) => /^v=spf1(\s|$)/i.test(v.trim());
@@ -189,15 +266,28 @@ function checkSpf(spec: RecordSpec, domain: string, answers: Answers): RecordChe
   const o = obs<string>(answers, spec.name, 'TXT');
   if (o.kind === 'error') return dnsError(o, spec);
   const spf = o.kind === 'found' ? o.values.filter(isSpf) : [];
-  if (spf.length > 1) return failed(`${spec.name} has ${spf.length} SPF records; receivers then treat SPF as broken. Merge them into one record that includes amazonses.com.`, spf);
+  if (spf.length > 1)
+    return failed(
+      `${spec.name} has ${spf.length} SPF records; receivers then treat SPF as broken. Merge them into one record that includes amazonses.com.`,
+      spf,
+    );
   if (spf.length === 1) {
-    return includesSes(spf[0]!) ? VERIFIED : failed(`The SPF record at ${spec.name} does not include amazonses.com. Use ${spec.value}.`, spf);
+    return includesSes(spf[0]!)
+      ? VERIFIED
+      : failed(`The SPF record at ${spec.name} does not include amazonses.com. Use ${spec.value}.`, spf);
   }
   const cname = obs<string>(answers, spec.name, 'CNAME');
-  if (cname.kind === 'found') return failed(`${spec.name} has a CNAME, which hides the TXT record. Remove the CNAME.`, cname.values.map((v) => `CNAME ${v}`));
+  if (cname.kind === 'found')
+    return failed(
+      `${spec.name} has a CNAME, which hides the TXT record. Remove the CNAME.`,
+      cname.values.map((v) => `CNAME ${v}`),
+    );
   const root = obs<string>(answers, domain, 'TXT');
   if (root.kind === 'found' && root.values.some((v) => isSpf(v) && includesSes(v))) {
-    return failed(`SPF for SES is published on ${domain}, but SES sends with the MAIL FROM name ${spec.name}. Publish the SPF record there.`, root.values.filter(isSpf));
+    return failed(
+      `SPF for SES is published on ${domain}, but SES sends with the MAIL FROM name ${spec.name}. Publish the SPF record there.`,
+      root.values.filter(isSpf),
+    );
   }
   return missing(spec, domain, answers, `No SPF record found at ${spec.name} yet. Publish it as shown.`);
 }
@@ -207,12 +297,22 @@ function checkDmarc(spec: RecordSpec, domain: string, answers: Answers): RecordC
   if (o.kind === 'error') return dnsError(o, spec);
   const dmarc = o.kind === 'found' ? o.values.filter((v) => /^v=DMARC1(;|\s|$)/i.test(v.trim())) : [];
   if (dmarc.length === 1) return VERIFIED;
-  if (dmarc.length > 1) return failed(`${spec.name} has ${dmarc.length} DMARC records; receivers ignore them all. Keep one.`, dmarc);
-  return missing(spec, domain, answers, `No DMARC record at ${spec.name}. It is optional, but recommended: publish "${DMARC_VALUE}" to improve inbox placement.`);
+  if (dmarc.length > 1)
+    return failed(`${spec.name} has ${dmarc.length} DMARC records; receivers ignore them all. Keep one.`, dmarc);
+  return missing(
+    spec,
+    domain,
+    answers,
+    `No DMARC record at ${spec.name}. It is optional, but recommended: publish "${DMARC_VALUE}" to improve inbox placement.`,
+  );
 }
 
 /** Every record's check from DNS answers and SES state (null when SES has no such identity). */
-export function diagnoseRecords(i: RecordInputs, answers: Answers, ses: SesIdentityState | null): Record<string, RecordCheck> {
+export function diagnoseRecords(
+  i: RecordInputs,
+  answers: Answers,
+  ses: SesIdentityState | null,
+): Record<string, RecordCheck> {
   const checks: Record<string, RecordCheck> = {};
   for (const spec of recordSpecs(i)) {
     switch (spec.id) {
@@ -243,5 +343,7 @@ export function diagnoseRecords(i: RecordInputs, answers: Answers, ses: SesIdent
 
 /** True when any required record could not be checked because DNS did not answer. */
 export function hadDnsErrors(i: RecordInputs, answers: Answers): boolean {
-  return recordSpecs(i).some((s) => s.required && answers.get(questionKey({ name: s.name, type: s.type }))?.kind === 'error');
+  return recordSpecs(i).some(
+    (s) => s.required && answers.get(questionKey({ name: s.name, type: s.type }))?.kind === 'error',
+  );
 }

@@ -45,7 +45,8 @@ const SELECTOR = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
  * verifies (awsdocs/amazon-ses-developer-guide#71). The TXT record is derived from the key.
  */
 export function parseDkimRequest(request: DkimRequest | undefined, domain: string): DkimSigning {
-  if (request === undefined || request.type === 'easy_dkim') return { setup: { type: 'easy_dkim', keyLength: request?.key_length ?? DEFAULT_KEY_LENGTH } };
+  if (request === undefined || request.type === 'easy_dkim')
+    return { setup: { type: 'easy_dkim', keyLength: request?.key_length ?? DEFAULT_KEY_LENGTH } };
 
   const selector = request.selector.trim().toLowerCase();
   if (!SELECTOR.test(selector)) {
@@ -55,12 +56,18 @@ export function parseDkimRequest(request: DkimRequest | undefined, domain: strin
     );
   }
   if (`${selector}._domainkey.${domain}`.length > 253) {
-    throw new ValidationError(`dkim.selector is too long for ${domain}: ${selector}._domainkey.${domain} exceeds 253 characters.`, 'dkim.selector');
+    throw new ValidationError(
+      `dkim.selector is too long for ${domain}: ${selector}._domainkey.${domain} exceeds 253 characters.`,
+      'dkim.selector',
+    );
   }
   const key = readPrivateKey(request.private_key);
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < MIN_BYODKIM_BITS || bits > MAX_BYODKIM_BITS) {
-    throw new ValidationError(`dkim.private_key is a ${bits}-bit RSA key; SES takes keys of 1024 to 2048 bits.`, 'dkim.private_key');
+    throw new ValidationError(
+      `dkim.private_key is a ${bits}-bit RSA key; SES takes keys of 1024 to 2048 bits.`,
+      'dkim.private_key',
+    );
   }
   const publicKey = createPublicKey(key).export({ format: 'der', type: 'spki' }).toString('base64');
   return {
@@ -69,23 +76,30 @@ export function parseDkimRequest(request: DkimRequest | undefined, domain: strin
   };
 }
 
-const NOT_A_KEY = 'dkim.private_key must be an unencrypted RSA private key: PEM (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----) or its base64 body.';
+const NOT_A_KEY =
+  'dkim.private_key must be an unencrypted RSA private key: PEM (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----) or its base64 body.';
 
 function readPrivateKey(raw: string): KeyObject {
   const text = raw.trim();
   let key: KeyObject | undefined;
   if (text.includes('-----BEGIN')) {
-    if (/ENCRYPTED/.test(text)) throw new ValidationError('dkim.private_key is encrypted; send it without a passphrase.', 'dkim.private_key');
+    if (/ENCRYPTED/.test(text))
+      throw new ValidationError('dkim.private_key is encrypted; send it without a passphrase.', 'dkim.private_key');
     key = attempt(() => createPrivateKey({ key: text, format: 'pem' }));
   } else {
     const body = text.replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) throw new ValidationError(NOT_A_KEY, 'dkim.private_key');
     const der = Buffer.from(body, 'base64');
-    key = attempt(() => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })) ?? attempt(() => createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }));
+    key =
+      attempt(() => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })) ??
+      attempt(() => createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }));
   }
   if (!key) throw new ValidationError(NOT_A_KEY, 'dkim.private_key');
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new ValidationError(`dkim.private_key is a key of type ${key.asymmetricKeyType ?? 'unknown'}; SES signs with RSA keys only.`, 'dkim.private_key');
+    throw new ValidationError(
+      `dkim.private_key is a key of type ${key.asymmetricKeyType ?? 'unknown'}; SES signs with RSA keys only.`,
+      'dkim.private_key',
+    );
   }
   return key;
 }

@@ -56,7 +56,10 @@ export interface RecordInputs {
 
 /** The records whose name or value a settings change moves: their earlier check results no longer apply. */
 export function recordsMovedBy(change: { readonly returnPath?: unknown; readonly dkim?: unknown }): RecordId[] {
-  return [...(change.returnPath !== undefined ? (['mail_from_mx', 'spf'] as const) : []), ...(change.dkim !== undefined ? (['dkim', 'dkim1', 'dkim2', 'dkim3'] as const) : [])];
+  return [
+    ...(change.returnPath !== undefined ? (['mail_from_mx', 'spf'] as const) : []),
+    ...(change.dkim !== undefined ? (['dkim', 'dkim1', 'dkim2', 'dkim3'] as const) : []),
+  ];
 }
 
 export function mailFromDomain(domain: string, returnPath: string): string {
@@ -89,7 +92,8 @@ export function recordSpecs(i: RecordInputs): RecordSpec[] {
     name: `${i.byodkim.selector}._domainkey.${i.domain}`,
     value: dkimTxtValue(i.byodkim.publicKey),
     priority: null,
-    purpose: 'DKIM — cryptographic email signature, with your own key. If your DNS provider limits TXT values to 255 characters, enter it as several quoted strings.',
+    purpose:
+      'DKIM — cryptographic email signature, with your own key. If your DNS provider limits TXT values to 255 characters, enter it as several quoted strings.',
     required: true,
     category: 'delivery',
   };

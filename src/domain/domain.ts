@@ -2,10 +2,11 @@
  * The domain entity as the service sees it, and its API representation. No AWS imports: the table
  * module maps items to this type, handlers map this type to JSON.
  */
-import { apiTimestamp } from './time.js';
-import { buildDnsRecords, type DnsRecord, type RecordCheck, type RecordInputs } from './dns-records.js';
+
 import type { DkimSetup } from './dkim.js';
+import { buildDnsRecords, type DnsRecord, type RecordCheck, type RecordInputs } from './dns-records.js';
 import type { StatusChange } from './status-change.js';
+import { apiTimestamp } from './time.js';
 
 export const DOMAIN_STATUSES = ['pending', 'verifying', 'verified', 'failed'] as const;
 export type DomainStatus = (typeof DOMAIN_STATUSES)[number];
@@ -104,7 +105,11 @@ export function toSummaryJson(d: Domain): DomainSummaryJson {
 export function toDetailJson(d: Domain): DomainJson {
   return {
     ...toSummaryJson(d),
-    dkim: { type: d.dkim.type, key_length: d.dkim.keyLength, selector: d.dkim.type === 'byodkim' ? d.dkim.selector : null },
+    dkim: {
+      type: d.dkim.type,
+      key_length: d.dkim.keyLength,
+      selector: d.dkim.type === 'byodkim' ? d.dkim.selector : null,
+    },
     dns_records: buildDnsRecords({ ...recordInputsOf(d), checks: d.recordChecks }),
   };
 }

@@ -26,7 +26,9 @@ export function normalizeDomainName(input: string): string {
   // Checked before IDNA because domainToASCII also percent-decodes and parses IPv4 shorthands
   // (`0x7f.1` → `127.0.0.1`), which must not turn a bad input into a different valid one.
   if (!TYPED_HOST.test(typed)) {
-    throw fail('may contain only letters, digits, hyphens and dots (e.g. "example.com"), without a scheme, path, port or spaces.');
+    throw fail(
+      'may contain only letters, digits, hyphens and dots (e.g. "example.com"), without a scheme, path, port or spaces.',
+    );
   }
   if (isIP(typed)) throw fail('must be a domain name, not an IP address.');
   const ascii = domainToASCII(typed.toLowerCase());
@@ -38,19 +40,23 @@ export function normalizeDomainName(input: string): string {
   for (const label of labels) {
     if (label.length === 0) throw fail('must not contain empty labels ("..").');
     if (label.length > 63) throw fail('labels (the parts between dots) must be at most 63 characters.');
-    if (!LABEL.test(label)) throw fail('labels must start and end with a letter or digit and contain only letters, digits and hyphens.');
-    if (label.slice(2, 4) === '--' && !label.startsWith('xn--')) throw fail('labels must not have "--" in the third and fourth positions unless they are IDNA ("xn--") labels.');
-    if (label.startsWith('xn--') && !isALabel(label)) throw fail(`label "${label}" is not a valid international (punycode) label.`);
+    if (!LABEL.test(label))
+      throw fail('labels must start and end with a letter or digit and contain only letters, digits and hyphens.');
+    if (label.slice(2, 4) === '--' && !label.startsWith('xn--'))
+      throw fail('labels must not have "--" in the third and fourth positions unless they are IDNA ("xn--") labels.');
+    if (label.startsWith('xn--') && !isALabel(label))
+      throw fail(`label "${label}" is not a valid international (punycode) label.`);
   }
   if (/^\d+$/.test(labels.at(-1) ?? '')) throw fail('must not end in an all-numeric label.');
   const parsed = parseHost(ascii, { allowPrivateDomains: true });
   if (!parsed.isIcann && !parsed.isPrivate) throw fail(`has an unknown top-level domain ".${labels.at(-1)}".`);
-  if (parsed.domain === null) throw fail(`"${ascii}" is a public suffix; register a domain below it, like "example.${ascii}".`);
+  if (parsed.domain === null)
+    throw fail(`"${ascii}" is a public suffix; register a domain below it, like "example.${ascii}".`);
   return ascii;
 }
 
 /** An `xn--` label must decode to a non-ASCII label that encodes back to it (domainToASCII lets `xn--a` through). */
 function isALabel(label: string): boolean {
   const unicode = domainToUnicode(label);
-  return unicode !== label && /[^\x00-\x7f]/.test(unicode) && domainToASCII(unicode) === label;
+  return unicode !== label && /[^\p{ASCII}]/u.test(unicode) && domainToASCII(unicode) === label;
 }

@@ -13,11 +13,17 @@ export const DEFAULT_RETURN_PATH = 'send';
 export function normalizeReturnPath(input: string, domain: string): string {
   const value = input.toLowerCase();
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(value)) {
-    throw new ValidationError('return_path must start with a letter, contain only letters, digits and hyphens, and be at most 63 characters.', 'return_path');
+    throw new ValidationError(
+      'return_path must start with a letter, contain only letters, digits and hyphens, and be at most 63 characters.',
+      'return_path',
+    );
   }
   if (value.endsWith('-')) throw new ValidationError('return_path must not end with a hyphen.', 'return_path');
   if (value.length + 1 + domain.length > MAX_NAME_LENGTH) {
-    throw new ValidationError(`return_path makes the MAIL FROM name longer than ${MAX_NAME_LENGTH} characters.`, 'return_path');
+    throw new ValidationError(
+      `return_path makes the MAIL FROM name longer than ${MAX_NAME_LENGTH} characters.`,
+      'return_path',
+    );
   }
   return value;
 }

@@ -49,7 +49,11 @@ export function nextCheckAt(status: DomainStatus, now: number, verifyRequestedAt
  * released: a customer whose records broke keeps the domain while fixing them.
  */
 export function releaseAt(d: { createdAt: string; verifyRequestedAt: string | null }, graceMs: number): number {
-  return releaseTime(Date.parse(d.createdAt), d.verifyRequestedAt === null ? null : Date.parse(d.verifyRequestedAt), graceMs);
+  return releaseTime(
+    Date.parse(d.createdAt),
+    d.verifyRequestedAt === null ? null : Date.parse(d.verifyRequestedAt),
+    graceMs,
+  );
 }
 
 function releaseTime(createdAt: number, verifyRequestedAt: number | null, graceMs: number): number {
@@ -57,7 +61,11 @@ function releaseTime(createdAt: number, verifyRequestedAt: number | null, graceM
 }
 
 /** Whether the domain is due for release at `now` (see `releaseAt`). */
-export function isReleaseDue(d: { status: DomainStatus; everVerified: boolean; createdAt: string; verifyRequestedAt: string | null }, now: number, graceMs: number): boolean {
+export function isReleaseDue(
+  d: { status: DomainStatus; everVerified: boolean; createdAt: string; verifyRequestedAt: string | null },
+  now: number,
+  graceMs: number,
+): boolean {
   if (d.everVerified || d.status === 'verified' || d.status === 'verifying') return false;
   return now >= releaseAt(d, graceMs);
 }

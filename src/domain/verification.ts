@@ -5,9 +5,10 @@
  * `pending`. `VerifiedForSendingStatus = false` while records propagate is pending, never failed.
  * Pure: the verifier passes in SES's answer and the DNS answers as plain data.
  */
-import { recordSpecs, type RecordCheck, type RecordInputs } from './dns-records.js';
+
+import { type Answers, diagnoseRecords, hadDnsErrors } from './diagnostics.js';
+import { type RecordCheck, type RecordInputs, recordSpecs } from './dns-records.js';
 import type { DomainStatus } from './domain.js';
-import { diagnoseRecords, hadDnsErrors, type Answers } from './diagnostics.js';
 import { VERIFICATION_WINDOW_MS } from './schedule.js';
 
 /** SES status values (VerificationStatus, DkimAttributes.Status, MailFromDomainStatus). */
@@ -61,14 +62,22 @@ export function decide(input: DecisionInput): Decision {
     // DNS trouble is not evidence that a verified domain lost its records.
     decision = { status: 'verified', recordChecks, why: 'DNS did not answer; keeping verified' };
   } else {
-    decision = { status: 'pending', recordChecks, why: `waiting for: ${notVerified.join(', ') || 'SES to allow sending'}` };
+    decision = {
+      status: 'pending',
+      recordChecks,
+      why: `waiting for: ${notVerified.join(', ') || 'SES to allow sending'}`,
+    };
   }
   return applyVerificationWindow(decision, input.now, input.windowStart);
 }
 
 /** Status of a domain whose SES identity no longer exists (removed outside this service). */
 export function decideMissingIdentity(records: RecordInputs): Decision {
-  return everyRecordFailed(records, 'The SES identity for this domain no longer exists. Delete the domain and add it again.', 'SES identity missing');
+  return everyRecordFailed(
+    records,
+    'The SES identity for this domain no longer exists. Delete the domain and add it again.',
+    'SES identity missing',
+  );
 }
 
 /**
@@ -87,7 +96,9 @@ export function decideUnstorable(records: RecordInputs): Decision {
 /** A failed decision that gives every required record the same reason, and keeps nothing DNS returned. */
 function everyRecordFailed(records: RecordInputs, reason: string, why: string): Decision {
   const failed: RecordCheck = { status: 'failed', diagnostic: { found: [], reason } };
-  const ids = recordSpecs(records).filter((s) => s.required).map((s) => s.id);
+  const ids = recordSpecs(records)
+    .filter((s) => s.required)
+    .map((s) => s.id);
   return { status: 'failed', recordChecks: Object.fromEntries(ids.map((id) => [id, failed])), why };
 }
 
@@ -98,7 +109,13 @@ export function applyVerificationWindow(d: Decision, now: number, windowStart: n
   for (const [id, check] of Object.entries(d.recordChecks)) {
     recordChecks[id] =
       check.status === 'pending' && id !== 'dmarc'
-        ? { status: 'failed', diagnostic: { found: check.diagnostic?.found ?? [], reason: `Not verified within 72 hours of the verify request. ${check.diagnostic?.reason ?? ''}`.trim() } }
+        ? {
+            status: 'failed',
+            diagnostic: {
+              found: check.diagnostic?.found ?? [],
+              reason: `Not verified within 72 hours of the verify request. ${check.diagnostic?.reason ?? ''}`.trim(),
+            },
+          }
         : check;
   }
   return { status: 'failed', recordChecks, why: '72 hours passed without verification' };

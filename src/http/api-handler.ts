@@ -8,16 +8,14 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { IdempotentRequest } from '../adapters/idempotency-store.js';
 import * as v from 'valibot';
-import { authenticate, type Caller } from '../services/auth.js';
+import type { IdempotentRequest } from '../adapters/idempotency-store.js';
 import { InvalidIdempotencyKeyError, PayloadTooLargeError, RateLimitedError, ValidationError } from '../errors.js';
-import { admit, rateLimitHeaders, type RateLimitState } from '../services/rate-limit.js';
-import { accessLog, errorEnvelope } from './responses.js';
+import { authenticate, type Caller } from '../services/auth.js';
+import { admit, type RateLimitState, rateLimitHeaders } from '../services/rate-limit.js';
 import { json } from './envelope.js';
-
 import { MAX_BODY_BYTES } from './limits.js';
-
+import { accessLog, errorEnvelope } from './responses.js';
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 export type ApiResponse = APIGatewayProxyStructuredResultV2;
@@ -45,7 +43,11 @@ export interface RouteOptions<S extends v.GenericSchema | undefined, Q extends v
    * Honour `Idempotency-Key`: a retry within 24 h with the same key (same team, route and id) gets
    * the first response; the same key with another body is a 409.
    */
-  readonly idempotency?: (request: IdempotentRequest, run: () => Promise<ApiResult>, context: Context) => Promise<ApiResult & { replayed?: true }>;
+  readonly idempotency?: (
+    request: IdempotentRequest,
+    run: () => Promise<ApiResult>,
+    context: Context,
+  ) => Promise<ApiResult & { replayed?: true }>;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
@@ -60,8 +62,12 @@ interface AuthorizedContext {
 /** Adds the team's rate-limit headers to every answer, errors included. */
 function rateLimitHeadersMiddleware(): middy.MiddlewareObj<ApiEvent, ApiResponse> {
   const add = (request: middy.Request<ApiEvent, ApiResponse>) => {
-    const state = request.error instanceof RateLimitedError ? request.error.state : (request.event.requestContext as AuthorizedContext).authorizer?.rateLimit;
-    if (state && request.response) request.response.headers = { ...request.response.headers, ...rateLimitHeaders(state) };
+    const state =
+      request.error instanceof RateLimitedError
+        ? request.error.state
+        : (request.event.requestContext as AuthorizedContext).authorizer?.rateLimit;
+    if (state && request.response)
+      request.response.headers = { ...request.response.headers, ...rateLimitHeaders(state) };
   };
   return { after: add, onError: add };
 }
@@ -80,23 +86,31 @@ function bodyBytes(event: ApiEvent): number {
 }
 
 /** Validates a parsed JSON body (or the query parameters); the first problem becomes a 400 naming the field. */
-export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown, what = 'The request body'): v.InferOutput<S> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError(`${what} must be a JSON object.`);
+export function parseBody<S extends v.GenericSchema>(
+  schema: S,
+  body: unknown,
+  what = 'The request body',
+): v.InferOutput<S> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new ValidationError(`${what} must be a JSON object.`);
   const result = v.safeParse(schema, body, { abortEarly: true });
   if (result.success) return result.output;
   const issue = result.issues[0];
   const field = issue ? (v.getDotPath(issue) ?? undefined) : undefined;
   if (issue?.type === 'strict_object' && issue.expected === 'never') {
-    throw new ValidationError(`Unknown ${what === 'The request body' ? 'field' : 'parameter'} \`${field ?? '?'}\`: only the documented ones may be sent.`, field);
+    throw new ValidationError(
+      `Unknown ${what === 'The request body' ? 'field' : 'parameter'} \`${field ?? '?'}\`: only the documented ones may be sent.`,
+      field,
+    );
   }
   if (issue?.received === 'undefined' && field) throw new ValidationError(`${field} is required.`, field);
   throw new ValidationError(issue?.message ?? 'The request body is invalid.', field);
 }
 
-export function apiHandler<S extends v.GenericSchema | undefined = undefined, Q extends v.GenericSchema | undefined = undefined>(
-  options: RouteOptions<S, Q>,
-  fn: (req: ApiRequest<BodyOf<S>, BodyOf<Q>>) => Promise<ApiResult>,
-) {
+export function apiHandler<
+  S extends v.GenericSchema | undefined = undefined,
+  Q extends v.GenericSchema | undefined = undefined,
+>(options: RouteOptions<S, Q>, fn: (req: ApiRequest<BodyOf<S>, BodyOf<Q>>) => Promise<ApiResult>) {
   const stack = middy<ApiEvent, ApiResponse>()
     .use(httpSecurityHeaders())
     .use(accessLog())
@@ -116,7 +130,9 @@ export function apiHandler<S extends v.GenericSchema | undefined = undefined, Q 
   if (options.body) stack.use(httpJsonBodyParser());
   return stack.handler(async (event, context) => {
     const body = (options.body ? parseBody(options.body, event.body) : undefined) as BodyOf<S>;
-    const query = (options.query ? parseBody(options.query, event.queryStringParameters ?? {}, 'The query string') : undefined) as BodyOf<Q>;
+    const query = (
+      options.query ? parseBody(options.query, event.queryStringParameters ?? {}, 'The query string') : undefined
+    ) as BodyOf<Q>;
     const caller = callerOf(event);
     const params = event.pathParameters ?? {};
     const run = () => fn({ caller, params, body, query });
@@ -135,7 +151,11 @@ export function apiHandler<S extends v.GenericSchema | undefined = undefined, Q 
       return json(result.status, result.body);
     }
     if (!IDEMPOTENCY_KEY.test(key)) throw new InvalidIdempotencyKeyError();
-    const result = await options.idempotency({ teamId: caller.teamId, route: event.routeKey, id: params.id ?? null, key, body: body ?? null }, run, context);
+    const result = await options.idempotency(
+      { teamId: caller.teamId, route: event.routeKey, id: params.id ?? null, key, body: body ?? null },
+      run,
+      context,
+    );
     return json(result.status, result.body, result.replayed ? { 'Idempotent-Replayed': 'true' } : {});
   });
 }

@@ -28,5 +28,9 @@ export function toApiError(err: unknown): ApiError {
   // middy's JSON body parser: 415 without a JSON content type, 422 for a body that is not JSON.
   if (status === 415) return new UnsupportedMediaTypeError();
   if (status === 422) return new InvalidJsonError();
-  return new ApiError(500, 'internal_error', 'Something went wrong on our side. Retry later; if it persists, contact support.');
+  return new ApiError(
+    500,
+    'internal_error',
+    'Something went wrong on our side. Retry later; if it persists, contact support.',
+  );
 }

@@ -9,8 +9,8 @@
  * schemas so the reference's own examples stay valid.
  */
 import * as v from 'valibot';
-import { DOMAIN_STATUSES, type DomainJson, type DomainSummaryJson } from '../domain/domain.js';
 import type { DnsRecord, RecordStatus } from '../domain/dns-records.js';
+import { DOMAIN_STATUSES, type DomainJson, type DomainSummaryJson } from '../domain/domain.js';
 
 export const DomainId = v.pipe(v.string(), v.uuid(), v.description('The domain id (a UUID), assigned by Krafter.'));
 
@@ -29,7 +29,12 @@ export const DomainStatus = v.pipe(
   ),
 );
 
-export const RECORD_STATUSES = ['not_started', 'pending', 'verified', 'failed'] as const satisfies readonly RecordStatus[];
+export const RECORD_STATUSES = [
+  'not_started',
+  'pending',
+  'verified',
+  'failed',
+] as const satisfies readonly RecordStatus[];
 
 export const RecordStatusSchema = v.pipe(
   v.picklist(RECORD_STATUSES),
@@ -40,7 +45,10 @@ export const RecordStatusSchema = v.pipe(
 
 export const RecordDiagnostic = v.pipe(
   v.strictObject({
-    found: v.pipe(v.array(v.string()), v.description('The values DNS returned for this record (empty when nothing was found).')),
+    found: v.pipe(
+      v.array(v.string()),
+      v.description('The values DNS returned for this record (empty when nothing was found).'),
+    ),
     reason: v.pipe(v.string(), v.description('What is wrong and what to do about it.')),
   }),
   v.description('Why the record is not verified yet. Present after a check that did not verify the record.'),
@@ -52,9 +60,15 @@ export const DnsRecordSchema = v.pipe(
     name: v.pipe(v.string(), v.description('The hostname to set.')),
     value: v.pipe(v.string(), v.description('The record value.')),
     ttl: v.pipe(v.literal('Auto'), v.description('Always "Auto" — set whatever your DNS provider\'s default is.')),
-    priority: v.pipe(v.nullable(v.pipe(v.number(), v.integer())), v.description('Set to 10 for the MX record; null for everything else.')),
+    priority: v.pipe(
+      v.nullable(v.pipe(v.number(), v.integer())),
+      v.description('Set to 10 for the MX record; null for everything else.'),
+    ),
     purpose: v.pipe(v.string(), v.description('Human-readable description of why this record matters.')),
-    required: v.pipe(v.boolean(), v.description('true for verification + DKIM + custom MAIL FROM records; false for DMARC.')),
+    required: v.pipe(
+      v.boolean(),
+      v.description('true for verification + DKIM + custom MAIL FROM records; false for DMARC.'),
+    ),
     category: v.pipe(
       v.picklist(['verification', 'delivery', 'recommended']),
       v.description('"verification" (SES ownership), "delivery" (DKIM, MX, SPF), or "recommended" (DMARC).'),
@@ -67,23 +81,47 @@ export const DnsRecordSchema = v.pipe(
 
 const summaryEntries = {
   id: DomainId,
-  domain: v.pipe(v.string(), v.description('The domain name, lower case, international names in their ASCII (punycode) form.')),
+  domain: v.pipe(
+    v.string(),
+    v.description('The domain name, lower case, international names in their ASCII (punycode) form.'),
+  ),
   status: DomainStatus,
-  verified_at: v.pipe(v.nullable(Timestamp), v.description('When the domain became verified (the current verified period); null while it is not verified.')),
+  verified_at: v.pipe(
+    v.nullable(Timestamp),
+    v.description('When the domain became verified (the current verified period); null while it is not verified.'),
+  ),
   created_at: v.pipe(Timestamp, v.description('When the domain was added.')),
-  region: v.optional(v.pipe(v.string(), v.description("SES region of the domain's identity; the MX record points at this region's feedback endpoint."))),
-  last_checked_at: v.optional(v.pipe(v.nullable(Timestamp), v.description('When verification last checked the domain; null before the first check.'))),
+  region: v.optional(
+    v.pipe(
+      v.string(),
+      v.description("SES region of the domain's identity; the MX record points at this region's feedback endpoint."),
+    ),
+  ),
+  last_checked_at: v.optional(
+    v.pipe(
+      v.nullable(Timestamp),
+      v.description('When verification last checked the domain; null before the first check.'),
+    ),
+  ),
 };
 
 export const DomainSummary = v.pipe(v.strictObject(summaryEntries), v.description('A domain without its DNS records.'));
 
 export const DkimSchema = v.pipe(
   v.strictObject({
-    type: v.pipe(v.picklist(['easy_dkim', 'byodkim']), v.description('`easy_dkim`: SES makes and rotates the keys (three CNAMEs). `byodkim`: your own key (one TXT record).')),
+    type: v.pipe(
+      v.picklist(['easy_dkim', 'byodkim']),
+      v.description(
+        '`easy_dkim`: SES makes and rotates the keys (three CNAMEs). `byodkim`: your own key (one TXT record).',
+      ),
+    ),
     key_length: v.pipe(v.number(), v.integer(), v.description('RSA key length in bits.')),
-    selector: v.pipe(v.nullable(v.string()), v.description('Your DKIM selector with `byodkim`; null with `easy_dkim`.')),
+    selector: v.pipe(
+      v.nullable(v.string()),
+      v.description('Your DKIM selector with `byodkim`; null with `easy_dkim`.'),
+    ),
   }),
-  v.description('How SES signs the domain\'s mail.'),
+  v.description("How SES signs the domain's mail."),
 );
 
 export const DomainDetail = v.pipe(
@@ -100,14 +138,28 @@ export const DomainDetail = v.pipe(
   v.description('A domain with its DNS records.'),
 );
 
-export const DomainResponse = v.pipe(v.strictObject({ data: DomainDetail }), v.description('One domain with its DNS records.'));
-export const DomainSummaryResponse = v.pipe(v.strictObject({ data: DomainSummary }), v.description('One domain without its DNS records.'));
+export const DomainResponse = v.pipe(
+  v.strictObject({ data: DomainDetail }),
+  v.description('One domain with its DNS records.'),
+);
+export const DomainSummaryResponse = v.pipe(
+  v.strictObject({ data: DomainSummary }),
+  v.description('One domain without its DNS records.'),
+);
 export const DomainListResponse = v.pipe(
   v.strictObject({
     data: v.array(DomainSummary),
-    has_more: v.optional(v.pipe(v.boolean(), v.description('Whether more domains follow this page. Always false when no page was asked for.'))),
+    has_more: v.optional(
+      v.pipe(
+        v.boolean(),
+        v.description('Whether more domains follow this page. Always false when no page was asked for.'),
+      ),
+    ),
     next_cursor: v.optional(
-      v.pipe(v.nullable(v.string()), v.description('Pass as `after` to get the next page; null on the last page (and when no page was asked for).')),
+      v.pipe(
+        v.nullable(v.string()),
+        v.description('Pass as `after` to get the next page; null on the last page (and when no page was asked for).'),
+      ),
     ),
   }),
   v.description("The team's domains, without DNS records, oldest first."),
@@ -150,9 +202,24 @@ export const ErrorEnvelope = v.pipe(
     error: v.strictObject({
       code: ErrorCodeSchema,
       message: v.pipe(v.string(), v.description('Human-readable explanation; may change, do not match on it.')),
-      field: v.optional(v.pipe(v.string(), v.description('With `validation_error` and `domain_not_allowed`: the request body field that was rejected, when known.'))),
-      required_scope: v.optional(v.pipe(v.string(), v.description('With `insufficient_scope`: the scope the API key lacks.'))),
-      limit: v.optional(v.pipe(v.number(), v.integer(), v.description('With `domain_limit_reached`: how many domains the team may hold.'))),
+      field: v.optional(
+        v.pipe(
+          v.string(),
+          v.description(
+            'With `validation_error` and `domain_not_allowed`: the request body field that was rejected, when known.',
+          ),
+        ),
+      ),
+      required_scope: v.optional(
+        v.pipe(v.string(), v.description('With `insufficient_scope`: the scope the API key lacks.')),
+      ),
+      limit: v.optional(
+        v.pipe(
+          v.number(),
+          v.integer(),
+          v.description('With `domain_limit_reached`: how many domains the team may hold.'),
+        ),
+      ),
     }),
   }),
   v.description('The envelope of every error the API returns.'),
@@ -163,7 +230,10 @@ export const ErrorEnvelope = v.pipe(
  * the envelope itself already rejects unknown fields.
  */
 export function errorEnvelopeWith(codes: readonly [ErrorCode, ...ErrorCode[]]) {
-  return v.intersect([ErrorEnvelope, v.objectWithRest({ error: v.objectWithRest({ code: v.picklist(codes) }, v.unknown()) }, v.unknown())]);
+  return v.intersect([
+    ErrorEnvelope,
+    v.objectWithRest({ error: v.objectWithRest({ code: v.picklist(codes) }, v.unknown()) }, v.unknown()),
+  ]);
 }
 
 /** The document served at GET /openapi.json (only its outline is described here). */

@@ -8,7 +8,6 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { flushMetrics, logger } from '../observability.js';
 import { errorResponse, toApiError } from './envelope.js';
 
-
 type Result = APIGatewayProxyStructuredResultV2;
 
 export function errorEnvelope(): middy.MiddlewareObj {

@@ -14,25 +14,40 @@ export const DkimSettings = v.pipe(
     [
       v.pipe(
         v.strictObject({
-          type: v.pipe(v.literal('easy_dkim'), v.description('SES generates the keys and rotates them; you publish three CNAMEs.')),
+          type: v.pipe(
+            v.literal('easy_dkim'),
+            v.description('SES generates the keys and rotates them; you publish three CNAMEs.'),
+          ),
           key_length: v.optional(
-            v.pipe(v.picklist(DKIM_KEY_LENGTHS, KEY_LENGTH_MESSAGE), v.description('RSA key length in bits: 2048 (default) or 1024 for DNS providers that cannot hold long keys.')),
+            v.pipe(
+              v.picklist(DKIM_KEY_LENGTHS, KEY_LENGTH_MESSAGE),
+              v.description(
+                'RSA key length in bits: 2048 (default) or 1024 for DNS providers that cannot hold long keys.',
+              ),
+            ),
           ),
         }),
         v.title('EasyDkim'),
       ),
       v.pipe(
         v.strictObject({
-          type: v.pipe(v.literal('byodkim'), v.description('Your own key pair; you publish one TXT record with the public key.')),
+          type: v.pipe(
+            v.literal('byodkim'),
+            v.description('Your own key pair; you publish one TXT record with the public key.'),
+          ),
           selector: v.pipe(
             v.string('dkim.selector must be a string.'),
             v.maxLength(63, 'dkim.selector must be at most 63 characters.'),
-            v.description('The DKIM selector: one DNS label (letters, digits, inner hyphens; at most 63). The TXT record is published at <selector>._domainkey.<domain>.'),
+            v.description(
+              'The DKIM selector: one DNS label (letters, digits, inner hyphens; at most 63). The TXT record is published at <selector>._domainkey.<domain>.',
+            ),
           ),
           private_key: v.pipe(
             v.string('dkim.private_key must be a string.'),
             v.maxLength(8192, 'dkim.private_key is too long for an RSA key of at most 2048 bits.'),
-            v.description('Unencrypted RSA private key of 1024 to 2048 bits, PEM (PKCS#1 or PKCS#8) or its base64 body. It is passed to SES (as PKCS#1, the form SES signs with) and never stored or returned by Krafter.'),
+            v.description(
+              'Unencrypted RSA private key of 1024 to 2048 bits, PEM (PKCS#1 or PKCS#8) or its base64 body. It is passed to SES (as PKCS#1, the form SES signs with) and never stored or returned by Krafter.',
+            ),
           ),
         }),
         v.title('Byodkim'),
@@ -40,7 +55,7 @@ export const DkimSettings = v.pipe(
     ],
     'dkim.type must be "easy_dkim" or "byodkim".',
   ),
-  v.description('How SES signs the domain\'s mail. Defaults to Easy DKIM with 2048-bit keys.'),
+  v.description("How SES signs the domain's mail. Defaults to Easy DKIM with 2048-bit keys."),
 );
 
 export const CreateDomainBody = v.strictObject({
@@ -48,22 +63,29 @@ export const CreateDomainBody = v.strictObject({
     v.pipe(
       v.string('region must be a string.'),
       v.maxLength(32, 'region is too long.'),
-      v.description("SES region for the domain's identity, from the regions this deployment offers (e.g. eu-central-1). Defaults to the deployment's default region. The MX record and all SES calls follow it."),
+      v.description(
+        "SES region for the domain's identity, from the regions this deployment offers (e.g. eu-central-1). Defaults to the deployment's default region. The MX record and all SES calls follow it.",
+      ),
     ),
   ),
-  domain: v.pipe(v.string('domain must be a string.'), v.maxLength(1024, 'domain is too long.'), v.description('The domain name (e.g. example.com).')),
+  domain: v.pipe(
+    v.string('domain must be a string.'),
+    v.maxLength(1024, 'domain is too long.'),
+    v.description('The domain name (e.g. example.com).'),
+  ),
   return_path: v.optional(
     v.pipe(
       v.string('return_path must be a string.'),
       v.maxLength(1024, 'return_path is too long.'),
-      v.description('Subdomain prefix used as the custom MAIL FROM (e.g. "send" produces send.example.com). Defaults to "send". Must start with a letter, contain only letters/digits/hyphens, and be at most 63 characters.'),
+      v.description(
+        'Subdomain prefix used as the custom MAIL FROM (e.g. "send" produces send.example.com). Defaults to "send". Must start with a letter, contain only letters/digits/hyphens, and be at most 63 characters.',
+      ),
     ),
   ),
   dkim: v.optional(DkimSettings),
 });
 
 export type CreateDomainBody = v.InferOutput<typeof CreateDomainBody>;
-
 
 /** `GET /domains` query: without parameters every domain is returned, as the spec promises. */
 export const ListDomainsQuery = v.strictObject({
@@ -77,7 +99,13 @@ export const ListDomainsQuery = v.strictObject({
       v.description('Page size, 1–100. Without limit and after, every domain is returned.'),
     ),
   ),
-  after: v.optional(v.pipe(v.string(), v.maxLength(200, 'after is not a valid cursor.'), v.description('Opaque cursor from a previous page (`next_cursor`).'))),
+  after: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(200, 'after is not a valid cursor.'),
+      v.description('Opaque cursor from a previous page (`next_cursor`).'),
+    ),
+  ),
 });
 
 export type ListDomainsQuery = v.InferOutput<typeof ListDomainsQuery>;
@@ -87,7 +115,9 @@ const UpdateDomainFields = v.strictObject({
     v.pipe(
       v.string('return_path must be a string.'),
       v.maxLength(1024, 'return_path is too long.'),
-      v.description('New MAIL FROM prefix (same rules as on create). The MAIL FROM MX and SPF records change, and the domain is verified again.'),
+      v.description(
+        'New MAIL FROM prefix (same rules as on create). The MAIL FROM MX and SPF records change, and the domain is verified again.',
+      ),
     ),
   ),
   dkim: v.optional(

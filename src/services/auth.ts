@@ -7,7 +7,7 @@
  * warm container skips one DynamoDB read per request. Ids the table does not know are remembered
  * for the same time, so a caller repeating one costs one read per container, not one per request.
  */
-import { getApiKey, type ApiKeyRecord } from '../adapters/api-keys-table.js';
+import { type ApiKeyRecord, getApiKey } from '../adapters/api-keys-table.js';
 import { authConfig } from '../config.js';
 import { hashMatches, keyIdOf } from '../domain/api-key.js';
 import { InsufficientScopeError, InvalidApiKeyError, MissingApiKeyError } from '../errors.js';

@@ -19,11 +19,19 @@ export interface RateLimitState {
 export async function admit(teamId: string, now: number = Date.now()): Promise<RateLimitState | null> {
   if (limit === 0) return null;
   const { count, resetAt } = await countRequest(teamId, now);
-  const state = { limit, remaining: Math.max(0, limit - count), resetSeconds: Math.max(1, resetAt - Math.floor(now / 1000)) };
+  const state = {
+    limit,
+    remaining: Math.max(0, limit - count),
+    resetSeconds: Math.max(1, resetAt - Math.floor(now / 1000)),
+  };
   if (count > limit) throw new RateLimitedError(state);
   return state;
 }
 
 export function rateLimitHeaders(s: RateLimitState): Record<string, string> {
-  return { 'RateLimit-Limit': String(s.limit), 'RateLimit-Remaining': String(s.remaining), 'RateLimit-Reset': String(s.resetSeconds) };
+  return {
+    'RateLimit-Limit': String(s.limit),
+    'RateLimit-Remaining': String(s.remaining),
+    'RateLimit-Reset': String(s.resetSeconds),
+  };
 }

@@ -14,7 +14,7 @@ import { deleteIdentity } from '../adapters/ses-identities.js';
 import { publishStatusChange } from '../adapters/status-events.js';
 import { ownerStage, releaseGraceMs } from '../config.js';
 import { recordSpecs } from '../domain/dns-records.js';
-import { recordInputsOf, type Domain } from '../domain/domain.js';
+import { type Domain, recordInputsOf } from '../domain/domain.js';
 import { isReleaseDue } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
 import { count, METRIC } from '../observability.js';
@@ -28,18 +28,36 @@ function releaseChange(d: Domain, at: string): StatusChange {
   const failingRecords = d.ready
     ? recordSpecs(recordInputsOf(d))
         .filter((s) => s.required && d.recordChecks[s.id]?.status !== 'verified')
-        .map((s) => ({ type: s.type, name: s.name, status: d.recordChecks[s.id]?.status ?? ('not_started' as const), reason: d.recordChecks[s.id]?.diagnostic?.reason ?? '' }))
+        .map((s) => ({
+          type: s.type,
+          name: s.name,
+          status: d.recordChecks[s.id]?.status ?? ('not_started' as const),
+          reason: d.recordChecks[s.id]?.diagnostic?.reason ?? '',
+        }))
     : [];
   const graceDays = Math.round((RELEASE_GRACE_MS / 86_400_000) * 10) / 10;
   const why = `Not verified within 72 hours of the last verify request (or of its creation) and ${graceDays} days of grace: the domain was removed and its name is free to be registered again.`;
-  return { teamId: d.teamId, domainId: d.id, domain: d.domain, from: d.status, to: 'released', at, why, failingRecords };
+  return {
+    teamId: d.teamId,
+    domainId: d.id,
+    domain: d.domain,
+    from: d.status,
+    to: 'released',
+    at,
+    why,
+    failingRecords,
+  };
 }
 
 /**
  * Releases `d` if it is due (or was being released when an earlier attempt stopped). `paceSes` waits
  * for a slot of the region's shared SES budget before each SES call.
  */
-export async function releaseIfDue(d: Domain, now: number, paceSes: (region: string) => Promise<void>): Promise<ReleaseOutcome> {
+export async function releaseIfDue(
+  d: Domain,
+  now: number,
+  paceSes: (region: string) => Promise<void>,
+): Promise<ReleaseOutcome> {
   if (!d.releasing) {
     if (!isReleaseDue(d, now, RELEASE_GRACE_MS)) return 'not_due';
     if (!(await markReleasing(d, now))) return 'changed';

@@ -2,7 +2,7 @@
  * Finds the domains due for a check through the due-time index (never a Scan: reads grow with the
  * number due, not with the table), leases each entry, and queues the checks in batches of ten.
  */
-import { DUE_SHARDS, leaseDue, queryDue, type DueDomain } from '../adapters/domains-table.js';
+import { DUE_SHARDS, type DueDomain, leaseDue, queryDue } from '../adapters/domains-table.js';
 import { enqueueVerifications } from '../adapters/verify-queue.js';
 import { VERIFYING_LEASE_MS } from '../domain/schedule.js';
 import type { VerifyMessage } from '../domain/verify-message.js';
@@ -27,7 +27,12 @@ export async function enqueueDueChecks(now: number = Date.now(), maxPerRun = 5_0
       startKey = page.next;
       const leased: DueDomain[] = [];
       for (const d of page.due) if (await leaseDue(d, now + VERIFYING_LEASE_MS)) leased.push(d);
-      const messages: VerifyMessage[] = leased.map((d) => ({ teamId: d.teamId, domainId: d.id, requestedAt: new Date(now).toISOString(), reason: 'schedule' }));
+      const messages: VerifyMessage[] = leased.map((d) => ({
+        teamId: d.teamId,
+        domainId: d.id,
+        requestedAt: new Date(now).toISOString(),
+        reason: 'schedule',
+      }));
       // A message SQS refused stays leased and falls due again after the lease: never lost.
       const failed = await enqueueVerifications(messages);
       enqueued += messages.length - failed.length;

@@ -6,23 +6,30 @@
  * propagate, so the queue retries the message and, if it keeps failing, moves it to the DLQ; a
  * result the table refuses for good is replaced by a small failed one, which ends the check.
  */
-import { clearPendingEvent, getDomain, writeCheckResult } from '../adapters/domains-table.js';
-import { getIdentity } from '../adapters/ses-identities.js';
+
 import { observe } from '../adapters/dns-observer.js';
+import { clearPendingEvent, getDomain, writeCheckResult } from '../adapters/domains-table.js';
 import { reserveSlot } from '../adapters/rate-budget-table.js';
+import { getIdentity } from '../adapters/ses-identities.js';
 import { publishStatusChange } from '../adapters/status-events.js';
 import { ownerStage, verifierConfig } from '../config.js';
-import { RELEASE_GRACE_MS, releaseIfDue } from './release.js';
 import { questionsFor } from '../domain/diagnostics.js';
 import { recordSpecs } from '../domain/dns-records.js';
-import { recordInputsOf, type Domain, type DomainStatus } from '../domain/domain.js';
-import { isReleaseDue, nextDueAt } from '../domain/schedule.js';
+import { type Domain, type DomainStatus, recordInputsOf } from '../domain/domain.js';
 import { ownershipOf } from '../domain/identity-owner.js';
+import { isReleaseDue, nextDueAt } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
-import { decide, decideUnstorable, type CheckedStatus, type Decision, type SesIdentityState, type SesStatus } from '../domain/verification.js';
+import {
+  type CheckedStatus,
+  type Decision,
+  decide,
+  decideUnstorable,
+  type SesIdentityState,
+  type SesStatus,
+} from '../domain/verification.js';
 import type { VerifyMessage } from '../domain/verify-message.js';
-
 import { count, logger, METRIC } from '../observability.js';
+import { RELEASE_GRACE_MS, releaseIfDue } from './release.js';
 
 const config = verifierConfig();
 const stage = ownerStage();
@@ -66,8 +73,22 @@ function sesState(d: Domain, identity: Awaited<ReturnType<typeof getIdentity>>):
 function changeOf(d: Domain, from: CheckedStatus, decision: Decision, at: string): StatusChange {
   const failingRecords = recordSpecs(recordInputsOf(d))
     .filter((s) => s.required && decision.recordChecks[s.id]?.status !== 'verified')
-    .map((s) => ({ type: s.type, name: s.name, status: decision.recordChecks[s.id]?.status ?? 'pending', reason: decision.recordChecks[s.id]?.diagnostic?.reason ?? '' }));
-  return { teamId: d.teamId, domainId: d.id, domain: d.domain, from, to: decision.status, at, why: decision.why, failingRecords };
+    .map((s) => ({
+      type: s.type,
+      name: s.name,
+      status: decision.recordChecks[s.id]?.status ?? 'pending',
+      reason: decision.recordChecks[s.id]?.diagnostic?.reason ?? '',
+    }));
+  return {
+    teamId: d.teamId,
+    domainId: d.id,
+    domain: d.domain,
+    from,
+    to: decision.status,
+    at,
+    why: decision.why,
+    failingRecords,
+  };
 }
 
 async function publish(d: Domain, change: StatusChange): Promise<void> {
@@ -78,7 +99,13 @@ async function publish(d: Domain, change: StatusChange): Promise<void> {
 export async function checkDomain(message: VerifyMessage, clock: VerifierClock = realClock): Promise<CheckOutcome> {
   // A concurrent change (e.g. a user's verify request) between read and write: read and decide again,
   // asking SES and DNS again only if the domain's settings (so its records) changed meanwhile.
-  let observed: { settingsRev: number; identity: Awaited<ReturnType<typeof getIdentity>>; answers: Awaited<ReturnType<typeof observe>> } | undefined;
+  let observed:
+    | {
+        settingsRev: number;
+        identity: Awaited<ReturnType<typeof getIdentity>>;
+        answers: Awaited<ReturnType<typeof observe>>;
+      }
+    | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const domain = await getDomain(message.teamId, message.domainId);
     if (!domain) return { outcome: 'skipped', why: 'deleted' };
@@ -92,7 +119,8 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     if (!domain.ready) return { outcome: 'skipped', why: 'not_ready' };
     // An event a previous attempt could not publish goes out first: none is lost.
     if (domain.pendingEvent) await publish(domain, domain.pendingEvent);
-    if (message.reason === 'schedule' && domain.status === 'failed') return { outcome: 'skipped', why: 'failed_until_asked' };
+    if (message.reason === 'schedule' && domain.status === 'failed')
+      return { outcome: 'skipped', why: 'failed_until_asked' };
 
     if (observed?.settingsRev !== domain.settingsRev) {
       // DNS is not part of the SES budget: look records up while waiting for the SES slot.
@@ -104,30 +132,57 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     }
     const { identity, answers } = observed;
     const now = clock.now();
-    const previous: CheckedStatus = domain.status === 'verifying' ? ((domain.previousStatus ?? 'pending') as CheckedStatus) : domain.status;
+    const previous: CheckedStatus =
+      domain.status === 'verifying' ? ((domain.previousStatus ?? 'pending') as CheckedStatus) : domain.status;
     let windowStart = domain.verifyRequestedAt === null ? null : Date.parse(domain.verifyRequestedAt);
-    let decision = decide({ records: recordInputsOf(domain), answers, ses: sesState(domain, identity), previous, now, windowStart });
+    let decision = decide({
+      records: recordInputsOf(domain),
+      answers,
+      ses: sesState(domain, identity),
+      previous,
+      now,
+      windowStart,
+    });
     let restartWindowAt: string | undefined;
     if (previous === 'verified' && decision.status !== 'verified') {
       // Drift: a verified domain lost a record. It gets a fresh 72 hours to recover.
       windowStart = now;
       restartWindowAt = new Date(now).toISOString();
-      decision = decide({ records: recordInputsOf(domain), answers, ses: sesState(domain, identity), previous, now, windowStart });
+      decision = decide({
+        records: recordInputsOf(domain),
+        answers,
+        ses: sesState(domain, identity),
+        previous,
+        now,
+        windowStart,
+      });
     }
     const at = new Date(now).toISOString();
     const store = (d: Decision) => {
       const change = d.status !== previous ? changeOf(domain, previous, d, at) : undefined;
-      const result = { status: d.status, checkedAt: at, recordChecks: d.recordChecks, nextCheckAt: nextDueAt(domain, d.status, now, windowStart, RELEASE_GRACE_MS), restartWindowAt, change };
+      const result = {
+        status: d.status,
+        checkedAt: at,
+        recordChecks: d.recordChecks,
+        nextCheckAt: nextDueAt(domain, d.status, now, windowStart, RELEASE_GRACE_MS),
+        restartWindowAt,
+        change,
+      };
       return writeCheckResult(domain, result).then((written) => ({ written, change }));
     };
     let { written, change } = await store(decision);
     if (written === 'rejected') {
       // Retrying would be refused the same way, and the scheduler would queue the domain again and
       // again: a small failed result without what DNS returned ends the check instead.
-      logger.warn('check result refused by the table; storing a failed result without the DNS answers', { teamId: domain.teamId, domainId: domain.id, wanted: decision.status });
+      logger.warn('check result refused by the table; storing a failed result without the DNS answers', {
+        teamId: domain.teamId,
+        domainId: domain.id,
+        wanted: decision.status,
+      });
       decision = decideUnstorable(recordInputsOf(domain));
       ({ written, change } = await store(decision));
-      if (written === 'rejected') throw new Error(`domain ${message.domainId}: the table refused even the smallest check result`);
+      if (written === 'rejected')
+        throw new Error(`domain ${message.domainId}: the table refused even the smallest check result`);
     }
     if (written === 'deleted') return { outcome: 'skipped', why: 'deleted' };
     if (written === 'changed') continue;

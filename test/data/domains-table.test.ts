@@ -3,8 +3,8 @@
  * behave as the service relies on (mocks cannot tell a wrong condition expression).
  */
 import { randomUUID } from 'node:crypto';
+import { DeleteItemCommand, type DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
-import { DeleteItemCommand, ScanCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { useFreshTable } from '../support/dynamo-env.js';
 
 let client: DynamoDBClient;
@@ -46,7 +46,10 @@ describe('domain claim and item', () => {
     expect(claim).toEqual({ teamId: 'team-a', domainId: a.id });
 
     const b = newDomain('team-b', 'claim.example.com');
-    await expect(table.putNewDomain(b)).rejects.toMatchObject({ name: 'Error', claim: { teamId: 'team-a', domainId: a.id } });
+    await expect(table.putNewDomain(b)).rejects.toMatchObject({
+      name: 'Error',
+      claim: { teamId: 'team-a', domainId: a.id },
+    });
     expect(await table.getDomain('team-b', b.id)).toBeNull();
   });
 
@@ -63,11 +66,17 @@ describe('domain claim and item', () => {
     const created = await table.putNewDomain(d);
     expect(created.ready).toBe(false);
     // Only the create holding the lease makes it ready; its own resend (a lost answer) still passes.
-    expect(await table.markReady({ ...created, leaseId: 'someone-else' }, { verificationToken: 'x', dkimTokens: [] })).toBeNull();
+    expect(
+      await table.markReady({ ...created, leaseId: 'someone-else' }, { verificationToken: 'x', dkimTokens: [] }),
+    ).toBeNull();
     const ready = await table.markReady(created, { verificationToken: 'tok', dkimTokens: ['a', 'b', 'c'] });
     expect(ready).toMatchObject({ ready: true, verificationToken: 'tok', dkimTokens: ['a', 'b', 'c'] });
-    expect(await table.markReady(created, { verificationToken: 'tok', dkimTokens: ['a', 'b', 'c'] })).toMatchObject({ ready: true });
-    expect(await table.markReady({ ...created, id: randomUUID() }, { verificationToken: 'x', dkimTokens: [] })).toBeNull();
+    expect(await table.markReady(created, { verificationToken: 'tok', dkimTokens: ['a', 'b', 'c'] })).toMatchObject({
+      ready: true,
+    });
+    expect(
+      await table.markReady({ ...created, id: randomUUID() }, { verificationToken: 'x', dkimTokens: [] }),
+    ).toBeNull();
   });
 
   it('deletes the item with its own claim only', async () => {
@@ -101,7 +110,10 @@ describe('provisioning lease', () => {
     // Within the lease: nobody takes over.
     expect(await table.takeProvisioningLease(first, Date.now())).toBeNull();
     const later = Date.now() + table.PROVISIONING_LEASE_MS + 1;
-    const [a, b] = await Promise.all([table.takeProvisioningLease(first, later), table.takeProvisioningLease(first, later)]);
+    const [a, b] = await Promise.all([
+      table.takeProvisioningLease(first, later),
+      table.takeProvisioningLease(first, later),
+    ]);
     const taken = a ?? b;
     expect([a, b].filter(Boolean)).toHaveLength(1);
     expect(taken!.leaseId).not.toBe(first.leaseId);
@@ -119,7 +131,10 @@ describe('provisioning lease', () => {
 describe('settings changes (update lease)', () => {
   it('lets one of many concurrent changes hold the lease, commits only under it, and keeps BYODKIM settings public', async () => {
     const d = newDomain('team-u', 'lease.example.com');
-    const ready = (await table.markReady(await table.putNewDomain(d), { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] }))!;
+    const ready = (await table.markReady(await table.putNewDomain(d), {
+      verificationToken: 't',
+      dkimTokens: ['a', 'b', 'c'],
+    }))!;
 
     const now = Date.now();
     const takers = await Promise.all(Array.from({ length: 8 }, () => table.takeUpdateLease(ready, now)));
@@ -129,7 +144,16 @@ describe('settings changes (update lease)', () => {
     expect(await table.commitUpdate(ready, 'someone-else', { returnPath: 'x' })).toBe(false);
 
     // A check written while the lease is held: its result for an unmoved record survives the commit.
-    const checked = { status: 'pending' as const, checkedAt: new Date().toISOString(), recordChecks: { verification: { status: 'verified' as const }, spf: { status: 'verified' as const }, dkim1: { status: 'pending' as const } }, nextCheckAt: null };
+    const checked = {
+      status: 'pending' as const,
+      checkedAt: new Date().toISOString(),
+      recordChecks: {
+        verification: { status: 'verified' as const },
+        spf: { status: 'verified' as const },
+        dkim1: { status: 'pending' as const },
+      },
+      nextCheckAt: null,
+    };
     expect(await table.writeCheckResult(ready, checked)).toBe('written');
     const dkim = { type: 'byodkim' as const, keyLength: 2048, selector: 'k1', publicKey: 'MIIBIjAN' };
     expect(await table.commitUpdate(ready, leaseId, { returnPath: 'mail', dkim, dkimTokens: [] })).toBe(true);
@@ -140,7 +164,12 @@ describe('settings changes (update lease)', () => {
     expect(after.recordChecks).toEqual({ verification: { status: 'verified' } });
 
     // A check decided on the settings before the change is not written; one on the new settings is.
-    const result = { status: 'pending' as const, checkedAt: new Date().toISOString(), recordChecks: {}, nextCheckAt: null };
+    const result = {
+      status: 'pending' as const,
+      checkedAt: new Date().toISOString(),
+      recordChecks: {},
+      nextCheckAt: null,
+    };
     expect(await table.writeCheckResult(ready, result)).toBe('changed');
     expect(await table.writeCheckResult(after, result)).toBe('written');
 
@@ -154,11 +183,24 @@ describe('settings changes (update lease)', () => {
 
   it('commits a domain stored without a recordChecks map (never checked, written before the map was)', async () => {
     const d = newDomain('team-u', 'legacy.example.com');
-    const ready = (await table.markReady(await table.putNewDomain(d), { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] }))!;
-    await client.send(new UpdateItemCommand({ TableName: tableName, Key: { PK: { S: 'TEAM#team-u' }, SK: { S: `DOMAIN#${d.id}` } }, UpdateExpression: 'REMOVE recordChecks' }));
+    const ready = (await table.markReady(await table.putNewDomain(d), {
+      verificationToken: 't',
+      dkimTokens: ['a', 'b', 'c'],
+    }))!;
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { PK: { S: 'TEAM#team-u' }, SK: { S: `DOMAIN#${d.id}` } },
+        UpdateExpression: 'REMOVE recordChecks',
+      }),
+    );
     const { leaseId } = (await table.takeUpdateLease(ready, Date.now()))!;
     expect(await table.commitUpdate(ready, leaseId, { returnPath: 'bounce' })).toBe(true);
-    expect(await table.getDomain('team-u', d.id)).toMatchObject({ returnPath: 'bounce', recordChecks: {}, settingsRev: 1 });
+    expect(await table.getDomain('team-u', d.id)).toMatchObject({
+      returnPath: 'bounce',
+      recordChecks: {},
+      settingsRev: 1,
+    });
   });
 });
 
@@ -177,7 +219,10 @@ describe('verification state', () => {
     // Another request (another time) finds it marked; the same write sent again (a lost answer) is ours.
     const second = await table.markVerifying('team-v', d.id, new Date(Date.parse(now) + 1).toISOString());
     expect(second).toMatchObject({ outcome: 'already_verifying', domain: { status: 'verifying' } });
-    expect(await table.markVerifying('team-v', d.id, now)).toMatchObject({ outcome: 'marked', previousStatus: 'pending' });
+    expect(await table.markVerifying('team-v', d.id, now)).toMatchObject({
+      outcome: 'marked',
+      previousStatus: 'pending',
+    });
     await table.revertVerifying('team-v', d.id, 'pending');
     expect((await table.getDomain('team-v', d.id))?.status).toBe('pending');
     expect(await table.markVerifying('team-v', randomUUID(), now)).toEqual({ outcome: 'not_found' });
@@ -193,21 +238,46 @@ describe('verification state', () => {
     const d = await readyDomain('result.example.com');
     const t1 = '2026-01-15T12:30:00.000Z';
     const read = (await table.getDomain('team-v', d.id))!;
-    const change = { teamId: 'team-v', domainId: d.id, domain: d.domain, from: 'pending' as const, to: 'verified' as const, at: t1, why: 'test', failingRecords: [] };
-    expect(await table.writeCheckResult(read, { status: 'verified', checkedAt: t1, recordChecks: {}, nextCheckAt: Date.parse(t1) + 86_400_000, change })).toBe('written');
+    const change = {
+      teamId: 'team-v',
+      domainId: d.id,
+      domain: d.domain,
+      from: 'pending' as const,
+      to: 'verified' as const,
+      at: t1,
+      why: 'test',
+      failingRecords: [],
+    };
+    expect(
+      await table.writeCheckResult(read, {
+        status: 'verified',
+        checkedAt: t1,
+        recordChecks: {},
+        nextCheckAt: Date.parse(t1) + 86_400_000,
+        change,
+      }),
+    ).toBe('written');
     // A second writer that read the old status loses: it must re-read and decide again.
-    expect(await table.writeCheckResult(read, { status: 'failed', checkedAt: t1, recordChecks: {}, nextCheckAt: null })).toBe('changed');
+    expect(
+      await table.writeCheckResult(read, { status: 'failed', checkedAt: t1, recordChecks: {}, nextCheckAt: null }),
+    ).toBe('changed');
     const after = (await table.getDomain('team-v', d.id))!;
     expect(after).toMatchObject({ status: 'verified', verifiedAt: t1, pendingEvent: { to: 'verified' } });
-    expect(await history.listStatusChanges('team-v', d.id)).toEqual([expect.objectContaining({ from: 'pending', to: 'verified', at: t1 })]);
+    expect(await history.listStatusChanges('team-v', d.id)).toEqual([
+      expect.objectContaining({ from: 'pending', to: 'verified', at: t1 }),
+    ]);
     await table.clearPendingEvent(after, t1);
     expect((await table.getDomain('team-v', d.id))!.pendingEvent).toBeNull();
     // Leaving verified clears verified_at.
-    expect(await table.writeCheckResult(after, { status: 'pending', checkedAt: t1, recordChecks: {}, nextCheckAt: null })).toBe('written');
+    expect(
+      await table.writeCheckResult(after, { status: 'pending', checkedAt: t1, recordChecks: {}, nextCheckAt: null }),
+    ).toBe('written');
     expect((await table.getDomain('team-v', d.id))!.verifiedAt).toBeNull();
 
     await table.deleteDomainAndClaim('team-v', d.id, 'result.example.com');
-    expect(await table.writeCheckResult(after, { status: 'verified', checkedAt: t1, recordChecks: {}, nextCheckAt: null })).toBe('deleted');
+    expect(
+      await table.writeCheckResult(after, { status: 'verified', checkedAt: t1, recordChecks: {}, nextCheckAt: null }),
+    ).toBe('deleted');
     expect(await table.getDomain('team-v', d.id)).toBeNull();
   });
 
@@ -215,7 +285,12 @@ describe('verification state', () => {
     const d = await readyDomain('due.example.com');
     const now = Date.now();
     const read = (await table.getDomain('team-v', d.id))!;
-    await table.writeCheckResult(read, { status: 'pending', checkedAt: new Date(now).toISOString(), recordChecks: {}, nextCheckAt: now - 1000 });
+    await table.writeCheckResult(read, {
+      status: 'pending',
+      checkedAt: new Date(now).toISOString(),
+      recordChecks: {},
+      nextCheckAt: now - 1000,
+    });
     const due = [];
     for (let shard = 0; shard < table.DUE_SHARDS; shard++) due.push(...(await table.queryDue(shard, now, 100)).due);
     const mine = due.find((x) => x.id === d.id);
@@ -227,7 +302,9 @@ describe('verification state', () => {
 
 describe('domains per team', () => {
   const countOf = async (teamId: string) =>
-    (await allItems()).find((i) => i.PK?.S === `TEAM#${teamId}` && i.SK?.S === 'DOMAINCOUNT') as { domains?: { N?: string } } | undefined;
+    (await allItems()).find((i) => i.PK?.S === `TEAM#${teamId}` && i.SK?.S === 'DOMAINCOUNT') as
+      | { domains?: { N?: string } }
+      | undefined;
 
   it('lets exactly the limit of many concurrent creates in, and a delete frees a place', async () => {
     const attempts = Array.from({ length: 12 }, (_, i) => newDomain('team-limit', `n${i}.limit.example.com`));
@@ -237,9 +314,13 @@ describe('domains per team', () => {
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(table.DomainLimitError);
     expect((await countOf('team-limit'))?.domains?.N).toBe('5');
     // Refused creates left no claim behind.
-    expect((await allItems()).filter((i) => i.PK?.S?.startsWith('DOMAINNAME#') && i.PK.S.endsWith('.limit.example.com'))).toHaveLength(5);
+    expect(
+      (await allItems()).filter((i) => i.PK?.S?.startsWith('DOMAINNAME#') && i.PK.S.endsWith('.limit.example.com')),
+    ).toHaveLength(5);
 
-    await expect(table.putNewDomain(newDomain('team-limit', 'more.limit.example.com'), { maxDomains: 5 })).rejects.toBeInstanceOf(table.DomainLimitError);
+    await expect(
+      table.putNewDomain(newDomain('team-limit', 'more.limit.example.com'), { maxDomains: 5 }),
+    ).rejects.toBeInstanceOf(table.DomainLimitError);
     expect(await table.deleteDomainAndClaim('team-limit', won[0]!.id, won[0]!.domain)).toBe(true);
     expect((await countOf('team-limit'))?.domains?.N).toBe('4');
     await table.putNewDomain(newDomain('team-limit', 'more.limit.example.com'), { maxDomains: 5 });
@@ -250,7 +331,9 @@ describe('domains per team', () => {
   it('never counts below zero for a team whose domains predate the count', async () => {
     const d = newDomain('team-legacy', 'predates-count.example.com');
     await table.putNewDomain(d);
-    await client.send(new DeleteItemCommand({ TableName: tableName, Key: { PK: { S: 'TEAM#team-legacy' }, SK: { S: 'DOMAINCOUNT' } } }));
+    await client.send(
+      new DeleteItemCommand({ TableName: tableName, Key: { PK: { S: 'TEAM#team-legacy' }, SK: { S: 'DOMAINCOUNT' } } }),
+    );
     expect(await table.deleteDomainAndClaim('team-legacy', d.id, d.domain)).toBe(true);
     expect((await countOf('team-legacy'))?.domains?.N).toBe('0');
   });
@@ -259,10 +342,20 @@ describe('domains per team', () => {
 describe('releasing a never-verified domain', () => {
   async function readyDomain(teamId: string, name: string) {
     const d = newDomain(teamId, name);
-    return (await table.markReady(await table.putNewDomain(d), { verificationToken: 't', dkimTokens: ['a', 'b', 'c'] }))!;
+    return (await table.markReady(await table.putNewDomain(d), {
+      verificationToken: 't',
+      dkimTokens: ['a', 'b', 'c'],
+    }))!;
   }
   const change = (d: { teamId: string; id: string; domain: string }) => ({
-    teamId: d.teamId, domainId: d.id, domain: d.domain, from: 'pending' as const, to: 'released' as const, at: new Date().toISOString(), why: 'test', failingRecords: [],
+    teamId: d.teamId,
+    domainId: d.id,
+    domain: d.domain,
+    from: 'pending' as const,
+    to: 'released' as const,
+    at: new Date().toISOString(),
+    why: 'test',
+    failingRecords: [],
   });
 
   it('puts a new domain in the due index at its release time', async () => {
@@ -283,7 +376,9 @@ describe('releasing a never-verified domain', () => {
     expect(await table.deleteReleasedDomain(d, change(d))).toBe(true);
     expect(await table.getDomain('team-r', d.id)).toBeNull();
     expect(await table.getClaim('release.example.com')).toBeNull();
-    expect(await history.listStatusChanges('team-r', d.id)).toEqual([expect.objectContaining({ from: 'pending', to: 'released' })]);
+    expect(await history.listStatusChanges('team-r', d.id)).toEqual([
+      expect.objectContaining({ from: 'pending', to: 'released' }),
+    ]);
     // Gone already: a retry changes nothing.
     expect(await table.deleteReleasedDomain(d, change(d))).toBe(false);
     // The name is free again.
@@ -297,9 +392,13 @@ describe('releasing a never-verified domain', () => {
     // Read before the verify request: stale.
     expect(await table.markReleasing(d, Date.now())).toBe(false);
     const asked = (await table.getDomain('team-r', d.id))!;
-    expect(await table.writeCheckResult(asked, { status: 'verified', checkedAt: t, recordChecks: {}, nextCheckAt: null })).toBe('written');
+    expect(
+      await table.writeCheckResult(asked, { status: 'verified', checkedAt: t, recordChecks: {}, nextCheckAt: null }),
+    ).toBe('written');
     const verified = (await table.getDomain('team-r', d.id))!;
-    expect(await table.writeCheckResult(verified, { status: 'failed', checkedAt: t, recordChecks: {}, nextCheckAt: null })).toBe('written');
+    expect(
+      await table.writeCheckResult(verified, { status: 'failed', checkedAt: t, recordChecks: {}, nextCheckAt: null }),
+    ).toBe('written');
     const failed = (await table.getDomain('team-r', d.id))!;
     expect(failed).toMatchObject({ status: 'failed', everVerified: true });
     expect(await table.markReleasing(failed, Date.now())).toBe(false);
@@ -323,10 +422,21 @@ describe('rate budget', () => {
 describe('api keys', () => {
   it('stores, lists by team, and revokes', async () => {
     const createdAt = new Date().toISOString();
-    await keys.putApiKey({ keyId: 'key_aaaaaaaaaaaa', teamId: 'team-k', hash: 'h1', scopes: ['domains:manage'], createdAt });
+    await keys.putApiKey({
+      keyId: 'key_aaaaaaaaaaaa',
+      teamId: 'team-k',
+      hash: 'h1',
+      scopes: ['domains:manage'],
+      createdAt,
+    });
     await keys.putApiKey({ keyId: 'key_bbbbbbbbbbbb', teamId: 'team-k', hash: 'h2', scopes: [], createdAt });
-    await expect(keys.putApiKey({ keyId: 'key_aaaaaaaaaaaa', teamId: 'team-x', hash: 'h3', scopes: [], createdAt })).rejects.toThrow();
-    expect((await keys.listApiKeys('team-k')).map((k) => k.keyId).sort()).toEqual(['key_aaaaaaaaaaaa', 'key_bbbbbbbbbbbb']);
+    await expect(
+      keys.putApiKey({ keyId: 'key_aaaaaaaaaaaa', teamId: 'team-x', hash: 'h3', scopes: [], createdAt }),
+    ).rejects.toThrow();
+    expect((await keys.listApiKeys('team-k')).map((k) => k.keyId).sort()).toEqual([
+      'key_aaaaaaaaaaaa',
+      'key_bbbbbbbbbbbb',
+    ]);
     expect(await keys.revokeApiKey('key_aaaaaaaaaaaa', createdAt)).toBe(true);
     expect((await keys.getApiKey('key_aaaaaaaaaaaa'))?.revokedAt).toBe(createdAt);
     expect(await keys.revokeApiKey('key_nonexistent0', createdAt)).toBe(false);

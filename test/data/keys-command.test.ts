@@ -18,7 +18,9 @@ beforeAll(async () => {
 afterAll(() => client.destroy());
 
 const keys = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', ...args], { env: { ...process.env, API_KEY_CACHE_SECONDS: '0' } });
+  run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', ...args], {
+    env: { ...process.env, API_KEY_CACHE_SECONDS: '0' },
+  });
 
 it('creates, lists and revokes keys', async () => {
   const created = await keys('create', '--team', 'team-cli', '--scope', 'domains:manage');

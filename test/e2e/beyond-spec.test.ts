@@ -3,10 +3,11 @@
  * Idempotency-Key on POST /domains and POST /domains/:id/verify, PATCH, region choice and DKIM
  * settings (key length, BYODKIM). Clients written against the spec see the spec's shapes.
  */
-import { DeleteEmailIdentityCommand, GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { startE2E, type E2E } from '../support/e2e.js';
-import { pemBody, revealsKey, rsaKey } from '../support/dkim-keys.js';
+
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteEmailIdentityCommand, GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { pemBody, revealsKey, rsaKey } from '../support/dkim-keys.js';
+import { type E2E, startE2E } from '../support/e2e.js';
 
 let e2e: E2E;
 let key: string;
@@ -26,7 +27,8 @@ describe('pagination', () => {
   const names = Array.from({ length: 7 }, (_, i) => `page-${i}.example.org`);
 
   beforeAll(async () => {
-    for (const domain of names) expect((await e2e.request('POST', '/domains', { key, body: { domain } })).status).toBe(201);
+    for (const domain of names)
+      expect((await e2e.request('POST', '/domains', { key, body: { domain } })).status).toBe(201);
   });
 
   it('returns every domain, oldest first, in the spec’s shape without paging parameters', async () => {
@@ -60,7 +62,10 @@ describe('pagination', () => {
       expect(res.status).toBe(400);
       expect(res.json.error.code).toBe('validation_error');
     }
-    const own = await e2e.request('POST', '/domains', { key: otherKey, body: { domain: 'other-team-page.example.org' } });
+    const own = await e2e.request('POST', '/domains', {
+      key: otherKey,
+      body: { domain: 'other-team-page.example.org' },
+    });
     expect(own.status).toBe(201);
     const first = await e2e.request('GET', '/domains?limit=2', { key });
     const theirs = await e2e.request('GET', `/domains?limit=2&after=${first.json.next_cursor}`, { key: otherKey });
@@ -85,7 +90,9 @@ describe('Idempotency-Key', () => {
 
   it('answers 409 idempotency_key_reused for the same key with another body', async () => {
     const headers = { 'idempotency-key': 'create-retry-2' };
-    expect((await e2e.request('POST', '/domains', { key, body: { domain: 'idem2.example.org' }, headers })).status).toBe(201);
+    expect(
+      (await e2e.request('POST', '/domains', { key, body: { domain: 'idem2.example.org' }, headers })).status,
+    ).toBe(201);
     const other = await e2e.request('POST', '/domains', { key, body: { domain: 'idem3.example.org' }, headers });
     expect(other.status).toBe(409);
     expect(other.json.error.code).toBe('idempotency_key_reused');
@@ -98,7 +105,11 @@ describe('Idempotency-Key', () => {
     expect(bad.status).toBe(400);
     const good = await e2e.request('POST', '/domains', { key, body: { domain: 'idem4.example.org' }, headers });
     expect(good.status).toBe(201);
-    const theirs = await e2e.request('POST', '/domains', { key: otherKey, body: { domain: 'idem5.example.org' }, headers });
+    const theirs = await e2e.request('POST', '/domains', {
+      key: otherKey,
+      body: { domain: 'idem5.example.org' },
+      headers,
+    });
     expect(theirs.status).toBe(201);
     expect(theirs.json.data.domain).toBe('idem5.example.org');
   });
@@ -168,7 +179,10 @@ describe('PATCH /domains/:id', () => {
 
 describe('region choice', () => {
   it('creates the identity in the region asked for, with the MX and checks following it', async () => {
-    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'regional.example.org', region: 'us-east-1' } });
+    const res = await e2e.request('POST', '/domains', {
+      key,
+      body: { domain: 'regional.example.org', region: 'us-east-1' },
+    });
     expect(res.status).toBe(201);
     expect(res.json.data.region).toBe('us-east-1');
     expect(res.json.data.dns_records[4].value).toBe('feedback-smtp.us-east-1.amazonses.com');
@@ -192,7 +206,10 @@ describe('region choice', () => {
   });
 
   it('an MX to another region’s endpoint is named as such', async () => {
-    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'wrongregion.example.org', region: 'us-east-1' } });
+    const res = await e2e.request('POST', '/domains', {
+      key,
+      body: { domain: 'wrongregion.example.org', region: 'us-east-1' },
+    });
     const records = res.json.data.dns_records;
     e2e.publish(records);
     e2e.dns.set(records[4].name, 'MX', [{ exchange: 'feedback-smtp.eu-central-1.amazonses.com', priority: 10 }]);
@@ -208,13 +225,24 @@ describe('DKIM settings', () => {
   const rsa = rsaKey(2048);
   let ses: SESv2Client;
   beforeAll(() => {
-    ses = new SESv2Client({ endpoint: e2e.stack.ses.url, region: 'eu-central-1', credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' }, maxAttempts: 1 });
+    ses = new SESv2Client({
+      endpoint: e2e.stack.ses.url,
+      region: 'eu-central-1',
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
   });
   afterAll(() => ses.destroy());
   const identity = (domain: string) => ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
 
   it('BYODKIM: one TXT record with the public key, SES signing with the key, verified once the TXT is published', async () => {
-    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'byodkim.example.org', dkim: { type: 'byodkim', selector: 'Krafter2026', private_key: rsa.pkcs8Pem } } });
+    const res = await e2e.request('POST', '/domains', {
+      key,
+      body: {
+        domain: 'byodkim.example.org',
+        dkim: { type: 'byodkim', selector: 'Krafter2026', private_key: rsa.pkcs8Pem },
+      },
+    });
     expect(res.status).toBe(201);
     const d = res.json.data;
     expect(d.dkim).toEqual({ type: 'byodkim', key_length: 2048, selector: 'krafter2026' });
@@ -226,7 +254,10 @@ describe('DKIM settings', () => {
       'TXT _dmarc.byodkim.example.org',
     ]);
     expect(d.dns_records[1].value).toBe(`v=DKIM1; k=rsa; p=${rsa.publicKey}`);
-    expect((await identity('byodkim.example.org')).DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'EXTERNAL', Tokens: [] });
+    expect((await identity('byodkim.example.org')).DkimAttributes).toMatchObject({
+      SigningAttributesOrigin: 'EXTERNAL',
+      Tokens: [],
+    });
     expect((await e2e.request('GET', `/domains/${d.id}`, { key })).json.data).toEqual(d);
 
     // The 392-character key goes out as several TXT strings, as DNS requires; resolvers join them.
@@ -239,7 +270,13 @@ describe('DKIM settings', () => {
   });
 
   it('BYODKIM: a key cut to 255 characters by the DNS provider fails with a diagnostic that says so', async () => {
-    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'byodkim-cut.example.org', dkim: { type: 'byodkim', selector: 'k1', private_key: pemBody(rsa.pkcs1Pem) } } });
+    const res = await e2e.request('POST', '/domains', {
+      key,
+      body: {
+        domain: 'byodkim-cut.example.org',
+        dkim: { type: 'byodkim', selector: 'k1', private_key: pemBody(rsa.pkcs1Pem) },
+      },
+    });
     expect(res.status).toBe(201);
     const records = res.json.data.dns_records;
     e2e.publish(records);
@@ -248,15 +285,24 @@ describe('DKIM settings', () => {
     await e2e.drain();
     const d = (await e2e.request('GET', `/domains/${res.json.data.id}`, { key })).json.data;
     expect(d.status).toBe('failed');
-    expect(d.dns_records[1]).toMatchObject({ status: 'failed', diagnostic: { reason: expect.stringContaining('cut short (237 of 392 characters)') } });
+    expect(d.dns_records[1]).toMatchObject({
+      status: 'failed',
+      diagnostic: { reason: expect.stringContaining('cut short (237 of 392 characters)') },
+    });
   });
 
   it('Easy DKIM with 1024-bit keys: three CNAMEs, and SES asked for 1024 bits', async () => {
-    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'dkim1024.example.org', dkim: { type: 'easy_dkim', key_length: 1024 } } });
+    const res = await e2e.request('POST', '/domains', {
+      key,
+      body: { domain: 'dkim1024.example.org', dkim: { type: 'easy_dkim', key_length: 1024 } },
+    });
     expect(res.status).toBe(201);
     expect(res.json.data.dkim).toEqual({ type: 'easy_dkim', key_length: 1024, selector: null });
     expect(res.json.data.dns_records.filter((r: { type: string }) => r.type === 'CNAME')).toHaveLength(3);
-    expect((await identity('dkim1024.example.org')).DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_1024_BIT' });
+    expect((await identity('dkim1024.example.org')).DkimAttributes).toMatchObject({
+      SigningAttributesOrigin: 'AWS_SES',
+      NextSigningKeyLength: 'RSA_1024_BIT',
+    });
   });
 
   it('refuses a bad key or selector with 400 naming the field, creating nothing', async () => {
@@ -276,7 +322,10 @@ describe('DKIM settings', () => {
   });
 
   it('PATCH rotates a BYODKIM key: new TXT record, SES signs with the new key, verified again once published', async () => {
-    const created = await e2e.request('POST', '/domains', { key, body: { domain: 'rotate.example.org', dkim: { type: 'byodkim', selector: 'k2026', private_key: rsa.pkcs8Pem } } });
+    const created = await e2e.request('POST', '/domains', {
+      key,
+      body: { domain: 'rotate.example.org', dkim: { type: 'byodkim', selector: 'k2026', private_key: rsa.pkcs8Pem } },
+    });
     const id = created.json.data.id;
     e2e.publish(created.json.data.dns_records);
     await e2e.request('POST', `/domains/${id}/verify`, { key });
@@ -284,10 +333,18 @@ describe('DKIM settings', () => {
     expect((await e2e.request('GET', `/domains/${id}`, { key })).json.data.status).toBe('verified');
 
     const next = rsaKey(2048);
-    const res = await e2e.request('PATCH', `/domains/${id}`, { key, body: { dkim: { type: 'byodkim', selector: 'k2027', private_key: next.pkcs1Pem } } });
+    const res = await e2e.request('PATCH', `/domains/${id}`, {
+      key,
+      body: { dkim: { type: 'byodkim', selector: 'k2027', private_key: next.pkcs1Pem } },
+    });
     expect(res.status).toBe(200);
     expect(res.json.data.dkim).toEqual({ type: 'byodkim', key_length: 2048, selector: 'k2027' });
-    expect(res.json.data.dns_records[1]).toMatchObject({ type: 'TXT', name: 'k2027._domainkey.rotate.example.org', value: `v=DKIM1; k=rsa; p=${next.publicKey}`, status: 'not_started' });
+    expect(res.json.data.dns_records[1]).toMatchObject({
+      type: 'TXT',
+      name: 'k2027._domainkey.rotate.example.org',
+      value: `v=DKIM1; k=rsa; p=${next.publicKey}`,
+      status: 'not_started',
+    });
     expect(res.json.data.dns_records[4].status).toBe('verified');
     expect(res.json.data.status).toBe('verifying');
     await e2e.drain();
@@ -302,13 +359,22 @@ describe('DKIM settings', () => {
     expect(revealsKey(table, [...rsa.secretPieces, ...next.secretPieces])).toBe(false);
     expect(table).toContain(next.publicKey);
     // The same PATCH again changes nothing.
-    const again = await e2e.request('PATCH', `/domains/${id}`, { key, body: { dkim: { type: 'byodkim', selector: 'k2027', private_key: next.pkcs8Pem } } });
+    const again = await e2e.request('PATCH', `/domains/${id}`, {
+      key,
+      body: { dkim: { type: 'byodkim', selector: 'k2027', private_key: next.pkcs8Pem } },
+    });
     expect(again.json.data.status).toBe('verified');
   });
 
   it('PATCH switches BYODKIM to Easy DKIM: three CNAMEs from SES come back', async () => {
-    const created = await e2e.request('POST', '/domains', { key, body: { domain: 'switch.example.org', dkim: { type: 'byodkim', selector: 'k1', private_key: rsa.pkcs8Pem } } });
-    const res = await e2e.request('PATCH', `/domains/${created.json.data.id}`, { key, body: { dkim: { type: 'easy_dkim', key_length: 1024 }, return_path: 'mail' } });
+    const created = await e2e.request('POST', '/domains', {
+      key,
+      body: { domain: 'switch.example.org', dkim: { type: 'byodkim', selector: 'k1', private_key: rsa.pkcs8Pem } },
+    });
+    const res = await e2e.request('PATCH', `/domains/${created.json.data.id}`, {
+      key,
+      body: { dkim: { type: 'easy_dkim', key_length: 1024 }, return_path: 'mail' },
+    });
     expect(res.status).toBe(200);
     expect(res.json.data.dkim).toEqual({ type: 'easy_dkim', key_length: 1024, selector: null });
     const types = res.json.data.dns_records.map((r: { type: string; name: string }) => `${r.type} ${r.name}`);
@@ -342,6 +408,8 @@ describe('DKIM settings', () => {
       expect(res.json.error.field).toBe(field);
     }
     expect((await e2e.request('GET', `/domains/${id}`, { key })).json.data).toEqual(created.json.data);
-    expect((await identity('patchbad.example.org')).MailFromAttributes?.MailFromDomain).toBe('send.patchbad.example.org');
+    expect((await identity('patchbad.example.org')).MailFromAttributes?.MailFromDomain).toBe(
+      'send.patchbad.example.org',
+    );
   });
 });

@@ -6,7 +6,7 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { startE2E, type E2E } from '../support/e2e.js';
+import { type E2E, startE2E } from '../support/e2e.js';
 
 let e2e: E2E;
 let key: string;
@@ -20,7 +20,14 @@ afterAll(async () => {
   await e2e?.stop();
 });
 
-type Rec = { type: string; name: string; value: string; priority: number | null; status: string; diagnostic?: { found: string[]; reason: string } };
+type Rec = {
+  type: string;
+  name: string;
+  value: string;
+  priority: number | null;
+  status: string;
+  diagnostic?: { found: string[]; reason: string };
+};
 
 /** 300 values of 190 characters: about 57 KB of TXT, below what one DNS message can carry. */
 const hundreds = (make: (i: number) => string) => Array.from({ length: 300 }, (_, i) => make(i).padEnd(190, 'x'));
@@ -36,17 +43,36 @@ it('checks a domain whose names return hundreds of values, and shows a few of ea
 
   // The token is the last of 300 values; the MAIL FROM name adds a second SPF record to 300 others;
   // DMARC has 300 records; the root name answers 300 values too.
-  e2e.dns.set(`_amazonses.${domain}`, 'TXT', [...hundreds((i) => `site-verification-${i}=`), value('TXT', `_amazonses.${domain}`)]);
-  e2e.dns.set(`send.${domain}`, 'TXT', [...hundreds((i) => `other-${i}=`), value('TXT', `send.${domain}`), 'v=spf1 include:_spf.example.net ~all']);
-  e2e.dns.set(`_dmarc.${domain}`, 'TXT', hundreds((i) => `v=DMARC1; p=none; rua=mailto:reports-${i}@example.net; x=`));
-  e2e.dns.set(domain, 'TXT', hundreds((i) => `root-${i}=`));
+  e2e.dns.set(`_amazonses.${domain}`, 'TXT', [
+    ...hundreds((i) => `site-verification-${i}=`),
+    value('TXT', `_amazonses.${domain}`),
+  ]);
+  e2e.dns.set(`send.${domain}`, 'TXT', [
+    ...hundreds((i) => `other-${i}=`),
+    value('TXT', `send.${domain}`),
+    'v=spf1 include:_spf.example.net ~all',
+  ]);
+  e2e.dns.set(
+    `_dmarc.${domain}`,
+    'TXT',
+    hundreds((i) => `v=DMARC1; p=none; rua=mailto:reports-${i}@example.net; x=`),
+  );
+  e2e.dns.set(
+    domain,
+    'TXT',
+    hundreds((i) => `root-${i}=`),
+  );
 
   const started = Date.now();
   expect((await e2e.request('POST', `/domains/${id}/verify`, { key })).status).toBe(200);
   await e2e.drain();
   expect(Date.now() - started).toBeLessThan(15_000);
 
-  const d = (await e2e.request('GET', `/domains/${id}`, { key })).json.data as { status: string; last_checked_at: string | null; dns_records: Rec[] };
+  const d = (await e2e.request('GET', `/domains/${id}`, { key })).json.data as {
+    status: string;
+    last_checked_at: string | null;
+    dns_records: Rec[];
+  };
   expect(d.status).toBe('failed');
   expect(d.last_checked_at).not.toBeNull();
   const record = (type: string, name: string) => d.dns_records.find((r) => r.type === type && r.name === name)!;
@@ -67,6 +93,8 @@ it('checks a domain whose names return hundreds of values, and shows a few of ea
 
   // Some 230 KB came from DNS; the stored item keeps a few KB of it.
   const { domainKey } = await import('../../src/adapters/domains-table.js');
-  const item = await e2e.stack.ddb.send(new GetItemCommand({ TableName: e2e.stack.tableName, Key: marshall(domainKey('team-o', id)) }));
+  const item = await e2e.stack.ddb.send(
+    new GetItemCommand({ TableName: e2e.stack.tableName, Key: marshall(domainKey('team-o', id)) }),
+  );
   expect(JSON.stringify(unmarshall(item.Item!)).length).toBeLessThan(20_000);
 }, 30_000);

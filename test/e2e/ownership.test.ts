@@ -3,8 +3,8 @@
  * never taken over, infrastructure names are refused, and a team holds at most its limit of domains.
  */
 import { CreateEmailIdentityCommand, GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { startE2E, type E2E } from '../support/e2e.js';
 import { rsaKey } from '../support/dkim-keys.js';
+import { type E2E, startE2E } from '../support/e2e.js';
 
 let e2e: E2E;
 let key: string;
@@ -14,7 +14,11 @@ beforeAll(async () => {
   e2e = await startE2E({ env: { MAX_DOMAINS_PER_TEAM: '2', RESERVED_DOMAINS: 'krafter-platform.com' } });
   key = (await e2e.newKey('team-own')).plaintext;
   // Another application of the same AWS account, calling SES directly.
-  ses = new SESv2Client({ endpoint: e2e.stack.ses.url, region: 'eu-central-1', credentials: { accessKeyId: 'other-app', secretAccessKey: 'other-app' } });
+  ses = new SESv2Client({
+    endpoint: e2e.stack.ses.url,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'other-app', secretAccessKey: 'other-app' },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -28,7 +32,10 @@ describe('an SES identity made outside the API', () => {
     const before = await ses.send(new GetEmailIdentityCommand({ EmailIdentity: 'otherapp-mail.com' }));
 
     const byodkim = { type: 'byodkim', selector: 'taken', private_key: rsaKey(2048).pkcs1Pem };
-    const res = await e2e.request('POST', '/domains', { key, body: { domain: 'otherapp-mail.com', return_path: 'bounce', dkim: byodkim } });
+    const res = await e2e.request('POST', '/domains', {
+      key,
+      body: { domain: 'otherapp-mail.com', return_path: 'bounce', dkim: byodkim },
+    });
     expect(res.status).toBe(409);
     expect(res.json.error.code).toBe('identity_in_use');
 
@@ -39,7 +46,9 @@ describe('an SES identity made outside the API', () => {
     expect(after.Tags ?? []).toEqual([]);
     expect((await e2e.request('GET', '/domains', { key })).json.data).toEqual([]);
     // The claim was given back: the same request meets the same identity, not a name held by the team.
-    expect((await e2e.request('POST', '/domains', { key, body: { domain: 'otherapp-mail.com' } })).json.error.code).toBe('identity_in_use');
+    expect(
+      (await e2e.request('POST', '/domains', { key, body: { domain: 'otherapp-mail.com' } })).json.error.code,
+    ).toBe('identity_in_use');
     expect(e2e.stack.ses.identities()).toContain('otherapp-mail.com');
   });
 
@@ -57,7 +66,12 @@ describe('an SES identity made outside the API', () => {
 });
 
 describe('names that are infrastructure', () => {
-  it.each(['amazonses.com', 'abc123.execute-api.eu-central-1.amazonaws.com', 'mail.krafter-platform.com', 'krafter-platform.com'])('refuses %s with 400 domain_not_allowed', async (domain) => {
+  it.each([
+    'amazonses.com',
+    'abc123.execute-api.eu-central-1.amazonaws.com',
+    'mail.krafter-platform.com',
+    'krafter-platform.com',
+  ])('refuses %s with 400 domain_not_allowed', async (domain) => {
     const res = await e2e.request('POST', '/domains', { key, body: { domain } });
     expect(res.status).toBe(400);
     expect(res.json.error).toMatchObject({ code: 'domain_not_allowed', field: 'domain' });
@@ -74,12 +88,17 @@ describe('domains per team', () => {
       expect(res.status).toBe(201);
       ids.push(res.json.data.id);
     }
-    const refused = await e2e.request('POST', '/domains', { key: limited, body: { domain: 'three.limit.example.org' } });
+    const refused = await e2e.request('POST', '/domains', {
+      key: limited,
+      body: { domain: 'three.limit.example.org' },
+    });
     expect(refused.status).toBe(403);
     expect(refused.json.error).toMatchObject({ code: 'domain_limit_reached', limit: 2 });
     expect(e2e.stack.ses.identities()).not.toContain('three.limit.example.org');
 
     expect((await e2e.request('DELETE', `/domains/${ids[0]}`, { key: limited })).status).toBe(200);
-    expect((await e2e.request('POST', '/domains', { key: limited, body: { domain: 'three.limit.example.org' } })).status).toBe(201);
+    expect(
+      (await e2e.request('POST', '/domains', { key: limited, body: { domain: 'three.limit.example.org' } })).status,
+    ).toBe(201);
   });
 });

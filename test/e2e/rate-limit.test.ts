@@ -1,5 +1,5 @@
 /** Per-team rate limits over HTTP: announced on every response, 429 with Retry-After past the limit. */
-import { startE2E, type E2E } from '../support/e2e.js';
+import { type E2E, startE2E } from '../support/e2e.js';
 
 const LIMIT = 5;
 let e2e: E2E;

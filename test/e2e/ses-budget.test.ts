@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { startE2E, type E2E } from '../support/e2e.js';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { type E2E, startE2E } from '../support/e2e.js';
 
 const DOMAINS = 200;
 const BUDGET = 20; // SES calls per second the verifiers may use
@@ -26,7 +26,11 @@ afterAll(async () => {
 
 it(`checks ${DOMAINS} due domains within a budget of ${BUDGET} SES calls/s, losing none`, async () => {
   const { dueKey } = await import('../../src/adapters/domains-table.js');
-  const ses = new SESv2Client({ endpoint: e2e.stack.ses.url, region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const ses = new SESv2Client({
+    endpoint: e2e.stack.ses.url,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   const now = Date.now();
   const ids: string[] = [];
   const items = [];
@@ -56,7 +60,11 @@ it(`checks ${DOMAINS} due domains within a budget of ${BUDGET} SES calls/s, losi
   ses.destroy();
   for (let i = 0; i < items.length; i += 25) {
     await e2e.stack.ddb.send(
-      new BatchWriteItemCommand({ RequestItems: { [e2e.stack.tableName]: items.slice(i, i + 25).map((item) => ({ PutRequest: { Item: marshall(item) } })) } }),
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [e2e.stack.tableName]: items.slice(i, i + 25).map((item) => ({ PutRequest: { Item: marshall(item) } })),
+        },
+      }),
     );
   }
 
@@ -70,21 +78,35 @@ it(`checks ${DOMAINS} due domains within a budget of ${BUDGET} SES calls/s, losi
   const seconds = (Date.now() - started) / 1000;
 
   const key = (await e2e.newKey('team-budget')).plaintext;
-  const list = (await e2e.request('GET', '/domains', { key })).json.data as Array<{ id: string; status: string; last_checked_at: string | null }>;
+  const list = (await e2e.request('GET', '/domains', { key })).json.data as Array<{
+    id: string;
+    status: string;
+    last_checked_at: string | null;
+  }>;
   const checked = list.filter((d) => ids.includes(d.id) && d.last_checked_at !== null);
   expect(checked).toHaveLength(DOMAINS);
   // The identities exist and no records are published: every check ends pending, none failed.
   expect(checked.every((d) => d.status === 'pending')).toBe(true);
 
-  const dlq = await e2e.stack.sqs.send(new GetQueueAttributesCommand({ QueueUrl: e2e.stack.queues.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  const dlq = await e2e.stack.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: e2e.stack.queues.dlqUrl,
+      AttributeNames: ['ApproximateNumberOfMessages'],
+    }),
+  );
   expect(Number(dlq.Attributes?.ApproximateNumberOfMessages)).toBe(0);
 
-  const gets = e2e.stack.ses.calls().slice(callsBefore).filter((c) => c.action === 'GetEmailIdentity');
+  const gets = e2e.stack.ses
+    .calls()
+    .slice(callsBefore)
+    .filter((c) => c.action === 'GetEmailIdentity');
   const answered = gets.filter((c) => c.status === 200).length;
   const throttled = gets.filter((c) => c.status === 429).length;
   const span = (gets.at(-1)!.at - gets[0]!.at) / 1000;
   const rate = (gets.length - 1) / span;
-  console.log(`ses budget: ${DOMAINS} checks in ${seconds.toFixed(1)} s; ${gets.length} GetEmailIdentity calls (${throttled} throttled), observed ${rate.toFixed(2)}/s for a budget of ${BUDGET}/s (ratio ${(rate / BUDGET).toFixed(3)}); scheduler read ${run.itemsRead} items`);
+  console.log(
+    `ses budget: ${DOMAINS} checks in ${seconds.toFixed(1)} s; ${gets.length} GetEmailIdentity calls (${throttled} throttled), observed ${rate.toFixed(2)}/s for a budget of ${BUDGET}/s (ratio ${(rate / BUDGET).toFixed(3)}); scheduler read ${run.itemsRead} items`,
+  );
   expect(answered).toBeGreaterThanOrEqual(DOMAINS);
   expect(rate).toBeLessThanOrEqual(BUDGET * 1.05);
 }, 240_000);

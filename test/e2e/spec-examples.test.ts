@@ -2,7 +2,7 @@
  * The spec's examples over real HTTP against the local stack: every endpoint, the exact response
  * shapes, keys and scopes, team isolation, and the error envelope.
  */
-import { startE2E, type E2E } from '../support/e2e.js';
+import { type E2E, startE2E } from '../support/e2e.js';
 
 let e2e: E2E;
 let key: string;
@@ -31,19 +31,61 @@ describe('Add Domain', () => {
     const records = d.dns_records;
     expect(records).toHaveLength(7);
     for (const r of records) for (const f of SPEC_RECORD_FIELDS) expect(r).toHaveProperty(f);
-    expect(records.map((r: { type: string }) => r.type)).toEqual(['TXT', 'CNAME', 'CNAME', 'CNAME', 'MX', 'TXT', 'TXT']);
-    expect(records[0]).toMatchObject({ name: '_amazonses.example.com', ttl: 'Auto', priority: null, required: true, category: 'verification', purpose: 'Domain verification — proves you own this domain' });
+    expect(records.map((r: { type: string }) => r.type)).toEqual([
+      'TXT',
+      'CNAME',
+      'CNAME',
+      'CNAME',
+      'MX',
+      'TXT',
+      'TXT',
+    ]);
+    expect(records[0]).toMatchObject({
+      name: '_amazonses.example.com',
+      ttl: 'Auto',
+      priority: null,
+      required: true,
+      category: 'verification',
+      purpose: 'Domain verification — proves you own this domain',
+    });
     expect(records[0].value).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
     for (const r of records.slice(1, 4)) {
       const token = r.name.split('.')[0];
-      expect(r).toMatchObject({ name: `${token}._domainkey.example.com`, value: `${token}.dkim.amazonses.com`, required: true, category: 'delivery', purpose: 'DKIM — cryptographic email signature' });
+      expect(r).toMatchObject({
+        name: `${token}._domainkey.example.com`,
+        value: `${token}.dkim.amazonses.com`,
+        required: true,
+        category: 'delivery',
+        purpose: 'DKIM — cryptographic email signature',
+      });
     }
     expect(records[4]).toEqual({
-      type: 'MX', name: 'send.example.com', value: 'feedback-smtp.eu-central-1.amazonses.com', ttl: 'Auto', priority: 10,
-      purpose: 'Custom MAIL FROM — bounce handling', required: true, category: 'delivery', status: 'not_started',
+      type: 'MX',
+      name: 'send.example.com',
+      value: 'feedback-smtp.eu-central-1.amazonses.com',
+      ttl: 'Auto',
+      priority: 10,
+      purpose: 'Custom MAIL FROM — bounce handling',
+      required: true,
+      category: 'delivery',
+      status: 'not_started',
     });
-    expect(records[5]).toMatchObject({ type: 'TXT', name: 'send.example.com', value: 'v=spf1 include:amazonses.com ~all', priority: null, required: true, category: 'delivery' });
-    expect(records[6]).toMatchObject({ type: 'TXT', name: '_dmarc.example.com', value: 'v=DMARC1; p=none;', priority: null, required: false, category: 'recommended' });
+    expect(records[5]).toMatchObject({
+      type: 'TXT',
+      name: 'send.example.com',
+      value: 'v=spf1 include:amazonses.com ~all',
+      priority: null,
+      required: true,
+      category: 'delivery',
+    });
+    expect(records[6]).toMatchObject({
+      type: 'TXT',
+      name: '_dmarc.example.com',
+      value: 'v=DMARC1; p=none;',
+      priority: null,
+      required: false,
+      category: 'recommended',
+    });
     expect(e2e.stack.ses.identities()).toContain('example.com');
   });
 
@@ -79,9 +121,16 @@ describe('Add Domain', () => {
   });
 
   it('answers 415 without a JSON content type and 413 for an oversized body', async () => {
-    const noType = await e2e.request('POST', '/domains', { key, body: '{"domain":"c.example.org"}', headers: { 'content-type': 'text/plain' } });
+    const noType = await e2e.request('POST', '/domains', {
+      key,
+      body: '{"domain":"c.example.org"}',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(noType.status).toBe(415);
-    const huge = await e2e.request('POST', '/domains', { key, body: { domain: 'd.example.org', pad: 'x'.repeat(20_000) } });
+    const huge = await e2e.request('POST', '/domains', {
+      key,
+      body: { domain: 'd.example.org', pad: 'x'.repeat(20_000) },
+    });
     expect(huge.status).toBe(413);
     expect(huge.json.error.code).toBe('payload_too_large');
   });
@@ -120,7 +169,10 @@ describe('List, Get, Verify, Delete', () => {
     const unknown = await e2e.request('GET', '/domains/00000000-0000-4000-8000-000000000000', { key: otherTeamKey });
     expect(theirs.status).toBe(404);
     expect(theirs.json).toEqual(unknown.json);
-    for (const [method, path] of [['POST', `/domains/${id}/verify`], ['DELETE', `/domains/${id}`]] as const) {
+    for (const [method, path] of [
+      ['POST', `/domains/${id}/verify`],
+      ['DELETE', `/domains/${id}`],
+    ] as const) {
       const res = await e2e.request(method, path, { key: otherTeamKey });
       expect(res.status).toBe(404);
       expect(res.json).toEqual(unknown.json);
@@ -143,7 +195,9 @@ describe('List, Get, Verify, Delete', () => {
     expect((await e2e.request('GET', `/domains/${id}`, { key })).status).toBe(404);
     expect((await e2e.request('DELETE', `/domains/${id}`, { key })).status).toBe(404);
     // The name is free again.
-    expect((await e2e.request('POST', '/domains', { key: otherTeamKey, body: { domain: 'anotherdomain.com' } })).status).toBe(201);
+    expect(
+      (await e2e.request('POST', '/domains', { key: otherTeamKey, body: { domain: 'anotherdomain.com' } })).status,
+    ).toBe(201);
   });
 });
 
@@ -152,7 +206,13 @@ describe('keys and scopes', () => {
     const missing = await e2e.request('GET', '/domains');
     expect(missing.status).toBe(401);
     expect(missing.json.error.code).toBe('missing_api_key');
-    for (const authorization of ['Bearer nope', 'Basic abc', `Bearer kr_live_${'A'.repeat(44)}`, 'Bearer', `bearer ${key} extra`]) {
+    for (const authorization of [
+      'Bearer nope',
+      'Basic abc',
+      `Bearer kr_live_${'A'.repeat(44)}`,
+      'Bearer',
+      `bearer ${key} extra`,
+    ]) {
       const res = await e2e.request('GET', '/domains', { headers: { authorization } });
       expect(res.status).toBe(401);
       expect(res.json.error.code).toBe('invalid_api_key');

@@ -2,9 +2,10 @@
  * The verify flow end to end: POST /verify → queue → verifier (SES stand-in + DNS served from
  * 127.0.0.1) → status and per-record diagnostics, status history and events, and the schedule.
  */
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { startE2E, type E2E } from '../support/e2e.js';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { type E2E, startE2E } from '../support/e2e.js';
 
 let e2e: E2E;
 let key: string;
@@ -18,7 +19,14 @@ afterAll(async () => {
   await e2e?.stop();
 });
 
-type Rec = { type: string; name: string; value: string; priority: number | null; status: string; diagnostic?: { found: string[]; reason: string } };
+type Rec = {
+  type: string;
+  name: string;
+  value: string;
+  priority: number | null;
+  status: string;
+  diagnostic?: { found: string[]; reason: string };
+};
 
 async function create(domain: string): Promise<{ id: string; records: Rec[] }> {
   const res = await e2e.request('POST', '/domains', { key, body: { domain } });
@@ -30,7 +38,12 @@ async function verifyAndWait(id: string) {
   const res = await e2e.request('POST', `/domains/${id}/verify`, { key });
   expect(res.status).toBe(200);
   await e2e.drain();
-  return (await e2e.request('GET', `/domains/${id}`, { key })).json.data as { status: string; verified_at: string | null; last_checked_at: string | null; dns_records: Rec[] };
+  return (await e2e.request('GET', `/domains/${id}`, { key })).json.data as {
+    status: string;
+    verified_at: string | null;
+    last_checked_at: string | null;
+    dns_records: Rec[];
+  };
 }
 
 const byName = (records: Rec[], type: string, name: string) => records.find((r) => r.type === type && r.name === name)!;
@@ -47,7 +60,17 @@ describe('verification through the queue', () => {
     for (const r of d.dns_records) expect(r).not.toHaveProperty('diagnostic');
     const events = e2e.stack.events.events().filter((e) => (e.Detail as { domain_id: string }).domain_id === id);
     expect(events).toEqual([
-      expect.objectContaining({ Source: 'krafter.domains', DetailType: 'Domain Status Changed', Detail: expect.objectContaining({ team_id: 'team-v', domain: 'verified.example.com', from: 'pending', to: 'verified', failing_records: [] }) }),
+      expect.objectContaining({
+        Source: 'krafter.domains',
+        DetailType: 'Domain Status Changed',
+        Detail: expect.objectContaining({
+          team_id: 'team-v',
+          domain: 'verified.example.com',
+          from: 'pending',
+          to: 'verified',
+          failing_records: [],
+        }),
+      }),
     ]);
   });
 
@@ -79,7 +102,13 @@ describe('verification through the queue', () => {
     e2e.dns.set(records[2]!.name, 'CNAME', ['elsewhere.example.net']);
     const d = await verifyAndWait(id);
     expect(d.status).toBe('failed');
-    expect(d.dns_records[2]).toMatchObject({ status: 'failed', diagnostic: { found: ['elsewhere.example.net'], reason: expect.stringContaining('points to elsewhere.example.net instead of') } });
+    expect(d.dns_records[2]).toMatchObject({
+      status: 'failed',
+      diagnostic: {
+        found: ['elsewhere.example.net'],
+        reason: expect.stringContaining('points to elsewhere.example.net instead of'),
+      },
+    });
     expect(d.dns_records[1]!.status).not.toBe('failed');
   });
 
@@ -98,13 +127,18 @@ describe('verification through the queue', () => {
     e2e.dns.set('spfroot.example.com', 'TXT', ['v=spf1 include:amazonses.com ~all']);
     const d = await verifyAndWait(id);
     expect(d.status).toBe('failed');
-    expect(byName(d.dns_records, 'TXT', 'send.spfroot.example.com').diagnostic?.reason).toContain('published on spfroot.example.com');
+    expect(byName(d.dns_records, 'TXT', 'send.spfroot.example.com').diagnostic?.reason).toContain(
+      'published on spfroot.example.com',
+    );
   });
 
   it('recognises two SPF records on one name', async () => {
     const { id, records } = await create('twospf.example.com');
     e2e.publish(records);
-    e2e.dns.set('send.twospf.example.com', 'TXT', ['v=spf1 include:amazonses.com ~all', 'v=spf1 include:_spf.example.net ~all']);
+    e2e.dns.set('send.twospf.example.com', 'TXT', [
+      'v=spf1 include:amazonses.com ~all',
+      'v=spf1 include:_spf.example.net ~all',
+    ]);
     const d = await verifyAndWait(id);
     expect(d.status).toBe('failed');
     expect(byName(d.dns_records, 'TXT', 'send.twospf.example.com').diagnostic?.reason).toContain('has 2 SPF records');
@@ -123,11 +157,21 @@ describe('verification through the queue', () => {
     const { id } = await create('deleted.example.com');
     expect((await e2e.request('DELETE', `/domains/${id}`, { key })).status).toBe(200);
     await e2e.stack.sqs.send(
-      new SendMessageCommand({ QueueUrl: e2e.stack.queues.queueUrl, MessageBody: JSON.stringify({ teamId: 'team-v', domainId: id, requestedAt: new Date().toISOString(), reason: 'user' }) }),
+      new SendMessageCommand({
+        QueueUrl: e2e.stack.queues.queueUrl,
+        MessageBody: JSON.stringify({
+          teamId: 'team-v',
+          domainId: id,
+          requestedAt: new Date().toISOString(),
+          reason: 'user',
+        }),
+      }),
     );
     await e2e.drain();
     expect((await e2e.request('GET', `/domains/${id}`, { key })).status).toBe(404);
-    expect((await e2e.request('GET', '/domains', { key })).json.data.map((d: { id: string }) => d.id)).not.toContain(id);
+    expect((await e2e.request('GET', '/domains', { key })).json.data.map((d: { id: string }) => d.id)).not.toContain(
+      id,
+    );
   });
 
   it('answers repeated verify calls the same way without queuing more work', async () => {
@@ -159,7 +203,8 @@ describe('re-verification on a schedule', () => {
     const t0 = Date.now();
     expect((await verifyAndWait(id)).status).toBe('pending');
 
-    const lastChecked = async () => (await e2e.request('GET', `/domains/${id}`, { key })).json.data.last_checked_at as string;
+    const lastChecked = async () =>
+      (await e2e.request('GET', `/domains/${id}`, { key })).json.data.last_checked_at as string;
     const scheduleAt = async (at: number) => {
       await e2e.stack.runScheduler(new Date(at));
       await e2e.drain();
@@ -188,8 +233,24 @@ describe('re-verification on a schedule', () => {
     expect(d.status).toBe('pending');
     expect(d.verified_at).toBeNull();
     expect(d.dns_records[3].status).toBe('pending');
-    const toPending = e2e.stack.events.events().find((e) => (e.Detail as { domain_id: string; to: string }).domain_id === id && (e.Detail as { to: string }).to === 'pending');
-    expect(toPending?.Detail).toMatchObject({ from: 'verified', to: 'pending', failing_records: expect.arrayContaining([expect.objectContaining({ name: records[3]!.name, status: 'pending', reason: expect.stringContaining('No CNAME record found') })]) });
+    const toPending = e2e.stack.events
+      .events()
+      .find(
+        (e) =>
+          (e.Detail as { domain_id: string; to: string }).domain_id === id &&
+          (e.Detail as { to: string }).to === 'pending',
+      );
+    expect(toPending?.Detail).toMatchObject({
+      from: 'verified',
+      to: 'pending',
+      failing_records: expect.arrayContaining([
+        expect.objectContaining({
+          name: records[3]!.name,
+          status: 'pending',
+          reason: expect.stringContaining('No CNAME record found'),
+        }),
+      ]),
+    });
 
     // 72 hours after the window started without recovery: failed.
     await setWindowStart(id, new Date(Date.now() - 73 * 60 * MIN).toISOString());
@@ -226,7 +287,13 @@ describe('re-verification on a schedule', () => {
         Key: { PK: { S: 'TEAM#team-v' }, SK: { S: `DOMAIN#${id}` } },
         UpdateExpression: 'SET #s = :v, previousStatus = :p, verifyRequestedAt = :now, GSI1PK = :pk, GSI1SK = :sk',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':v': { S: 'verifying' }, ':p': { S: 'pending' }, ':now': { S: new Date().toISOString() }, ':pk': { S: shardOf.GSI1PK }, ':sk': { S: shardOf.GSI1SK } },
+        ExpressionAttributeValues: {
+          ':v': { S: 'verifying' },
+          ':p': { S: 'pending' },
+          ':now': { S: new Date().toISOString() },
+          ':pk': { S: shardOf.GSI1PK },
+          ':sk': { S: shardOf.GSI1SK },
+        },
       }),
     );
   }

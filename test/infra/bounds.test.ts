@@ -6,9 +6,17 @@
  */
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PARTITION_KEYS } from '../../src/adapters/table-schema.js';
-import { NOT_FOUND_FUNCTION, backgroundFunctions, routes } from '../../src/routes.js';
-import { allFunctionNames, build, canonical, environmentOf, functionLogicalId, logicalId, roleStatements } from './helpers.js';
+import { backgroundFunctions, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
 import type { Json, PolicyStatementJson } from './helpers.js';
+import {
+  allFunctionNames,
+  build,
+  canonical,
+  environmentOf,
+  functionLogicalId,
+  logicalId,
+  roleStatements,
+} from './helpers.js';
 
 const { stack, template } = build({ stage: 'prod', sesRegion: 'eu-central-1' });
 
@@ -27,13 +35,16 @@ function stageProps(t = template): Json {
 
 /** IAM's StringLike: `*` matches any characters, `?` one. */
 function like(pattern: string, value: string): boolean {
-  const escaped = pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')));
+  const escaped = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')));
   return new RegExp(`^${escaped.join('')}$`).test(value);
 }
 
 const actionsOf = (s: PolicyStatementJson) => ([] as string[]).concat(s.Action);
 const leadingKeysOf = (s: PolicyStatementJson) =>
-  ((s.Condition?.['ForAllValues:StringLike'] as Json | undefined)?.['dynamodb:LeadingKeys'] as string[] | undefined) ?? null;
+  ((s.Condition?.['ForAllValues:StringLike'] as Json | undefined)?.['dynamodb:LeadingKeys'] as string[] | undefined) ??
+  null;
 
 describe('stage throttling', () => {
   test('every route: 50 requests per second, bursts of 100', () => {
@@ -50,26 +61,38 @@ describe('stage throttling', () => {
   });
 
   test('the stage is created after the routes its settings name (API Gateway refuses unknown route keys)', () => {
-    const stageResource = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as { DependsOn?: string[] };
+    const stageResource = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      DependsOn?: string[];
+    };
     const routeIds = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
     expect(routeIds).toHaveLength(routes.length + 1);
-    const routeKeyOf = (id: string) => String((template.findResources('AWS::ApiGatewayV2::Route')[id] as { Properties: Json }).Properties.RouteKey);
+    const routeKeyOf = (id: string) =>
+      String((template.findResources('AWS::ApiGatewayV2::Route')[id] as { Properties: Json }).Properties.RouteKey);
     const declared = routeIds.filter((id) => routeKeyOf(id) !== '$default');
     expect(declared).toHaveLength(routes.length);
     for (const id of declared) expect(stageResource.DependsOn).toContain(id);
   });
 
   test('context sets both limits, as numbers or as text', () => {
-    const { template: t } = build({ throttleRate: '200', throttleBurst: 400, sesThrottleRate: 2, sesThrottleBurst: '10' });
+    const { template: t } = build({
+      throttleRate: '200',
+      throttleBurst: 400,
+      sesThrottleRate: 2,
+      sesThrottleBurst: '10',
+    });
     expect(stageProps(t).DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
-    expect((stageProps(t).RouteSettings as Json)['POST /api/v1/domains']).toEqual({ ThrottlingRateLimit: 2, ThrottlingBurstLimit: 10 });
+    expect((stageProps(t).RouteSettings as Json)['POST /api/v1/domains']).toEqual({
+      ThrottlingRateLimit: 2,
+      ThrottlingBurstLimit: 10,
+    });
   });
 });
 
 describe('reserved concurrency', () => {
   test('each API function, the not-found one included, has a ceiling of 10', () => {
     expect(apiFunctionNames).toContain(NOT_FOUND_FUNCTION);
-    for (const name of apiFunctionNames) expect([name, functionProps(name).ReservedConcurrentExecutions]).toEqual([name, 10]);
+    for (const name of apiFunctionNames)
+      expect([name, functionProps(name).ReservedConcurrentExecutions]).toEqual([name, 10]);
   });
 
   test('the verifier has 2 reserved, not fewer than its queue trigger runs at once; the scheduler 1', () => {
@@ -81,19 +104,31 @@ describe('reserved concurrency', () => {
   });
 
   test('in total 83 reserved: an account needs at least 183 concurrency, since Lambda keeps 100 unreserved', () => {
-    const total = allFunctionNames.reduce((sum, name) => sum + ((functionProps(name).ReservedConcurrentExecutions as number | undefined) ?? 0), 0);
+    const total = allFunctionNames.reduce(
+      (sum, name) => sum + ((functionProps(name).ReservedConcurrentExecutions as number | undefined) ?? 0),
+      0,
+    );
     expect(total).toBe(apiFunctionNames.length * 10 + 2 + 1);
     expect(total).toBe(83);
   });
 
   test('context sets each reservation; 0 means none (never a reservation of 0, which would stop the function)', () => {
-    const { stack: s, template: t } = build({ apiConcurrency: '25', verifierConcurrency: 4, schedulerConcurrency: '2' });
+    const { stack: s, template: t } = build({
+      apiConcurrency: '25',
+      verifierConcurrency: 4,
+      schedulerConcurrency: '2',
+    });
     for (const name of apiFunctionNames) expect(functionProps(name, t, s).ReservedConcurrentExecutions).toBe(25);
     expect(functionProps('verifier', t, s).ReservedConcurrentExecutions).toBe(4);
     expect(functionProps('scheduler', t, s).ReservedConcurrentExecutions).toBe(2);
 
-    const { stack: none, template: noneTemplate } = build({ apiConcurrency: 0, verifierConcurrency: '0', schedulerConcurrency: 0 });
-    for (const name of allFunctionNames) expect(functionProps(name, noneTemplate, none).ReservedConcurrentExecutions).toBeUndefined();
+    const { stack: none, template: noneTemplate } = build({
+      apiConcurrency: 0,
+      verifierConcurrency: '0',
+      schedulerConcurrency: 0,
+    });
+    for (const name of allFunctionNames)
+      expect(functionProps(name, noneTemplate, none).ReservedConcurrentExecutions).toBeUndefined();
   });
 });
 
@@ -106,7 +141,11 @@ describe('table access by item family (dynamodb:LeadingKeys)', () => {
       'dynamodb:UpdateItem': ['IDEMPOTENCY', 'RATELIMIT#*', 'TEAM#*'],
       'dynamodb:DeleteItem': ['DOMAINNAME#*', 'IDEMPOTENCY', 'TEAM#*'],
     },
-    'list-domains': { 'dynamodb:GetItem': ['APIKEY#*'], 'dynamodb:Query': ['TEAM#*'], 'dynamodb:UpdateItem': ['RATELIMIT#*'] },
+    'list-domains': {
+      'dynamodb:GetItem': ['APIKEY#*'],
+      'dynamodb:Query': ['TEAM#*'],
+      'dynamodb:UpdateItem': ['RATELIMIT#*'],
+    },
     'get-domain': { 'dynamodb:GetItem': ['APIKEY#*', 'TEAM#*'], 'dynamodb:UpdateItem': ['RATELIMIT#*'] },
     'verify-domain': {
       'dynamodb:GetItem': ['APIKEY#*', 'IDEMPOTENCY'],
@@ -150,14 +189,23 @@ describe('table access by item family (dynamodb:LeadingKeys)', () => {
 
   test('only the scheduler queries an index, read-only', () => {
     for (const name of allFunctionNames) {
-      const onIndexes = roleStatements(stack, template, name).filter((s) => JSON.stringify(s.Resource).includes('/index/*'));
+      const onIndexes = roleStatements(stack, template, name).filter((s) =>
+        JSON.stringify(s.Resource).includes('/index/*'),
+      );
       if (name === 'scheduler') expect(onIndexes.map(actionsOf)).toEqual([['dynamodb:Query']]);
       else expect(onIndexes).toEqual([]);
     }
   });
 
-  test('no function can write an API key: only the operator\'s `npm run keys` does', () => {
-    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:*'];
+  test("no function can write an API key: only the operator's `npm run keys` does", () => {
+    const writes = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:*',
+    ];
     for (const name of allFunctionNames) {
       for (const statement of roleStatements(stack, template, name)) {
         if (!actionsOf(statement).some((a) => writes.includes(a) || a === '*')) continue;
@@ -173,7 +221,8 @@ describe('table access by item family (dynamodb:LeadingKeys)', () => {
     const families = Object.values(PARTITION_KEYS) as string[];
     for (const name of allFunctionNames) {
       for (const statement of roleStatements(stack, template, name)) {
-        for (const key of leadingKeysOf(statement) ?? []) expect([name, families]).toEqual([name, expect.arrayContaining([key])]);
+        for (const key of leadingKeysOf(statement) ?? [])
+          expect([name, families]).toEqual([name, expect.arrayContaining([key])]);
       }
     }
   });
@@ -203,7 +252,8 @@ describe('table access by item family (dynamodb:LeadingKeys)', () => {
 
 describe('SES calls limited by the identity owner tags', () => {
   const identities = { 'Fn::Join': expect.any(Array) };
-  const sesStatements = (name: string) => roleStatements(stack, template, name).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+  const sesStatements = (name: string) =>
+    roleStatements(stack, template, name).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
   const statementWith = (name: string, action: string) => {
     const found = sesStatements(name).filter((s) => actionsOf(s).includes(action));
     expect([name, action, found.length]).toEqual([name, action, 1]);
@@ -222,21 +272,33 @@ describe('SES calls limited by the identity owner tags', () => {
       });
     }
     // And no re-tagging of an identity another stage tagged: the role could then change it.
-    expect(statementWith('create-domain', 'ses:TagResource').Condition).toMatchObject({ StringEqualsIfExists: { 'aws:ResourceTag/krafter:stage': 'prod' } });
+    expect(statementWith('create-domain', 'ses:TagResource').Condition).toMatchObject({
+      StringEqualsIfExists: { 'aws:ResourceTag/krafter:stage': 'prod' },
+    });
   });
 
   test.each([
-    ['create-domain', ['ses:PutEmailIdentityMailFromAttributes', 'ses:PutEmailIdentityDkimSigningAttributes', 'ses:DeleteEmailIdentity']],
+    [
+      'create-domain',
+      [
+        'ses:PutEmailIdentityMailFromAttributes',
+        'ses:PutEmailIdentityDkimSigningAttributes',
+        'ses:DeleteEmailIdentity',
+      ],
+    ],
     ['update-domain', ['ses:PutEmailIdentityMailFromAttributes', 'ses:PutEmailIdentityDkimSigningAttributes']],
     ['delete-domain', ['ses:DeleteEmailIdentity']],
     ['verifier', ['ses:DeleteEmailIdentity']],
   ])('%s changes or deletes only identities tagged with this stage', (name, actions) => {
     for (const action of actions) {
-      expect(statementWith(name, action)).toMatchObject({ Resource: identities, Condition: { StringEquals: { 'aws:ResourceTag/krafter:stage': 'prod' } } });
+      expect(statementWith(name, action)).toMatchObject({
+        Resource: identities,
+        Condition: { StringEquals: { 'aws:ResourceTag/krafter:stage': 'prod' } },
+      });
     }
   });
 
-  test('GetEmailIdentity stays unconditioned (a foreign identity\'s tags must be readable to refuse it); nothing else does', () => {
+  test("GetEmailIdentity stays unconditioned (a foreign identity's tags must be readable to refuse it); nothing else does", () => {
     for (const name of allFunctionNames) {
       for (const statement of sesStatements(name)) {
         const unconditioned = statement.Condition === undefined;
@@ -254,7 +316,9 @@ describe('SES calls limited by the identity owner tags', () => {
 
   test('identity ARNs cover each configured SES region only', () => {
     const { stack: s, template: t } = build({ sesRegion: 'eu-central-1', sesRegions: 'us-east-1' });
-    const statement = roleStatements(s, t, 'delete-domain').find((x) => actionsOf(x).includes('ses:DeleteEmailIdentity'))!;
+    const statement = roleStatements(s, t, 'delete-domain').find((x) =>
+      actionsOf(x).includes('ses:DeleteEmailIdentity'),
+    )!;
     const resources = ([] as unknown[]).concat(statement.Resource).map((r) => canonical(r));
     expect(resources).toHaveLength(2);
     expect(resources.join(' ')).toMatch(/eu-central-1/);
@@ -262,22 +326,37 @@ describe('SES calls limited by the identity owner tags', () => {
   });
 
   test('every function knows its stage (STAGE), the value the tags and conditions use', () => {
-    for (const name of allFunctionNames) expect([name, (functionProps(name).Environment as { Variables: Json }).Variables.STAGE]).toEqual([name, 'prod']);
+    for (const name of allFunctionNames)
+      expect([name, (functionProps(name).Environment as { Variables: Json }).Variables.STAGE]).toEqual([name, 'prod']);
   });
 });
 
 test('cdk-nag stays clean with the limits, with none reserved, and with several SES regions', () => {
-  for (const context of [{ stage: 'prod' }, { apiConcurrency: 0, verifierConcurrency: 0, schedulerConcurrency: 0 }, { sesRegions: 'us-east-1,eu-west-1' }]) {
+  for (const context of [
+    { stage: 'prod' },
+    { apiConcurrency: 0, verifierConcurrency: 0, schedulerConcurrency: 0 },
+    { sesRegions: 'us-east-1,eu-west-1' },
+  ]) {
     const { app } = build({ sesRegion: 'eu-central-1', ...context });
     const report = new AwsSolutionsChecks().validateScope(app);
-    expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(
+      report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    ).toEqual([]);
   }
 });
 
 describe('claim limits from context', () => {
   it('passes the team limit, reserved names and release grace to the functions that read them, and nothing by default', () => {
-    const { stack, template } = build({ maxDomainsPerTeam: '25', reservedDomains: 'Krafter-Platform.com, mail.example.net', unverifiedReleaseGraceHours: 48 });
-    expect(environmentOf(stack, template, 'create-domain')).toMatchObject({ MAX_DOMAINS_PER_TEAM: '25', RESERVED_DOMAINS: 'krafter-platform.com,mail.example.net', UNVERIFIED_RELEASE_GRACE_HOURS: '48' });
+    const { stack, template } = build({
+      maxDomainsPerTeam: '25',
+      reservedDomains: 'Krafter-Platform.com, mail.example.net',
+      unverifiedReleaseGraceHours: 48,
+    });
+    expect(environmentOf(stack, template, 'create-domain')).toMatchObject({
+      MAX_DOMAINS_PER_TEAM: '25',
+      RESERVED_DOMAINS: 'krafter-platform.com,mail.example.net',
+      UNVERIFIED_RELEASE_GRACE_HOURS: '48',
+    });
     expect(environmentOf(stack, template, 'verifier')).toMatchObject({ UNVERIFIED_RELEASE_GRACE_HOURS: '48' });
     const plain = build();
     expect(environmentOf(plain.stack, plain.template, 'create-domain')).not.toHaveProperty('MAX_DOMAINS_PER_TEAM');

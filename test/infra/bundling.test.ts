@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { BUNDLE_FILE, ESBUILD_OPTIONS } from '../../lib/bundling.js';
 import { FUNCTIONS_DIR } from '../../lib/api-function.js';
+import { BUNDLE_FILE, ESBUILD_OPTIONS } from '../../lib/bundling.js';
 
 const DOCUMENT = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
 
@@ -26,7 +26,13 @@ describe('openapi function bundle', () => {
 
   test('carries docs/openapi.json and serves it from a directory without the repository', async () => {
     const outfile = join(dir, BUNDLE_FILE);
-    const result = await build({ ...ESBUILD_OPTIONS, entryPoints: [`${FUNCTIONS_DIR}openapi.ts`], outfile, metafile: true, logLevel: 'silent' });
+    const result = await build({
+      ...ESBUILD_OPTIONS,
+      entryPoints: [`${FUNCTIONS_DIR}openapi.ts`],
+      outfile,
+      metafile: true,
+      logLevel: 'silent',
+    });
     expect(result.errors).toEqual([]);
     expect(Object.keys(result.metafile.inputs)).toContain('docs/openapi.json');
 

@@ -11,19 +11,26 @@ const run = promisify(execFile);
 const { stack, template } = build({ sesRegion: 'eu-central-1' });
 
 describe('each function starts with the environment the stack gives it', () => {
-  test.each(allFunctionNames)('%s', async (name) => {
-    const variables = environmentOf(stack, template, name);
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      // What the Lambda runtime sets for every function.
-      AWS_REGION: 'eu-central-1',
-      AWS_LAMBDA_FUNCTION_NAME: name,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-    };
-    for (const [k, v] of Object.entries(variables)) env[k] = flatten(v).replace(/<[^>]+>/g, 'resolved-at-deploy');
-    const script = `await import(${JSON.stringify(`./functions/${name}.ts`)}); console.log('loaded');`;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, cwd: process.cwd() });
-    expect(stdout.trim().split('\n').at(-1)).toBe('loaded');
-  }, 60_000);
+  test.each(allFunctionNames)(
+    '%s',
+    async (name) => {
+      const variables = environmentOf(stack, template, name);
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        // What the Lambda runtime sets for every function.
+        AWS_REGION: 'eu-central-1',
+        AWS_LAMBDA_FUNCTION_NAME: name,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      };
+      for (const [k, v] of Object.entries(variables)) env[k] = flatten(v).replace(/<[^>]+>/g, 'resolved-at-deploy');
+      const script = `await import(${JSON.stringify(`./functions/${name}.ts`)}); console.log('loaded');`;
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        env,
+        cwd: process.cwd(),
+      });
+      expect(stdout.trim().split('\n').at(-1)).toBe('loaded');
+    },
+    60_000,
+  );
 });

@@ -1,10 +1,10 @@
 /** What the infrastructure tests share: building the app like bin/app.ts, and reading its template. */
 import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
 import type { CfnResource, Environment } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DomainsStack, stackConfigFromContext, stackName } from '../../lib/domains-stack.js';
-import { NOT_FOUND_FUNCTION, backgroundFunctions, routes } from '../../src/routes.js';
+import { backgroundFunctions, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
@@ -20,7 +20,11 @@ export function build(context: Record<string, unknown> = {}, env?: Environment) 
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-export const allFunctionNames = [NOT_FOUND_FUNCTION, ...routes.map((r) => r.name), ...backgroundFunctions.map((b) => b.name)];
+export const allFunctionNames = [
+  NOT_FOUND_FUNCTION,
+  ...routes.map((r) => r.name),
+  ...backgroundFunctions.map((b) => b.name),
+];
 
 export function logicalId(stack: DomainsStack, construct: { node: { defaultChild?: unknown } }): string {
   return stack.getLogicalId(construct.node.defaultChild as CfnResource);
@@ -47,7 +51,9 @@ export function flatten(value: unknown): string {
 
 /** The function's environment variables as synthesized. */
 export function environmentOf(stack: DomainsStack, template: Template, name: string): Json {
-  const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, name)] as { Properties: Json } | undefined;
+  const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, name)] as
+    | { Properties: Json }
+    | undefined;
   if (!fn) throw new Error(`no function ${name} in the template`);
   return (fn.Properties.Environment as { Variables: Json }).Variables;
 }
@@ -56,7 +62,12 @@ export function environmentOf(stack: DomainsStack, template: Template, name: str
 export function canonical(value: unknown): string {
   const sorted = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sorted);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Json)[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sorted((v as Json)[k])]),
+      );
     return v;
   };
   return JSON.stringify(sorted(value));
@@ -91,13 +102,15 @@ export function permissions(stack: DomainsStack, template: Template, name: strin
     [logicalId(stack, stack.verifyQueue)]: 'VERIFY_QUEUE',
     [logicalId(stack, fn.logGroup)]: 'OWN_LOGS',
   };
-  const rename = (s: string) => s.replace(/<([A-Za-z0-9]+)([.>])/g, (m, id: string, end: string) => `<${names[id] ?? id}${end}`);
+  const rename = (s: string) =>
+    s.replace(/<([A-Za-z0-9]+)([.>])/g, (_m, id: string, end: string) => `<${names[id] ?? id}${end}`);
   const pairs: string[] = [];
   for (const statement of roleStatements(stack, template, name)) {
     if (statement.Effect !== 'Allow') throw new Error(`${name}: a ${statement.Effect} statement`);
     const condition = statement.Condition === undefined ? '' : ` if ${canonical(statement.Condition)}`;
     const resources = ([] as unknown[]).concat(statement.Resource).map((r) => rename(flatten(r)));
-    for (const action of ([] as string[]).concat(statement.Action)) for (const resource of resources) pairs.push(`${action} on ${resource}${condition}`);
+    for (const action of ([] as string[]).concat(statement.Action))
+      for (const resource of resources) pairs.push(`${action} on ${resource}${condition}`);
   }
   return pairs.sort();
 }

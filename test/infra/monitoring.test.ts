@@ -8,8 +8,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ALARM, TRANSITION_TARGETS, VERIFICATION_OUTCOMES } from '../../lib/monitoring.js';
 import { METRIC } from '../../src/observability.js';
-import { allFunctionNames, build, flatten, functionLogicalId, logicalId } from './helpers.js';
 import type { Json } from './helpers.js';
+import { allFunctionNames, build, flatten, functionLogicalId, logicalId } from './helpers.js';
 
 const { stack, template } = build({ stage: 'prod' });
 const topicId = logicalId(stack, stack.monitoring.topic);
@@ -18,7 +18,11 @@ const keyId = logicalId(stack, stack.monitoring.topicKey);
 interface MetricStat {
   Id: string;
   Expression?: string;
-  MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Period: number; Stat: string };
+  MetricStat?: {
+    Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] };
+    Period: number;
+    Stat: string;
+  };
   ReturnData?: boolean;
 }
 
@@ -58,12 +62,16 @@ describe('alarm topic', () => {
     ArnLike: { 'aws:SourceArn': anyArn },
   });
 
-  test('the topic takes TLS only, and from CloudWatch only this stack\'s alarms', () => {
+  test("the topic takes TLS only, and from CloudWatch only this stack's alarms", () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
           Match.objectLike({
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -76,14 +84,22 @@ describe('alarm topic', () => {
     });
   });
 
-  test('CloudWatch may use the key for this stack\'s alarms, which CloudWatch needs to publish to an encrypted topic', () => {
+  test("CloudWatch may use the key for this stack's alarms, which CloudWatch needs to publish to an encrypted topic", () => {
     const key = template.findResources('AWS::KMS::Key')[keyId] as { Properties: { KeyPolicy: { Statement: Json[] } } };
-    const statement = key.Properties.KeyPolicy.Statement.find((s) => (s.Principal as Json).Service === 'cloudwatch.amazonaws.com');
-    expect(statement).toMatchObject({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: onlyOurAlarms(expect.anything()) });
+    const statement = key.Properties.KeyPolicy.Statement.find(
+      (s) => (s.Principal as Json).Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Condition: onlyOurAlarms(expect.anything()),
+    });
   });
 
-  test('the allowed alarm ARN pattern covers every alarm name, and nothing outside this stack\'s prefix', () => {
-    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0] as { Properties: { PolicyDocument: { Statement: Json[] } } };
+  test("the allowed alarm ARN pattern covers every alarm name, and nothing outside this stack's prefix", () => {
+    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0] as {
+      Properties: { PolicyDocument: { Statement: Json[] } };
+    };
     const allow = policy.Properties.PolicyDocument.Statement.find((s) => s.Effect === 'Allow')!;
     const pattern = flatten(((allow.Condition as Json).ArnLike as Json)['aws:SourceArn']);
     expect(pattern).toBe('arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:KrafterDomains-prod-*');
@@ -115,7 +131,9 @@ describe('alarms', () => {
     expect(alarm(ALARM.deadLetters)).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, stack.verifyDeadLetterQueue), 'QueueName'] } }],
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, stack.verifyDeadLetterQueue), 'QueueName'] } },
+      ],
       Statistic: 'Maximum',
       Period: 300,
       ComparisonOperator: 'GreaterThanThreshold',
@@ -142,33 +160,54 @@ describe('alarms', () => {
     const props = alarm(ALARM.api5xxRate);
     const api = logicalId(stack, stack.httpApi);
     expect(props).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 1, EvaluationPeriods: 1 });
-    expect(metricsRead(props).sort()).toEqual([`AWS/ApiGateway/5xx ApiId=<${api}> (Sum/300)`, `AWS/ApiGateway/Count ApiId=<${api}> (Sum/300)`]);
-    const ids = Object.fromEntries((props.Metrics as MetricStat[]).filter((m) => m.MetricStat).map((m) => [m.MetricStat!.Metric.MetricName, m.Id]));
+    expect(metricsRead(props).sort()).toEqual([
+      `AWS/ApiGateway/5xx ApiId=<${api}> (Sum/300)`,
+      `AWS/ApiGateway/Count ApiId=<${api}> (Sum/300)`,
+    ]);
+    const ids = Object.fromEntries(
+      (props.Metrics as MetricStat[]).filter((m) => m.MetricStat).map((m) => [m.MetricStat!.Metric.MetricName, m.Id]),
+    );
     expect(expressionOf(props)).toBe(`IF(${ids.Count} >= 50, 100 * FILL(${ids['5xx']}, 0) / ${ids.Count}, 0)`);
   });
 
   test('Lambda throttles: any throttle of any function, every function read exactly once', () => {
-    const throttleAlarms = alarms.filter((a) => String(a.Properties.AlarmName).startsWith(`KrafterDomains-prod-${ALARM.lambdaThrottles}`));
+    const throttleAlarms = alarms.filter((a) =>
+      String(a.Properties.AlarmName).startsWith(`KrafterDomains-prod-${ALARM.lambdaThrottles}`),
+    );
     const read = throttleAlarms.flatMap((a) => metricsRead(a.Properties));
     expect(read.sort()).toEqual(
-      allFunctionNames.map((name) => `AWS/Lambda/Throttles FunctionName=<${functionLogicalId(stack, name)}> (Sum/300)`).sort(),
+      allFunctionNames
+        .map((name) => `AWS/Lambda/Throttles FunctionName=<${functionLogicalId(stack, name)}> (Sum/300)`)
+        .sort(),
     );
     for (const a of throttleAlarms) {
-      expect(a.Properties).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, EvaluationPeriods: 1 });
+      expect(a.Properties).toMatchObject({
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+      });
       expect(expressionOf(a.Properties)).toMatch(/^SUM\(\[m0(, m\d+)*\]\)$/);
     }
   });
 
   test('SES throttling sustained: 10 or more SesThrottled in 15 minutes', () => {
     const props = alarm(ALARM.sesThrottling);
-    expect(props).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 10, EvaluationPeriods: 1 });
+    expect(props).toMatchObject({
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 10,
+      EvaluationPeriods: 1,
+    });
     expect(metricsRead(props)).toEqual([`Krafter/Domains/${METRIC.sesThrottled} service=domains-api (Sum/900)`]);
   });
 
   test('scheduler failing: function errors or undelivered schedule events in three 5-minute periods in a row', () => {
     const props = alarm(ALARM.schedulerFailing);
     const rule = Object.keys(template.findResources('AWS::Events::Rule'))[0];
-    expect(props).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, EvaluationPeriods: 3 });
+    expect(props).toMatchObject({
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 3,
+    });
     expect(metricsRead(props).sort()).toEqual([
       `AWS/Events/FailedInvocations RuleName=<${rule}> (Sum/300)`,
       `AWS/Lambda/Errors FunctionName=<${functionLogicalId(stack, 'scheduler')}> (Sum/300)`,
@@ -201,24 +240,27 @@ describe('dashboard', () => {
     expect(flatten(dashboards[0]?.Properties.DashboardName)).toBe('KrafterDomains-prod-<AWS::Region>');
   });
 
-  test('every alarm\'s state', () => {
+  test("every alarm's state", () => {
     const alarmWidget = body.widgets.find((w) => w.type === 'alarm');
     const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarmWidget?.properties.alarms?.sort()).toEqual(alarmIds.map((id) => `<${id}.Arn>`).sort());
   });
 
   test('API requests, 4xx, 5xx and latency', () => {
-    for (const metric of ['Count', '4xx', '5xx', 'Latency', 'IntegrationLatency']) expect(shown).toContain(`AWS/ApiGateway/${metric} ${api}`);
+    for (const metric of ['Count', '4xx', '5xx', 'Latency', 'IntegrationLatency'])
+      expect(shown).toContain(`AWS/ApiGateway/${metric} ${api}`);
   });
 
-  test('the application\'s metrics with the dimensions the functions emit', () => {
-    const app = (name: string, dim?: string) => `Krafter/Domains/${name} ${[`service=domains-api`, ...(dim ? [dim] : [])].sort().join(' ')}`;
+  test("the application's metrics with the dimensions the functions emit", () => {
+    const app = (name: string, dim?: string) =>
+      `Krafter/Domains/${name} ${[`service=domains-api`, ...(dim ? [dim] : [])].sort().join(' ')}`;
     expect(shown).toContain(app(METRIC.domainCreated));
     expect(shown).toContain(app(METRIC.domainDeleted));
     expect(shown).toContain(app(METRIC.sesThrottled));
     expect(shown).toContain(app(METRIC.sesRetry));
     expect([...VERIFICATION_OUTCOMES].sort()).toEqual(['failed', 'pending', 'skipped', 'verified']);
-    for (const outcome of VERIFICATION_OUTCOMES) expect(shown).toContain(app(METRIC.verificationCheck, `outcome=${outcome}`));
+    for (const outcome of VERIFICATION_OUTCOMES)
+      expect(shown).toContain(app(METRIC.verificationCheck, `outcome=${outcome}`));
     expect([...TRANSITION_TARGETS].sort()).toEqual(['failed', 'pending', 'verified']);
     for (const to of TRANSITION_TARGETS) expect(shown).toContain(app(METRIC.statusTransition, `to=${to}`));
   });

@@ -4,15 +4,31 @@
  * against its declared grants, the context parameters, and cdk-nag's AWS Solutions checks. Bundling
  * is skipped to stay fast; monitoring.test.ts covers the alarms and bundling.test.ts the bundles.
  */
-import { ownerTags } from '../../src/domain/identity-owner.js';
+
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DEFAULT_SES_BACKGROUND_RATE, VERIFIER_BATCH_SIZE, VERIFIER_MAX_CONCURRENCY, verifierTimeout } from '../../lib/domains-stack.js';
+import {
+  DEFAULT_SES_BACKGROUND_RATE,
+  VERIFIER_BATCH_SIZE,
+  VERIFIER_MAX_CONCURRENCY,
+  verifierTimeout,
+} from '../../lib/domains-stack.js';
 import { TABLE_SCHEMA } from '../../src/adapters/table-schema.js';
-import { API_BASE_PATH, NOT_FOUND_FUNCTION, backgroundFunctions, routes } from '../../src/routes.js';
+import { ownerTags } from '../../src/domain/identity-owner.js';
 import type { Grants, SesAction } from '../../src/routes.js';
-import { allFunctionNames, build, canonical, environmentOf, flatten, functionLogicalId, identitiesIn, logicalId, permissions } from './helpers.js';
+import { API_BASE_PATH, backgroundFunctions, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
 import type { Json } from './helpers.js';
+import {
+  allFunctionNames,
+  build,
+  canonical,
+  environmentOf,
+  flatten,
+  functionLogicalId,
+  identitiesIn,
+  logicalId,
+  permissions,
+} from './helpers.js';
 
 /** Logs, traces and what the grants describe, derived from the grants alone (not from how the stack builds it). */
 function expectedPermissions(grants: Grants | null, sesRegion: string, stage: string, extra: string[] = []): string[] {
@@ -25,9 +41,12 @@ function expectedPermissions(grants: Grants | null, sesRegion: string, stage: st
   ];
   if (grants) {
     const keysByAction = new Map<string, string[]>();
-    for (const { keys, actions } of grants.table) for (const a of actions) keysByAction.set(a, [...(keysByAction.get(a) ?? []), keys]);
+    for (const { keys, actions } of grants.table)
+      for (const a of actions) keysByAction.set(a, [...(keysByAction.get(a) ?? []), keys]);
     for (const [action, keys] of keysByAction) {
-      p.push(`${action} on <TABLE.Arn> if ${canonical({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys].sort() } })}`);
+      p.push(
+        `${action} on <TABLE.Arn> if ${canonical({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys].sort() } })}`,
+      );
     }
     if (grants.queryIndexes) p.push('dynamodb:Query on <TABLE.Arn>/index/*');
     for (const action of grants.ses) {
@@ -69,7 +88,8 @@ describe('the owner tags the code sends', () => {
     for (const tag of tags) expect(allowedKeys).toContain(tag.Key);
     const byKey = Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value]));
     expect(byKey).toMatchObject(condition.StringEquals!);
-    for (const [key, isNull] of Object.entries(condition.Null!)) expect([key, byKey[key] === undefined]).toEqual([key, isNull === 'true']);
+    for (const [key, isNull] of Object.entries(condition.Null!))
+      expect([key, byKey[key] === undefined]).toEqual([key, isNull === 'true']);
   });
 });
 
@@ -116,7 +136,9 @@ describe('DomainsStack', () => {
     const verifier = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, 'verifier')] as {
       Properties: Json;
     };
-    expect(queue.Properties.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * (verifier.Properties.Timeout as number));
+    expect(queue.Properties.VisibilityTimeout as number).toBeGreaterThanOrEqual(
+      6 * (verifier.Properties.Timeout as number),
+    );
 
     // enforceSSL on both queues: a policy denying any request without TLS.
     for (const id of [queueId, dlqId]) {
@@ -134,7 +156,9 @@ describe('DomainsStack', () => {
   test('one Node.js 24 arm64 function per route, the not-found function and the two background functions', () => {
     template.resourceCountIs('AWS::Lambda::Function', routes.length + 1 + backgroundFunctions.length);
     for (const name of allFunctionNames) {
-      const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, name)] as { Properties: Json };
+      const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, name)] as {
+        Properties: Json;
+      };
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
@@ -166,7 +190,8 @@ describe('DomainsStack', () => {
     ]);
     for (const [name, grants] of grantsByName) {
       const variables = environmentOf(stack, template, name);
-      if (grants?.sendToVerifyQueue) expect(variables.VERIFY_QUEUE_URL).toEqual({ Ref: logicalId(stack, stack.verifyQueue) });
+      if (grants?.sendToVerifyQueue)
+        expect(variables.VERIFY_QUEUE_URL).toEqual({ Ref: logicalId(stack, stack.verifyQueue) });
       else expect(variables.VERIFY_QUEUE_URL).toBeUndefined();
     }
   });
@@ -188,14 +213,19 @@ describe('DomainsStack', () => {
   });
 
   test('the verifier waits out a full batch of SES slots within its timeout at the default pace', () => {
-    const verifier = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, 'verifier')] as { Properties: Json };
+    const verifier = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, 'verifier')] as {
+      Properties: Json;
+    };
     const slotsAhead = (VERIFIER_BATCH_SIZE * VERIFIER_MAX_CONCURRENCY) / DEFAULT_SES_BACKGROUND_RATE;
     expect(verifier.Properties.Timeout as number).toBeGreaterThan(slotsAhead);
   });
 
   test('each route key reaches its own function; $default reaches the not-found function', () => {
     const routeResources = template.findResources('AWS::ApiGatewayV2::Route') as Record<string, { Properties: Json }>;
-    const integrations = template.findResources('AWS::ApiGatewayV2::Integration') as Record<string, { Properties: Json }>;
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration') as Record<
+      string,
+      { Properties: Json }
+    >;
     const functionBehind = (routeKey: string): string => {
       const route = Object.values(routeResources).find((r) => r.Properties.RouteKey === routeKey);
       if (!route) throw new Error(`no route ${routeKey}`);
@@ -207,7 +237,9 @@ describe('DomainsStack', () => {
 
     expect(Object.keys(routeResources)).toHaveLength(routes.length + 1);
     for (const route of routes) {
-      expect(functionBehind(`${route.method} ${API_BASE_PATH}${route.path}`)).toBe(functionLogicalId(stack, route.name));
+      expect(functionBehind(`${route.method} ${API_BASE_PATH}${route.path}`)).toBe(
+        functionLogicalId(stack, route.name),
+      );
     }
     expect(functionBehind('$default')).toBe(functionLogicalId(stack, NOT_FOUND_FUNCTION));
     expect(functionBehind('POST /api/v1/domains/{id}/verify')).toBe(functionLogicalId(stack, 'verify-domain'));
@@ -268,7 +300,13 @@ describe('DomainsStack', () => {
 
     test('verifier: its grants, consuming the queue, and status-change events on the default bus', () => {
       const verifier = backgroundFunctions.find((b) => b.name === 'verifier')!;
-      const consume = ['ChangeMessageVisibility', 'DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'];
+      const consume = [
+        'ChangeMessageVisibility',
+        'DeleteMessage',
+        'GetQueueAttributes',
+        'GetQueueUrl',
+        'ReceiveMessage',
+      ];
       expect(permissions(stack, template, 'verifier')).toEqual(
         expectedPermissions(verifier.grants, 'eu-central-1', 'dev', [
           ...consume.map((a) => `sqs:${a} on <VERIFY_QUEUE.Arn>`),
@@ -279,32 +317,47 @@ describe('DomainsStack', () => {
 
     test('scheduler: its grants only', () => {
       const scheduler = backgroundFunctions.find((b) => b.name === 'scheduler')!;
-      expect(permissions(stack, template, 'scheduler')).toEqual(expectedPermissions(scheduler.grants, 'eu-central-1', 'dev'));
+      expect(permissions(stack, template, 'scheduler')).toEqual(
+        expectedPermissions(scheduler.grants, 'eu-central-1', 'dev'),
+      );
     });
 
     test('not-found: no data access at all', () => {
-      expect(permissions(stack, template, NOT_FOUND_FUNCTION)).toEqual(expectedPermissions(null, 'eu-central-1', 'dev'));
+      expect(permissions(stack, template, NOT_FOUND_FUNCTION)).toEqual(
+        expectedPermissions(null, 'eu-central-1', 'dev'),
+      );
     });
 
     test('roles carry no managed or inline policies besides the generated one', () => {
       for (const name of allFunctionNames) {
-        const role = template.findResources('AWS::IAM::Role')[logicalId(stack, stack.functions.get(name)!.role)] as { Properties: Json };
+        const role = template.findResources('AWS::IAM::Role')[logicalId(stack, stack.functions.get(name)!.role)] as {
+          Properties: Json;
+        };
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
         expect(role.Properties.Policies).toBeUndefined();
       }
     });
 
-    const dataless = routes.filter((r) => r.grants.table.length === 0 && !r.grants.queryIndexes && r.grants.ses.length === 0 && !r.grants.sendToVerifyQueue);
+    const dataless = routes.filter(
+      (r) =>
+        r.grants.table.length === 0 &&
+        !r.grants.queryIndexes &&
+        r.grants.ses.length === 0 &&
+        !r.grants.sendToVerifyQueue,
+    );
     test('the public OpenAPI route is one of the routes without data grants', () => {
       expect(dataless.map((r) => [r.method, r.path, r.scope])).toContainEqual(['GET', '/openapi.json', null]);
     });
 
-    test.each(dataless.map((r) => [r.name]))('%s: a route without data grants gets logs and traces only, no queue', (name) => {
-      expect(permissions(stack, template, name)).toEqual(expectedPermissions(null, 'eu-central-1', 'dev'));
-      expect(environmentOf(stack, template, name).VERIFY_QUEUE_URL).toBeUndefined();
-    });
+    test.each(dataless.map((r) => [r.name]))(
+      '%s: a route without data grants gets logs and traces only, no queue',
+      (name) => {
+        expect(permissions(stack, template, name)).toEqual(expectedPermissions(null, 'eu-central-1', 'dev'));
+        expect(environmentOf(stack, template, name).VERIFY_QUEUE_URL).toBeUndefined();
+      },
+    );
 
-    test('get-domain reads keys and its team\'s items, writes only the rate-limit counter, and touches no SES', () => {
+    test("get-domain reads keys and its team's items, writes only the rate-limit counter, and touches no SES", () => {
       const granted = permissions(stack, template, 'get-domain');
       expect(granted.filter((p) => p.startsWith('dynamodb:'))).toEqual([
         'dynamodb:GetItem on <TABLE.Arn> if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["APIKEY#*","TEAM#*"]}}',
@@ -316,7 +369,9 @@ describe('DomainsStack', () => {
 
     test('SES identity actions are scoped to identities in the SES region, only VerifyDomainIdentity uses "*"', () => {
       const granted = permissions(stack, template, 'create-domain').filter((p) => p.startsWith('ses:'));
-      expect(granted.some((p) => p.startsWith(`ses:CreateEmailIdentity on ${identitiesIn('eu-central-1')} if `))).toBe(true);
+      expect(granted.some((p) => p.startsWith(`ses:CreateEmailIdentity on ${identitiesIn('eu-central-1')} if `))).toBe(
+        true,
+      );
       expect(granted.filter((p) => p.includes(' on *'))).toEqual(['ses:VerifyDomainIdentity on *']);
     });
   });
@@ -364,10 +419,12 @@ describe('context parameters', () => {
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
   });
 
-  test('-c sesBackgroundRate sets the verifier\'s pace, and its timeout and the queue\'s visibility follow', () => {
+  test("-c sesBackgroundRate sets the verifier's pace, and its timeout and the queue's visibility follow", () => {
     const { stack, template } = build({ sesBackgroundRate: '0.4' });
     expect(environmentOf(stack, template, 'verifier').SES_BACKGROUND_RATE).toBe('0.4');
-    const verifier = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, 'verifier')] as { Properties: Json };
+    const verifier = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, 'verifier')] as {
+      Properties: Json;
+    };
     // 10 messages x 2 concurrent verifiers / 0.4 per second = 50 s of pacing, plus 20 s for the checks.
     expect(verifier.Properties.Timeout).toBe(70);
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 70 });
@@ -378,12 +435,15 @@ describe('context parameters', () => {
     expect(environmentOf(stack, template, 'verifier').SES_BACKGROUND_RATE).toBe('0.5');
   });
 
-  test.each([0.05, 0.1, 0.25, 0.8, 1])('at %s SES calls/second a full batch fits the verifier timeout, within Lambda and SQS limits', (rate) => {
-    const timeout = verifierTimeout(rate).toSeconds();
-    expect(timeout).toBeGreaterThanOrEqual(Math.ceil((VERIFIER_BATCH_SIZE * VERIFIER_MAX_CONCURRENCY) / rate));
-    expect(timeout).toBeLessThanOrEqual(900);
-    expect(6 * timeout).toBeLessThanOrEqual(12 * 3600);
-  });
+  test.each([0.05, 0.1, 0.25, 0.8, 1])(
+    'at %s SES calls/second a full batch fits the verifier timeout, within Lambda and SQS limits',
+    (rate) => {
+      const timeout = verifierTimeout(rate).toSeconds();
+      expect(timeout).toBeGreaterThanOrEqual(Math.ceil((VERIFIER_BATCH_SIZE * VERIFIER_MAX_CONCURRENCY) / rate));
+      expect(timeout).toBeLessThanOrEqual(900);
+      expect(6 * timeout).toBeLessThanOrEqual(12 * 3600);
+    },
+  );
 
   test.each([
     [{ stage: 'Prod!' }, /stage/],

@@ -3,7 +3,7 @@
  * could arise) and a short mixed load. The invariants hold while a fault holds and after the client's
  * retries; every verify ends in a status write or the DLQ; under load no 5xx and no lost write.
  */
-import { runFaults, type FaultKind, type Step } from '../../reliability/faults.js';
+import { type FaultKind, runFaults, type Step } from '../../reliability/faults.js';
 import { runLoad } from '../../reliability/load.js';
 import type { World } from '../../reliability/world.js';
 import { findings, startWorld } from './support.js';
@@ -35,7 +35,8 @@ const SUBSET: ReadonlyArray<readonly [string, string, FaultKind]> = [
   ['verifier', 'write the result', '5xx'],
   ['scheduler', 'SQS SendMessageBatch', '5xx'],
 ];
-const inSubset = (s: Step, k: FaultKind) => SUBSET.some(([flow, name, kind]) => s.flow === flow && s.name === name && k === kind);
+const inSubset = (s: Step, k: FaultKind) =>
+  SUBSET.some(([flow, name, kind]) => s.flow === flow && s.name === name && k === kind);
 
 test('faults in create, verify, update, delete, the verifier and the scheduler leave no half-state', async () => {
   const n = await runFaults(w, { only: inSubset, dns: ['servfail'] });

@@ -20,7 +20,7 @@ afterAll(async () => {
   await w?.stop();
 });
 
-test('identities made outside the API: every create 409 identity_in_use, each identity untouched, a replaced one survives its domain\'s delete', async () => {
+test("identities made outside the API: every create 409 identity_in_use, each identity untouched, a replaced one survives its domain's delete", async () => {
   // The first is the abuse run's takeover attempt: another application's BYODKIM and MAIL FROM.
   const kinds = ['untagged, BYODKIM, MAIL FROM', 'another stage', 'this stage, another domain id'].map(foreignKind);
   await runForeignIdentities(w, { kinds, storm: 4 });

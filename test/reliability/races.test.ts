@@ -5,7 +5,15 @@
  * SES identity, the invariants, and nothing deleted ever comes back. (Creates racing while SES
  * throttles at its real pace depend on timing, so only `npm run reliability` runs them.)
  */
-import { deleteDuringCheckRace, mixedRounds, noResurrection, patchRace, repeatedDeletesRace, stormManyTeams, stormOneTeam } from '../../reliability/races.js';
+import {
+  deleteDuringCheckRace,
+  mixedRounds,
+  noResurrection,
+  patchRace,
+  repeatedDeletesRace,
+  stormManyTeams,
+  stormOneTeam,
+} from '../../reliability/races.js';
 import type { World } from '../../reliability/world.js';
 import { findings, startWorld } from './support.js';
 

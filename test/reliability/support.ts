@@ -2,8 +2,9 @@
  * Shared by the reliability tests: one world (local stack + fault proxies) per test file, and an
  * assertion that lists every finding of a category when there is any.
  */
-import { World, type WorldOptions } from '../../reliability/world.js';
+
 import type { Category } from '../../reliability/tally.js';
+import { World, type WorldOptions } from '../../reliability/world.js';
 
 export async function startWorld(o: Omit<WorldOptions, 'dynamoEndpoint'> = {}): Promise<World> {
   return World.start({ ...o, dynamoEndpoint: process.env.TEST_DYNAMODB_ENDPOINT });

@@ -20,9 +20,13 @@ export interface TestKey {
 
 export function rsaKey(bits: number): TestKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits });
-  const bodies = (['pkcs1', 'pkcs8'] as const).map((type) => privateKey.export({ format: 'der', type }).toString('base64'));
+  const bodies = (['pkcs1', 'pkcs8'] as const).map((type) =>
+    privateKey.export({ format: 'der', type }).toString('base64'),
+  );
   return {
-    secretPieces: bodies.flatMap((b) => [0.5, 0.65, 0.8, 0.95].map((at) => b.slice(Math.floor(b.length * at) - 40, Math.floor(b.length * at)))),
+    secretPieces: bodies.flatMap((b) =>
+      [0.5, 0.65, 0.8, 0.95].map((at) => b.slice(Math.floor(b.length * at) - 40, Math.floor(b.length * at))),
+    ),
     privateKey,
     pkcs8Pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     pkcs1Pem: privateKey.export({ format: 'pem', type: 'pkcs1' }).toString(),
@@ -32,15 +36,23 @@ export function rsaKey(bits: number): TestKey {
 }
 
 export function ecKeyPem(): string {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString();
 }
 
 export function encryptedPem(key: TestKey): string {
-  return key.privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' }).toString();
+  return key.privateKey
+    .export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' })
+    .toString();
 }
 
 /** The PEM body without its BEGIN/END lines, joined: what the SES guide tells you to paste. */
-export const pemBody = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+export const pemBody = (pem: string) =>
+  pem
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'))
+    .join('');
 
 /**
  * Whether `text` (stored items, answers, log lines) holds any piece of the key's private half, in

@@ -5,9 +5,10 @@
  * zone) for any other type asked of a name that has one. A large answer (hundreds of values, tens
  * of KB) goes as a real server sends it: truncated over UDP, whole over TCP.
  */
-import dns2 from 'dns2';
-import type { DnsHandler, Resource } from 'dns2';
+
 import type { Socket } from 'node:net';
+import type { DnsHandler, Resource } from 'dns2';
+import dns2 from 'dns2';
 
 const { Packet } = dns2;
 
@@ -58,7 +59,9 @@ export async function startDnsServer(): Promise<DnsTestServer> {
         if (!zone.has(key(question.name))) response.header.rcode = RCODE.NXDOMAIN;
         response.answers = answer(zone, question.name, question.type);
       }
-      const message = large(response) ? encodeLarge(response, transport === 'udp' ? udpPayloadSize(request) : MAX_MESSAGE) : response;
+      const message = large(response)
+        ? encodeLarge(response, transport === 'udp' ? udpPayloadSize(request) : MAX_MESSAGE)
+        : response;
       // dns2's TCP send returns nothing, whatever its types say: `.catch` on it threw inside the
       // handler, and dns2 then closed the connection with every query pipelined on it.
       Promise.resolve(send(message)).catch(() => undefined);
@@ -199,12 +202,18 @@ function rdata(r: WireResource): Buffer {
 }
 
 function wireName(name: string): Buffer {
-  const labels = key(name).split('.').filter((l) => l.length > 0);
-  return Buffer.concat([...labels.flatMap((l) => [Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)]), Buffer.from([0])]);
+  const labels = key(name)
+    .split('.')
+    .filter((l) => l.length > 0);
+  return Buffer.concat([
+    ...labels.flatMap((l) => [Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)]),
+    Buffer.from([0]),
+  ]);
 }
 
 const large = (response: InstanceType<typeof Packet>) =>
-  (response.answers as unknown as WireResource[]).reduce((n, r) => n + r.name.length + 12 + rdata(r).length, 0) > LARGE_BYTES;
+  (response.answers as unknown as WireResource[]).reduce((n, r) => n + r.name.length + 12 + rdata(r).length, 0) >
+  LARGE_BYTES;
 
 /** The payload size the client offers in its EDNS record, or UDP's plain 512 bytes. */
 function udpPayloadSize(request: InstanceType<typeof Packet>): number {
@@ -235,7 +244,10 @@ function encodeLarge(response: InstanceType<typeof Packet>, limit: number): Buff
   const h = response.header;
   const header = Buffer.alloc(12);
   header.writeUInt16BE(h.id, 0);
-  header.writeUInt16BE((1 << 15) | (h.opcode << 11) | (h.aa << 10) | (Number(truncated) << 9) | (h.rd << 8) | (h.ra << 7) | h.rcode, 2);
+  header.writeUInt16BE(
+    (1 << 15) | (h.opcode << 11) | (h.aa << 10) | (Number(truncated) << 9) | (h.rd << 8) | (h.ra << 7) | h.rcode,
+    2,
+  );
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(truncated ? 0 : records.length, 6);
   return Buffer.concat([header, questionBytes, ...(truncated ? [] : records)]);

@@ -8,7 +8,8 @@ import { createTable } from '../../local/create-resources.js';
 
 export async function useFreshTable(): Promise<{ tableName: string; client: DynamoDBClient }> {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run through jest (global-setup starts DynamoDB Local).');
+  if (!endpoint)
+    throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run through jest (global-setup starts DynamoDB Local).');
   const tableName = `t-${randomUUID()}`;
   Object.assign(process.env, {
     AWS_REGION: 'eu-central-1',
@@ -17,7 +18,11 @@ export async function useFreshTable(): Promise<{ tableName: string; client: Dyna
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     TABLE_NAME: tableName,
   });
-  const client = new DynamoDBClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   await createTable(client, tableName);
   return { tableName, client };
 }

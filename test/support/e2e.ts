@@ -5,12 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
-import { startDnsServer, type DnsTestServer } from './dns-server.js';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
+import { type DnsTestServer, startDnsServer } from './dns-server.js';
 
 export interface ApiResponse {
   readonly status: number;
   readonly headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: a parsed answer body; each test reads the fields it asserts
   readonly json: any;
   readonly text: string;
 }
@@ -19,7 +20,11 @@ export interface E2E {
   readonly stack: LocalStack;
   readonly dns: DnsTestServer;
   /** Sends a request; `body` objects are sent as JSON, strings as they are. */
-  request(method: string, path: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
+  request(
+    method: string,
+    path: string,
+    opts?: { key?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
   newKey(teamId: string, scopes?: string[]): Promise<{ keyId: string; plaintext: string }>;
   revokeKey(keyId: string): Promise<boolean>;
   /** Serves every record of a domain (as GET /domains/:id returned them) from the DNS server. */
@@ -41,7 +46,12 @@ export async function startE2E(options: Partial<LocalStackOptions> = {}): Promis
     eventLog: () => undefined,
     ...options,
     // Quiet by default; a test that reads the logs sets its own level.
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', SES_BACKGROUND_RATE: '1000', ...options.env },
+    env: {
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      SES_BACKGROUND_RATE: '1000',
+      ...options.env,
+    },
   });
   const keys = await import('../../src/services/api-keys.js');
 
@@ -68,7 +78,10 @@ export async function startE2E(options: Partial<LocalStackOptions> = {}): Promis
       // Every JSON answer of the API must be what docs/openapi.json documents (throws otherwise).
       const { validateResponse } = await import('./openapi-validate.js');
       const answeredPath = new URL(res.url).pathname;
-      if (answeredPath.startsWith(`${new URL(stack.apiUrl).pathname}/`) && /\bjson\b/i.test(res.headers.get('content-type') ?? '')) {
+      if (
+        answeredPath.startsWith(`${new URL(stack.apiUrl).pathname}/`) &&
+        /\bjson\b/i.test(res.headers.get('content-type') ?? '')
+      ) {
         validateResponse(method, answeredPath, res.status, json, res.headers);
       }
       return { status: res.status, headers: res.headers, json, text };
@@ -89,9 +102,17 @@ export async function startE2E(options: Partial<LocalStackOptions> = {}): Promis
       for (;;) {
         await stack.verifierIdle();
         const out = await stack.sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: stack.queues.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+          new GetQueueAttributesCommand({
+            QueueUrl: stack.queues.queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
         );
-        if (Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) === 0) return;
+        if (
+          Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+            Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) ===
+          0
+        )
+          return;
       }
     },
     async stop() {

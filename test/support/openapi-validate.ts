@@ -37,7 +37,9 @@ function rebase(value: Json): Json {
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [
       k,
-      k === '$ref' && typeof v === 'string' && v.startsWith(COMPONENT_SCHEMA) ? `${ROOT}#/$defs/${v.slice(COMPONENT_SCHEMA.length)}` : rebase(v),
+      k === '$ref' && typeof v === 'string' && v.startsWith(COMPONENT_SCHEMA)
+        ? `${ROOT}#/$defs/${v.slice(COMPONENT_SCHEMA.length)}`
+        : rebase(v),
     ]),
   );
 }
@@ -59,12 +61,18 @@ export function createValidator(doc: OpenApi) {
   const templates = Object.keys(doc.paths)
     .map((template) => ({
       template,
-      pattern: new RegExp(`^${template.split('/').map((s) => (/^\{\w+\}$/.test(s) ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`),
+      pattern: new RegExp(
+        `^${template
+          .split('/')
+          .map((s) => (/^\{\w+\}$/.test(s) ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+          .join('/')}$`,
+      ),
       params: (template.match(/\{/g) ?? []).length,
     }))
     .sort((a, b) => a.params - b.params);
 
-  const describe = (errors: ErrorObject[] | null | undefined) => ajv.errorsText(errors, { dataVar: 'body', separator: '\n  ' });
+  const describe = (errors: ErrorObject[] | null | undefined) =>
+    ajv.errorsText(errors, { dataVar: 'body', separator: '\n  ' });
   const shown = (body: unknown) => {
     const text = JSON.stringify(body) ?? String(body);
     return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
@@ -73,7 +81,9 @@ export function createValidator(doc: OpenApi) {
   function resolveResponse(response: Json): ResponseObject {
     const target = (response as { $ref?: string }).$ref;
     if (typeof target !== 'string') return response as unknown as ResponseObject;
-    const found = target.startsWith(COMPONENT_RESPONSE) ? doc.components.responses?.[target.slice(COMPONENT_RESPONSE.length)] : undefined;
+    const found = target.startsWith(COMPONENT_RESPONSE)
+      ? doc.components.responses?.[target.slice(COMPONENT_RESPONSE.length)]
+      : undefined;
     if (!found) throw new OpenApiMismatchError(`The document references ${target}, which it does not define.`);
     return found;
   }
@@ -83,17 +93,28 @@ export function createValidator(doc: OpenApi) {
    * JSON) is what the document says `method path` answers with `status`. `path` may include the API
    * base path and a query string. With `headers`, required response headers are checked too.
    */
-  return function validateResponse(method: string, path: string, status: number, body: unknown, headers?: Headers): void {
+  return function validateResponse(
+    method: string,
+    path: string,
+    status: number,
+    body: unknown,
+    headers?: Headers,
+  ): void {
     let apiPath = path.replace(/[?#].*$/, '');
     if (apiPath.startsWith(`${API_BASE_PATH}/`)) apiPath = apiPath.slice(API_BASE_PATH.length);
     const verb = method.toLowerCase();
     const where = `${method.toUpperCase()} ${apiPath} → ${status}`;
     const match = templates.find((t) => t.pattern.test(apiPath));
-    const operation = match ? (doc.paths[match.template]?.[verb] as { responses?: Record<string, Json> } | undefined) : undefined;
+    const operation = match
+      ? (doc.paths[match.template]?.[verb] as { responses?: Record<string, Json> } | undefined)
+      : undefined;
 
     if (!match || !operation) {
       const check = compile('route_not_found', {
-        allOf: [{ $ref: `${COMPONENT_SCHEMA}Error` }, { properties: { error: { properties: { code: { const: 'route_not_found' } } } } }],
+        allOf: [
+          { $ref: `${COMPONENT_SCHEMA}Error` },
+          { properties: { error: { properties: { code: { const: 'route_not_found' } } } } },
+        ],
       });
       if (status !== 404 || !check(body)) {
         throw new OpenApiMismatchError(
@@ -119,18 +140,25 @@ export function createValidator(doc: OpenApi) {
       if (value != null && header.schema) {
         const typed = header.schema.type === 'integer' || header.schema.type === 'number' ? Number(value) : value;
         const check = compile(`${match.template} ${verb} ${status} header ${name}`, header.schema);
-        if (!check(typed)) throw new OpenApiMismatchError(`OpenAPI: ${where}: header ${name}: ${value} ${describe(check.errors)}`);
+        if (!check(typed))
+          throw new OpenApiMismatchError(`OpenAPI: ${where}: header ${name}: ${value} ${describe(check.errors)}`);
       }
     }
     const schema = response.content?.['application/json']?.schema;
     if (!schema) {
-      if (body !== undefined) throw new OpenApiMismatchError(`OpenAPI: ${where}: the document gives this response no JSON body.\nbody: ${shown(body)}`);
+      if (body !== undefined)
+        throw new OpenApiMismatchError(
+          `OpenAPI: ${where}: the document gives this response no JSON body.\nbody: ${shown(body)}`,
+        );
       return;
     }
-    if (body === undefined) throw new OpenApiMismatchError(`OpenAPI: ${where}: the body is not JSON; the document describes a JSON body.`);
+    if (body === undefined)
+      throw new OpenApiMismatchError(`OpenAPI: ${where}: the body is not JSON; the document describes a JSON body.`);
     const check = compile(`${match.template} ${verb} ${status}`, schema);
     if (!check(body)) {
-      throw new OpenApiMismatchError(`OpenAPI: ${where}: the body does not match the documented schema.\n  ${describe(check.errors)}\nbody: ${shown(body)}`);
+      throw new OpenApiMismatchError(
+        `OpenAPI: ${where}: the body does not match the documented schema.\n  ${describe(check.errors)}\nbody: ${shown(body)}`,
+      );
     }
   };
 }

@@ -5,11 +5,11 @@
  */
 import './support/env.js';
 import { randomInt } from 'node:crypto';
-import { jest } from '@jest/globals';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ddbMock, givenApiKey, resetAwsMocks } from './support/aws.js';
+import { jest } from '@jest/globals';
 import { generateApiKey, hashApiKey, keyChecksum } from '../../src/domain/api-key.js';
 import type * as AuthModule from '../../src/services/auth.js';
+import { ddbMock, givenApiKey, resetAwsMocks } from './support/aws.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const base62 = (length: number) => Array.from({ length }, () => BASE62[randomInt(62)]).join('');
@@ -44,7 +44,13 @@ function givenLegacyKey(teamId: string): { plaintext: string; keyId: string } {
   const plaintext = `kr_live_${id}${base62(32)}`;
   const keyId = `key_${id}`;
   ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${keyId}`, SK: 'APIKEY' } }).resolves({
-    Item: { keyId, teamId, hash: hashApiKey(plaintext), scopes: ['domains:manage'], createdAt: '2025-06-01T00:00:00.000Z' },
+    Item: {
+      keyId,
+      teamId,
+      hash: hashApiKey(plaintext),
+      scopes: ['domains:manage'],
+      createdAt: '2025-06-01T00:00:00.000Z',
+    },
   });
   return { plaintext, keyId };
 }
@@ -55,7 +61,9 @@ describe('keys that were never issued', () => {
     for (let index = 'kr_live_'.length; index < key.plaintext.length; index++) {
       const c = key.plaintext[index]!;
       const other = BASE62[(BASE62.indexOf(c) + 1 + randomInt(61)) % 62]!;
-      await expect(bearer(`${key.plaintext.slice(0, index)}${other}${key.plaintext.slice(index + 1)}`)).rejects.toMatchObject(refused);
+      await expect(
+        bearer(`${key.plaintext.slice(0, index)}${other}${key.plaintext.slice(index + 1)}`),
+      ).rejects.toMatchObject(refused);
     }
     expect(reads()).toBe(0);
     await expect(bearer(key.plaintext)).resolves.toEqual({ teamId: 'team-a', keyId: key.keyId });
@@ -111,7 +119,13 @@ describe('unknown key ids', () => {
     expect(reads()).toBe(1);
 
     ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${key.keyId}`, SK: 'APIKEY' } }).resolves({
-      Item: { keyId: key.keyId, teamId: 'team-late', hash: key.hash, scopes: ['domains:manage'], createdAt: '2026-03-01T12:00:10.000Z' },
+      Item: {
+        keyId: key.keyId,
+        teamId: 'team-late',
+        hash: key.hash,
+        scopes: ['domains:manage'],
+        createdAt: '2026-03-01T12:00:10.000Z',
+      },
     });
     now.mockReturnValue(start + 30_000);
     await expect(bearer(key.plaintext)).resolves.toEqual({ teamId: 'team-late', keyId: key.keyId });
@@ -156,8 +170,14 @@ describe('unknown key ids', () => {
 describe('authenticate with a key cache', () => {
   it('resolves a key to its team and looks it up once while cached', async () => {
     const key = givenApiKey({ teamId: 'team-c' });
-    await expect(auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage')).resolves.toEqual({ teamId: 'team-c', keyId: key.keyId });
-    await expect(auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage')).resolves.toEqual({ teamId: 'team-c', keyId: key.keyId });
+    await expect(auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage')).resolves.toEqual({
+      teamId: 'team-c',
+      keyId: key.keyId,
+    });
+    await expect(auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage')).resolves.toEqual({
+      teamId: 'team-c',
+      keyId: key.keyId,
+    });
     expect(reads()).toBe(1);
   });
 
@@ -166,24 +186,40 @@ describe('authenticate with a key cache', () => {
     await auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage');
     const body = `${key.plaintext.slice(0, 48)}${key.plaintext.slice(48, 52) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
     const forged = `${body}${keyChecksum(body)}`;
-    await expect(auth.authenticate(`Bearer ${forged}`, 'domains:manage')).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
+    await expect(auth.authenticate(`Bearer ${forged}`, 'domains:manage')).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_api_key',
+    });
     expect(reads()).toBe(1);
   });
 
   it('still checks the scope of a cached key', async () => {
     const key = givenApiKey({ scopes: ['domains:manage'] });
     await auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage');
-    await expect(auth.authenticate(`Bearer ${key.plaintext}`, 'emails:send')).rejects.toMatchObject({ status: 403, code: 'insufficient_scope' });
+    await expect(auth.authenticate(`Bearer ${key.plaintext}`, 'emails:send')).rejects.toMatchObject({
+      status: 403,
+      code: 'insufficient_scope',
+    });
   });
 
   it('keeps using a cached key until clearKeyCache(), then sees its revocation', async () => {
     const key = givenApiKey();
     await auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage');
     ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${key.keyId}`, SK: 'APIKEY' } }).resolves({
-      Item: { keyId: key.keyId, teamId: 'team-a', hash: hashApiKey(key.plaintext), scopes: ['domains:manage'], revokedAt: '2026-01-01T00:00:00.000Z' },
+      Item: {
+        keyId: key.keyId,
+        teamId: 'team-a',
+        hash: hashApiKey(key.plaintext),
+        scopes: ['domains:manage'],
+        revokedAt: '2026-01-01T00:00:00.000Z',
+      },
     });
-    await expect(auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage')).resolves.toMatchObject({ teamId: 'team-a' });
+    await expect(auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage')).resolves.toMatchObject({
+      teamId: 'team-a',
+    });
     auth.clearKeyCache();
-    await expect(auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage')).rejects.toMatchObject({ code: 'invalid_api_key' });
+    await expect(auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage')).rejects.toMatchObject({
+      code: 'invalid_api_key',
+    });
   });
 });

@@ -2,18 +2,40 @@
  * What a diagnostic keeps of a large DNS answer (src/domain/diagnostics.ts): a few values, each of
  * bounded length, and how many there were, while the diagnosis still reads the whole answer.
  */
-import { recordSpecs, type RecordInputs } from '../../src/domain/dns-records.js';
-import { diagnoseRecords, MAX_FOUND_LENGTH, MAX_FOUND_VALUES, questionKey, type Answers, type Mx, type Observation, type Question } from '../../src/domain/diagnostics.js';
+
+import {
+  type Answers,
+  diagnoseRecords,
+  MAX_FOUND_LENGTH,
+  MAX_FOUND_VALUES,
+  type Mx,
+  type Observation,
+  type Question,
+  questionKey,
+} from '../../src/domain/diagnostics.js';
 import { dkimTxtValue } from '../../src/domain/dkim.js';
+import { type RecordInputs, recordSpecs } from '../../src/domain/dns-records.js';
 import { decide, type SesIdentityState } from '../../src/domain/verification.js';
 import { rsaKey } from '../support/dkim-keys.js';
 
-const inputs: RecordInputs = { domain: 'example.com', returnPath: 'send', region: 'eu-central-1', verificationToken: 'token-abc', dkimTokens: ['t1', 't2', 't3'] };
-const SES_PENDING: SesIdentityState = { verificationStatus: 'PENDING', verifiedForSending: false, dkimStatus: 'PENDING', mailFromStatus: 'PENDING' };
+const inputs: RecordInputs = {
+  domain: 'example.com',
+  returnPath: 'send',
+  region: 'eu-central-1',
+  verificationToken: 'token-abc',
+  dkimTokens: ['t1', 't2', 't3'],
+};
+const SES_PENDING: SesIdentityState = {
+  verificationStatus: 'PENDING',
+  verifiedForSending: false,
+  dkimStatus: 'PENDING',
+  mailFromStatus: 'PENDING',
+};
 const spec = (id: string) => recordSpecs(inputs).find((s) => s.id === id)!;
 
 /** `count` TXT values of about 200 characters: some 60 KB for 300 of them. */
-const junk = (count: number, prefix = 'site-verification=') => Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}-${'x'.repeat(180)}`);
+const junk = (count: number, prefix = 'site-verification=') =>
+  Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}-${'x'.repeat(180)}`);
 
 function answers(entries: Array<[Question, readonly (string | Mx)[]]>): Answers {
   return new Map(entries.map(([q, values]) => [questionKey(q), { kind: 'found', values } as Observation<string | Mx>]));
@@ -34,14 +56,19 @@ describe('diagnostics keep a bounded part of a large answer', () => {
 
   it('finds the token as the last of 300 TXT values: the diagnosis reads the whole answer', () => {
     const values = [...junk(299), 'token-abc'];
-    expect(checks(answers([[{ name: spec('verification').name, type: 'TXT' }, values]])).verification).toEqual({ status: 'verified' });
+    expect(checks(answers([[{ name: spec('verification').name, type: 'TXT' }, values]])).verification).toEqual({
+      status: 'verified',
+    });
   });
 
   it('sees two SPF records among 300 TXT values, and shows those two', () => {
     const spf = ['v=spf1 include:amazonses.com ~all', 'v=spf1 include:_spf.example.net ~all'];
     const values = [...junk(150), spf[0]!, ...junk(148, 'other='), spf[1]!];
     const check = checks(answers([[{ name: spec('spf').name, type: 'TXT' }, values]])).spf!;
-    expect(check).toEqual({ status: 'failed', diagnostic: { found: spf, reason: expect.stringContaining('has 2 SPF records') } });
+    expect(check).toEqual({
+      status: 'failed',
+      diagnostic: { found: spf, reason: expect.stringContaining('has 2 SPF records') },
+    });
     expect(check.diagnostic?.reason).not.toContain('were found');
   });
 
@@ -79,7 +106,9 @@ describe('diagnostics keep a bounded part of a large answer', () => {
     const check = checks(answers([[{ name: spec('mail_from_mx').name, type: 'MX' }, mx]])).mail_from_mx!;
     expect(check.status).toBe('failed');
     expect(check.diagnostic?.found).toEqual(mx.slice(0, 5).map((m) => `10 ${m.exchange}`));
-    expect(check.diagnostic?.reason).toContain('mx4.mail.example.net and 295 more instead of feedback-smtp.eu-central-1.amazonses.com');
+    expect(check.diagnostic?.reason).toContain(
+      'mx4.mail.example.net and 295 more instead of feedback-smtp.eu-central-1.amazonses.com',
+    );
     expect(check.diagnostic?.reason).not.toContain('mx5.mail.example.net');
     expect(check.diagnostic?.reason.length).toBeLessThan(1000);
   });
@@ -87,7 +116,10 @@ describe('diagnostics keep a bounded part of a large answer', () => {
   it('keeps a whole check small when every name answers with some 60 KB', () => {
     const everyName = new Map<string, Observation<string | Mx>>();
     const big = junk(300, 'v=spf1 ');
-    const bigMx = Array.from({ length: 300 }, (_, i) => ({ exchange: `mx${i}.${'m'.repeat(60)}.${'n'.repeat(60)}.example.net`, priority: i }));
+    const bigMx = Array.from({ length: 300 }, (_, i) => ({
+      exchange: `mx${i}.${'m'.repeat(60)}.${'n'.repeat(60)}.example.net`,
+      priority: i,
+    }));
     for (const s of recordSpecs(inputs)) {
       for (const name of [s.name, `${s.name}.${inputs.domain}`]) {
         everyName.set(questionKey({ name, type: 'TXT' }), { kind: 'found', values: big });
@@ -95,9 +127,17 @@ describe('diagnostics keep a bounded part of a large answer', () => {
         everyName.set(questionKey({ name, type: 'CNAME' }), { kind: 'found', values: bigMx.map((m) => m.exchange) });
       }
     }
-    const decision = decide({ records: inputs, answers: everyName, ses: SES_PENDING, previous: 'pending', now: Date.now(), windowStart: Date.now() });
+    const decision = decide({
+      records: inputs,
+      answers: everyName,
+      ses: SES_PENDING,
+      previous: 'pending',
+      now: Date.now(),
+      windowStart: Date.now(),
+    });
     expect(decision.status).toBe('failed');
-    for (const check of Object.values(decision.recordChecks)) expect(check.diagnostic?.found.length ?? 0).toBeLessThanOrEqual(MAX_FOUND_VALUES);
+    for (const check of Object.values(decision.recordChecks))
+      expect(check.diagnostic?.found.length ?? 0).toBeLessThanOrEqual(MAX_FOUND_VALUES);
     // Some 60 KB per name went in; a few KB per record come out.
     expect(JSON.stringify(decision.recordChecks).length).toBeLessThan(30_000);
   });

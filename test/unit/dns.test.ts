@@ -5,7 +5,7 @@
 import { promises as nodeDns } from 'node:dns';
 import { createResolver, DnsLookupError, lookup, lookupCname, lookupMx, lookupTxt } from '../../src/adapters/dns.js';
 import { DEADLINE_CODE, DNS_DEADLINE_MS, observe } from '../../src/adapters/dns-observer.js';
-import { startDnsServer, type DnsTestServer } from '../support/dns-server.js';
+import { type DnsTestServer, startDnsServer } from '../support/dns-server.js';
 
 let server: DnsTestServer;
 let resolver: ReturnType<typeof createResolver>;
@@ -53,26 +53,33 @@ describe('createResolver', () => {
 
 describe('lookups', () => {
   it('joins the chunks of each TXT record, one value per record', async () => {
-    const long = 'v=DKIM1; k=rsa; p=' + 'A'.repeat(400);
+    const long = `v=DKIM1; k=rsa; p=${'A'.repeat(400)}`;
     server.set('sel._domainkey.example.com', 'TXT', [long, 'second']);
     const values = await lookupTxt(resolver, 'sel._domainkey.example.com');
     expect(values?.sort()).toEqual([long, 'second'].sort());
   });
 
   it('reads an answer too large for UDP (TCP fallback on the same port)', async () => {
-    const values = Array.from({ length: 8 }, (_, i) => `${i}:` + 'x'.repeat(600));
+    const values = Array.from({ length: 8 }, (_, i) => `${i}:${'x'.repeat(600)}`);
     server.set('big.example.com', 'TXT', values);
     expect((await lookupTxt(resolver, 'big.example.com'))?.sort()).toEqual(values);
   });
 
   it('reads hundreds of values (some 60 KB) in one answer, quickly, several at once over one TCP connection', async () => {
-    const values = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(3, '0')}:` + 'x'.repeat(190));
-    const mx = Array.from({ length: 250 }, (_, i) => ({ exchange: `mx${i}.${'m'.repeat(60)}.example.net`, priority: i }));
+    const values = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(3, '0')}:${'x'.repeat(190)}`);
+    const mx = Array.from({ length: 250 }, (_, i) => ({
+      exchange: `mx${i}.${'m'.repeat(60)}.example.net`,
+      priority: i,
+    }));
     server.set('huge.example.com', 'TXT', values);
     server.set('huge.example.com', 'MX', mx);
     server.set('huge2.example.com', 'TXT', values);
     const started = Date.now();
-    const [txt, mxs, txt2] = await Promise.all([lookupTxt(resolver, 'huge.example.com'), lookupMx(resolver, 'huge.example.com'), lookupTxt(resolver, 'huge2.example.com')]);
+    const [txt, mxs, txt2] = await Promise.all([
+      lookupTxt(resolver, 'huge.example.com'),
+      lookupMx(resolver, 'huge.example.com'),
+      lookupTxt(resolver, 'huge2.example.com'),
+    ]);
     expect(txt?.sort()).toEqual(values);
     expect(txt2?.sort()).toEqual(values);
     expect(mxs?.sort((a, b) => a.priority - b.priority)).toEqual(mx);
@@ -126,7 +133,12 @@ describe('lookups', () => {
     server.fail('refused.example.com', 'refused');
     const servfail = await failure(lookupCname(resolver, 'broken.example.com'));
     expect(servfail).toBeInstanceOf(DnsLookupError);
-    expect(servfail).toMatchObject({ name: 'DnsLookupError', code: 'ESERVFAIL', hostname: 'broken.example.com', type: 'CNAME' });
+    expect(servfail).toMatchObject({
+      name: 'DnsLookupError',
+      code: 'ESERVFAIL',
+      hostname: 'broken.example.com',
+      type: 'CNAME',
+    });
     expect((await failure(lookupTxt(resolver, 'refused.example.com'))).code).toBe('EREFUSED');
   });
 

@@ -1,5 +1,5 @@
 /** Pure rules of who holds a name: identity ownership tags, reserved names, release times. */
-import { ownerTags, ownershipOf } from '../../src/domain/identity-owner.js';
+import { ownershipOf, ownerTags } from '../../src/domain/identity-owner.js';
 import { reservedBy } from '../../src/domain/reserved-names.js';
 import { isReleaseDue, nextDueAt, releaseAt, VERIFICATION_WINDOW_MS } from '../../src/domain/schedule.js';
 
@@ -31,9 +31,12 @@ describe('reserved names', () => {
     expect(reservedBy(domain, ['krafter-platform.com'])).toBe(entry);
   });
 
-  it.each(['example.com', 'notamazonses.com', 'amazonses.com.example.net', 'myaws.com'])('%s is a customer name', (domain) => {
-    expect(reservedBy(domain, ['krafter-platform.com'])).toBeNull();
-  });
+  it.each(['example.com', 'notamazonses.com', 'amazonses.com.example.net', 'myaws.com'])(
+    '%s is a customer name',
+    (domain) => {
+      expect(reservedBy(domain, ['krafter-platform.com'])).toBeNull();
+    },
+  );
 });
 
 describe('release of never-verified domains', () => {
@@ -45,7 +48,9 @@ describe('release of never-verified domains', () => {
   it('is due 72 hours + the grace after creation, or after the last verify request', () => {
     expect(releaseAt(base, grace)).toBe(created + VERIFICATION_WINDOW_MS + grace);
     const asked = '2026-01-12T00:00:00.000Z';
-    expect(releaseAt({ createdAt, verifyRequestedAt: asked }, grace)).toBe(Date.parse(asked) + VERIFICATION_WINDOW_MS + grace);
+    expect(releaseAt({ createdAt, verifyRequestedAt: asked }, grace)).toBe(
+      Date.parse(asked) + VERIFICATION_WINDOW_MS + grace,
+    );
     expect(isReleaseDue(base, created + VERIFICATION_WINDOW_MS + grace - 1, grace)).toBe(false);
     expect(isReleaseDue(base, created + VERIFICATION_WINDOW_MS + grace, grace)).toBe(true);
     expect(isReleaseDue({ ...base, status: 'failed' }, created + VERIFICATION_WINDOW_MS + grace, grace)).toBe(true);
@@ -61,9 +66,13 @@ describe('release of never-verified domains', () => {
   it('keeps a failed, never-verified domain in the schedule until its release, and a once-verified one out of it', () => {
     const asked = created + HOUR;
     const now = asked + VERIFICATION_WINDOW_MS;
-    expect(nextDueAt({ everVerified: false, createdAt }, 'failed', now, asked, grace)).toBe(asked + VERIFICATION_WINDOW_MS + grace);
+    expect(nextDueAt({ everVerified: false, createdAt }, 'failed', now, asked, grace)).toBe(
+      asked + VERIFICATION_WINDOW_MS + grace,
+    );
     expect(nextDueAt({ everVerified: true, createdAt }, 'failed', now, asked, grace)).toBeNull();
     // A pending domain whose window is still open keeps its normal back-off.
-    expect(nextDueAt({ everVerified: false, createdAt }, 'pending', asked + 10 * 60_000, asked, grace)).toBe(asked + 15 * 60_000);
+    expect(nextDueAt({ everVerified: false, createdAt }, 'pending', asked + 10 * 60_000, asked, grace)).toBe(
+      asked + 15 * 60_000,
+    );
   });
 });

@@ -2,9 +2,22 @@
  * DKIM settings (src/domain/dkim.ts): Easy DKIM key lengths and BYODKIM keys, the record each
  * gives (dns-records.ts), and the diagnostics of the BYODKIM TXT record (diagnostics.ts).
  */
-import { parseDkimRequest, publicKeyTag, dkimTxtValue, sameDkimSetup, type DkimSigning } from '../../src/domain/dkim.js';
-import { buildDnsRecords, recordSpecs, type RecordInputs } from '../../src/domain/dns-records.js';
-import { diagnoseRecords, questionKey, questionsFor, type Answers, type Observation } from '../../src/domain/diagnostics.js';
+
+import {
+  type Answers,
+  diagnoseRecords,
+  type Observation,
+  questionKey,
+  questionsFor,
+} from '../../src/domain/diagnostics.js';
+import {
+  type DkimSigning,
+  dkimTxtValue,
+  parseDkimRequest,
+  publicKeyTag,
+  sameDkimSetup,
+} from '../../src/domain/dkim.js';
+import { buildDnsRecords, type RecordInputs, recordSpecs } from '../../src/domain/dns-records.js';
 import { decide, type SesIdentityState } from '../../src/domain/verification.js';
 import { ValidationError } from '../../src/errors.js';
 import { ecKeyPem, encryptedPem, pemBody, revealsKey, rsaKey } from '../support/dkim-keys.js';
@@ -29,11 +42,15 @@ function rejected(run: () => unknown): { message: string; field: unknown } {
 describe('parseDkimRequest: Easy DKIM', () => {
   it('defaults to Easy DKIM with 2048-bit keys, with or without a dkim object', () => {
     expect(parseDkimRequest(undefined, 'example.com')).toEqual({ setup: { type: 'easy_dkim', keyLength: 2048 } });
-    expect(parseDkimRequest({ type: 'easy_dkim' }, 'example.com')).toEqual({ setup: { type: 'easy_dkim', keyLength: 2048 } });
+    expect(parseDkimRequest({ type: 'easy_dkim' }, 'example.com')).toEqual({
+      setup: { type: 'easy_dkim', keyLength: 2048 },
+    });
   });
 
   it('keeps a 1024-bit key length', () => {
-    expect(parseDkimRequest({ type: 'easy_dkim', key_length: 1024 }, 'example.com')).toEqual({ setup: { type: 'easy_dkim', keyLength: 1024 } });
+    expect(parseDkimRequest({ type: 'easy_dkim', key_length: 1024 }, 'example.com')).toEqual({
+      setup: { type: 'easy_dkim', keyLength: 1024 },
+    });
   });
 });
 
@@ -46,7 +63,12 @@ describe('parseDkimRequest: BYODKIM keys', () => {
     ['PEM with Windows line ends and surrounding blanks', `\r\n  ${key2048.pkcs8Pem.replace(/\n/g, '\r\n')}  `],
   ])('accepts a key as %s: SES gets base64 PKCS#1, the record gets the public key', (_what, input) => {
     const signing = byodkim('krafter2026', input);
-    expect(signing.setup).toEqual({ type: 'byodkim', keyLength: 2048, selector: 'krafter2026', publicKey: key2048.publicKey });
+    expect(signing.setup).toEqual({
+      type: 'byodkim',
+      keyLength: 2048,
+      selector: 'krafter2026',
+      publicKey: key2048.publicKey,
+    });
     expect('privateKey' in signing && signing.privateKey).toBe(key2048.pkcs1Base64);
   });
 
@@ -64,9 +86,17 @@ describe('parseDkimRequest: BYODKIM keys', () => {
     ['a 3072-bit key', () => rsaKey(3072).pkcs8Pem, /3072-bit RSA key/],
     ['an EC key', () => ecKeyPem(), /key of type ec; SES signs with RSA keys only/],
     ['an encrypted key', () => encryptedPem(key1024), /encrypted; send it without a passphrase/],
-    ['a public key', () => `-----BEGIN PUBLIC KEY-----\n${key1024.publicKey}\n-----END PUBLIC KEY-----\n`, /must be an unencrypted RSA private key/],
+    [
+      'a public key',
+      () => `-----BEGIN PUBLIC KEY-----\n${key1024.publicKey}\n-----END PUBLIC KEY-----\n`,
+      /must be an unencrypted RSA private key/,
+    ],
     ['not base64', () => 'not a key!', /must be an unencrypted RSA private key/],
-    ['base64 that is no key', () => Buffer.from('hello world, this is not DER').toString('base64'), /must be an unencrypted RSA private key/],
+    [
+      'base64 that is no key',
+      () => Buffer.from('hello world, this is not DER').toString('base64'),
+      /must be an unencrypted RSA private key/,
+    ],
     ['an empty string', () => '', /must be an unencrypted RSA private key/],
     ['a cut-off PEM', () => key1024.pkcs8Pem.slice(0, 300), /must be an unencrypted RSA private key/],
   ])('rejects %s as dkim.private_key', (_what, input, message) => {
@@ -112,11 +142,25 @@ describe('records with BYODKIM', () => {
       'TXT send.example.com',
       'TXT _dmarc.example.com',
     ]);
-    expect(records[1]).toMatchObject({ value: `v=DKIM1; k=rsa; p=${key2048.publicKey}`, required: true, category: 'delivery', status: 'not_started', priority: null });
+    expect(records[1]).toMatchObject({
+      value: `v=DKIM1; k=rsa; p=${key2048.publicKey}`,
+      required: true,
+      category: 'delivery',
+      status: 'not_started',
+      priority: null,
+    });
   });
 
   it('keeps the three CNAMEs for Easy DKIM', () => {
-    expect(recordSpecs({ ...inputs, byodkim: undefined, dkimTokens: ['a', 'b', 'c'] }).map((s) => s.id)).toEqual(['verification', 'dkim1', 'dkim2', 'dkim3', 'mail_from_mx', 'spf', 'dmarc']);
+    expect(recordSpecs({ ...inputs, byodkim: undefined, dkimTokens: ['a', 'b', 'c'] }).map((s) => s.id)).toEqual([
+      'verification',
+      'dkim1',
+      'dkim2',
+      'dkim3',
+      'mail_from_mx',
+      'spf',
+      'dmarc',
+    ]);
   });
 
   it('asks DNS for the TXT at the selector and at the doubled name', () => {
@@ -127,9 +171,16 @@ describe('records with BYODKIM', () => {
 
   const expected = dkimTxtValue(key2048.publicKey);
   const found = (values: string[]): Observation<string> => ({ kind: 'found', values });
-  const answersWith = (name: string, o: Observation<string>): Answers => new Map([[questionKey({ name, type: 'TXT' }), o]]);
-  const SES_OK: SesIdentityState = { verificationStatus: 'SUCCESS', verifiedForSending: true, dkimStatus: 'SUCCESS', mailFromStatus: 'SUCCESS' };
-  const dkimCheck = (answers: Answers, ses: SesIdentityState | null = SES_OK) => diagnoseRecords(inputs, answers, ses).dkim!;
+  const answersWith = (name: string, o: Observation<string>): Answers =>
+    new Map([[questionKey({ name, type: 'TXT' }), o]]);
+  const SES_OK: SesIdentityState = {
+    verificationStatus: 'SUCCESS',
+    verifiedForSending: true,
+    dkimStatus: 'SUCCESS',
+    mailFromStatus: 'SUCCESS',
+  };
+  const dkimCheck = (answers: Answers, ses: SesIdentityState | null = SES_OK) =>
+    diagnoseRecords(inputs, answers, ses).dkim!;
   const NAME = 'krafter2026._domainkey.example.com';
 
   it('is verified when the TXT carries the key and SES confirms DKIM', () => {
@@ -149,7 +200,10 @@ describe('records with BYODKIM', () => {
   });
 
   it('is pending when nothing is published, failed once SES gave up', () => {
-    expect(dkimCheck(new Map(), { ...SES_OK, dkimStatus: 'PENDING' })).toMatchObject({ status: 'pending', diagnostic: { reason: `No TXT record found at ${NAME} yet. Publish it as shown.` } });
+    expect(dkimCheck(new Map(), { ...SES_OK, dkimStatus: 'PENDING' })).toMatchObject({
+      status: 'pending',
+      diagnostic: { reason: `No TXT record found at ${NAME} yet. Publish it as shown.` },
+    });
     expect(dkimCheck(new Map(), { ...SES_OK, dkimStatus: 'FAILED' }).status).toBe('failed');
   });
 
@@ -169,7 +223,10 @@ describe('records with BYODKIM', () => {
   it('names a different key', () => {
     const other = rsaKey(1024).publicKey;
     const check = dkimCheck(answersWith(NAME, found([dkimTxtValue(other)])));
-    expect(check).toMatchObject({ status: 'failed', diagnostic: { reason: expect.stringMatching(/different public key/) } });
+    expect(check).toMatchObject({
+      status: 'failed',
+      diagnostic: { reason: expect.stringMatching(/different public key/) },
+    });
   });
 
   it('names a TXT record without a key, and two keys on one selector', () => {
@@ -179,20 +236,31 @@ describe('records with BYODKIM', () => {
   });
 
   it('names the zone name appended twice', () => {
-    const check = dkimCheck(answersWith(`${NAME}.example.com`, found([expected])), { ...SES_OK, dkimStatus: 'PENDING' });
+    const check = dkimCheck(answersWith(`${NAME}.example.com`, found([expected])), {
+      ...SES_OK,
+      dkimStatus: 'PENDING',
+    });
     expect(check.status).toBe('failed');
     expect(check.diagnostic?.reason).toMatch(/Enter only "krafter2026._domainkey" as the host name/);
   });
 
   it('decides the domain from the DKIM TXT like any other required record', () => {
     const all: Answers = new Map(
-      recordSpecs(inputs).map((s) => [questionKey({ name: s.name, type: s.type }), { kind: 'found', values: [s.type === 'MX' ? { exchange: s.value, priority: 10 } : s.value] }] as const),
+      recordSpecs(inputs).map(
+        (s) =>
+          [
+            questionKey({ name: s.name, type: s.type }),
+            { kind: 'found', values: [s.type === 'MX' ? { exchange: s.value, priority: 10 } : s.value] },
+          ] as const,
+      ),
     );
     const base = { records: inputs, ses: SES_OK, previous: 'pending' as const, now: Date.now(), windowStart: null };
     expect(decide({ ...base, answers: all }).status).toBe('verified');
     const missing = new Map(all);
     missing.delete(questionKey({ name: NAME, type: 'TXT' }));
-    expect(decide({ ...base, answers: missing, ses: { ...SES_OK, dkimStatus: 'PENDING', verifiedForSending: false } })).toMatchObject({ status: 'pending', why: 'waiting for: dkim' });
+    expect(
+      decide({ ...base, answers: missing, ses: { ...SES_OK, dkimStatus: 'PENDING', verifiedForSending: false } }),
+    ).toMatchObject({ status: 'pending', why: 'waiting for: dkim' });
   });
 });
 
@@ -226,6 +294,8 @@ describe('revealsKey (the leak check the other tests rely on)', () => {
   });
 
   it('does not flag the public key, the TXT value, or another key', () => {
-    expect(revealsKey(JSON.stringify({ p: dkimTxtValue(key2048.publicKey), pem: key1024.pkcs8Pem }), key2048.secretPieces)).toBe(false);
+    expect(
+      revealsKey(JSON.stringify({ p: dkimTxtValue(key2048.publicKey), pem: key1024.pkcs8Pem }), key2048.secretPieces),
+    ).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 /** The domain's API representation (src/domain/domain.ts, time.ts) and the verify message (verify-message.ts). */
-import { toDetailJson, toSummaryJson, type Domain } from '../../src/domain/domain.js';
+import { type Domain, toDetailJson, toSummaryJson } from '../../src/domain/domain.js';
 import { apiTimestamp } from '../../src/domain/time.js';
 import { parseVerifyMessage } from '../../src/domain/verify-message.js';
 
@@ -72,7 +72,12 @@ describe('toSummaryJson / toDetailJson', () => {
 });
 
 describe('parseVerifyMessage', () => {
-  const good = { teamId: 'team-a', domainId: '550e8400-e29b-41d4-a716-446655440000', requestedAt: '2026-01-15T10:00:00.000Z', reason: 'user' };
+  const good = {
+    teamId: 'team-a',
+    domainId: '550e8400-e29b-41d4-a716-446655440000',
+    requestedAt: '2026-01-15T10:00:00.000Z',
+    reason: 'user',
+  };
 
   it('parses a well-formed message', () => {
     expect(parseVerifyMessage(JSON.stringify(good))).toEqual(good);
@@ -95,7 +100,13 @@ describe('page cursors (src/domain/cursor.ts)', () => {
     const { decodeCursor, encodeCursor } = await import('../../src/domain/cursor.js');
     const id = '01a220b5-e6fa-723b-8c3f-eb991c8a8e82';
     expect(decodeCursor(encodeCursor(id))).toBe(id);
-    for (const bad of ['', 'not-a-cursor', Buffer.from(JSON.stringify({ v: 2, id })).toString('base64url'), Buffer.from(JSON.stringify({ v: 1, id: 'x' })).toString('base64url'), Buffer.from('[1]').toString('base64url')]) {
+    for (const bad of [
+      '',
+      'not-a-cursor',
+      Buffer.from(JSON.stringify({ v: 2, id })).toString('base64url'),
+      Buffer.from(JSON.stringify({ v: 1, id: 'x' })).toString('base64url'),
+      Buffer.from('[1]').toString('base64url'),
+    ]) {
       expect(decodeCursor(bad)).toBeNull();
     }
   });

@@ -1,6 +1,15 @@
 /** The seven DNS records (src/domain/dns-records.ts), against the spec's example for example.com. */
+
+import {
+  buildDnsRecords,
+  DMARC_VALUE,
+  feedbackMxHost,
+  mailFromDomain,
+  type RecordCheck,
+  recordSpecs,
+  SPF_VALUE,
+} from '../../src/domain/dns-records.js';
 import { SPEC_EXAMPLE, SPEC_RECORD_FIELDS as SPEC_FIELDS } from './support/spec-example.js';
-import { buildDnsRecords, DMARC_VALUE, feedbackMxHost, mailFromDomain, recordSpecs, SPF_VALUE, type RecordCheck } from '../../src/domain/dns-records.js';
 
 const inputs = {
   domain: 'example.com',
@@ -42,7 +51,14 @@ describe('buildDnsRecords', () => {
   });
 
   it('uses the return_path, the domain and the SES region it is given', () => {
-    const records = buildDnsRecords({ ...inputs, domain: 'xn--bcher-kva.de', returnPath: 'bounce', region: 'us-west-2', verificationToken: 'TOKEN', dkimTokens: ['a1', 'b2', 'c3'] });
+    const records = buildDnsRecords({
+      ...inputs,
+      domain: 'xn--bcher-kva.de',
+      returnPath: 'bounce',
+      region: 'us-west-2',
+      verificationToken: 'TOKEN',
+      dkimTokens: ['a1', 'b2', 'c3'],
+    });
     expect(records.map((r) => [r.type, r.name, r.value])).toEqual([
       ['TXT', '_amazonses.xn--bcher-kva.de', 'TOKEN'],
       ['CNAME', 'a1._domainkey.xn--bcher-kva.de', 'a1.dkim.amazonses.com'],
@@ -56,13 +72,33 @@ describe('buildDnsRecords', () => {
 
   it('takes each record status from the check with its id, and shows a diagnostic only when not verified', () => {
     const pending: RecordCheck = { status: 'pending', diagnostic: { found: [], reason: 'not published yet' } };
-    const failed: RecordCheck = { status: 'failed', diagnostic: { found: ['wrong.example.net'], reason: 'wrong value' } };
-    const verifiedWithStaleDiagnostic: RecordCheck = { status: 'verified', diagnostic: { found: ['x'], reason: 'old' } };
+    const failed: RecordCheck = {
+      status: 'failed',
+      diagnostic: { found: ['wrong.example.net'], reason: 'wrong value' },
+    };
+    const verifiedWithStaleDiagnostic: RecordCheck = {
+      status: 'verified',
+      diagnostic: { found: ['x'], reason: 'old' },
+    };
     const records = buildDnsRecords({
       ...inputs,
-      checks: { verification: { status: 'verified' }, dkim1: verifiedWithStaleDiagnostic, dkim2: pending, dkim3: failed, mail_from_mx: pending },
+      checks: {
+        verification: { status: 'verified' },
+        dkim1: verifiedWithStaleDiagnostic,
+        dkim2: pending,
+        dkim3: failed,
+        mail_from_mx: pending,
+      },
     });
-    expect(records.map((r) => r.status)).toEqual(['verified', 'verified', 'pending', 'failed', 'pending', 'not_started', 'not_started']);
+    expect(records.map((r) => r.status)).toEqual([
+      'verified',
+      'verified',
+      'pending',
+      'failed',
+      'pending',
+      'not_started',
+      'not_started',
+    ]);
     expect(records[0]).not.toHaveProperty('diagnostic');
     expect(records[1]).not.toHaveProperty('diagnostic');
     expect(records[2]?.diagnostic).toEqual({ found: [], reason: 'not published yet' });
@@ -81,7 +117,15 @@ describe('buildDnsRecords', () => {
 
 describe('recordSpecs and helpers', () => {
   it('gives each record a stable id in the spec order', () => {
-    expect(recordSpecs(inputs).map((r) => r.id)).toEqual(['verification', 'dkim1', 'dkim2', 'dkim3', 'mail_from_mx', 'spf', 'dmarc']);
+    expect(recordSpecs(inputs).map((r) => r.id)).toEqual([
+      'verification',
+      'dkim1',
+      'dkim2',
+      'dkim3',
+      'mail_from_mx',
+      'spf',
+      'dmarc',
+    ]);
   });
 
   it('builds the MAIL FROM host and the regional feedback MX host', () => {

@@ -1,5 +1,11 @@
 /** When a domain is next checked without anyone asking (src/domain/schedule.ts). */
-import { DRIFT_CHECK_INTERVAL_MS, dueShard, nextCheckAt, VERIFICATION_WINDOW_MS, VERIFYING_LEASE_MS } from '../../src/domain/schedule.js';
+import {
+  DRIFT_CHECK_INTERVAL_MS,
+  dueShard,
+  nextCheckAt,
+  VERIFICATION_WINDOW_MS,
+  VERIFYING_LEASE_MS,
+} from '../../src/domain/schedule.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

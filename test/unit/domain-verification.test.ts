@@ -2,15 +2,30 @@
  * Status decisions (src/domain/verification.ts): from SES's view of the identity and what DNS
  * returns for each record, by the spec's definitions and the 72-hour window.
  */
-import { recordSpecs, type RecordInputs } from '../../src/domain/dns-records.js';
-import { questionKey, type Answers, type Mx, type Observation } from '../../src/domain/diagnostics.js';
-import { applyVerificationWindow, decide, decideMissingIdentity, decideUnstorable, type CheckedStatus, type Decision, type SesIdentityState } from '../../src/domain/verification.js';
+
+import { type Answers, type Mx, type Observation, questionKey } from '../../src/domain/diagnostics.js';
+import { type RecordInputs, recordSpecs } from '../../src/domain/dns-records.js';
+import {
+  applyVerificationWindow,
+  type CheckedStatus,
+  type Decision,
+  decide,
+  decideMissingIdentity,
+  decideUnstorable,
+  type SesIdentityState,
+} from '../../src/domain/verification.js';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-01-16T10:00:00Z');
 const REQUIRED_IDS = ['verification', 'dkim1', 'dkim2', 'dkim3', 'mail_from_mx', 'spf'];
 
-const records: RecordInputs = { domain: 'example.com', returnPath: 'send', region: 'eu-central-1', verificationToken: 'abc123...', dkimTokens: ['token1', 'token2', 'token3'] };
+const records: RecordInputs = {
+  domain: 'example.com',
+  returnPath: 'send',
+  region: 'eu-central-1',
+  verificationToken: 'abc123...',
+  dkimTokens: ['token1', 'token2', 'token3'],
+};
 
 /** DNS answers with every record published exactly as shown (or only those whose id is listed). */
 function publishedDns(only?: string[]): Answers {
@@ -25,13 +40,35 @@ function publishedDns(only?: string[]): Answers {
 const NO_DNS: Answers = new Map();
 
 function ses(overrides: Partial<SesIdentityState> = {}): SesIdentityState {
-  return { verificationStatus: 'SUCCESS', verifiedForSending: true, dkimStatus: 'SUCCESS', mailFromStatus: 'SUCCESS', ...overrides };
+  return {
+    verificationStatus: 'SUCCESS',
+    verifiedForSending: true,
+    dkimStatus: 'SUCCESS',
+    mailFromStatus: 'SUCCESS',
+    ...overrides,
+  };
 }
 
-const PENDING_SES = ses({ verificationStatus: 'PENDING', verifiedForSending: false, dkimStatus: 'PENDING', mailFromStatus: 'PENDING' });
+const PENDING_SES = ses({
+  verificationStatus: 'PENDING',
+  verifiedForSending: false,
+  dkimStatus: 'PENDING',
+  mailFromStatus: 'PENDING',
+});
 
-function run(s: SesIdentityState | null, answers: Answers, options: { previous?: CheckedStatus; windowStart?: number | null; now?: number } = {}): Decision {
-  return decide({ records, answers, ses: s, previous: options.previous ?? 'pending', now: options.now ?? NOW, windowStart: options.windowStart === undefined ? NOW - HOUR : options.windowStart });
+function run(
+  s: SesIdentityState | null,
+  answers: Answers,
+  options: { previous?: CheckedStatus; windowStart?: number | null; now?: number } = {},
+): Decision {
+  return decide({
+    records,
+    answers,
+    ses: s,
+    previous: options.previous ?? 'pending',
+    now: options.now ?? NOW,
+    windowStart: options.windowStart === undefined ? NOW - HOUR : options.windowStart,
+  });
 }
 
 const statuses = (d: Decision) => Object.fromEntries(Object.entries(d.recordChecks).map(([id, c]) => [id, c.status]));
@@ -69,7 +106,11 @@ describe('decide: pending, never failed, while SES is still looking', () => {
   });
 
   it.each(['TEMPORARY_FAILURE', 'NOT_STARTED', 'PENDING'] as const)('is pending when SES reports %s', (s) => {
-    for (const state of [ses({ verificationStatus: s, verifiedForSending: false }), ses({ dkimStatus: s }), ses({ mailFromStatus: s })]) {
+    for (const state of [
+      ses({ verificationStatus: s, verifiedForSending: false }),
+      ses({ dkimStatus: s }),
+      ses({ mailFromStatus: s }),
+    ]) {
       for (const answers of [NO_DNS, publishedDns()]) {
         const d = run(state, answers);
         expect(d.status).toBe('pending');
@@ -93,7 +134,11 @@ describe('decide: failed', () => {
   it('is failed when SES reports DKIM FAILED for records that are now correct', () => {
     const d = run(ses({ dkimStatus: 'FAILED', verifiedForSending: false }), publishedDns());
     expect(d.status).toBe('failed');
-    expect([d.recordChecks.dkim1?.status, d.recordChecks.dkim2?.status, d.recordChecks.dkim3?.status]).toEqual(['failed', 'failed', 'failed']);
+    expect([d.recordChecks.dkim1?.status, d.recordChecks.dkim2?.status, d.recordChecks.dkim3?.status]).toEqual([
+      'failed',
+      'failed',
+      'failed',
+    ]);
   });
 
   it('is failed when SES reports the MAIL FROM FAILED for an MX that is now correct', () => {
@@ -103,7 +148,10 @@ describe('decide: failed', () => {
   });
 
   it('is failed when SES reports DKIM FAILED (SES gave up) and the records are still missing', () => {
-    const d = run(ses({ verificationStatus: 'PENDING', dkimStatus: 'FAILED', verifiedForSending: false }), publishedDns(['verification', 'mail_from_mx', 'spf']));
+    const d = run(
+      ses({ verificationStatus: 'PENDING', dkimStatus: 'FAILED', verifiedForSending: false }),
+      publishedDns(['verification', 'mail_from_mx', 'spf']),
+    );
     expect(d.status).toBe('failed');
   });
 
@@ -114,7 +162,10 @@ describe('decide: failed', () => {
 
   it('is failed when a required record is published with a wrong value', () => {
     const answers = new Map(publishedDns());
-    answers.set(questionKey({ name: 'token1._domainkey.example.com', type: 'CNAME' }), { kind: 'found', values: ['token1.dkim.wrong.example.net'] });
+    answers.set(questionKey({ name: 'token1._domainkey.example.com', type: 'CNAME' }), {
+      kind: 'found',
+      values: ['token1.dkim.wrong.example.net'],
+    });
     const d = run(PENDING_SES, answers);
     expect(d.status).toBe('failed');
     expect(d.recordChecks.dkim1?.status).toBe('failed');
@@ -136,7 +187,10 @@ describe('decide: failed', () => {
     expect(d.status).toBe('failed');
     expect(Object.keys(d.recordChecks).sort()).toEqual([...REQUIRED_IDS].sort());
     for (const check of Object.values(d.recordChecks)) {
-      expect(check).toEqual({ status: 'failed', diagnostic: { found: [], reason: expect.stringMatching(/could not be saved.*ask for verification again/) } });
+      expect(check).toEqual({
+        status: 'failed',
+        diagnostic: { found: [], reason: expect.stringMatching(/could not be saved.*ask for verification again/) },
+      });
     }
   });
 });
@@ -168,13 +222,19 @@ describe('the 72-hour window', () => {
     const pending: Decision = {
       status: 'pending',
       why: 'x',
-      recordChecks: { verification: { status: 'verified' }, dkim1: { status: 'pending', diagnostic: { found: ['a'], reason: 'not yet' } } },
+      recordChecks: {
+        verification: { status: 'verified' },
+        dkim1: { status: 'pending', diagnostic: { found: ['a'], reason: 'not yet' } },
+      },
     };
     const start = NOW - 72 * HOUR;
     const failed = applyVerificationWindow(pending, NOW, start);
     expect(failed.status).toBe('failed');
     expect(failed.recordChecks.verification).toEqual({ status: 'verified' });
-    expect(failed.recordChecks.dkim1).toEqual({ status: 'failed', diagnostic: { found: ['a'], reason: expect.stringMatching(/^Not verified within 72 hours.*not yet$/) } });
+    expect(failed.recordChecks.dkim1).toEqual({
+      status: 'failed',
+      diagnostic: { found: ['a'], reason: expect.stringMatching(/^Not verified within 72 hours.*not yet$/) },
+    });
     expect(applyVerificationWindow(pending, NOW - 1, start)).toBe(pending);
     expect(applyVerificationWindow(pending, NOW, null)).toBe(pending);
     const verified: Decision = { ...pending, status: 'verified' };

@@ -5,10 +5,20 @@
 import './support/env.js';
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ddbMock, domainItem, errors, givenApiKey, givenDomain, resetAwsMocks, sesv1Mock, sesv2Mock, sqsMock } from './support/aws.js';
-import { httpEvent, type HttpEventOptions } from './support/events.js';
-import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
 import { generateApiKey } from '../../src/domain/api-key.js';
+import {
+  ddbMock,
+  domainItem,
+  errors,
+  givenApiKey,
+  givenDomain,
+  resetAwsMocks,
+  sesv1Mock,
+  sesv2Mock,
+  sqsMock,
+} from './support/aws.js';
+import { type HttpEventOptions, httpEvent } from './support/events.js';
+import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
 
 interface Endpoint {
   readonly name: string;
@@ -46,7 +56,8 @@ function call(e: Endpoint, authorization: string | undefined, headerName = 'auth
 
 /** Nothing but the key lookup may have happened. */
 function expectNoWork(): void {
-  for (const c of ddbMock.calls()) expect(String((c.args[0].input as { Key?: { PK?: string } }).Key?.PK)).toMatch(/^APIKEY#/);
+  for (const c of ddbMock.calls())
+    expect(String((c.args[0].input as { Key?: { PK?: string } }).Key?.PK)).toMatch(/^APIKEY#/);
   expect(sesv2Mock.calls()).toHaveLength(0);
   expect(sesv1Mock.calls()).toHaveLength(0);
   expect(sqsMock.calls()).toHaveLength(0);
@@ -100,7 +111,9 @@ describe.each(ENDPOINTS)('$method $path', (e) => {
   it('403 insufficient_scope for a valid key without domains:manage', async () => {
     for (const scopes of [[], ['domains:read'], ['emails:send', 'domains:manage_all']]) {
       const k = givenApiKey({ scopes });
-      expectError(await call(e, `Bearer ${k.plaintext}`), 403, 'insufficient_scope', { required_scope: 'domains:manage' });
+      expectError(await call(e, `Bearer ${k.plaintext}`), 403, 'insufficient_scope', {
+        required_scope: 'domains:manage',
+      });
     }
     expectNoWork();
   });
@@ -115,9 +128,15 @@ describe.each(ENDPOINTS)('$method $path', (e) => {
   it('accepts the scheme in any case and the header name in any case', async () => {
     const k = givenApiKey({ scopes: [] });
     // 403 (not 401) shows the key was recognised.
-    expectError(await call(e, `bearer ${k.plaintext}`), 403, 'insufficient_scope', { required_scope: 'domains:manage' });
-    expectError(await call(e, `BEARER ${k.plaintext}`), 403, 'insufficient_scope', { required_scope: 'domains:manage' });
-    expectError(await call(e, `Bearer ${k.plaintext}`, 'Authorization'), 403, 'insufficient_scope', { required_scope: 'domains:manage' });
+    expectError(await call(e, `bearer ${k.plaintext}`), 403, 'insufficient_scope', {
+      required_scope: 'domains:manage',
+    });
+    expectError(await call(e, `BEARER ${k.plaintext}`), 403, 'insufficient_scope', {
+      required_scope: 'domains:manage',
+    });
+    expectError(await call(e, `Bearer ${k.plaintext}`, 'Authorization'), 403, 'insufficient_scope', {
+      required_scope: 'domains:manage',
+    });
   });
 
   it('never echoes the key it was sent', async () => {
@@ -137,7 +156,9 @@ describe('a key of one team never reaches another team', () => {
     ddbMock.on(QueryCommand).resolves({ Items: [] });
 
     expect((await call(list, `Bearer ${teamB.plaintext}`)).body).toEqual({ data: [] });
-    expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':pk': 'TEAM#team-b' });
+    expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':pk': 'TEAM#team-b',
+    });
     expectError(await call(get, `Bearer ${teamB.plaintext}`), 404, 'domain_not_found');
   });
 });

@@ -1,6 +1,6 @@
 /** POST /domains (functions/create-domain.ts) with every AWS call mocked. */
 import './support/env.js';
-import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { VerifyDomainIdentityCommand } from '@aws-sdk/client-ses';
 import {
   CreateEmailIdentityCommand,
   DeleteEmailIdentityCommand,
@@ -9,13 +9,29 @@ import {
   PutEmailIdentityDkimSigningAttributesCommand,
   PutEmailIdentityMailFromAttributesCommand,
 } from '@aws-sdk/client-sesv2';
-import { VerifyDomainIdentityCommand } from '@aws-sdk/client-ses';
-import { AWS_ERROR_TEXT, ddbMock, DKIM_TOKENS, domainItem, errors, givenApiKey, givenDomain, ownerTagsFor, ownIdentity, resetAwsMocks, sesv1Mock, sesv2Mock, sqsMock, VERIFICATION_TOKEN, type TestKey } from './support/aws.js';
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ecKeyPem, revealsKey, rsaKey } from '../support/dkim-keys.js';
+import {
+  AWS_ERROR_TEXT,
+  DKIM_TOKENS,
+  ddbMock,
+  domainItem,
+  errors,
+  givenApiKey,
+  givenDomain,
+  ownerTagsFor,
+  ownIdentity,
+  resetAwsMocks,
+  sesv1Mock,
+  sesv2Mock,
+  sqsMock,
+  type TestKey,
+  VERIFICATION_TOKEN,
+} from './support/aws.js';
+import { TEST_TABLE } from './support/env.js';
 import { httpEvent, jsonHeaders } from './support/events.js';
 import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
 import { SPEC_EXAMPLE } from './support/spec-example.js';
-import { TEST_TABLE } from './support/env.js';
-import { ecKeyPem, revealsKey, rsaKey } from '../support/dkim-keys.js';
 
 let handler: unknown;
 let key: TestKey;
@@ -32,17 +48,24 @@ beforeEach(() => {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const API_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
-function post(body: unknown, headers: Record<string, string> = jsonHeaders(key.plaintext), extra: { isBase64Encoded?: boolean } = {}): Promise<Reply> {
+function post(
+  body: unknown,
+  headers: Record<string, string> = jsonHeaders(key.plaintext),
+  extra: { isBase64Encoded?: boolean } = {},
+): Promise<Reply> {
   return invoke(handler, httpEvent('POST', '/domains', { headers, body, ...extra }));
 }
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-const transactions = () => ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems as TransactItem[]);
+const transactions = () =>
+  ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems as TransactItem[]);
 
 /** SES and the table answer as they do when everything works; markReady returns the stored item. */
 function givenProvisioningSucceeds(tokens: readonly string[] = DKIM_TOKENS): void {
   ddbMock.on(TransactWriteCommand).resolves({});
-  sesv2Mock.on(CreateEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: { Tokens: [...tokens] } });
+  sesv2Mock
+    .on(CreateEmailIdentityCommand)
+    .resolves({ IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: { Tokens: [...tokens] } });
   sesv2Mock.on(PutEmailIdentityMailFromAttributesCommand).resolves({});
   sesv2Mock.on(DeleteEmailIdentityCommand).resolves({});
   // The identity this create made, should it read it back (an undo reads the tags before deleting).
@@ -50,12 +73,20 @@ function givenProvisioningSucceeds(tokens: readonly string[] = DKIM_TOKENS): voi
   sesv1Mock.on(VerifyDomainIdentityCommand).resolves({ VerificationToken: VERIFICATION_TOKEN });
   ddbMock.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
     const put = transactions()[0]?.[1]?.Put?.Item ?? {};
-    return { Attributes: { ...put, ready: true, verificationToken: input.ExpressionAttributeValues[':vt'], dkimTokens: input.ExpressionAttributeValues[':dk'] } };
+    return {
+      Attributes: {
+        ...put,
+        ready: true,
+        verificationToken: input.ExpressionAttributeValues[':vt'],
+        dkimTokens: input.ExpressionAttributeValues[':dk'],
+      },
+    };
   });
 }
 
 /** The update that makes a domain visible (the undo's lease renewal is another update). */
-const MARK_READY = 'SET ready = :true, verificationToken = :vt, dkimTokens = :dk, recordChecks = if_not_exists(recordChecks, :none) REMOVE leaseUntil, leaseId';
+const MARK_READY =
+  'SET ready = :true, verificationToken = :vt, dkimTokens = :dk, recordChecks = if_not_exists(recordChecks, :none) REMOVE leaseUntil, leaseId';
 
 /** The rollback transaction: the domain item and its claim deleted together. */
 function expectRolledBack(domain: string): void {
@@ -67,14 +98,27 @@ function expectRolledBack(domain: string): void {
   expect((all[1] ?? []).find((t) => t.Update)?.Update).toMatchObject({ Key: { PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' } });
   const keys = rollback.map((t) => t.Delete?.Key);
   expect(rollback.every((t) => t.Delete?.TableName === TEST_TABLE)).toBe(true);
-  expect(keys).toEqual(expect.arrayContaining([{ PK: claim?.Put?.Item?.PK, SK: 'CLAIM' }, { PK: item?.Put?.Item?.PK, SK: item?.Put?.Item?.SK }]));
+  expect(keys).toEqual(
+    expect.arrayContaining([
+      { PK: claim?.Put?.Item?.PK, SK: 'CLAIM' },
+      { PK: item?.Put?.Item?.PK, SK: item?.Put?.Item?.SK },
+    ]),
+  );
   expect(keys).toHaveLength(2);
   expect(claim?.Put?.Item?.PK).toBe(`DOMAINNAME#${domain}`);
   // The only update an undo makes is renewing this create's provisioning lease: never `ready`.
   const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-  expect(updates.every((u) => u.UpdateExpression === 'SET leaseUntil = :until' && u.ExpressionAttributeValues?.[':lease'] === item?.Put?.Item?.leaseId)).toBe(true);
+  expect(
+    updates.every(
+      (u) =>
+        u.UpdateExpression === 'SET leaseUntil = :until' &&
+        u.ExpressionAttributeValues?.[':lease'] === item?.Put?.Item?.leaseId,
+    ),
+  ).toBe(true);
   // The item is deleted only while this create still holds it.
-  expect(rollback.find((t) => t.Delete?.Key?.SK === item?.Put?.Item?.SK)?.Delete?.ConditionExpression).toContain('leaseId = :lease');
+  expect(rollback.find((t) => t.Delete?.Key?.SK === item?.Put?.Item?.SK)?.Delete?.ConditionExpression).toContain(
+    'leaseId = :lease',
+  );
 }
 
 describe('POST /domains: success', () => {
@@ -116,13 +160,26 @@ describe('POST /domains: success', () => {
     });
     expect(tx?.[1]?.Put).toMatchObject({
       TableName: TEST_TABLE,
-      Item: { PK: 'TEAM#team-a', SK: `DOMAIN#${id}`, id, teamId: 'team-a', domain: 'example.com', returnPath: 'send', region: 'eu-central-1', status: 'pending', ready: false },
+      Item: {
+        PK: 'TEAM#team-a',
+        SK: `DOMAIN#${id}`,
+        id,
+        teamId: 'team-a',
+        domain: 'example.com',
+        returnPath: 'send',
+        region: 'eu-central-1',
+        status: 'pending',
+        ready: false,
+      },
       ConditionExpression: 'attribute_not_exists(PK)',
     });
 
     expect(sesv2Mock).toHaveReceivedCommandTimes(CreateEmailIdentityCommand, 1);
     expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, { EmailIdentity: 'example.com' });
-    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityMailFromAttributesCommand, { EmailIdentity: 'example.com', MailFromDomain: 'send.example.com' });
+    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityMailFromAttributesCommand, {
+      EmailIdentity: 'example.com',
+      MailFromDomain: 'send.example.com',
+    });
     expect(sesv1Mock).toHaveReceivedCommandWith(VerifyDomainIdentityCommand, { Domain: 'example.com' });
     expect(ddbMock).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: TEST_TABLE,
@@ -146,9 +203,19 @@ describe('POST /domains: success', () => {
     const custom = await post({ domain: 'example.com', return_path: 'Bounce' });
     expect(custom.status).toBe(201);
     const records = custom.body.data.dns_records as Array<{ type: string; name: string; value: string }>;
-    expect(records[4]).toMatchObject({ type: 'MX', name: 'bounce.example.com', value: 'feedback-smtp.eu-central-1.amazonses.com' });
-    expect(records[5]).toMatchObject({ type: 'TXT', name: 'bounce.example.com', value: 'v=spf1 include:amazonses.com ~all' });
-    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityMailFromAttributesCommand, { MailFromDomain: 'bounce.example.com' });
+    expect(records[4]).toMatchObject({
+      type: 'MX',
+      name: 'bounce.example.com',
+      value: 'feedback-smtp.eu-central-1.amazonses.com',
+    });
+    expect(records[5]).toMatchObject({
+      type: 'TXT',
+      name: 'bounce.example.com',
+      value: 'v=spf1 include:amazonses.com ~all',
+    });
+    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityMailFromAttributesCommand, {
+      MailFromDomain: 'bounce.example.com',
+    });
   });
 
   it('normalises the name (case, trailing dot, IDN) before claiming it and calling SES', async () => {
@@ -163,7 +230,11 @@ describe('POST /domains: success', () => {
 
   it('accepts a JSON content type with parameters and a base64-encoded body', async () => {
     givenProvisioningSucceeds();
-    const reply = await post(Buffer.from(JSON.stringify({ domain: 'example.com' })).toString('base64'), jsonHeaders(key.plaintext, { 'content-type': 'application/json; charset=utf-8' }), { isBase64Encoded: true });
+    const reply = await post(
+      Buffer.from(JSON.stringify({ domain: 'example.com' })).toString('base64'),
+      jsonHeaders(key.plaintext, { 'content-type': 'application/json; charset=utf-8' }),
+      { isBase64Encoded: true },
+    );
     expect(reply.status).toBe(201);
     expect(reply.body.data.domain).toBe('example.com');
   });
@@ -171,9 +242,15 @@ describe('POST /domains: success', () => {
   it('adopts an SES identity left by an earlier attempt (AlreadyExistsException) and uses its tokens', async () => {
     givenProvisioningSucceeds();
     sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
-    sesv2Mock
-      .on(GetEmailIdentityCommand)
-      .callsFake(ownIdentity({ DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } }));
+    sesv2Mock.on(GetEmailIdentityCommand).callsFake(
+      ownIdentity({
+        DkimAttributes: {
+          Tokens: ['old1', 'old2', 'old3'],
+          SigningAttributesOrigin: 'AWS_SES',
+          NextSigningKeyLength: 'RSA_2048_BIT',
+        },
+      }),
+    );
 
     const reply = await post({ domain: 'example.com' });
     expect(reply.status).toBe(201);
@@ -194,9 +271,18 @@ describe('POST /domains: success', () => {
   it("resumes the same team's create that stopped halfway (claimed, not ready) instead of answering 409", async () => {
     const stuck = domainItem({ ready: false, verificationToken: undefined, dkimTokens: undefined });
     givenProvisioningSucceeds();
-    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: stuck.id } }, { Code: 'None' }]));
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(
+        errors.transactionCanceled([
+          { Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: stuck.id } },
+          { Code: 'None' },
+        ]),
+      );
     givenDomain(stuck);
-    ddbMock.on(UpdateCommand).resolves({ Attributes: { ...stuck, ready: true, verificationToken: VERIFICATION_TOKEN, dkimTokens: [...DKIM_TOKENS] } });
+    ddbMock.on(UpdateCommand).resolves({
+      Attributes: { ...stuck, ready: true, verificationToken: VERIFICATION_TOKEN, dkimTokens: [...DKIM_TOKENS] },
+    });
 
     const reply = await post({ domain: 'example.com' });
     expect(reply.status).toBe(201);
@@ -216,14 +302,19 @@ describe('POST /domains: DKIM settings', () => {
     const reply = await post({ domain: 'example.com', dkim: { type: 'easy_dkim', key_length: 1024 } });
     expect(reply.status).toBe(201);
     expect(reply.body.data.dkim).toEqual({ type: 'easy_dkim', key_length: 1024, selector: null });
-    expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, { EmailIdentity: 'example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } });
+    expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, {
+      EmailIdentity: 'example.com',
+      DkimSigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' },
+    });
     expect(transactions()[0]?.[1]?.Put?.Item?.dkim).toEqual({ type: 'easy_dkim', keyLength: 1024 });
   });
 
   it('asks SES for 2048-bit Easy DKIM keys by default', async () => {
     givenProvisioningSucceeds();
     expect((await post({ domain: 'example.com' })).status).toBe(201);
-    expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, { DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } });
+    expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, {
+      DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+    });
   });
 
   it('creates BYODKIM: SES gets the selector and the key; the answer has one DKIM TXT record; the private key is stored nowhere', async () => {
@@ -238,9 +329,18 @@ describe('POST /domains: DKIM settings', () => {
     expect(reply.body.data.dkim).toEqual({ type: 'byodkim', key_length: 2048, selector: 'krafter2026' });
     const records = reply.body.data.dns_records as { type: string; name: string; value: string }[];
     expect(records).toHaveLength(5);
-    expect(records[1]).toMatchObject({ type: 'TXT', name: 'krafter2026._domainkey.example.com', value: `v=DKIM1; k=rsa; p=${rsa.publicKey}` });
+    expect(records[1]).toMatchObject({
+      type: 'TXT',
+      name: 'krafter2026._domainkey.example.com',
+      value: `v=DKIM1; k=rsa; p=${rsa.publicKey}`,
+    });
     expect(records.some((r) => r.type === 'CNAME')).toBe(false);
-    expect(transactions()[0]?.[1]?.Put?.Item?.dkim).toEqual({ type: 'byodkim', keyLength: 2048, selector: 'krafter2026', publicKey: rsa.publicKey });
+    expect(transactions()[0]?.[1]?.Put?.Item?.dkim).toEqual({
+      type: 'byodkim',
+      keyLength: 2048,
+      selector: 'krafter2026',
+      publicKey: rsa.publicKey,
+    });
     expect(revealsKey(everythingStored(), rsa.secretPieces)).toBe(false);
     expect(revealsKey(JSON.stringify(reply.body), rsa.secretPieces)).toBe(false);
   });
@@ -248,7 +348,15 @@ describe('POST /domains: DKIM settings', () => {
   it('adopting a leftover identity applies the BYODKIM key to it', async () => {
     givenProvisioningSucceeds([]);
     sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
-    sesv2Mock.on(GetEmailIdentityCommand).callsFake(ownIdentity({ DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } }));
+    sesv2Mock.on(GetEmailIdentityCommand).callsFake(
+      ownIdentity({
+        DkimAttributes: {
+          Tokens: ['old1', 'old2', 'old3'],
+          SigningAttributesOrigin: 'AWS_SES',
+          NextSigningKeyLength: 'RSA_2048_BIT',
+        },
+      }),
+    );
     sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).resolves({ DkimStatus: 'PENDING', DkimTokens: [] });
 
     const reply = await post({ domain: 'example.com', dkim: BYODKIM });
@@ -264,18 +372,37 @@ describe('POST /domains: DKIM settings', () => {
   it('adopting a leftover identity with another Easy DKIM key length changes it, and uses the tokens SES returns', async () => {
     givenProvisioningSucceeds();
     sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
-    sesv2Mock.on(GetEmailIdentityCommand).callsFake(ownIdentity({ DkimAttributes: { Tokens: ['old1', 'old2', 'old3'], SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_2048_BIT' } }));
-    sesv2Mock.on(PutEmailIdentityDkimSigningAttributesCommand).resolves({ DkimStatus: 'PENDING', DkimTokens: ['new1', 'new2', 'new3'] });
+    sesv2Mock.on(GetEmailIdentityCommand).callsFake(
+      ownIdentity({
+        DkimAttributes: {
+          Tokens: ['old1', 'old2', 'old3'],
+          SigningAttributesOrigin: 'AWS_SES',
+          NextSigningKeyLength: 'RSA_2048_BIT',
+        },
+      }),
+    );
+    sesv2Mock
+      .on(PutEmailIdentityDkimSigningAttributesCommand)
+      .resolves({ DkimStatus: 'PENDING', DkimTokens: ['new1', 'new2', 'new3'] });
 
     const reply = await post({ domain: 'example.com', dkim: { type: 'easy_dkim', key_length: 1024 } });
     expect(reply.status).toBe(201);
-    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityDkimSigningAttributesCommand, { SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } });
+    expect(sesv2Mock).toHaveReceivedCommandWith(PutEmailIdentityDkimSigningAttributesCommand, {
+      SigningAttributesOrigin: 'AWS_SES',
+      SigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' },
+    });
     expect(reply.body.data.dns_records[1].value).toBe('new1.dkim.amazonses.com');
   });
 
   it('answers 400 naming dkim when SES refuses the key, and undoes the claim without touching SES further', async () => {
     givenProvisioningSucceeds([]);
-    sesv2Mock.on(CreateEmailIdentityCommand).rejects(Object.assign(new Error('Invalid DKIM private key.'), { name: 'BadRequestException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    sesv2Mock.on(CreateEmailIdentityCommand).rejects(
+      Object.assign(new Error('Invalid DKIM private key.'), {
+        name: 'BadRequestException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     const reply = await post({ domain: 'example.com', dkim: BYODKIM });
     expectError(reply, 400, 'validation_error', { field: 'dkim' });
@@ -306,7 +433,10 @@ describe('POST /domains: DKIM settings', () => {
 
   it('answers 400 for an EC key, naming the key type', async () => {
     givenProvisioningSucceeds();
-    const reply = await post({ domain: 'example.com', dkim: { type: 'byodkim', selector: 'k1', private_key: ecKeyPem() } });
+    const reply = await post({
+      domain: 'example.com',
+      dkim: { type: 'byodkim', selector: 'k1', private_key: ecKeyPem() },
+    });
     expectError(reply, 400, 'validation_error', { field: 'dkim.private_key' });
     expect(reply.body.error.message).toMatch(/RSA keys only/);
   });
@@ -318,7 +448,14 @@ describe('POST /domains: 409 when the name is taken', () => {
     ['without the claim in the cancellation reason', undefined],
   ])('answers 409 domain_already_registered %s, touching no SES identity', async (_what, claimItem) => {
     givenProvisioningSucceeds();
-    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed', ...(claimItem ? { item: claimItem } : {}) }, { Code: 'None' }]));
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(
+        errors.transactionCanceled([
+          { Code: 'ConditionalCheckFailed', ...(claimItem ? { item: claimItem } : {}) },
+          { Code: 'None' },
+        ]),
+      );
 
     const reply = await post({ domain: 'Example.com' });
     expectError(reply, 409, 'domain_already_registered');
@@ -331,7 +468,14 @@ describe('POST /domains: 409 when the name is taken', () => {
   it('answers 409 when this team already has the domain (ready), and does not reveal it more than another team would see', async () => {
     const mine = domainItem();
     givenProvisioningSucceeds();
-    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: mine.id } }, { Code: 'None' }]));
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(
+        errors.transactionCanceled([
+          { Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: mine.id } },
+          { Code: 'None' },
+        ]),
+      );
     givenDomain(mine);
     const reply = await post({ domain: 'example.com' });
     expectError(reply, 409, 'domain_already_registered');
@@ -342,7 +486,14 @@ describe('POST /domains: 409 when the name is taken', () => {
   it("answers 409 when this team's unfinished create used another return_path", async () => {
     const stuck = domainItem({ ready: false, returnPath: 'bounce' });
     givenProvisioningSucceeds();
-    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: stuck.id } }, { Code: 'None' }]));
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(
+        errors.transactionCanceled([
+          { Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: stuck.id } },
+          { Code: 'None' },
+        ]),
+      );
     givenDomain(stuck);
     expectError(await post({ domain: 'example.com', return_path: 'send' }), 409, 'domain_already_registered');
     expect(sesv2Mock.calls()).toHaveLength(0);
@@ -372,7 +523,13 @@ describe('POST /domains: throttling and rollback', () => {
 
   it('deletes the identity and undoes the claim when SES v1 VerifyDomainIdentity is throttled', async () => {
     givenProvisioningSucceeds();
-    sesv1Mock.on(VerifyDomainIdentityCommand).rejects(Object.assign(new Error(`Rate exceeded ${VERIFICATION_TOKEN}`), { name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    sesv1Mock.on(VerifyDomainIdentityCommand).rejects(
+      Object.assign(new Error(`Rate exceeded ${VERIFICATION_TOKEN}`), {
+        name: 'Throttling',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const reply = await post({ domain: 'example.com' });
     expectRetryable(reply);
     expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
@@ -381,7 +538,9 @@ describe('POST /domains: throttling and rollback', () => {
 
   it('answers 503 identity_quota_exceeded when SES refuses for its identity quota (LimitExceededException), and undoes the claim', async () => {
     givenProvisioningSucceeds();
-    sesv2Mock.on(CreateEmailIdentityCommand).rejects(new LimitExceededException({ message: `Too many identities ${AWS_ERROR_TEXT}`, $metadata: {} }));
+    sesv2Mock
+      .on(CreateEmailIdentityCommand)
+      .rejects(new LimitExceededException({ message: `Too many identities ${AWS_ERROR_TEXT}`, $metadata: {} }));
     const reply = await post({ domain: 'example.com' });
     expectError(reply, 503, 'identity_quota_exceeded');
     expect(transactions()).toHaveLength(2);
@@ -474,7 +633,11 @@ describe('POST /domains: request validation', () => {
   });
 
   it('400 invalid_json when there is no body at all', async () => {
-    expectError(await invoke(handler, httpEvent('POST', '/domains', { headers: jsonHeaders(key.plaintext) })), 400, 'invalid_json');
+    expectError(
+      await invoke(handler, httpEvent('POST', '/domains', { headers: jsonHeaders(key.plaintext) })),
+      400,
+      'invalid_json',
+    );
   });
 
   it.each([
@@ -487,10 +650,13 @@ describe('POST /domains: request validation', () => {
     expectError(await post(body), 400, 'validation_error');
   });
 
-  it.each(['status', 'id', 'verified_at', 'created_at', 'dns_records', 'team_id', 'Domain'])('400 validation_error naming the unknown field %s', async (field) => {
-    const reply = await post({ domain: 'example.com', [field]: 'verified' });
-    expectError(reply, 400, 'validation_error', { field });
-  });
+  it.each(['status', 'id', 'verified_at', 'created_at', 'dns_records', 'team_id', 'Domain'])(
+    '400 validation_error naming the unknown field %s',
+    async (field) => {
+      const reply = await post({ domain: 'example.com', [field]: 'verified' });
+      expectError(reply, 400, 'validation_error', { field });
+    },
+  );
 
   it.each([
     ['domain is missing', {}, 'domain'],
@@ -506,16 +672,35 @@ describe('POST /domains: request validation', () => {
     expectError(await post(body), 400, 'validation_error', { field });
   });
 
-  it.each(['', 'com', 'co.uk', 'github.io', '192.168.1.1', '0x7f.1', '[::1]', 'https://example.com', 'example.com/x', 'example.com:25', 'exa mple.com', 'ex_ample.com', 'example..com', '-example.com', 'example.notarealtld', 'example.com\u0000'])(
-    '400 validation_error for the domain %j',
-    async (domain) => {
-      expectError(await post({ domain }), 400, 'validation_error', { field: 'domain' });
+  it.each([
+    '',
+    'com',
+    'co.uk',
+    'github.io',
+    '192.168.1.1',
+    '0x7f.1',
+    '[::1]',
+    'https://example.com',
+    'example.com/x',
+    'example.com:25',
+    'exa mple.com',
+    'ex_ample.com',
+    'example..com',
+    '-example.com',
+    'example.notarealtld',
+    'example.com\u0000',
+  ])('400 validation_error for the domain %j', async (domain) => {
+    expectError(await post({ domain }), 400, 'validation_error', { field: 'domain' });
+  });
+
+  it.each(['', '1send', '-send', 'send-', 'mail.from', 'mail_from', 'b'.repeat(64), 'sénd'])(
+    '400 validation_error for the return_path %j',
+    async (returnPath) => {
+      expectError(await post({ domain: 'example.com', return_path: returnPath }), 400, 'validation_error', {
+        field: 'return_path',
+      });
     },
   );
-
-  it.each(['', '1send', '-send', 'send-', 'mail.from', 'mail_from', 'b'.repeat(64), 'sénd'])('400 validation_error for the return_path %j', async (returnPath) => {
-    expectError(await post({ domain: 'example.com', return_path: returnPath }), 400, 'validation_error', { field: 'return_path' });
-  });
 
   it.each([
     ['text/plain', { 'content-type': 'text/plain' }],
@@ -530,7 +715,15 @@ describe('POST /domains: request validation', () => {
     const big = JSON.stringify({ domain: 'example.com', return_path: 'ü'.repeat(9000) });
     expect(big.length).toBeLessThan(16 * 1024);
     expectError(await post(big), 413, 'payload_too_large');
-    expectError(await post(Buffer.from(JSON.stringify({ domain: 'x'.repeat(20_000) })).toString('base64'), jsonHeaders(key.plaintext), { isBase64Encoded: true }), 413, 'payload_too_large');
+    expectError(
+      await post(
+        Buffer.from(JSON.stringify({ domain: 'x'.repeat(20_000) })).toString('base64'),
+        jsonHeaders(key.plaintext),
+        { isBase64Encoded: true },
+      ),
+      413,
+      'payload_too_large',
+    );
   });
 
   it('checks the API key before the body: 401 for a bad body without a key', async () => {
@@ -539,7 +732,7 @@ describe('POST /domains: request validation', () => {
   });
 });
 
-describe('POST /domains: identities, names and limits that are not the caller\'s', () => {
+describe("POST /domains: identities, names and limits that are not the caller's", () => {
   it('creates the identity with owner tags naming the stage and the new domain', async () => {
     givenProvisioningSucceeds();
     const reply = await post({ domain: 'example.com' });
@@ -550,21 +743,32 @@ describe('POST /domains: identities, names and limits that are not the caller\'s
   it.each([
     ['untagged (made outside the API)', []],
     ['tagged for another domain id', ownerTagsFor('0190b6b0-0000-7000-8000-000000000000')],
-    ['tagged by another stage', [{ Key: 'krafter:stage', Value: 'prod' }, { Key: 'krafter:domain-id', Value: 'x' }]],
-  ])('answers 409 identity_in_use for an existing identity %s, changes nothing in SES, and gives the name back', async (_what, tags) => {
-    givenProvisioningSucceeds();
-    sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
-    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', Tags: tags, DkimAttributes: { Tokens: ['their1', 'their2', 'their3'] } });
+    [
+      'tagged by another stage',
+      [
+        { Key: 'krafter:stage', Value: 'prod' },
+        { Key: 'krafter:domain-id', Value: 'x' },
+      ],
+    ],
+  ])(
+    'answers 409 identity_in_use for an existing identity %s, changes nothing in SES, and gives the name back',
+    async (_what, tags) => {
+      givenProvisioningSucceeds();
+      sesv2Mock.on(CreateEmailIdentityCommand).rejects(errors.sesAlreadyExists());
+      sesv2Mock
+        .on(GetEmailIdentityCommand)
+        .resolves({ IdentityType: 'DOMAIN', Tags: tags, DkimAttributes: { Tokens: ['their1', 'their2', 'their3'] } });
 
-    const reply = await post({ domain: 'otherapp-mail.com', dkim: { type: 'easy_dkim', key_length: 1024 } });
-    expectError(reply, 409, 'identity_in_use');
-    expect(JSON.stringify(reply.body)).not.toContain('their1');
-    expect(sesv2Mock).not.toHaveReceivedCommand(PutEmailIdentityDkimSigningAttributesCommand);
-    expect(sesv2Mock).not.toHaveReceivedCommand(PutEmailIdentityMailFromAttributesCommand);
-    expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
-    expect(sesv1Mock).not.toHaveReceivedCommand(VerifyDomainIdentityCommand);
-    expectRolledBack('otherapp-mail.com');
-  });
+      const reply = await post({ domain: 'otherapp-mail.com', dkim: { type: 'easy_dkim', key_length: 1024 } });
+      expectError(reply, 409, 'identity_in_use');
+      expect(JSON.stringify(reply.body)).not.toContain('their1');
+      expect(sesv2Mock).not.toHaveReceivedCommand(PutEmailIdentityDkimSigningAttributesCommand);
+      expect(sesv2Mock).not.toHaveReceivedCommand(PutEmailIdentityMailFromAttributesCommand);
+      expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
+      expect(sesv1Mock).not.toHaveReceivedCommand(VerifyDomainIdentityCommand);
+      expectRolledBack('otherapp-mail.com');
+    },
+  );
 
   it('deletes its own leftover identity when reading it back is throttled: a throttled read is not a clean refusal', async () => {
     givenProvisioningSucceeds();
@@ -577,21 +781,26 @@ describe('POST /domains: identities, names and limits that are not the caller\'s
     expectRolledBack('example.com');
   });
 
-  it.each(['amazonses.com', 'abc123.execute-api.eu-central-1.amazonaws.com', 'mail.amazon.com', 'd111111abcdef8.cloudfront.net'])(
-    '400 domain_not_allowed for the infrastructure name %s, before anything is written',
-    async (domain) => {
-      givenProvisioningSucceeds();
-      expectError(await post({ domain }), 400, 'domain_not_allowed', { field: 'domain' });
-      expect(transactions()).toHaveLength(0);
-      expect(sesv2Mock).not.toHaveReceivedCommand(CreateEmailIdentityCommand);
-    },
-  );
+  it.each([
+    'amazonses.com',
+    'abc123.execute-api.eu-central-1.amazonaws.com',
+    'mail.amazon.com',
+    'd111111abcdef8.cloudfront.net',
+  ])('400 domain_not_allowed for the infrastructure name %s, before anything is written', async (domain) => {
+    givenProvisioningSucceeds();
+    expectError(await post({ domain }), 400, 'domain_not_allowed', { field: 'domain' });
+    expect(transactions()).toHaveLength(0);
+    expect(sesv2Mock).not.toHaveReceivedCommand(CreateEmailIdentityCommand);
+  });
 
   it('counts the domain against the team in the claim transaction, conditioned on the limit', async () => {
     givenProvisioningSucceeds();
     expect((await post({ domain: 'example.com' })).status).toBe(201);
     const count = transactions()[0]?.[2]?.Update;
-    expect(count).toMatchObject({ Key: { PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' }, ConditionExpression: 'attribute_not_exists(#n) OR #n < :max' });
+    expect(count).toMatchObject({
+      Key: { PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' },
+      ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
+    });
     expect(count?.UpdateExpression).toContain('ADD #n :one');
     expect(count?.ExpressionAttributeValues?.[':max']).toBe(100);
   });
@@ -606,7 +815,9 @@ describe('POST /domains: identities, names and limits that are not the caller\'s
 
   it('answers 403 domain_limit_reached when the count condition fails, without calling SES', async () => {
     givenProvisioningSucceeds();
-    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(errors.transactionCanceled([{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
     const reply = await post({ domain: 'example.com' });
     expectError(reply, 403, 'domain_limit_reached', { limit: 100 });
     expect(sesv2Mock).not.toHaveReceivedCommand(CreateEmailIdentityCommand);

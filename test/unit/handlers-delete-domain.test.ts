@@ -1,12 +1,22 @@
 /** DELETE /domains/{id} (functions/delete-domain.ts) with every AWS call mocked. */
 import './support/env.js';
 import { randomUUID } from 'node:crypto';
-import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DeleteEmailIdentityCommand, GetEmailIdentityCommand } from '@aws-sdk/client-sesv2';
-import { ddbMock, domainItem, errors, givenApiKey, givenDomain, ownIdentity, resetAwsMocks, sesv2Mock, type TestKey } from './support/aws.js';
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  ddbMock,
+  domainItem,
+  errors,
+  givenApiKey,
+  givenDomain,
+  ownIdentity,
+  resetAwsMocks,
+  sesv2Mock,
+  type TestKey,
+} from './support/aws.js';
+import { TEST_TABLE } from './support/env.js';
 import { httpEvent } from './support/events.js';
 import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
-import { TEST_TABLE } from './support/env.js';
 
 let handler: unknown;
 let key: TestKey;
@@ -24,11 +34,15 @@ beforeEach(() => {
 });
 
 function del(id: string, apiKey: string = key.plaintext): Promise<Reply> {
-  return invoke(handler, httpEvent('DELETE', '/domains/{id}', { headers: { authorization: `Bearer ${apiKey}` }, pathParameters: { id } }));
+  return invoke(
+    handler,
+    httpEvent('DELETE', '/domains/{id}', { headers: { authorization: `Bearer ${apiKey}` }, pathParameters: { id } }),
+  );
 }
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-const transactions = () => ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems as TransactItem[]);
+const transactions = () =>
+  ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems as TransactItem[]);
 
 describe('DELETE /domains/{id}: success', () => {
   it('answers exactly {"data":{"deleted":true}}, after deleting the SES identity, the domain and its claim', async () => {
@@ -46,8 +60,16 @@ describe('DELETE /domains/{id}: success', () => {
     expect(transactions()).toHaveLength(1);
     expect(tx).toHaveLength(3);
     expect(tx?.[2]?.Update).toMatchObject({ Key: { PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' } });
-    expect(tx?.[0]?.Delete).toMatchObject({ TableName: TEST_TABLE, Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${item.id}` }, ConditionExpression: 'attribute_exists(PK)' });
-    expect(tx?.[1]?.Delete).toMatchObject({ TableName: TEST_TABLE, Key: { PK: 'DOMAINNAME#example.com', SK: 'CLAIM' }, ExpressionAttributeValues: { ':id': item.id } });
+    expect(tx?.[0]?.Delete).toMatchObject({
+      TableName: TEST_TABLE,
+      Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${item.id}` },
+      ConditionExpression: 'attribute_exists(PK)',
+    });
+    expect(tx?.[1]?.Delete).toMatchObject({
+      TableName: TEST_TABLE,
+      Key: { PK: 'DOMAINNAME#example.com', SK: 'CLAIM' },
+      ExpressionAttributeValues: { ':id': item.id },
+    });
     // The claim goes only if it is this domain's: never release a name another domain holds.
     expect(tx?.[1]?.Delete?.ConditionExpression).toContain('domainId = :id');
   });
@@ -77,11 +99,14 @@ describe('DELETE /domains/{id}: 404, never touching SES', () => {
     expect(transactions()).toHaveLength(0);
   });
 
-  it.each(['nope', '550e8400-e29b-41d4-a716', '550e8400-e29b-41d4-a716-446655440000/verify', ''])('for the malformed id %j', async (id) => {
-    const reply = await del(id);
-    expect(reply.status).toBe(404);
-    expect(reply.body).toEqual(unknownBody);
-  });
+  it.each(['nope', '550e8400-e29b-41d4-a716', '550e8400-e29b-41d4-a716-446655440000/verify', ''])(
+    'for the malformed id %j',
+    async (id) => {
+      const reply = await del(id);
+      expect(reply.status).toBe(404);
+      expect(reply.body).toEqual(unknownBody);
+    },
+  );
 
   it("for another team's domain: its SES identity stays", async () => {
     const theirs = domainItem({ teamId: 'team-b' });
@@ -124,7 +149,9 @@ describe('DELETE /domains/{id}: faults', () => {
   it('answers 404 when the domain disappeared between the read and the delete (a concurrent delete)', async () => {
     const item = domainItem();
     givenDomain(item);
-    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
     expectError(await del(item.id as string), 404, 'domain_not_found');
   });
 
@@ -147,10 +174,16 @@ describe('DELETE /domains/{id}: faults', () => {
   });
 });
 
-describe('DELETE /domains/{id}: an identity that is not the domain\'s', () => {
+describe("DELETE /domains/{id}: an identity that is not the domain's", () => {
   it.each([
     ['untagged (made outside the API)', []],
-    ['tagged for another domain', [{ Key: 'krafter:stage', Value: 'test' }, { Key: 'krafter:domain-id', Value: randomUUID() }]],
+    [
+      'tagged for another domain',
+      [
+        { Key: 'krafter:stage', Value: 'test' },
+        { Key: 'krafter:domain-id', Value: randomUUID() },
+      ],
+    ],
   ])('leaves an identity %s in SES, and still deletes the domain and its claim', async (_what, tags) => {
     const item = domainItem();
     givenDomain(item);

@@ -2,11 +2,20 @@
 import './support/env.js';
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ddbMock, domainItem, errors, givenApiKey, givenDomain, resetAwsMocks, sesv2Mock, type TestKey } from './support/aws.js';
+import {
+  ddbMock,
+  domainItem,
+  errors,
+  givenApiKey,
+  givenDomain,
+  resetAwsMocks,
+  sesv2Mock,
+  type TestKey,
+} from './support/aws.js';
+import { TEST_TABLE } from './support/env.js';
 import { httpEvent } from './support/events.js';
 import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
 import { SPEC_EXAMPLE } from './support/spec-example.js';
-import { TEST_TABLE } from './support/env.js';
 
 let handler: unknown;
 let key: TestKey;
@@ -21,14 +30,25 @@ beforeEach(() => {
 });
 
 function get(id: string, apiKey: string = key.plaintext): Promise<Reply> {
-  return invoke(handler, httpEvent('GET', '/domains/{id}', { headers: { authorization: `Bearer ${apiKey}` }, pathParameters: { id } }));
+  return invoke(
+    handler,
+    httpEvent('GET', '/domains/{id}', { headers: { authorization: `Bearer ${apiKey}` }, pathParameters: { id } }),
+  );
 }
 
-const domainReads = () => ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input).filter((i) => String(i.Key?.PK).startsWith('TEAM#'));
+const domainReads = () =>
+  ddbMock
+    .commandCalls(GetCommand)
+    .map((c) => c.args[0].input)
+    .filter((i) => String(i.Key?.PK).startsWith('TEAM#'));
 
 describe('GET /domains/{id}: success', () => {
   it('answers 200 with the domain and its seven records, as in the spec', async () => {
-    const item = domainItem({ id: '550e8400-e29b-41d4-a716-446655440000', status: 'verified', verifiedAt: '2026-01-15T12:30:00.000Z' });
+    const item = domainItem({
+      id: '550e8400-e29b-41d4-a716-446655440000',
+      status: 'verified',
+      verifiedAt: '2026-01-15T12:30:00.000Z',
+    });
     givenDomain(item);
     const reply = await get('550e8400-e29b-41d4-a716-446655440000');
 
@@ -47,7 +67,9 @@ describe('GET /domains/{id}: success', () => {
         dns_records: SPEC_EXAMPLE.map((r) => ({ ...r, status: 'not_started' })),
       },
     });
-    expect(domainReads()).toEqual([{ TableName: TEST_TABLE, Key: { PK: 'TEAM#team-a', SK: 'DOMAIN#550e8400-e29b-41d4-a716-446655440000' } }]);
+    expect(domainReads()).toEqual([
+      { TableName: TEST_TABLE, Key: { PK: 'TEAM#team-a', SK: 'DOMAIN#550e8400-e29b-41d4-a716-446655440000' } },
+    ]);
     expect(sesv2Mock.calls()).toHaveLength(0);
   });
 
@@ -68,7 +90,15 @@ describe('GET /domains/{id}: success', () => {
     expect(reply.status).toBe(200);
     expect(reply.body.data.last_checked_at).toBe('2026-01-15T11:00:00Z');
     const records = reply.body.data.dns_records as Array<{ status: string; diagnostic?: unknown }>;
-    expect(records.map((r) => r.status)).toEqual(['verified', 'pending', 'pending', 'pending', 'failed', 'not_started', 'not_started']);
+    expect(records.map((r) => r.status)).toEqual([
+      'verified',
+      'pending',
+      'pending',
+      'pending',
+      'failed',
+      'not_started',
+      'not_started',
+    ]);
     expect(records[0]).not.toHaveProperty('diagnostic');
     expect(records[1]?.diagnostic).toEqual({ found: [], reason: 'SES has not found the DKIM record yet.' });
     expect(records[4]?.diagnostic).toEqual({ found: ['mx.other.net'], reason: 'wrong MX' });
@@ -85,16 +115,21 @@ describe('GET /domains/{id}: 404, all with the same body', () => {
     unknownBody = reply.body;
   });
 
-  it.each(['nope', '123', '550e8400-e29b-41d4-a716-44665544000', '550e8400-e29b-41d4-a716-4466554400000', '550E8400-E29B-41D4-A716-446655440000', '%00', ''])(
-    'for the malformed id %j, without reading the table',
-    async (id) => {
-      const before = domainReads().length;
-      const reply = await get(id);
-      expectError(reply, 404, 'domain_not_found');
-      expect(reply.body).toEqual(unknownBody);
-      expect(domainReads()).toHaveLength(before);
-    },
-  );
+  it.each([
+    'nope',
+    '123',
+    '550e8400-e29b-41d4-a716-44665544000',
+    '550e8400-e29b-41d4-a716-4466554400000',
+    '550E8400-E29B-41D4-A716-446655440000',
+    '%00',
+    '',
+  ])('for the malformed id %j, without reading the table', async (id) => {
+    const before = domainReads().length;
+    const reply = await get(id);
+    expectError(reply, 404, 'domain_not_found');
+    expect(reply.body).toEqual(unknownBody);
+    expect(domainReads()).toHaveLength(before);
+  });
 
   it("for another team's domain", async () => {
     const theirs = domainItem({ teamId: 'team-b' });

@@ -2,9 +2,9 @@
 import './support/env.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddbMock, domainItem, errors, givenApiKey, resetAwsMocks, type TestKey } from './support/aws.js';
+import { TEST_TABLE } from './support/env.js';
 import { httpEvent } from './support/events.js';
 import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
-import { TEST_TABLE } from './support/env.js';
 
 let handler: unknown;
 let key: TestKey;
@@ -24,8 +24,17 @@ function list(apiKey: string = key.plaintext): Promise<Reply> {
 
 describe('GET /domains', () => {
   it("answers 200 with the team's ready domains, oldest first, without dns_records (the spec's example)", async () => {
-    const first = domainItem({ id: '550e8400-e29b-41d4-a716-446655440000', status: 'verified', verifiedAt: '2026-01-15T12:30:00.000Z', createdAt: '2026-01-15T10:00:00.000Z' });
-    const second = domainItem({ id: '660e8400-e29b-41d4-a716-446655440001', domain: 'anotherdomain.com', createdAt: '2026-01-16T14:00:00.000Z' });
+    const first = domainItem({
+      id: '550e8400-e29b-41d4-a716-446655440000',
+      status: 'verified',
+      verifiedAt: '2026-01-15T12:30:00.000Z',
+      createdAt: '2026-01-15T10:00:00.000Z',
+    });
+    const second = domainItem({
+      id: '660e8400-e29b-41d4-a716-446655440001',
+      domain: 'anotherdomain.com',
+      createdAt: '2026-01-16T14:00:00.000Z',
+    });
     const unready = domainItem({ domain: 'halfway.com', ready: false, createdAt: '2026-01-17T00:00:00.000Z' });
     // A Query answers in sort-key order (ids are time-ordered), as DynamoDB does.
     ddbMock.on(QueryCommand).resolves({ Items: [first, second, unready], Count: 3 });
@@ -35,8 +44,24 @@ describe('GET /domains', () => {
     expectSecurityHeaders(reply);
     expect(reply.body).toEqual({
       data: [
-        { id: '550e8400-e29b-41d4-a716-446655440000', domain: 'example.com', status: 'verified', verified_at: '2026-01-15T12:30:00Z', created_at: '2026-01-15T10:00:00Z', region: 'eu-central-1', last_checked_at: null },
-        { id: '660e8400-e29b-41d4-a716-446655440001', domain: 'anotherdomain.com', status: 'pending', verified_at: null, created_at: '2026-01-16T14:00:00Z', region: 'eu-central-1', last_checked_at: null },
+        {
+          id: '550e8400-e29b-41d4-a716-446655440000',
+          domain: 'example.com',
+          status: 'verified',
+          verified_at: '2026-01-15T12:30:00Z',
+          created_at: '2026-01-15T10:00:00Z',
+          region: 'eu-central-1',
+          last_checked_at: null,
+        },
+        {
+          id: '660e8400-e29b-41d4-a716-446655440001',
+          domain: 'anotherdomain.com',
+          status: 'pending',
+          verified_at: null,
+          created_at: '2026-01-16T14:00:00Z',
+          region: 'eu-central-1',
+          last_checked_at: null,
+        },
       ],
     });
     expect(reply.raw).not.toContain('dns_records');
@@ -47,7 +72,10 @@ describe('GET /domains', () => {
     await list(givenApiKey({ teamId: 'team-b' }).plaintext);
     expect(ddbMock).toHaveReceivedCommandTimes(QueryCommand, 1);
     const query = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
-    expect(query).toMatchObject({ TableName: TEST_TABLE, ExpressionAttributeValues: { ':pk': 'TEAM#team-b', ':sk': 'DOMAIN#' } });
+    expect(query).toMatchObject({
+      TableName: TEST_TABLE,
+      ExpressionAttributeValues: { ':pk': 'TEAM#team-b', ':sk': 'DOMAIN#' },
+    });
     expect(query?.KeyConditionExpression).toBe('PK = :pk AND begins_with(SK, :sk)');
     expect(query?.IndexName).toBeUndefined();
   });
@@ -63,7 +91,10 @@ describe('GET /domains', () => {
     const a = domainItem({ domain: 'a.com', createdAt: '2026-01-01T00:00:00.000Z' });
     const b = domainItem({ domain: 'b.com', createdAt: '2026-01-02T00:00:00.000Z' });
     const lastKey = { PK: a.PK, SK: a.SK };
-    ddbMock.on(QueryCommand).resolvesOnce({ Items: [a], LastEvaluatedKey: lastKey }).resolvesOnce({ Items: [b] });
+    ddbMock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [a], LastEvaluatedKey: lastKey })
+      .resolvesOnce({ Items: [b] });
     const reply = await list();
     expect(reply.body.data.map((d: { domain: string }) => d.domain)).toEqual(['a.com', 'b.com']);
     const calls = ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input);

@@ -1,12 +1,22 @@
 /** POST /domains/{id}/verify (functions/verify-domain.ts) with every AWS call mocked. */
 import './support/env.js';
 import { randomUUID } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { ddbMock, domainItem, errors, givenApiKey, resetAwsMocks, sesv1Mock, sesv2Mock, sqsMock, type TestKey } from './support/aws.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ddbMock,
+  domainItem,
+  errors,
+  givenApiKey,
+  resetAwsMocks,
+  sesv1Mock,
+  sesv2Mock,
+  sqsMock,
+  type TestKey,
+} from './support/aws.js';
+import { TEST_QUEUE_URL, TEST_TABLE } from './support/env.js';
 import { httpEvent, jsonHeaders } from './support/events.js';
 import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
-import { TEST_QUEUE_URL, TEST_TABLE } from './support/env.js';
 
 let handler: unknown;
 let key: TestKey;
@@ -21,16 +31,30 @@ beforeEach(() => {
 });
 
 function verify(id: string, apiKey: string = key.plaintext): Promise<Reply> {
-  return invoke(handler, httpEvent('POST', '/domains/{id}/verify', { headers: { authorization: `Bearer ${apiKey}` }, pathParameters: { id } }));
+  return invoke(
+    handler,
+    httpEvent('POST', '/domains/{id}/verify', {
+      headers: { authorization: `Bearer ${apiKey}` },
+      pathParameters: { id },
+    }),
+  );
 }
 
 const updates = () => ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
 
 /** markVerifying succeeds: DynamoDB returns the item after the update (ALL_NEW). */
 function givenMarked(item: Record<string, unknown>): void {
-  ddbMock.on(UpdateCommand).resolvesOnce({
-    Attributes: { ...item, status: 'verifying', previousStatus: item.status, verifyRequestedAt: new Date().toISOString() },
-  }).resolves({});
+  ddbMock
+    .on(UpdateCommand)
+    .resolvesOnce({
+      Attributes: {
+        ...item,
+        status: 'verifying',
+        previousStatus: item.status,
+        verifyRequestedAt: new Date().toISOString(),
+      },
+    })
+    .resolves({});
 }
 
 describe('POST /domains/{id}/verify: success', () => {
@@ -92,7 +116,15 @@ describe('POST /domains/{id}/verify: success', () => {
     const reply = await verify(item.id as string);
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({
-      data: { id: item.id, domain: 'example.com', status: 'verifying', verified_at: null, created_at: '2026-01-15T10:00:00Z', region: 'eu-central-1', last_checked_at: null },
+      data: {
+        id: item.id,
+        domain: 'example.com',
+        status: 'verifying',
+        verified_at: null,
+        created_at: '2026-01-15T10:00:00Z',
+        region: 'eu-central-1',
+        last_checked_at: null,
+      },
     });
     expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
     expect(updates()).toHaveLength(1);
@@ -101,7 +133,12 @@ describe('POST /domains/{id}/verify: success', () => {
   it('queues the check when the mark it finds is its own (the SDK resent a write whose answer was lost)', async () => {
     const item = domainItem({ status: 'pending' });
     ddbMock.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
-      throw errors.conditionalCheckFailed({ ...item, status: 'verifying', previousStatus: 'pending', verifyRequestedAt: input.ExpressionAttributeValues[':now'] });
+      throw errors.conditionalCheckFailed({
+        ...item,
+        status: 'verifying',
+        previousStatus: 'pending',
+        verifyRequestedAt: input.ExpressionAttributeValues[':now'],
+      });
     });
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     const reply = await verify(item.id as string);
@@ -130,13 +167,16 @@ describe('POST /domains/{id}/verify: 404', () => {
     await notFoundBody(item.id as string);
   });
 
-  it.each(['not-a-uuid', '550E8400-E29B-41D4-A716-446655440000', '550e8400e29b41d4a716446655440000', "' OR 1=1 --", '../x'])(
-    'for the malformed id %j, without touching the table',
-    async (id) => {
-      await notFoundBody(id);
-      expect(updates()).toHaveLength(0);
-    },
-  );
+  it.each([
+    'not-a-uuid',
+    '550E8400-E29B-41D4-A716-446655440000',
+    '550e8400e29b41d4a716446655440000',
+    "' OR 1=1 --",
+    '../x',
+  ])('for the malformed id %j, without touching the table', async (id) => {
+    await notFoundBody(id);
+    expect(updates()).toHaveLength(0);
+  });
 
   it("for another team's domain, with exactly the body of an unknown id", async () => {
     const other = givenApiKey({ teamId: 'team-b' });
@@ -152,8 +192,24 @@ describe('POST /domains/{id}/verify: 404', () => {
 
 describe('POST /domains/{id}/verify: faults', () => {
   it.each([
-    ['throttled', () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } })],
-    ['down', () => Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 } })],
+    [
+      'throttled',
+      () =>
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+    ],
+    [
+      'down',
+      () =>
+        Object.assign(new Error('We encountered an internal error'), {
+          name: 'InternalError',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+        }),
+    ],
     ['refusing for an unexpected reason', () => errors.unexpected()],
   ])('reverts the status and answers 503 + Retry-After when SQS is %s', async (_what, error) => {
     const item = domainItem({ status: 'failed' });
@@ -175,7 +231,12 @@ describe('POST /domains/{id}/verify: faults', () => {
   });
 
   it('keeps a verified domain in the re-check schedule when the enqueue fails (its daily drift check is not lost)', async () => {
-    const item = domainItem({ status: 'verified', verifiedAt: '2026-01-15T12:30:00.000Z', GSI1PK: 'DUE#1', GSI1SK: '2026-01-16T12:30:00.000Z#x' });
+    const item = domainItem({
+      status: 'verified',
+      verifiedAt: '2026-01-15T12:30:00.000Z',
+      GSI1PK: 'DUE#1',
+      GSI1SK: '2026-01-16T12:30:00.000Z#x',
+    });
     givenMarked(item);
     sqsMock.on(SendMessageCommand).rejects(errors.unexpected());
     expectRetryable(await verify(item.id as string));
@@ -202,7 +263,11 @@ describe('POST /domains/{id}/verify: faults', () => {
     sqsMock.on(SendMessageCommand).resolves({});
     const reply = await invoke(
       handler,
-      httpEvent('POST', '/domains/{id}/verify', { headers: jsonHeaders(key.plaintext), pathParameters: { id: item.id as string }, body: '{"status":"verified"}' }),
+      httpEvent('POST', '/domains/{id}/verify', {
+        headers: jsonHeaders(key.plaintext),
+        pathParameters: { id: item.id as string },
+        body: '{"status":"verified"}',
+      }),
     );
     expect(reply.status).toBe(200);
     expect(reply.body.data.status).toBe('verifying');

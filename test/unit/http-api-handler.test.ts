@@ -5,14 +5,14 @@
 import './support/env.js';
 import { jest } from '@jest/globals';
 import * as v from 'valibot';
-import { ddbMock, givenApiKey, resetAwsMocks, type TestKey } from './support/aws.js';
-import { httpEvent, jsonHeaders } from './support/events.js';
-import { expectError, expectSecurityHeaders, invoke } from './support/responses.js';
+import type * as ErrorsModule from '../../src/errors.js';
 import type * as ApiHandlerModule from '../../src/http/api-handler.js';
 import type * as EnvelopeModule from '../../src/http/envelope.js';
 import { MAX_BODY_BYTES } from '../../src/http/limits.js';
-import type * as ErrorsModule from '../../src/errors.js';
 import type * as ObservabilityModule from '../../src/observability.js';
+import { ddbMock, givenApiKey, resetAwsMocks, type TestKey } from './support/aws.js';
+import { httpEvent, jsonHeaders } from './support/events.js';
+import { expectError, expectSecurityHeaders, invoke } from './support/responses.js';
 
 let http: typeof ApiHandlerModule;
 let responses: typeof EnvelopeModule;
@@ -34,7 +34,10 @@ beforeEach(() => {
 
 afterEach(() => jest.restoreAllMocks());
 
-const Body = v.strictObject({ name: v.pipe(v.string('name must be a string.'), v.minLength(1, 'name must not be empty.')), count: v.optional(v.number('count must be a number.')) });
+const Body = v.strictObject({
+  name: v.pipe(v.string('name must be a string.'), v.minLength(1, 'name must not be empty.')),
+  count: v.optional(v.number('count must be a number.')),
+});
 
 describe('apiHandler', () => {
   it('passes the caller, path parameters and the validated body to the route, and answers JSON', async () => {
@@ -43,14 +46,26 @@ describe('apiHandler', () => {
       seen.push(req);
       return { status: 201, body: { data: { ok: true } } };
     });
-    const reply = await invoke(handler, httpEvent('POST', '/things/{id}', { headers: jsonHeaders(key.plaintext), pathParameters: { id: 'abc' }, body: { name: 'x', count: 2 } }));
+    const reply = await invoke(
+      handler,
+      httpEvent('POST', '/things/{id}', {
+        headers: jsonHeaders(key.plaintext),
+        pathParameters: { id: 'abc' },
+        body: { name: 'x', count: 2 },
+      }),
+    );
     expect(reply.status).toBe(201);
     expect(reply.raw).toBe('{"data":{"ok":true}}');
     expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(reply.headers['cache-control']).toBe('no-store');
     expectSecurityHeaders(reply);
     expect(seen).toEqual([
-      { caller: { teamId: 'team-a', keyId: key.keyId }, params: { id: 'abc' }, body: { name: 'x', count: 2 }, query: undefined },
+      {
+        caller: { teamId: 'team-a', keyId: key.keyId },
+        params: { id: 'abc' },
+        body: { name: 'x', count: 2 },
+        query: undefined,
+      },
     ]);
   });
 
@@ -60,7 +75,13 @@ describe('apiHandler', () => {
       seen.push(req.body);
       return { status: 200, body: { data: [] } };
     });
-    const reply = await invoke(handler, httpEvent('GET', '/things', { headers: { authorization: `Bearer ${key.plaintext}`, 'content-type': 'text/plain' }, body: 'x'.repeat(20_000) }));
+    const reply = await invoke(
+      handler,
+      httpEvent('GET', '/things', {
+        headers: { authorization: `Bearer ${key.plaintext}`, 'content-type': 'text/plain' },
+        body: 'x'.repeat(20_000),
+      }),
+    );
     expect(reply.status).toBe(200);
     expect(seen).toEqual([undefined]);
   });
@@ -69,7 +90,10 @@ describe('apiHandler', () => {
     const handler = http.apiHandler({ scope: 'domains:manage' }, async () => {
       throw new apiErrors.ServiceUnavailableError('Busy.', 7);
     });
-    const reply = await invoke(handler, httpEvent('GET', '/things', { headers: { authorization: `Bearer ${key.plaintext}` } }));
+    const reply = await invoke(
+      handler,
+      httpEvent('GET', '/things', { headers: { authorization: `Bearer ${key.plaintext}` } }),
+    );
     expectError(reply, 503, 'service_unavailable');
     expect(reply.body.error.message).toBe('Busy.');
     expect(reply.headers['retry-after']).toBe('7');
@@ -82,7 +106,10 @@ describe('apiHandler', () => {
     const handler = http.apiHandler({ scope: 'domains:manage' }, async () => {
       throw secret;
     });
-    const reply = await invoke(handler, httpEvent('GET', '/things', { headers: { authorization: `Bearer ${key.plaintext}` } }));
+    const reply = await invoke(
+      handler,
+      httpEvent('GET', '/things', { headers: { authorization: `Bearer ${key.plaintext}` } }),
+    );
     expectError(reply, 500, 'internal_error');
     expect(reply.raw).not.toContain('ECONNREFUSED');
     expect(reply.raw).not.toContain('/var/task');
@@ -99,7 +126,10 @@ describe('apiHandler', () => {
     const handler = http.apiHandler({ scope: 'domains:manage' }, async () => {
       throw thrown;
     });
-    const reply = await invoke(handler, httpEvent('GET', '/things', { headers: { authorization: `Bearer ${key.plaintext}` } }));
+    const reply = await invoke(
+      handler,
+      httpEvent('GET', '/things', { headers: { authorization: `Bearer ${key.plaintext}` } }),
+    );
     expectError(reply, 500, 'internal_error');
     expect(reply.raw).not.toContain('internal detail');
   });
@@ -107,7 +137,8 @@ describe('apiHandler', () => {
   it('enforces the body limit of 16 KiB only for routes that take a body', async () => {
     expect(MAX_BODY_BYTES).toBe(16 * 1024);
     const handler = http.apiHandler({ scope: 'domains:manage', body: Body }, async () => ({ status: 200, body: {} }));
-    const send = (body: string) => invoke(handler, httpEvent('POST', '/things', { headers: jsonHeaders(key.plaintext), body }));
+    const send = (body: string) =>
+      invoke(handler, httpEvent('POST', '/things', { headers: jsonHeaders(key.plaintext), body }));
     const padded = (bytes: number) => {
       const base = JSON.stringify({ name: '' });
       return JSON.stringify({ name: 'a'.repeat(bytes - base.length) });
@@ -119,8 +150,20 @@ describe('apiHandler', () => {
   it('logs one access line per request with the status and team, never the key', async () => {
     const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
     const handler = http.apiHandler({ scope: 'domains:manage' }, async () => ({ status: 200, body: {} }));
-    await invoke(handler, httpEvent('GET', '/things/{id}', { headers: { authorization: `Bearer ${key.plaintext}` }, pathParameters: { id: 'd1' } }));
-    await invoke(handler, httpEvent('GET', '/things/{id}', { headers: { authorization: 'Bearer kr_live_nope' }, pathParameters: { id: 'd2' } }));
+    await invoke(
+      handler,
+      httpEvent('GET', '/things/{id}', {
+        headers: { authorization: `Bearer ${key.plaintext}` },
+        pathParameters: { id: 'd1' },
+      }),
+    );
+    await invoke(
+      handler,
+      httpEvent('GET', '/things/{id}', {
+        headers: { authorization: 'Bearer kr_live_nope' },
+        pathParameters: { id: 'd2' },
+      }),
+    );
     expect(info).toHaveBeenCalledTimes(2);
     expect(info.mock.calls[0]?.[1]).toMatchObject({ status: 200, outcome: 'ok', teamId: 'team-a', domainId: 'd1' });
     expect(info.mock.calls[1]?.[1]).toMatchObject({ status: 401, outcome: 'error', domainId: 'd2' });
@@ -131,7 +174,9 @@ describe('apiHandler', () => {
   it('does not trust an authorizer context sent by the client', async () => {
     const handler = http.apiHandler({ scope: 'domains:manage' }, async ({ caller }) => ({ status: 200, body: caller }));
     const event = httpEvent('GET', '/things', { headers: {} });
-    (event.requestContext as unknown as { authorizer: unknown }).authorizer = { lambda: { teamId: 'team-evil', keyId: 'key_x' } };
+    (event.requestContext as unknown as { authorizer: unknown }).authorizer = {
+      lambda: { teamId: 'team-evil', keyId: 'key_x' },
+    };
     expectError(await invoke(handler, event), 401, 'missing_api_key');
   });
 });
@@ -172,7 +217,10 @@ describe('parseBody', () => {
   it("uses the schema's message for a wrong type or value", () => {
     expect(failure({ name: 5 })).toMatchObject({ message: 'name must be a string.', details: { field: 'name' } });
     expect(failure({ name: '' })).toMatchObject({ message: 'name must not be empty.', details: { field: 'name' } });
-    expect(failure({ name: 'x', count: '2' })).toMatchObject({ message: 'count must be a number.', details: { field: 'count' } });
+    expect(failure({ name: 'x', count: '2' })).toMatchObject({
+      message: 'count must be a number.',
+      details: { field: 'count' },
+    });
   });
 });
 
@@ -187,14 +235,19 @@ describe('toApiError / errorResponse', () => {
     expect(responses.toApiError(err)).toBe(err);
   });
 
-  it.each([new Error('x'), 'x', undefined, null, 42, { statusCode: 500 }])('maps %p to 500 internal_error', (thrown) => {
-    expect(responses.toApiError(thrown)).toMatchObject({ status: 500, code: 'internal_error' });
-  });
+  it.each([new Error('x'), 'x', undefined, null, 42, { statusCode: 500 }])(
+    'maps %p to 500 internal_error',
+    (thrown) => {
+      expect(responses.toApiError(thrown)).toMatchObject({ status: 500, code: 'internal_error' });
+    },
+  );
 
   it('writes the one envelope, with details and Retry-After only when set', () => {
     const scope = responses.errorResponse(new apiErrors.InsufficientScopeError('domains:manage'));
     expect(scope.statusCode).toBe(403);
-    expect(JSON.parse(scope.body as string)).toEqual({ error: { code: 'insufficient_scope', message: expect.any(String), required_scope: 'domains:manage' } });
+    expect(JSON.parse(scope.body as string)).toEqual({
+      error: { code: 'insufficient_scope', message: expect.any(String), required_scope: 'domains:manage' },
+    });
     expect(scope.headers).not.toHaveProperty('Retry-After');
 
     const busy = responses.errorResponse(new apiErrors.ServiceUnavailableError());

@@ -10,24 +10,29 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import * as v from 'valibot';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { API_BASE_PATH, routes } from '../../src/routes.js';
+import * as v from 'valibot';
 import {
   buildOpenApiDocument,
   errorCodesOf,
   LOCAL_SERVER,
   PRODUCTION_SERVER,
   SECURITY_SCHEME,
-  serializeOpenApiDocument,
   SPEC_EXAMPLES,
+  serializeOpenApiDocument,
 } from '../../src/http/openapi.js';
-import { DeletedResponse, DomainListResponse, DomainResponse, DomainSummaryResponse } from '../../src/http/response-schemas.js';
+import {
+  DeletedResponse,
+  DomainListResponse,
+  DomainResponse,
+  DomainSummaryResponse,
+} from '../../src/http/response-schemas.js';
 import { ListDomainsQuery } from '../../src/http/schemas.js';
+import { API_BASE_PATH, routes } from '../../src/routes.js';
 import { createValidator, OpenApiMismatchError, validateResponse } from '../support/openapi-validate.js';
-import { SPEC_EXAMPLE } from './support/spec-example.js';
 import { httpEvent } from './support/events.js';
 import { invoke } from './support/responses.js';
+import { SPEC_EXAMPLE } from './support/spec-example.js';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -42,7 +47,10 @@ type Operation = {
   'x-required-scope'?: string;
   description: string;
   requestBody?: unknown;
-  responses: Record<string, { $ref?: string; content?: Record<string, { examples?: Record<string, { value: unknown }> }> }>;
+  responses: Record<
+    string,
+    { $ref?: string; content?: Record<string, { examples?: Record<string, { value: unknown }> }> }
+  >;
 };
 
 const built = buildOpenApiDocument();
@@ -50,7 +58,12 @@ const doc = built as unknown as {
   openapi: string;
   servers: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { responses: Record<string, { content: Record<string, { examples: Record<string, { value: { error: { code: string } } }> }> }> };
+  components: {
+    responses: Record<
+      string,
+      { content: Record<string, { examples: Record<string, { value: { error: { code: string } } }> }> }
+    >;
+  };
 };
 
 describe('docs/openapi.json', () => {
@@ -72,16 +85,24 @@ describe('docs/openapi.json', () => {
   });
 
   it("passes Redocly's recommended lint rules, apart from two accepted warnings", async () => {
-    const { stdout } = await run(redocly, ['lint', jsonPath, '--format', 'json'], { cwd: root, env: redoclyEnv, timeout: 60_000 }).catch(
-      (err: { stdout?: string; stderr?: string }) => {
-        throw new Error(`redocly lint failed:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-      },
-    );
-    const report = JSON.parse(stdout) as { totals: { errors: number }; problems: { ruleId: string; severity: string; message: string; location: { pointer: string }[] }[] };
+    const { stdout } = await run(redocly, ['lint', jsonPath, '--format', 'json'], {
+      cwd: root,
+      env: redoclyEnv,
+      timeout: 60_000,
+    }).catch((err: { stdout?: string; stderr?: string }) => {
+      throw new Error(`redocly lint failed:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    });
+    const report = JSON.parse(stdout) as {
+      totals: { errors: number };
+      problems: { ruleId: string; severity: string; message: string; location: { pointer: string }[] }[];
+    };
     const problems = report.problems.map((p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`);
     expect(report.totals.errors).toBe(0);
     // The project names no license, and the public, static document route has no 4xx answer.
-    const accepted = [/^warn info-license #\/info:/, /^warn operation-4xx-response #\/paths\/~1openapi\.json\/get\/responses:/];
+    const accepted = [
+      /^warn info-license #\/info:/,
+      /^warn operation-4xx-response #\/paths\/~1openapi\.json\/get\/responses:/,
+    ];
     expect(problems.filter((p) => !accepted.some((a) => a.test(p)))).toEqual([]);
   }, 60_000);
 
@@ -101,27 +122,34 @@ describe('the document and the route table', () => {
     expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
   });
 
-  it.each(routes.map((r) => [r.name, r] as const))('%s: security, scope and error responses follow the route', (_name, route) => {
-    const op = doc.paths[route.path]![route.method.toLowerCase()]!;
-    if (route.scope === null) {
-      expect(op.security).toEqual([]);
-      expect(op['x-required-scope']).toBeUndefined();
-    } else {
-      expect(op.security).toEqual([{ [SECURITY_SCHEME]: [route.scope] }]);
-      expect(op['x-required-scope']).toBe(route.scope);
-      expect(op.description).toContain(`Required scope: \`${route.scope}\``);
-      expect(errorCodesOf(route).get(401)).toEqual(['missing_api_key', 'invalid_api_key']);
-      // Past its domain limit, a team gets a 403 of its own on create.
-      expect(errorCodesOf(route).get(403)).toEqual(route.name === 'create-domain' ? ['insufficient_scope', 'domain_limit_reached'] : ['insufficient_scope']);
-    }
-    for (const [status, codes] of errorCodesOf(route)) {
-      const target = op.responses[String(status)]?.$ref;
-      expect(target).toMatch(/^#\/components\/responses\//);
-      const response = doc.components.responses[target!.split('/').pop()!]!;
-      const exampleCodes = Object.values(response.content['application/json']!.examples).map((e) => e.value.error.code);
-      expect(exampleCodes).toEqual(codes);
-    }
-  });
+  it.each(routes.map((r) => [r.name, r] as const))(
+    '%s: security, scope and error responses follow the route',
+    (_name, route) => {
+      const op = doc.paths[route.path]![route.method.toLowerCase()]!;
+      if (route.scope === null) {
+        expect(op.security).toEqual([]);
+        expect(op['x-required-scope']).toBeUndefined();
+      } else {
+        expect(op.security).toEqual([{ [SECURITY_SCHEME]: [route.scope] }]);
+        expect(op['x-required-scope']).toBe(route.scope);
+        expect(op.description).toContain(`Required scope: \`${route.scope}\``);
+        expect(errorCodesOf(route).get(401)).toEqual(['missing_api_key', 'invalid_api_key']);
+        // Past its domain limit, a team gets a 403 of its own on create.
+        expect(errorCodesOf(route).get(403)).toEqual(
+          route.name === 'create-domain' ? ['insufficient_scope', 'domain_limit_reached'] : ['insufficient_scope'],
+        );
+      }
+      for (const [status, codes] of errorCodesOf(route)) {
+        const target = op.responses[String(status)]?.$ref;
+        expect(target).toMatch(/^#\/components\/responses\//);
+        const response = doc.components.responses[target!.split('/').pop()!]!;
+        const exampleCodes = Object.values(response.content['application/json']!.examples).map(
+          (e) => e.value.error.code,
+        );
+        expect(exampleCodes).toEqual(codes);
+      }
+    },
+  );
 
   it('documents the errors each domain operation can answer', () => {
     const statuses = (name: string) => [...errorCodesOf(routes.find((r) => r.name === name)!).keys()];
@@ -135,7 +163,9 @@ describe('the document and the route table', () => {
   });
 
   it('documents the query parameters List Domains accepts', () => {
-    const params = (doc.paths['/domains']!.get as unknown as { parameters: { name: string; in: string; required: boolean }[] }).parameters;
+    const params = (
+      doc.paths['/domains']!.get as unknown as { parameters: { name: string; in: string; required: boolean }[] }
+    ).parameters;
     expect(params.map((p) => p.name)).toEqual(Object.keys(ListDomainsQuery.entries));
     for (const p of params) expect(p).toMatchObject({ in: 'query', required: false });
   });
@@ -158,14 +188,21 @@ describe('examples', () => {
         Object.entries(op.responses).map(([status, response]) => {
           const resolved = response.$ref ? doc.components.responses[response.$ref.split('/').pop()!]! : response;
           const examples = Object.entries(resolved.content?.['application/json']?.examples ?? {});
-          return [`${method.toUpperCase()} ${path} ${status}`, method, path.replace('{id}', '550e8400-e29b-41d4-a716-446655440000'), Number(status), examples] as const;
+          return [
+            `${method.toUpperCase()} ${path} ${status}`,
+            method,
+            path.replace('{id}', '550e8400-e29b-41d4-a716-446655440000'),
+            Number(status),
+            examples,
+          ] as const;
         }),
       ),
   );
 
   it.each(cases)('%s: every example matches the documented schema', (_label, method, path, status, examples) => {
     if (path !== '/openapi.json') expect(examples.length).toBeGreaterThan(0);
-    for (const [, example] of examples) expect(() => validateResponse(method, path, status, (example as { value: unknown }).value)).not.toThrow();
+    for (const [, example] of examples)
+      expect(() => validateResponse(method, path, status, (example as { value: unknown }).value)).not.toThrow();
   });
 });
 
@@ -175,19 +212,33 @@ describe('validateResponse (the check the end-to-end tests run)', () => {
   it('accepts documented answers, with or without the API base path and a query string', () => {
     expect(() => validateResponse('POST', '/domains', 201, domain)).not.toThrow();
     expect(() => validateResponse('GET', `${API_BASE_PATH}/domains?x=1`, 200, SPEC_EXAMPLES.list)).not.toThrow();
-    expect(() => validateResponse('GET', '/nowhere', 404, { error: { code: 'route_not_found', message: 'No such endpoint.' } })).not.toThrow();
+    expect(() =>
+      validateResponse('GET', '/nowhere', 404, { error: { code: 'route_not_found', message: 'No such endpoint.' } }),
+    ).not.toThrow();
   });
 
   it('rejects an undocumented status, a body that does not match, and a wrong error code', () => {
     expect(() => validateResponse('GET', '/domains', 201, SPEC_EXAMPLES.list)).toThrow(/status 201 is not documented/);
-    expect(() => validateResponse('POST', '/domains', 201, { data: { ...domain.data, dns_records: undefined } })).toThrow(OpenApiMismatchError);
-    expect(() => validateResponse('POST', '/domains', 201, { data: { ...domain.data, extra: 1 } })).toThrow(/must NOT have additional properties/);
-    expect(() => validateResponse('GET', '/domains/550e8400-e29b-41d4-a716-446655440000', 200, { data: { ...domain.data, created_at: 'yesterday' } })).toThrow(
-      /must match format "date-time"/,
+    expect(() =>
+      validateResponse('POST', '/domains', 201, { data: { ...domain.data, dns_records: undefined } }),
+    ).toThrow(OpenApiMismatchError);
+    expect(() => validateResponse('POST', '/domains', 201, { data: { ...domain.data, extra: 1 } })).toThrow(
+      /must NOT have additional properties/,
     );
-    expect(() => validateResponse('GET', '/domains', 404, { error: { code: 'domain_not_found', message: 'x' } })).toThrow(/not documented/);
-    expect(() => validateResponse('GET', '/domains/x', 404, { error: { code: 'route_not_found', message: 'x' } })).toThrow(/must be equal to one of the allowed values/);
-    expect(() => validateResponse('PUT', '/domains', 200, SPEC_EXAMPLES.list)).toThrow(/must answer 404 route_not_found/);
+    expect(() =>
+      validateResponse('GET', '/domains/550e8400-e29b-41d4-a716-446655440000', 200, {
+        data: { ...domain.data, created_at: 'yesterday' },
+      }),
+    ).toThrow(/must match format "date-time"/);
+    expect(() =>
+      validateResponse('GET', '/domains', 404, { error: { code: 'domain_not_found', message: 'x' } }),
+    ).toThrow(/not documented/);
+    expect(() =>
+      validateResponse('GET', '/domains/x', 404, { error: { code: 'route_not_found', message: 'x' } }),
+    ).toThrow(/must be equal to one of the allowed values/);
+    expect(() => validateResponse('PUT', '/domains', 200, SPEC_EXAMPLES.list)).toThrow(
+      /must answer 404 route_not_found/,
+    );
     expect(() => validateResponse('GET', '/domains', 200, undefined)).toThrow(/not JSON/);
   });
 
@@ -195,12 +246,16 @@ describe('validateResponse (the check the end-to-end tests run)', () => {
     const busy = { error: { code: 'service_unavailable', message: 'Busy.' } };
     expect(() => validateResponse('GET', '/domains', 503, busy, new Headers({ 'retry-after': '2' }))).not.toThrow();
     expect(() => validateResponse('GET', '/domains', 503, busy, new Headers())).toThrow(/Retry-After is missing/);
-    expect(() => validateResponse('GET', '/domains', 503, busy, new Headers({ 'retry-after': 'soon' }))).toThrow(/Retry-After/);
+    expect(() => validateResponse('GET', '/domains', 503, busy, new Headers({ 'retry-after': 'soon' }))).toThrow(
+      /Retry-After/,
+    );
   });
 
   it('validates against the document it is given', () => {
     const check = createValidator(built as never);
-    expect(() => check('DELETE', '/domains/550e8400-e29b-41d4-a716-446655440000', 200, { data: { deleted: false } })).toThrow(OpenApiMismatchError);
+    expect(() =>
+      check('DELETE', '/domains/550e8400-e29b-41d4-a716-446655440000', 200, { data: { deleted: false } }),
+    ).toThrow(OpenApiMismatchError);
   });
 });
 
@@ -219,11 +274,15 @@ describe('docs/reference.html', () => {
     const dir = await mkdtemp(join(tmpdir(), 'reference-'));
     try {
       const fresh = join(dir, 'reference.html');
-      await run(redocly, ['build-docs', 'docs/openapi.json', '--inlineBundle', '--title', 'Krafter Domains API reference', '-o', fresh], {
-        cwd: root,
-        env: redoclyEnv,
-        timeout: 60_000,
-      });
+      await run(
+        redocly,
+        ['build-docs', 'docs/openapi.json', '--inlineBundle', '--title', 'Krafter Domains API reference', '-o', fresh],
+        {
+          cwd: root,
+          env: redoclyEnv,
+          timeout: 60_000,
+        },
+      );
       const committed = await readFile(htmlPath, 'utf8');
       expect(committed === (await readFile(fresh, 'utf8'))).toBe(true);
       expect(committed).toContain('Krafter Domains API reference');

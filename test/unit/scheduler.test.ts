@@ -1,11 +1,11 @@
 /** The scheduled re-verification (functions/scheduler.ts → src/services/scheduler.ts) with every AWS call mocked. */
 import './support/env.js';
 import { randomUUID } from 'node:crypto';
+import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
+import type * as SchedulerModule from '../../src/services/scheduler.js';
 import { ddbMock, errors, resetAwsMocks, sqsMock } from './support/aws.js';
 import { TEST_QUEUE_URL, TEST_TABLE } from './support/env.js';
-import type * as SchedulerModule from '../../src/services/scheduler.js';
 
 let scheduler: typeof SchedulerModule;
 let handler: (event?: { time?: string }) => Promise<SchedulerModule.SchedulerRun>;
@@ -45,7 +45,11 @@ function givenDue(perShard: Record<number, Due[]>, pageSize = 100): void {
     for (let i = 0; i < items.length; i += pageSize) {
       const page = items.slice(i, i + pageSize);
       const last = i + pageSize >= items.length;
-      stub.resolvesOnce({ Items: page, Count: page.length, ...(last ? {} : { LastEvaluatedKey: { PK: 'x', SK: `page-${i}` } }) });
+      stub.resolvesOnce({
+        Items: page,
+        Count: page.length,
+        ...(last ? {} : { LastEvaluatedKey: { PK: 'x', SK: `page-${i}` } }),
+      });
     }
   }
 }
@@ -90,7 +94,11 @@ describe('scheduler: finding due domains', () => {
     const result = await scheduler.enqueueDueChecks(NOW);
     const shard1 = queries().filter((q) => q.ExpressionAttributeValues?.[':pk'] === 'DUE#1');
     expect(shard1).toHaveLength(3);
-    expect(shard1.map((q) => q.ExclusiveStartKey)).toEqual([undefined, { PK: 'x', SK: 'page-0' }, { PK: 'x', SK: 'page-100' }]);
+    expect(shard1.map((q) => q.ExclusiveStartKey)).toEqual([
+      undefined,
+      { PK: 'x', SK: 'page-0' },
+      { PK: 'x', SK: 'page-100' },
+    ]);
     expect(result).toEqual({ itemsRead: 250, enqueued: 250, failedToEnqueue: 0 });
   });
 });
@@ -122,7 +130,14 @@ describe('scheduler: leasing and queuing', () => {
       expect(new Set(ids).size).toBe(ids.length);
     }
     expect(sentBodies()).toEqual(
-      expect.arrayContaining(items.map((d) => ({ teamId: d.teamId, domainId: d.id, requestedAt: '2026-01-16T10:00:00.000Z', reason: 'schedule' }))),
+      expect.arrayContaining(
+        items.map((d) => ({
+          teamId: d.teamId,
+          domainId: d.id,
+          requestedAt: '2026-01-16T10:00:00.000Z',
+          reason: 'schedule',
+        })),
+      ),
     );
     expect(sentBodies()).toHaveLength(23);
     expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
@@ -130,7 +145,9 @@ describe('scheduler: leasing and queuing', () => {
     // Every entry of a page is leased before that page is queued.
     const leaseCalls = ddbMock.commandCalls(UpdateCommand);
     const firstBatch = sqsMock.commandCalls(SendMessageBatchCommand)[0];
-    const shard0Leases = leaseCalls.filter((c) => items.slice(0, 21).some((d) => c.args[0].input.Key?.SK === `DOMAIN#${d.id}`));
+    const shard0Leases = leaseCalls.filter((c) =>
+      items.slice(0, 21).some((d) => c.args[0].input.Key?.SK === `DOMAIN#${d.id}`),
+    );
     for (const l of shard0Leases) expect(l.calledBefore(firstBatch!)).toBe(true);
   });
 
@@ -140,7 +157,11 @@ describe('scheduler: leasing and queuing', () => {
     ddbMock.on(UpdateCommand, { Key: { SK: `DOMAIN#${items[1]!.id}` } }).rejects(errors.conditionalCheckFailed());
     const result = await scheduler.enqueueDueChecks(NOW);
     expect(result).toEqual({ itemsRead: 3, enqueued: 2, failedToEnqueue: 0 });
-    expect(sentBodies().map((m) => m.domainId).sort()).toEqual([items[0]!.id, items[2]!.id].sort());
+    expect(
+      sentBodies()
+        .map((m) => m.domainId)
+        .sort(),
+    ).toEqual([items[0]!.id, items[2]!.id].sort());
   });
 
   it('counts the messages SQS refused (they stay leased and fall due again after the lease)', async () => {

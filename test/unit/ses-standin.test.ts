@@ -5,20 +5,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteIdentityCommand, SESClient, VerifyDomainIdentityCommand } from '@aws-sdk/client-ses';
 import {
   CreateEmailIdentityCommand,
   DeleteEmailIdentityCommand,
   GetEmailIdentityCommand,
+  type GetEmailIdentityCommandOutput,
   ListEmailIdentitiesCommand,
   PutEmailIdentityDkimSigningAttributesCommand,
   PutEmailIdentityMailFromAttributesCommand,
   SESv2Client,
-  type GetEmailIdentityCommandOutput,
 } from '@aws-sdk/client-sesv2';
-import { DeleteIdentityCommand, SESClient, VerifyDomainIdentityCommand } from '@aws-sdk/client-ses';
-import { startSesStandIn, type SesStandIn, type SesStandInOptions } from '../../local/ses-standin.js';
-import { startDnsServer, type DnsTestServer } from '../support/dns-server.js';
+import { type SesStandIn, type SesStandInOptions, startSesStandIn } from '../../local/ses-standin.js';
 import { rsaKey } from '../support/dkim-keys.js';
+import { type DnsTestServer, startDnsServer } from '../support/dns-server.js';
 
 const REGION = 'eu-central-1';
 const HOUR = 3600 * 1000;
@@ -84,14 +84,24 @@ const publishDkim = (domain: string, tokens: string[]) => {
   for (const token of tokens) dns.set(`${token}._domainkey.${domain}`, 'CNAME', [`${token}.dkim.amazonses.com`]);
 };
 const setMailFrom = (domain: string, mailFrom: string) =>
-  v2.send(new PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: domain, MailFromDomain: mailFrom, BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' }));
+  v2.send(
+    new PutEmailIdentityMailFromAttributesCommand({
+      EmailIdentity: domain,
+      MailFromDomain: mailFrom,
+      BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+    }),
+  );
 
 describe('CreateEmailIdentity', () => {
   it('creates an Easy DKIM domain identity with three 32-character tokens', async () => {
     const out = await v2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com' }));
     expect(out.IdentityType).toBe('DOMAIN');
     expect(out.VerifiedForSendingStatus).toBe(false);
-    expect(out.DkimAttributes).toMatchObject({ SigningEnabled: true, Status: 'PENDING', SigningAttributesOrigin: 'AWS_SES' });
+    expect(out.DkimAttributes).toMatchObject({
+      SigningEnabled: true,
+      Status: 'PENDING',
+      SigningAttributesOrigin: 'AWS_SES',
+    });
     const tokens = out.DkimAttributes?.Tokens ?? [];
     expect(tokens).toHaveLength(3);
     for (const token of tokens) expect(token).toMatch(/^[a-z0-9]{32}$/);
@@ -260,7 +270,7 @@ describe('statuses from DNS', () => {
 describe('custom MAIL FROM', () => {
   const feedback = { exchange: `feedback-smtp.${REGION}.amazonses.com`, priority: 10 };
 
-  it('is PENDING until the MX to this region\'s feedback endpoint is published, then SUCCESS', async () => {
+  it("is PENDING until the MX to this region's feedback endpoint is published, then SUCCESS", async () => {
     await create('example.com');
     await setMailFrom('example.com', 'bounce.example.com');
     expect((await get('example.com')).MailFromAttributes).toEqual({
@@ -307,12 +317,23 @@ describe('DKIM signing attributes', () => {
   const BYODKIM = { DomainSigningSelector: 'krafter1', DomainSigningPrivateKey: key.pkcs1Base64 };
 
   it('creates Easy DKIM with the key length asked for', async () => {
-    await v2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } }));
-    expect((await get('example.com')).DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'AWS_SES', NextSigningKeyLength: 'RSA_1024_BIT', CurrentSigningKeyLength: 'RSA_1024_BIT' });
+    await v2.send(
+      new CreateEmailIdentityCommand({
+        EmailIdentity: 'example.com',
+        DkimSigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' },
+      }),
+    );
+    expect((await get('example.com')).DkimAttributes).toMatchObject({
+      SigningAttributesOrigin: 'AWS_SES',
+      NextSigningKeyLength: 'RSA_1024_BIT',
+      CurrentSigningKeyLength: 'RSA_1024_BIT',
+    });
   });
 
   it('creates BYODKIM: no tokens, EXTERNAL, SUCCESS once the TXT at the selector carries the public key', async () => {
-    const out = await v2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com', DkimSigningAttributes: BYODKIM }));
+    const out = await v2.send(
+      new CreateEmailIdentityCommand({ EmailIdentity: 'example.com', DkimSigningAttributes: BYODKIM }),
+    );
     expect(out.DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'EXTERNAL', Tokens: [], Status: 'PENDING' });
     expect((await get('example.com')).DkimAttributes?.Status).toBe('PENDING');
 
@@ -328,7 +349,12 @@ describe('DKIM signing attributes', () => {
 
   it('accepts a PKCS#8 key, as SES does, but its DKIM never verifies (SES signs with PKCS#1 keys only)', async () => {
     const pkcs8 = key.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
-    await v2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com', DkimSigningAttributes: { DomainSigningSelector: 'krafter1', DomainSigningPrivateKey: pkcs8 } }));
+    await v2.send(
+      new CreateEmailIdentityCommand({
+        EmailIdentity: 'example.com',
+        DkimSigningAttributes: { DomainSigningSelector: 'krafter1', DomainSigningPrivateKey: pkcs8 },
+      }),
+    );
     dns.set('krafter1._domainkey.example.com', 'TXT', [`v=DKIM1; k=rsa; p=${key.publicKey}`]);
     expect((await get('example.com')).DkimAttributes?.Status).toBe('PENDING');
     clock += 72 * HOUR;
@@ -340,26 +366,52 @@ describe('DKIM signing attributes', () => {
     ['a 512-bit key', { DomainSigningSelector: 'k1', DomainSigningPrivateKey: rsaKey(512).pkcs1Base64 }],
     ['a bad selector', { DomainSigningSelector: 'k.1', DomainSigningPrivateKey: key.pkcs1Base64 }],
   ])('refuses %s with BadRequestException and creates nothing', async (_what, attributes) => {
-    const error = await failure(v2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com', DkimSigningAttributes: attributes })));
+    const error = await failure(
+      v2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com', DkimSigningAttributes: attributes })),
+    );
     expect(error.name).toBe('BadRequestException');
     expect(ses.identities()).toEqual([]);
   });
 
   it('switches an identity between Easy DKIM and BYODKIM, restarting the DKIM search', async () => {
     await create('example.com');
-    const toByo = await v2.send(new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: 'example.com', SigningAttributesOrigin: 'EXTERNAL', SigningAttributes: BYODKIM }));
+    const toByo = await v2.send(
+      new PutEmailIdentityDkimSigningAttributesCommand({
+        EmailIdentity: 'example.com',
+        SigningAttributesOrigin: 'EXTERNAL',
+        SigningAttributes: BYODKIM,
+      }),
+    );
     expect(toByo.DkimTokens).toEqual([]);
-    expect((await get('example.com')).DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'EXTERNAL', Status: 'PENDING' });
+    expect((await get('example.com')).DkimAttributes).toMatchObject({
+      SigningAttributesOrigin: 'EXTERNAL',
+      Status: 'PENDING',
+    });
 
-    const back = await v2.send(new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: 'example.com', SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }));
+    const back = await v2.send(
+      new PutEmailIdentityDkimSigningAttributesCommand({
+        EmailIdentity: 'example.com',
+        SigningAttributesOrigin: 'AWS_SES',
+        SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+      }),
+    );
     expect(back.DkimTokens).toHaveLength(3);
-    expect((await get('example.com')).DkimAttributes).toMatchObject({ SigningAttributesOrigin: 'AWS_SES', Tokens: back.DkimTokens });
+    expect((await get('example.com')).DkimAttributes).toMatchObject({
+      SigningAttributesOrigin: 'AWS_SES',
+      Tokens: back.DkimTokens,
+    });
   });
 
   it('refuses to set Easy DKIM to the key length it already has', async () => {
     await create('example.com');
     const error = await failure(
-      v2.send(new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: 'example.com', SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } })),
+      v2.send(
+        new PutEmailIdentityDkimSigningAttributesCommand({
+          EmailIdentity: 'example.com',
+          SigningAttributesOrigin: 'AWS_SES',
+          SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+        }),
+      ),
     );
     expect(error.name).toBe('BadRequestException');
   });
@@ -440,7 +492,9 @@ describe('throttling and injected failures', () => {
     const slow = clients(ses.url, 200);
     try {
       ses.throttle({ failNext: 1, failWith: 'timeout' });
-      expect((await failure(slow.v2.send(new GetEmailIdentityCommand({ EmailIdentity: 'x.example' })))).name).toBe('TimeoutError');
+      expect((await failure(slow.v2.send(new GetEmailIdentityCommand({ EmailIdentity: 'x.example' })))).name).toBe(
+        'TimeoutError',
+      );
       expect(ses.calls().at(-1)).toMatchObject({ action: 'GetEmailIdentity', status: 0 });
     } finally {
       slow.v2.destroy();

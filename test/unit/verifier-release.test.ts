@@ -3,15 +3,27 @@
  * it removes and in which order, and what it leaves alone. AWS calls are mocked.
  */
 import './support/env.js';
-import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { DeleteEmailIdentityCommand, GetEmailIdentityCommand } from '@aws-sdk/client-sesv2';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteEmailIdentityCommand, GetEmailIdentityCommand } from '@aws-sdk/client-sesv2';
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { ddbMock, domainItem, errors, eventBridgeMock, givenDomain, ownerTagsFor, resetAwsMocks, sesv2Mock } from './support/aws.js';
-import { lambdaContext, sqsEvent, sqsRecord } from './support/events.js';
+import {
+  ddbMock,
+  domainItem,
+  errors,
+  eventBridgeMock,
+  givenDomain,
+  ownerTagsFor,
+  resetAwsMocks,
+  sesv2Mock,
+} from './support/aws.js';
 import { TEST_REGION } from './support/env.js';
+import { lambdaContext, sqsEvent, sqsRecord } from './support/events.js';
 
-type Handler = (event: ReturnType<typeof sqsEvent>, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
+type Handler = (
+  event: ReturnType<typeof sqsEvent>,
+  context: ReturnType<typeof lambdaContext>,
+) => Promise<SQSBatchResponse>;
 let handler: Handler;
 
 beforeAll(async () => {
@@ -32,10 +44,21 @@ beforeEach(() => {
 });
 
 type Item = Record<string, unknown>;
-const run = (item: Item) => handler(sqsEvent([sqsRecord({ teamId: item.teamId, domainId: item.id, requestedAt: new Date().toISOString(), reason: 'schedule' })]), lambdaContext());
-const transactions = () => ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems as NonNullable<TransactWriteCommandInput['TransactItems']>);
-const releasingMarks = () => ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === 'SET releasing = :true');
-const events = () => eventBridgeMock.commandCalls(PutEventsCommand).map((c) => JSON.parse(c.args[0].input.Entries?.[0]?.Detail ?? '{}'));
+const run = (item: Item) =>
+  handler(
+    sqsEvent([
+      sqsRecord({ teamId: item.teamId, domainId: item.id, requestedAt: new Date().toISOString(), reason: 'schedule' }),
+    ]),
+    lambdaContext(),
+  );
+const transactions = () =>
+  ddbMock
+    .commandCalls(TransactWriteCommand)
+    .map((c) => c.args[0].input.TransactItems as NonNullable<TransactWriteCommandInput['TransactItems']>);
+const releasingMarks = () =>
+  ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === 'SET releasing = :true');
+const events = () =>
+  eventBridgeMock.commandCalls(PutEventsCommand).map((c) => JSON.parse(c.args[0].input.Entries?.[0]?.Detail ?? '{}'));
 
 function pendingSince(ms: number, overrides: Item = {}): Item {
   const at = new Date(Date.now() - ms).toISOString();
@@ -54,13 +77,16 @@ describe('verifier: releasing a domain never verified in time', () => {
     expect(events()).toEqual([expect.objectContaining({ domain_id: a.id, from: 'failed', to: 'released' })]);
     const [tx] = transactions();
     expect(tx?.map((t) => Object.keys(t)[0])).toEqual(['Delete', 'Delete', 'Update', 'Put']);
-    expect(tx?.[0]?.Delete).toMatchObject({ Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${a.id}` }, ConditionExpression: 'releasing = :true' });
+    expect(tx?.[0]?.Delete).toMatchObject({
+      Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${a.id}` },
+      ConditionExpression: 'releasing = :true',
+    });
     expect(tx?.[1]?.Delete?.Key).toEqual({ PK: 'DOMAINNAME#example.com', SK: 'CLAIM' });
     expect(tx?.[2]?.Update?.Key).toEqual({ PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' });
     expect(tx?.[3]?.Put?.Item).toMatchObject({ SK: expect.stringMatching(`^HISTORY#${a.id}#`), to: 'released' });
   });
 
-  it('leaves an identity that is not the domain\'s in SES, and still frees the name', async () => {
+  it("leaves an identity that is not the domain's in SES, and still frees the name", async () => {
     const a = pendingSince(RELEASE_AFTER + HOUR);
     givenDomain(a);
     sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', Tags: [] });
@@ -89,9 +115,16 @@ describe('verifier: releasing a domain never verified in time', () => {
   it('does nothing more when the mark fails (a verify request came in meanwhile)', async () => {
     const a = pendingSince(RELEASE_AFTER + HOUR);
     // The first read is stale; the re-read after the failed mark shows the new request.
-    ddbMock.on(GetCommand, { Key: { PK: a.PK, SK: a.SK } }).resolvesOnce({ Item: a }).resolves({ Item: { ...a, status: 'verifying', previousStatus: 'failed', verifyRequestedAt: new Date().toISOString() } });
+    ddbMock
+      .on(GetCommand, { Key: { PK: a.PK, SK: a.SK } })
+      .resolvesOnce({ Item: a })
+      .resolves({
+        Item: { ...a, status: 'verifying', previousStatus: 'failed', verifyRequestedAt: new Date().toISOString() },
+      });
     ddbMock.on(UpdateCommand, { UpdateExpression: 'SET releasing = :true' }).rejects(errors.conditionalCheckFailed());
-    sesv2Mock.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', Tags: ownerTagsFor(a.id as string), VerificationStatus: 'PENDING' });
+    sesv2Mock
+      .on(GetEmailIdentityCommand)
+      .resolves({ IdentityType: 'DOMAIN', Tags: ownerTagsFor(a.id as string), VerificationStatus: 'PENDING' });
     await run(a);
     expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
     expect(events().filter((e) => e.to === 'released')).toHaveLength(0);

@@ -4,23 +4,34 @@
  */
 import './support/env.js';
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { GetEmailIdentityCommand, type GetEmailIdentityCommandOutput } from '@aws-sdk/client-sesv2';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { SQSBatchResponse } from 'aws-lambda';
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
-import { ddbMock, domainItem as storedDomain, errors, eventBridgeMock, givenDomain, resetAwsMocks, sesv2Mock } from './support/aws.js';
-import { lambdaContext, sqsEvent, sqsRecord } from './support/events.js';
-import { TEST_REGION, TEST_TABLE } from './support/env.js';
-import { startDnsServer, type DnsTestServer } from '../support/dns-server.js';
-import { recordSpecs } from '../../src/domain/dns-records.js';
-import { questionsFor } from '../../src/domain/diagnostics.js';
+import { GetEmailIdentityCommand, type GetEmailIdentityCommandOutput } from '@aws-sdk/client-sesv2';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse } from 'aws-lambda';
 import { DNS_DEADLINE_MS } from '../../src/adapters/dns-observer.js';
+import { questionsFor } from '../../src/domain/diagnostics.js';
+import { recordSpecs } from '../../src/domain/dns-records.js';
+import { type DnsTestServer, startDnsServer } from '../support/dns-server.js';
+import {
+  ddbMock,
+  errors,
+  eventBridgeMock,
+  givenDomain,
+  resetAwsMocks,
+  sesv2Mock,
+  domainItem as storedDomain,
+} from './support/aws.js';
+import { TEST_REGION, TEST_TABLE } from './support/env.js';
+import { lambdaContext, sqsEvent, sqsRecord } from './support/events.js';
 
 /** A domain created an hour ago: far from its release time (see test/unit/verifier-release.test.ts). */
-const domainItem = (overrides: Record<string, unknown> = {}) => storedDomain({ createdAt: new Date(Date.now() - 3_600_000).toISOString(), ...overrides });
+const domainItem = (overrides: Record<string, unknown> = {}) =>
+  storedDomain({ createdAt: new Date(Date.now() - 3_600_000).toISOString(), ...overrides });
 
-type Handler = (event: ReturnType<typeof sqsEvent>, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
+type Handler = (
+  event: ReturnType<typeof sqsEvent>,
+  context: ReturnType<typeof lambdaContext>,
+) => Promise<SQSBatchResponse>;
 let handler: Handler;
 let dns: DnsTestServer;
 
@@ -45,14 +56,30 @@ type Item = Record<string, unknown>;
 
 /** A domain whose check is in flight (POST /verify set it `verifying` an hour ago). */
 function verifying(overrides: Item = {}): Item {
-  return domainItem({ status: 'verifying', previousStatus: 'pending', verifyRequestedAt: new Date(Date.now() - HOUR).toISOString(), ...overrides });
+  return domainItem({
+    status: 'verifying',
+    previousStatus: 'pending',
+    verifyRequestedAt: new Date(Date.now() - HOUR).toISOString(),
+    ...overrides,
+  });
 }
 
-const message = (item: Item, reason: 'user' | 'schedule' = 'user') => ({ teamId: item.teamId, domainId: item.id, requestedAt: new Date().toISOString(), reason });
+const message = (item: Item, reason: 'user' | 'schedule' = 'user') => ({
+  teamId: item.teamId,
+  domainId: item.id,
+  requestedAt: new Date().toISOString(),
+  reason,
+});
 
 /** Publishes every record of the domain in the DNS test server, exactly as shown to the customer. */
 function publishRecords(item: Item): void {
-  const specs = recordSpecs({ domain: item.domain as string, returnPath: item.returnPath as string, region: item.region as string, verificationToken: item.verificationToken as string, dkimTokens: item.dkimTokens as string[] });
+  const specs = recordSpecs({
+    domain: item.domain as string,
+    returnPath: item.returnPath as string,
+    region: item.region as string,
+    verificationToken: item.verificationToken as string,
+    dkimTokens: item.dkimTokens as string[],
+  });
   const txt = new Map<string, string[]>();
   for (const s of specs) {
     if (s.type === 'TXT') txt.set(s.name, [...(txt.get(s.name) ?? []), s.value]);
@@ -72,14 +99,22 @@ const SES_VERIFIED: Partial<GetEmailIdentityCommandOutput> = {
   VerificationStatus: 'SUCCESS',
   VerifiedForSendingStatus: true,
   DkimAttributes: { Status: 'SUCCESS', Tokens: ['token1', 'token2', 'token3'] },
-  MailFromAttributes: { MailFromDomain: 'send.example.com', MailFromDomainStatus: 'SUCCESS', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+  MailFromAttributes: {
+    MailFromDomain: 'send.example.com',
+    MailFromDomainStatus: 'SUCCESS',
+    BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+  },
 };
 
 const SES_PENDING: Partial<GetEmailIdentityCommandOutput> = {
   VerificationStatus: 'PENDING',
   VerifiedForSendingStatus: false,
   DkimAttributes: { Status: 'PENDING', Tokens: ['token1', 'token2', 'token3'] },
-  MailFromAttributes: { MailFromDomain: 'send.example.com', MailFromDomainStatus: 'PENDING', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+  MailFromAttributes: {
+    MailFromDomain: 'send.example.com',
+    MailFromDomainStatus: 'PENDING',
+    BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+  },
   VerificationInfo: { ErrorType: 'HOST_NOT_FOUND' },
 };
 
@@ -96,10 +131,12 @@ function domainWrites(): DomainWrite[] {
   const out: DomainWrite[] = [];
   for (const c of ddbMock.commandCalls(UpdateCommand)) {
     const i = c.args[0].input;
-    if (String(i.Key?.PK).startsWith('TEAM#') && !/^REMOVE pendingEvent$/.test(i.UpdateExpression ?? '')) out.push({ via: 'UpdateCommand', ...i } as DomainWrite);
+    if (String(i.Key?.PK).startsWith('TEAM#') && !/^REMOVE pendingEvent$/.test(i.UpdateExpression ?? ''))
+      out.push({ via: 'UpdateCommand', ...i } as DomainWrite);
   }
   for (const c of ddbMock.commandCalls(TransactWriteCommand)) {
-    for (const t of c.args[0].input.TransactItems ?? []) if (t.Update) out.push({ via: 'TransactWriteCommand', ...t.Update } as DomainWrite);
+    for (const t of c.args[0].input.TransactItems ?? [])
+      if (t.Update) out.push({ via: 'TransactWriteCommand', ...t.Update } as DomainWrite);
   }
   return out;
 }
@@ -118,7 +155,11 @@ describe('verifier: partial batch failures', () => {
     sesAnswers('c-domain.com', SES_PENDING);
     ddbMock.on(TransactWriteCommand).resolves({});
 
-    const result = await run([sqsRecord(message(a), 'msg-a'), sqsRecord(message(b), 'msg-b'), sqsRecord(message(c), 'msg-c')]);
+    const result = await run([
+      sqsRecord(message(a), 'msg-a'),
+      sqsRecord(message(b), 'msg-b'),
+      sqsRecord(message(c), 'msg-c'),
+    ]);
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-b' }] });
     const written = domainWrites().map((w) => [w.Key, w.ExpressionAttributeValues?.[':status']]);
     expect(written).toHaveLength(2);
@@ -140,7 +181,9 @@ describe('verifier: partial batch failures', () => {
       sqsRecord(message(a), 'good'),
     ]);
     expect(result.batchItemFailures).toHaveLength(2);
-    expect(result.batchItemFailures).toEqual(expect.arrayContaining([{ itemIdentifier: 'bad-1' }, { itemIdentifier: 'bad-2' }]));
+    expect(result.batchItemFailures).toEqual(
+      expect.arrayContaining([{ itemIdentifier: 'bad-1' }, { itemIdentifier: 'bad-2' }]),
+    );
     expect(domainWrites()).toHaveLength(1);
   });
 
@@ -150,7 +193,9 @@ describe('verifier: partial batch failures', () => {
     sesv2Mock.on(GetEmailIdentityCommand).rejects(errors.sesThrottled());
     const result = await run(items.map((d, i) => sqsRecord(message(d), `m${i}`)));
     expect(result.batchItemFailures).toHaveLength(2);
-    expect(result.batchItemFailures).toEqual(expect.arrayContaining([{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }]));
+    expect(result.batchItemFailures).toEqual(
+      expect.arrayContaining([{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }]),
+    );
     expect(domainWrites()).toHaveLength(0);
   });
 
@@ -173,9 +218,14 @@ describe('verifier: partial batch failures', () => {
 describe('verifier: a deleted domain is never resurrected', () => {
   it('skips a domain that no longer exists: no SES call, no write, no event, no failure', async () => {
     const id = randomUUID();
-    const result = await run([sqsRecord({ teamId: 'team-a', domainId: id, requestedAt: new Date().toISOString(), reason: 'user' }, 'm')]);
+    const result = await run([
+      sqsRecord({ teamId: 'team-a', domainId: id, requestedAt: new Date().toISOString(), reason: 'user' }, 'm'),
+    ]);
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, { TableName: TEST_TABLE, Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${id}` } });
+    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TEST_TABLE,
+      Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${id}` },
+    });
     expect(sesv2Mock.calls()).toHaveLength(0);
     expect(ddbMock).not.toHaveReceivedCommand(UpdateCommand);
     expect(ddbMock).not.toHaveReceivedCommand(PutCommand);
@@ -201,9 +251,15 @@ describe('verifier: a deleted domain is never resurrected', () => {
   it('a PATCH between read and write (settingsRev moved on): decides again on the new settings, asking SES and DNS again', async () => {
     const before = verifying({ status: 'pending', previousStatus: undefined, settingsRev: 0 });
     const after = { ...before, returnPath: 'bounces', settingsRev: 1 };
-    ddbMock.on(GetCommand, { Key: { PK: before.PK, SK: before.SK } }).resolvesOnce({ Item: before }).resolves({ Item: after });
+    ddbMock
+      .on(GetCommand, { Key: { PK: before.PK, SK: before.SK } })
+      .resolvesOnce({ Item: before })
+      .resolves({ Item: after });
     sesAnswers('example.com', SES_PENDING);
-    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejectsOnce(errors.conditionalCheckFailed(after)).resolves({});
+    ddbMock
+      .on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } })
+      .rejectsOnce(errors.conditionalCheckFailed(after))
+      .resolves({});
 
     expect(await run([sqsRecord(message(before), 'm')])).toEqual({ batchItemFailures: [] });
     const writes = domainWrites();
@@ -218,9 +274,15 @@ describe('verifier: a deleted domain is never resurrected', () => {
   it('a status change between read and write with the same settings: decides again without asking SES again', async () => {
     const before = verifying();
     const after = { ...before, status: 'pending', previousStatus: undefined };
-    ddbMock.on(GetCommand, { Key: { PK: before.PK, SK: before.SK } }).resolvesOnce({ Item: before }).resolves({ Item: after });
+    ddbMock
+      .on(GetCommand, { Key: { PK: before.PK, SK: before.SK } })
+      .resolvesOnce({ Item: before })
+      .resolves({ Item: after });
     sesAnswers('example.com', SES_PENDING);
-    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejectsOnce(errors.conditionalCheckFailed(after)).resolves({});
+    ddbMock
+      .on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } })
+      .rejectsOnce(errors.conditionalCheckFailed(after))
+      .resolves({});
 
     expect(await run([sqsRecord(message(before), 'm')])).toEqual({ batchItemFailures: [] });
     expect(domainWrites()).toHaveLength(2);
@@ -233,7 +295,9 @@ describe('verifier: a deleted domain is never resurrected', () => {
     givenDomain(a);
     publishRecords(a);
     sesAnswers('example.com', SES_VERIFIED);
-    ddbMock.on(TransactWriteCommand).rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(errors.transactionCanceled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
 
     expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [] });
     expect(domainWrites()).toHaveLength(1);
@@ -265,7 +329,8 @@ describe('verifier: what it writes', () => {
     expect(w?.ExpressionAttributeValues?.[':status']).toBe('verified');
     expect(w?.UpdateExpression).toContain('verifiedAt = if_not_exists(verifiedAt, :at)');
     const checks = w?.ExpressionAttributeValues?.[':checks'] as Record<string, { status: string }>;
-    for (const id of ['verification', 'dkim1', 'dkim2', 'dkim3', 'mail_from_mx', 'spf']) expect(checks[id]?.status).toBe('verified');
+    for (const id of ['verification', 'dkim1', 'dkim2', 'dkim3', 'mail_from_mx', 'spf'])
+      expect(checks[id]?.status).toBe('verified');
     const at = Date.parse(w?.ExpressionAttributeValues?.[':at'] as string);
     expect(at).toBeGreaterThanOrEqual(before);
     const dueSk = w?.ExpressionAttributeValues?.[':dueSk'] as string;
@@ -342,14 +407,22 @@ describe('verifier: what it writes', () => {
 
 /** What DynamoDB answers for an item past 400 KB (an error the SDK has no class for). */
 const itemTooLarge = () =>
-  new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Item size to update has exceeded the maximum allowed size' });
+  new DynamoDBServiceException({
+    name: 'ValidationException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message: 'Item size to update has exceeded the maximum allowed size',
+  });
 
 describe('verifier: a result the table can never take ends the check', () => {
   it('stores a small failed result instead when the update is refused as too large, and does not fail the message', async () => {
     const a = verifying();
     givenDomain(a);
     sesAnswers('example.com', SES_PENDING);
-    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejectsOnce(itemTooLarge()).resolves({});
+    ddbMock
+      .on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } })
+      .rejectsOnce(itemTooLarge())
+      .resolves({});
     ddbMock.on(TransactWriteCommand).resolves({});
 
     expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [] });
@@ -358,14 +431,19 @@ describe('verifier: a result the table can never take ends the check', () => {
       ['UpdateCommand', 'pending'],
       ['TransactWriteCommand', 'failed'],
     ]);
-    const checks = writes[1]?.ExpressionAttributeValues?.[':checks'] as Record<string, { status: string; diagnostic?: { found: string[]; reason: string } }>;
+    const checks = writes[1]?.ExpressionAttributeValues?.[':checks'] as Record<
+      string,
+      { status: string; diagnostic?: { found: string[]; reason: string } }
+    >;
     for (const check of Object.values(checks)) {
       expect(check.status).toBe('failed');
       expect(check.diagnostic?.found).toEqual([]);
       expect(check.diagnostic?.reason).toMatch(/could not be saved/);
     }
     // Not queued again until someone asks, except for its release (never verified).
-    expect(Date.parse(String(writes[1]?.ExpressionAttributeValues?.[':dueSk']).split('#')[0]!)).toBeGreaterThan(Date.now() + 72 * HOUR);
+    expect(Date.parse(String(writes[1]?.ExpressionAttributeValues?.[':dueSk']).split('#')[0]!)).toBeGreaterThan(
+      Date.now() + 72 * HOUR,
+    );
     expect(eventBridgeMock.calls()).toHaveLength(1);
   });
 
@@ -400,7 +478,13 @@ describe('verifier: DNS that never answers', () => {
     const a = verifying();
     givenDomain(a);
     sesAnswers('example.com', SES_PENDING);
-    const inputs = { domain: 'example.com', returnPath: 'send', region: 'eu-central-1', verificationToken: a.verificationToken as string, dkimTokens: a.dkimTokens as string[] };
+    const inputs = {
+      domain: 'example.com',
+      returnPath: 'send',
+      region: 'eu-central-1',
+      verificationToken: a.verificationToken as string,
+      dkimTokens: a.dkimTokens as string[],
+    };
     for (const q of questionsFor(inputs)) dns.fail(q.name, 'timeout');
 
     const started = Date.now();
@@ -409,7 +493,10 @@ describe('verifier: DNS that never answers', () => {
     expect(Date.now() - started).toBeLessThan(DNS_DEADLINE_MS + 1_000);
     const [w] = domainWrites();
     expect(w?.ExpressionAttributeValues?.[':status']).toBe('pending');
-    const checks = w?.ExpressionAttributeValues?.[':checks'] as Record<string, { status: string; diagnostic?: { reason: string } }>;
+    const checks = w?.ExpressionAttributeValues?.[':checks'] as Record<
+      string,
+      { status: string; diagnostic?: { reason: string } }
+    >;
     for (const id of ['verification', 'dkim1', 'dkim2', 'dkim3', 'mail_from_mx', 'spf']) {
       expect(checks[id]?.status).toBe('pending');
       expect(checks[id]?.diagnostic?.reason).toContain('did not answer (ETIMEOUT)');
@@ -421,7 +508,10 @@ describe('verifier: hands back what it has no time left to check', () => {
   /** A context whose remaining time is read from `remaining`, one value per call, the last repeated. */
   function contextWith(remaining: number[]) {
     let calls = 0;
-    return { ...lambdaContext('verifier'), getRemainingTimeInMillis: () => remaining[Math.min(calls++, remaining.length - 1)]! };
+    return {
+      ...lambdaContext('verifier'),
+      getRemainingTimeInMillis: () => remaining[Math.min(calls++, remaining.length - 1)]!,
+    };
   }
 
   it('reports the records it did not start as failures, without touching their domains', async () => {
@@ -431,18 +521,26 @@ describe('verifier: hands back what it has no time left to check', () => {
       sesAnswers(d.domain as string, SES_PENDING);
     }
     // Time enough for the first check only.
-    const result = await handler(sqsEvent(items.map((d, i) => sqsRecord(message(d), `m${i}`))), contextWith([60_000, 3_000]));
+    const result = await handler(
+      sqsEvent(items.map((d, i) => sqsRecord(message(d), `m${i}`))),
+      contextWith([60_000, 3_000]),
+    );
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
     const read = ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input.Key?.SK);
     expect(read).toEqual([`DOMAIN#${items[0]!.id}`]);
-    expect(sesv2Mock.commandCalls(GetEmailIdentityCommand).map((c) => c.args[0].input.EmailIdentity)).toEqual(['a-domain.com']);
+    expect(sesv2Mock.commandCalls(GetEmailIdentityCommand).map((c) => c.args[0].input.EmailIdentity)).toEqual([
+      'a-domain.com',
+    ]);
     expect(domainWrites()).toHaveLength(1);
   });
 
   it('starts nothing when the batch arrives with too little time', async () => {
     const a = verifying();
     givenDomain(a);
-    const result = await handler(sqsEvent([sqsRecord(message(a), 'm0'), sqsRecord('{not json', 'm1')]), contextWith([1_000]));
+    const result = await handler(
+      sqsEvent([sqsRecord(message(a), 'm0'), sqsRecord('{not json', 'm1')]),
+      contextWith([1_000]),
+    );
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }] });
     expect(ddbMock.calls()).toHaveLength(0);
     expect(sesv2Mock.calls()).toHaveLength(0);

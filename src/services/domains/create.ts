@@ -4,19 +4,19 @@
  * the host-name rules, so only the create function bundles them.
  */
 import { v7 as uuidv7 } from 'uuid';
+import { isTransient } from '../../adapters/aws-errors.js';
 import * as table from '../../adapters/domains-table.js';
 import { applyDkimSigning, createIdentity, deleteIdentity, setMailFrom } from '../../adapters/ses-identities.js';
 import { verificationToken } from '../../adapters/ses-verification-token.js';
-import { isTransient } from '../../adapters/aws-errors.js';
+import { claimsConfig, ownerStage, releaseGraceMs, sesRegions } from '../../config.js';
+import { type DkimRequest, type DkimSigning, parseDkimRequest, sameDkimSetup } from '../../domain/dkim.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
 import type { Domain } from '../../domain/domain.js';
-import { parseDkimRequest, sameDkimSetup, type DkimRequest, type DkimSigning } from '../../domain/dkim.js';
 import { normalizeDomainName } from '../../domain/names.js';
-import { DEFAULT_RETURN_PATH, normalizeReturnPath } from '../../domain/return-path.js';
 import { chooseRegion } from '../../domain/regions.js';
 import { reservedBy } from '../../domain/reserved-names.js';
+import { DEFAULT_RETURN_PATH, normalizeReturnPath } from '../../domain/return-path.js';
 import { releaseAt } from '../../domain/schedule.js';
-import { claimsConfig, ownerStage, releaseGraceMs, sesRegions } from '../../config.js';
 import {
   DomainAlreadyRegisteredError,
   DomainLimitReachedError,
@@ -27,8 +27,8 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../../errors.js';
-import type { Caller } from '../auth.js';
 import { count, METRIC } from '../../observability.js';
+import type { Caller } from '../auth.js';
 
 /** The request's fields as sent (schema-checked); the domain rules are applied here. */
 export interface CreateDomainRequest {
@@ -93,13 +93,20 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
     if (!(err instanceof table.NameClaimedError)) throw err;
     if (err.claim?.teamId === caller.teamId) {
       const existing = await table.getDomain(caller.teamId, err.claim.domainId);
-      const sameRequest = existing && existing.returnPath === input.returnPath && existing.region === input.region && sameDkimSetup(existing.dkim, input.dkim.setup);
+      const sameRequest =
+        existing &&
+        existing.returnPath === input.returnPath &&
+        existing.region === input.region &&
+        sameDkimSetup(existing.dkim, input.dkim.setup);
       if (existing && !existing.ready && sameRequest) {
         const resumed = await table.takeProvisioningLease(existing, Date.now());
         if (resumed) return resumed;
         // Another request of this team is still setting the domain up (or undoing it): its outcome
         // is not known yet, so the answer is "retry", not "already registered".
-        throw new ServiceUnavailableError('This domain is still being set up by an earlier request. Retry after the delay in Retry-After.', 2);
+        throw new ServiceUnavailableError(
+          'This domain is still being set up by an earlier request. Retry after the delay in Retry-After.',
+          2,
+        );
       }
     }
     throw new DomainAlreadyRegisteredError(input.domain);
@@ -130,7 +137,8 @@ async function provision(d: Domain, dkim: DkimSigning): Promise<Domain> {
       if (clean) identityMayExist = false;
       throw err;
     }
-    const dkimTokens = 'created' in made ? made.created : await applyDkimSigning(d.domain, d.region, dkim, made.adopted);
+    const dkimTokens =
+      'created' in made ? made.created : await applyDkimSigning(d.domain, d.region, dkim, made.adopted);
     await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), d.region);
     const token = await verificationToken(d.domain, d.region);
     const ready = await table.markReady(d, { verificationToken: token, dkimTokens });
@@ -139,7 +147,9 @@ async function provision(d: Domain, dkim: DkimSigning): Promise<Domain> {
   } catch (err) {
     await undoProvisioning(d, identityMayExist);
     // The identity vanished while this create set it up (removed outside the service): a retry starts afresh.
-    throw err instanceof IdentityMissingError ? new ServiceUnavailableError('The domain could not be set up. Retry the request.', 1) : err;
+    throw err instanceof IdentityMissingError
+      ? new ServiceUnavailableError('The domain could not be set up. Retry the request.', 1)
+      : err;
   }
 }
 

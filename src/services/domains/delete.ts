@@ -1,10 +1,10 @@
 /** Deleting a domain: its SES identity, then the domain and its name claim together. */
 import * as table from '../../adapters/domains-table.js';
 import { deleteIdentity } from '../../adapters/ses-identities.js';
-import { DomainNotFoundError } from '../../errors.js';
-import type { Caller } from '../auth.js';
-import { count, METRIC } from '../../observability.js';
 import { ownerStage } from '../../config.js';
+import { DomainNotFoundError } from '../../errors.js';
+import { count, METRIC } from '../../observability.js';
+import type { Caller } from '../auth.js';
 import { getDomain } from './queries.js';
 
 const stage = ownerStage();

@@ -3,8 +3,8 @@
  * only the table. A domain still being set up (`ready` false) is never shown.
  */
 import * as table from '../../adapters/domains-table.js';
-import { isDomainId, type Domain } from '../../domain/domain.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
+import { type Domain, isDomainId } from '../../domain/domain.js';
 import { DomainNotFoundError, ValidationError } from '../../errors.js';
 import type { Caller } from '../auth.js';
 
@@ -12,7 +12,7 @@ import type { Caller } from '../auth.js';
 export async function getDomain(caller: Caller, id: string): Promise<Domain> {
   if (!isDomainId(id)) throw new DomainNotFoundError();
   const d = await table.getDomain(caller.teamId, id);
-  if (!d || !d.ready) throw new DomainNotFoundError();
+  if (!d?.ready) throw new DomainNotFoundError();
   return d;
 }
 
@@ -25,10 +25,15 @@ export interface DomainPage {
 /** Every domain (no page asked for, as the spec promises), or one page of `limit` after a cursor. */
 export async function listDomains(caller: Caller, page: { limit?: number; after?: string } = {}): Promise<DomainPage> {
   if (page.limit === undefined && page.after === undefined) {
-    return { domains: (await table.listDomains(caller.teamId)).filter((d) => d.ready), hasMore: false, nextCursor: null };
+    return {
+      domains: (await table.listDomains(caller.teamId)).filter((d) => d.ready),
+      hasMore: false,
+      nextCursor: null,
+    };
   }
   const afterId = page.after === undefined ? undefined : decodeCursor(page.after);
-  if (afterId === null) throw new ValidationError('after is not a valid cursor: pass the next_cursor of the previous page.', 'after');
+  if (afterId === null)
+    throw new ValidationError('after is not a valid cursor: pass the next_cursor of the previous page.', 'after');
   const result = await table.listDomainsPage(caller.teamId, page.limit ?? DEFAULT_PAGE_SIZE, afterId);
   const last = result.domains.at(-1);
   return {

@@ -5,10 +5,10 @@
 import * as table from '../../adapters/domains-table.js';
 import { applyDkimSigning, requireOwnIdentity, setMailFrom } from '../../adapters/ses-identities.js';
 import { ownerStage } from '../../config.js';
+import { type DkimRequest, type DkimSigning, parseDkimRequest, sameDkimSetup } from '../../domain/dkim.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
-import { normalizeReturnPath } from '../../domain/return-path.js';
-import { parseDkimRequest, sameDkimSetup, type DkimRequest, type DkimSigning } from '../../domain/dkim.js';
 import type { Domain } from '../../domain/domain.js';
+import { normalizeReturnPath } from '../../domain/return-path.js';
 import { DomainNotFoundError, ServiceUnavailableError } from '../../errors.js';
 import type { Caller } from '../auth.js';
 import { getDomain } from './queries.js';
@@ -47,14 +47,18 @@ function changesOf(d: Domain, returnPath: string | undefined, dkim: DkimSigning 
  */
 export async function updateDomain(caller: Caller, id: string, request: UpdateRequest): Promise<Domain> {
   const current = await getDomain(caller, id);
-  const returnPath = request.returnPath === undefined ? undefined : normalizeReturnPath(request.returnPath, current.domain);
+  const returnPath =
+    request.returnPath === undefined ? undefined : normalizeReturnPath(request.returnPath, current.domain);
   const dkim = request.dkim === undefined ? undefined : parseDkimRequest(request.dkim, current.domain);
   if (Object.keys(changesOf(current, returnPath, dkim)).length === 0) return current;
 
   const held = await table.takeUpdateLease(current, Date.now());
   if (!held) {
     await getDomain(caller, id); // 404 once it is gone
-    throw new ServiceUnavailableError('Another change to this domain is in progress. Retry after the delay in Retry-After.', 2);
+    throw new ServiceUnavailableError(
+      'Another change to this domain is in progress. Retry after the delay in Retry-After.',
+      2,
+    );
   }
   const { domain: d, leaseId } = held;
   const changes = changesOf(d, returnPath, dkim);
@@ -72,9 +76,14 @@ export async function updateDomain(caller: Caller, id: string, request: UpdateRe
   }
   let committed: boolean;
   try {
-    if (changes.returnPath !== undefined) await setMailFrom(d.domain, mailFromDomain(d.domain, changes.returnPath), d.region);
+    if (changes.returnPath !== undefined)
+      await setMailFrom(d.domain, mailFromDomain(d.domain, changes.returnPath), d.region);
     const dkimTokens = changes.dkim && (await applyDkimSigning(d.domain, d.region, changes.dkim, identity));
-    committed = await table.commitUpdate(d, leaseId, { returnPath: changes.returnPath, dkim: changes.dkim?.setup, dkimTokens });
+    committed = await table.commitUpdate(d, leaseId, {
+      returnPath: changes.returnPath,
+      dkim: changes.dkim?.setup,
+      dkimTokens,
+    });
   } catch (err) {
     await undo(d, leaseId, changes);
     if (!(await table.getDomain(d.teamId, d.id).catch(() => d))) throw new DomainNotFoundError();

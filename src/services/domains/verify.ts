@@ -1,7 +1,7 @@
 /** Asking for a verification check: mark the domain `verifying` and queue the check. */
 import * as table from '../../adapters/domains-table.js';
 import { enqueueVerification } from '../../adapters/verify-queue.js';
-import { isDomainId, type Domain } from '../../domain/domain.js';
+import { type Domain, isDomainId } from '../../domain/domain.js';
 import { DomainNotFoundError, ServiceUnavailableError } from '../../errors.js';
 import type { Caller } from '../auth.js';
 
@@ -19,7 +19,9 @@ export async function requestVerification(caller: Caller, id: string): Promise<D
     await enqueueVerification({ teamId: caller.teamId, domainId: id, requestedAt: now, reason: 'user' });
   } catch (err) {
     await table.revertVerifying(caller.teamId, id, result.previousStatus);
-    throw err instanceof ServiceUnavailableError ? err : new ServiceUnavailableError('The verification could not be queued. Retry the request.');
+    throw err instanceof ServiceUnavailableError
+      ? err
+      : new ServiceUnavailableError('The verification could not be queued. Retry the request.');
   }
   return result.domain;
 }

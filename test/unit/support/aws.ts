@@ -8,18 +8,23 @@ import { randomUUID } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
+  type CancellationReason,
   ConditionalCheckFailedException,
   DynamoDBClient,
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
-  type CancellationReason,
 } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SESClient } from '@aws-sdk/client-ses';
+import {
+  AlreadyExistsException,
+  NotFoundException,
+  SESv2Client,
+  TooManyRequestsException,
+} from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { AlreadyExistsException, NotFoundException, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
-import { SESClient } from '@aws-sdk/client-ses';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { generateApiKey } from '../../../src/domain/api-key.js';
 import { ownerTags } from '../../../src/domain/identity-owner.js';
 import { TEST_REGION } from './env.js';
@@ -44,11 +49,23 @@ export const AWS_ERROR_TEXT = 'arn:aws:ses:eu-central-1:123456789012:identity/in
 const metadata = { httpStatusCode: 400, requestId: 'req-unit-test', attempts: 1, totalRetryDelay: 0 };
 
 export const errors = {
-  sesThrottled: () => new TooManyRequestsException({ message: `Maximum sending rate exceeded for ${AWS_ERROR_TEXT}`, $metadata: metadata }),
-  sesAlreadyExists: () => new AlreadyExistsException({ message: `Identity already exists: ${AWS_ERROR_TEXT}`, $metadata: metadata }),
-  sesNotFound: () => new NotFoundException({ message: `Identity not found: ${AWS_ERROR_TEXT}`, $metadata: { ...metadata, httpStatusCode: 404 } }),
+  sesThrottled: () =>
+    new TooManyRequestsException({
+      message: `Maximum sending rate exceeded for ${AWS_ERROR_TEXT}`,
+      $metadata: metadata,
+    }),
+  sesAlreadyExists: () =>
+    new AlreadyExistsException({ message: `Identity already exists: ${AWS_ERROR_TEXT}`, $metadata: metadata }),
+  sesNotFound: () =>
+    new NotFoundException({
+      message: `Identity not found: ${AWS_ERROR_TEXT}`,
+      $metadata: { ...metadata, httpStatusCode: 404 },
+    }),
   ddbThrottled: () =>
-    new ProvisionedThroughputExceededException({ message: `The level of configured provisioned throughput for the table was exceeded ${AWS_ERROR_TEXT}`, $metadata: metadata }),
+    new ProvisionedThroughputExceededException({
+      message: `The level of configured provisioned throughput for the table was exceeded ${AWS_ERROR_TEXT}`,
+      $metadata: metadata,
+    }),
   conditionalCheckFailed: (item?: Record<string, unknown>) =>
     new ConditionalCheckFailedException({
       message: `The conditional request failed ${AWS_ERROR_TEXT}`,
@@ -65,7 +82,11 @@ export const errors = {
       ),
     }),
   /** An error the code cannot have anticipated, with a stack and AWS-looking text. */
-  unexpected: () => Object.assign(new Error(`ValidationException: One or more parameter values were invalid: ${AWS_ERROR_TEXT}`), { name: 'ValidationException', $fault: 'client' as const }),
+  unexpected: () =>
+    Object.assign(new Error(`ValidationException: One or more parameter values were invalid: ${AWS_ERROR_TEXT}`), {
+      name: 'ValidationException',
+      $fault: 'client' as const,
+    }),
 };
 
 export interface TestKey {
@@ -129,9 +150,16 @@ export function ownerTagsFor(domainId: string): { Key: string; Value: string }[]
  * last one it read. Lets a mocked SES identity carry the tags of a domain id generated at run time.
  */
 export function currentDomainId(): string | undefined {
-  const created = ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.[1]?.Put?.Item?.id as string | undefined).find(Boolean);
+  const created = ddbMock
+    .commandCalls(TransactWriteCommand)
+    .map((c) => c.args[0].input.TransactItems?.[1]?.Put?.Item?.id as string | undefined)
+    .find(Boolean);
   if (created) return created;
-  const read = ddbMock.commandCalls(GetCommand).map((c) => String(c.args[0].input.Key?.SK ?? '')).filter((sk) => sk.startsWith('DOMAIN#')).at(-1);
+  const read = ddbMock
+    .commandCalls(GetCommand)
+    .map((c) => String(c.args[0].input.Key?.SK ?? ''))
+    .filter((sk) => sk.startsWith('DOMAIN#'))
+    .at(-1);
   return read?.slice('DOMAIN#'.length);
 }
 

@@ -17,7 +17,12 @@ export function httpEvent(method: string, routePath: string, options: HttpEventO
   const rawPath = `/api/v1${routePath.replace(/\{(\w+)\}/g, (_, name: string) => params?.[name] ?? '')}`;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name] = value;
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const body =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
   const now = Date.now();
   return {
     version: '2.0',

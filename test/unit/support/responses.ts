@@ -1,14 +1,18 @@
 /** Invokes an API handler and checks what every response must carry. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { lambdaContext } from './events.js';
 import { AWS_ERROR_TEXT } from './aws.js';
+import { lambdaContext } from './events.js';
 
-export type ApiLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2 | void>;
+export type ApiLambda = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2 | undefined>;
 
 export interface Reply {
   readonly status: number;
   readonly headers: Record<string, string>;
   /** The body, parsed from JSON. */
+  // biome-ignore lint/suspicious/noExplicitAny: a parsed answer body; each test reads the fields it asserts
   readonly body: any;
   readonly raw: string;
 }
@@ -61,7 +65,11 @@ export function expectNoLeak(reply: Reply): void {
 /** A 503 (or 429) that tells the client when to come back. */
 export function expectRetryable(reply: Reply): void {
   // Shows the status and body received when it is neither 429 nor 503.
-  expect({ retryable: reply.status === 429 || reply.status === 503, status: reply.status, body: reply.body }).toMatchObject({ retryable: true });
+  expect({
+    retryable: reply.status === 429 || reply.status === 503,
+    status: reply.status,
+    body: reply.body,
+  }).toMatchObject({ retryable: true });
   expectError(reply, reply.status, reply.status === 429 ? reply.body.error.code : 'service_unavailable');
   expect(reply.headers['retry-after']).toMatch(/^[1-9]\d*$/);
 }

@@ -2,7 +2,16 @@
  * The spec's example `dns_records` for example.com (the API reference, "Add Domain"), written
  * out by hand: verification token "abc123...", DKIM tokens token1..token3, SES region eu-central-1.
  */
-export const SPEC_RECORD_FIELDS = ['type', 'name', 'value', 'ttl', 'priority', 'purpose', 'required', 'category'] as const;
+export const SPEC_RECORD_FIELDS = [
+  'type',
+  'name',
+  'value',
+  'ttl',
+  'priority',
+  'purpose',
+  'required',
+  'category',
+] as const;
 
 /** The spec's example response for example.com, record by record, every field, in order. */
 export const SPEC_EXAMPLE = [
