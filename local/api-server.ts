@@ -83,7 +83,7 @@ export async function startApiServer(opts: {
     const raw = Buffer.concat(chunks);
 
     let routeKey = '$default';
-    let functionName = NOT_FOUND_FUNCTION;
+    let functionName: string = NOT_FOUND_FUNCTION;
     let pathParameters: Record<string, string> | undefined;
     for (const r of compiled) {
       const m = r.method === method ? r.pattern.exec(url.pathname) : null;

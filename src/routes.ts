@@ -81,7 +81,7 @@ const idempotencyRecords: TableGrant = { keys: KEYS.idempotency, actions: [GET, 
 
 const noSes: SesAction[] = [];
 
-export const routes: readonly Route[] = [
+export const routes = [
   {
     method: 'POST',
     path: '/domains',
@@ -191,15 +191,18 @@ export const routes: readonly Route[] = [
     scope: null,
     grants: { table: [], queryIndexes: false, ses: noSes, sendToVerifyQueue: false },
   },
-];
+] as const satisfies readonly Route[];
+
+/** The name of every API route's function: adding a route adds its name here, and the compiler asks for the rest. */
+export type RouteName = (typeof routes)[number]['name'];
 
 /** Background functions: not routes, but declared here beside them so the stack reads one catalogue. */
 export interface BackgroundFunction {
-  readonly name: 'verifier' | 'scheduler';
+  readonly name: string;
   readonly grants: Grants;
 }
 
-export const backgroundFunctions: readonly BackgroundFunction[] = [
+export const backgroundFunctions = [
   {
     name: 'verifier',
     grants: {
@@ -226,7 +229,12 @@ export const backgroundFunctions: readonly BackgroundFunction[] = [
       sendToVerifyQueue: true,
     },
   },
-];
+] as const satisfies readonly BackgroundFunction[];
+
+export type BackgroundFunctionName = (typeof backgroundFunctions)[number]['name'];
 
 /** Name of the catch-all function that answers unknown paths in the API's error format. */
-export const NOT_FOUND_FUNCTION = 'not-found';
+export const NOT_FOUND_FUNCTION = 'not-found' as const;
+
+/** Every Lambda function of the stack: the routes', the background ones and the catch-all. */
+export type FunctionName = RouteName | BackgroundFunctionName | typeof NOT_FOUND_FUNCTION;
