@@ -1,5 +1,5 @@
 /**
- * `npm run openapi`: writes docs/openapi.json from the code (src/http/openapi.ts) and renders
+ * `npm run openapi`: writes docs/openapi.json from the code (openapi/document.ts) and renders
  * docs/reference.html from it with Redocly's `build-docs` (Redoc). The page embeds Redoc's scripts
  * (`--inlineBundle`), so it opens offline and loads nothing from a CDN; telemetry is switched off.
  *
@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildOpenApiDocument, serializeOpenApiDocument } from '../src/http/openapi.js';
+import { buildOpenApiDocument, serializeOpenApiDocument } from '../openapi/document.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jsonPath = join(root, 'docs', 'openapi.json');

@@ -1,11 +1,97 @@
 /**
- * Typed errors of the API. Each carries its HTTP status and a stable snake_case code; the HTTP
- * layer maps them to the one error envelope in a single place (src/http/errors.ts).
+ * The API's errors: one catalogue of every code a client can get (its status, what it means, an
+ * example), and one class per code. The error middleware maps a thrown ApiError to the one envelope
+ * (src/http/envelope.ts); the OpenAPI document and the README's error table read the catalogue.
  */
-export class ApiError extends Error {
+import { MAX_BODY_BYTES } from './http/limits.js';
+import { SCOPE_DOMAINS_MANAGE } from './routes.js';
+
+// The order is the document's: the ErrorCode enum, the error table, and the codes within a response.
+const CODES = {
+  validation_error: {
+    status: 400,
+    meaning:
+      'The request is invalid: the body is not a JSON object, lacks a required field, or has a field this API does not accept, or a body field or query parameter has an invalid value. The message says what to fix; `field` names the field or parameter when known.',
+  },
+  invalid_json: { status: 400, meaning: 'The request body is not valid JSON.' },
+  missing_api_key: { status: 401, meaning: 'No `Authorization` header was sent.' },
+  invalid_api_key: { status: 401, meaning: 'The API key is malformed, unknown or revoked.' },
+  insufficient_scope: {
+    status: 403,
+    meaning: 'The API key lacks the scope the operation requires (named in `required_scope`).',
+  },
+  domain_not_found: {
+    status: 404,
+    meaning: "No domain with this id exists for your team. Another team's id and a malformed id answer the same way.",
+  },
+  route_not_found: { status: 404, meaning: 'No such endpoint: the path or method is not in this document.' },
+  domain_already_registered: { status: 409, meaning: 'The domain is already registered, by your team or another one.' },
+  invalid_idempotency_key: {
+    status: 400,
+    meaning: '`Idempotency-Key` is empty, longer than 256 characters, or has characters other than visible ASCII.',
+  },
+  idempotency_key_reused: {
+    status: 409,
+    meaning:
+      'This `Idempotency-Key` was used in the last 24 hours with a different request body. Use a new key for a new request.',
+  },
+  idempotency_request_in_progress: {
+    status: 409,
+    meaning:
+      'A request with this `Idempotency-Key` is still running. Retry after the number of seconds in `Retry-After`.',
+  },
+  payload_too_large: { status: 413, meaning: `The request body is larger than ${MAX_BODY_BYTES} bytes.` },
+  unsupported_media_type: {
+    status: 415,
+    meaning: 'The request body was not sent with `Content-Type: application/json`.',
+  },
+  rate_limited: {
+    status: 429,
+    meaning:
+      'Your team passed its request limit for the current one-minute window. Every answer to an authenticated request carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window resets); retry after `Retry-After` seconds.',
+  },
+  internal_error: { status: 500, meaning: 'Something unexpected failed on our side. Retry later.' },
+  service_unavailable: {
+    status: 503,
+    meaning: 'An upstream service is busy or unavailable. Retry after the number of seconds in `Retry-After`.',
+  },
+  identity_quota_exceeded: {
+    status: 503,
+    meaning: 'The region holds the most sending domains SES allows (10,000 identities per account and region).',
+  },
+  identity_missing: {
+    status: 409,
+    meaning:
+      "The domain's SES identity was removed outside Krafter, so its settings cannot change. Delete the domain and add it again.",
+  },
+  identity_in_use: {
+    status: 409,
+    meaning:
+      'An SES identity of this name exists that Krafter did not make for this domain (another application on the same platform uses it). Nothing was changed. See the README: when a name is taken.',
+  },
+  domain_limit_reached: {
+    status: 403,
+    meaning:
+      'Your team holds as many domains as it may (`limit`). Delete a domain you no longer use, or ask support to raise the limit.',
+  },
+  domain_not_allowed: {
+    status: 400,
+    meaning:
+      "The name belongs to infrastructure (this platform's or AWS's own, such as amazonses.com or execute-api.amazonaws.com), not to a customer, and cannot be registered.",
+  },
+} as const satisfies Record<string, { readonly status: number; readonly meaning: string }>;
+
+export type ErrorCode = keyof typeof CODES;
+
+/** Every error code, in the catalogue's order. */
+export const ERROR_CODES = Object.keys(CODES) as [ErrorCode, ...ErrorCode[]];
+
+/** An error a client may see. Its code fixes its status (see the catalogue). */
+export abstract class ApiError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: C,
     message: string,
     /** Extra, client-safe fields for the envelope (e.g. which field was wrong). */
     readonly details: Record<string, unknown> = {},
@@ -14,74 +100,72 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
+    this.status = CODES[code].status;
   }
 }
 
-export class ValidationError extends ApiError {
+/** The class of a code whose answer never varies. */
+function fixed<C extends ErrorCode>(code: C, message: string, details = {}, retryAfterSeconds?: number) {
+  return class extends ApiError<C> {
+    constructor() {
+      super(code, message, details, retryAfterSeconds);
+    }
+  };
+}
+
+export class ValidationError extends ApiError<'validation_error'> {
   constructor(message: string, field?: string) {
-    super(400, 'validation_error', message, field === undefined ? {} : { field });
+    super('validation_error', message, field === undefined ? {} : { field });
   }
 }
 
-export class InvalidJsonError extends ApiError {
+export class InvalidJsonError extends ApiError<'invalid_json'> {
   constructor(message = 'The request body is not valid JSON.') {
-    super(400, 'invalid_json', message);
+    super('invalid_json', message);
   }
 }
 
-export class UnsupportedMediaTypeError extends ApiError {
-  constructor() {
-    super(415, 'unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.');
-  }
-}
+export class UnsupportedMediaTypeError extends fixed(
+  'unsupported_media_type',
+  'Send the request body as JSON with Content-Type: application/json.',
+) {}
 
-export class PayloadTooLargeError extends ApiError {
+export class PayloadTooLargeError extends ApiError<'payload_too_large'> {
   constructor(limitBytes: number) {
-    super(413, 'payload_too_large', `The request body must be at most ${limitBytes} bytes.`);
+    super('payload_too_large', `The request body must be at most ${limitBytes} bytes.`);
   }
 }
 
-export class MissingApiKeyError extends ApiError {
-  constructor() {
-    super(401, 'missing_api_key', 'Send your API key as `Authorization: Bearer kr_live_...`.');
-  }
-}
+export class MissingApiKeyError extends fixed(
+  'missing_api_key',
+  'Send your API key as `Authorization: Bearer kr_live_...`.',
+) {}
 
-export class InvalidApiKeyError extends ApiError {
-  constructor() {
-    super(401, 'invalid_api_key', 'The API key is malformed, unknown or revoked.');
-  }
-}
+export class InvalidApiKeyError extends fixed('invalid_api_key', 'The API key is malformed, unknown or revoked.') {}
 
-export class InsufficientScopeError extends ApiError {
+export class InsufficientScopeError extends ApiError<'insufficient_scope'> {
   constructor(scope: string) {
-    super(403, 'insufficient_scope', `This API key lacks the \`${scope}\` scope.`, { required_scope: scope });
+    super('insufficient_scope', `This API key lacks the \`${scope}\` scope.`, { required_scope: scope });
   }
 }
 
-export class DomainNotFoundError extends ApiError {
-  constructor() {
-    super(404, 'domain_not_found', 'No domain with this id exists for your team.');
-  }
-}
+export class DomainNotFoundError extends fixed('domain_not_found', 'No domain with this id exists for your team.') {}
 
-export class RouteNotFoundError extends ApiError {
-  constructor() {
-    super(404, 'route_not_found', 'No such endpoint. See the API reference for the available paths.');
-  }
-}
+export class RouteNotFoundError extends fixed(
+  'route_not_found',
+  'No such endpoint. See the API reference for the available paths.',
+) {}
 
-export class DomainAlreadyRegisteredError extends ApiError {
+export class DomainAlreadyRegisteredError extends ApiError<'domain_already_registered'> {
   constructor(domain: string) {
-    super(409, 'domain_already_registered', `The domain ${domain} is already registered.`);
+    super('domain_already_registered', `The domain ${domain} is already registered.`);
   }
 }
 
 /** An SES identity of this name exists that this API did not make for this domain (another application's). */
-export class IdentityInUseError extends ApiError {
+export class IdentityInUseError extends ApiError<'identity_in_use'> {
   constructor(domain: string) {
     super(
-      409,
       'identity_in_use',
       `The domain ${domain} is in use by another sender on this platform and cannot be registered here.`,
     );
@@ -89,10 +173,9 @@ export class IdentityInUseError extends ApiError {
 }
 
 /** The team holds as many domains as it may (MAX_DOMAINS_PER_TEAM). */
-export class DomainLimitReachedError extends ApiError {
+export class DomainLimitReachedError extends ApiError<'domain_limit_reached'> {
   constructor(limit: number) {
     super(
-      403,
       'domain_limit_reached',
       `Your team has reached its limit of ${limit} domains. Delete a domain you no longer use, or contact support to raise the limit.`,
       { limit },
@@ -101,10 +184,9 @@ export class DomainLimitReachedError extends ApiError {
 }
 
 /** The name belongs to infrastructure (this platform's or AWS's own), not to a customer. */
-export class DomainNotAllowedError extends ApiError {
+export class DomainNotAllowedError extends ApiError<'domain_not_allowed'> {
   constructor(domain: string) {
     super(
-      400,
       'domain_not_allowed',
       `The domain ${domain} belongs to infrastructure this platform or AWS runs, and cannot be registered.`,
       { field: 'domain' },
@@ -113,77 +195,102 @@ export class DomainNotAllowedError extends ApiError {
 }
 
 /** SES holds at most 10,000 identities per account and region: retrying does not help. */
-export class IdentityQuotaExceededError extends ApiError {
-  constructor() {
-    super(
-      503,
-      'identity_quota_exceeded',
-      'This Krafter region has reached its limit of sending domains. Contact support.',
-    );
-  }
-}
+export class IdentityQuotaExceededError extends fixed(
+  'identity_quota_exceeded',
+  'This Krafter region has reached its limit of sending domains. Contact support.',
+) {}
+
+/** Anything not foreseen: the client learns nothing about it, and the error middleware logs it. */
+export class InternalError extends fixed(
+  'internal_error',
+  'Something went wrong on our side. Retry later; if it persists, contact support.',
+) {}
 
 /** An upstream (SES, DynamoDB, SQS) throttled or failed in a way a retry can fix. */
-export class ServiceUnavailableError extends ApiError {
+export class ServiceUnavailableError extends ApiError<'service_unavailable'> {
   constructor(
     message = 'The service is busy. Retry after the delay in Retry-After.',
     retryAfterSeconds = 2,
     /** `throttled`: the upstream refused the call outright, so it changed nothing. */
     readonly reason: 'throttled' | 'unavailable' = 'unavailable',
   ) {
-    super(503, 'service_unavailable', message, {}, retryAfterSeconds);
+    super('service_unavailable', message, {}, retryAfterSeconds);
   }
 }
 
 /** The domain's SES identity was removed outside this service: its settings cannot change any more. */
-export class IdentityMissingError extends ApiError {
-  constructor() {
-    super(
-      409,
-      'identity_missing',
-      'The SES identity of this domain no longer exists, so its settings cannot change. Delete the domain and add it again.',
-    );
-  }
-}
+export class IdentityMissingError extends fixed(
+  'identity_missing',
+  'The SES identity of this domain no longer exists, so its settings cannot change. Delete the domain and add it again.',
+) {}
 
-export class InvalidIdempotencyKeyError extends ApiError {
-  constructor() {
-    super(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 256 visible ASCII characters.', {
-      field: 'Idempotency-Key',
-    });
-  }
-}
+export class InvalidIdempotencyKeyError extends fixed(
+  'invalid_idempotency_key',
+  'Idempotency-Key must be 1 to 256 visible ASCII characters.',
+  { field: 'Idempotency-Key' },
+) {}
 
-export class IdempotencyKeyReusedError extends ApiError {
-  constructor() {
-    super(
-      409,
-      'idempotency_key_reused',
-      'This Idempotency-Key was used with a different request body in the last 24 hours. Use a new key for a new request.',
-    );
-  }
-}
+export class IdempotencyKeyReusedError extends fixed(
+  'idempotency_key_reused',
+  'This Idempotency-Key was used with a different request body in the last 24 hours. Use a new key for a new request.',
+) {}
 
-export class IdempotentRequestInProgressError extends ApiError {
-  constructor() {
-    super(
-      409,
-      'idempotency_request_in_progress',
-      'A request with this Idempotency-Key is still being processed. Retry after the delay in Retry-After.',
-      {},
-      1,
-    );
-  }
-}
+export class IdempotentRequestInProgressError extends fixed(
+  'idempotency_request_in_progress',
+  'A request with this Idempotency-Key is still being processed. Retry after the delay in Retry-After.',
+  {},
+  1,
+) {}
 
-export class RateLimitedError extends ApiError {
+export class RateLimitedError extends ApiError<'rate_limited'> {
   constructor(readonly state: { limit: number; remaining: number; resetSeconds: number }) {
     super(
-      429,
       'rate_limited',
       `Your team sent more than ${state.limit} requests this minute. Retry after the delay in Retry-After.`,
       {},
       state.resetSeconds,
     );
   }
+}
+
+/** An instance of each code's class, as the OpenAPI document shows it; built when asked for. */
+const EXAMPLES: { readonly [C in ErrorCode]: () => ApiError<C> } = {
+  validation_error: () =>
+    new ValidationError(
+      'return_path must start with a letter, contain only letters, digits and hyphens, and be at most 63 characters.',
+      'return_path',
+    ),
+  invalid_json: () => new InvalidJsonError(),
+  missing_api_key: () => new MissingApiKeyError(),
+  invalid_api_key: () => new InvalidApiKeyError(),
+  insufficient_scope: () => new InsufficientScopeError(SCOPE_DOMAINS_MANAGE),
+  domain_not_found: () => new DomainNotFoundError(),
+  route_not_found: () => new RouteNotFoundError(),
+  domain_already_registered: () => new DomainAlreadyRegisteredError('example.com'),
+  invalid_idempotency_key: () => new InvalidIdempotencyKeyError(),
+  idempotency_key_reused: () => new IdempotencyKeyReusedError(),
+  idempotency_request_in_progress: () => new IdempotentRequestInProgressError(),
+  payload_too_large: () => new PayloadTooLargeError(MAX_BODY_BYTES),
+  unsupported_media_type: () => new UnsupportedMediaTypeError(),
+  rate_limited: () => new RateLimitedError({ limit: 600, remaining: 0, resetSeconds: 42 }),
+  internal_error: () => new InternalError(),
+  service_unavailable: () => new ServiceUnavailableError(),
+  identity_quota_exceeded: () => new IdentityQuotaExceededError(),
+  identity_missing: () => new IdentityMissingError(),
+  identity_in_use: () => new IdentityInUseError('example.com'),
+  domain_limit_reached: () => new DomainLimitReachedError(100),
+  domain_not_allowed: () => new DomainNotAllowedError('mail.amazonses.com'),
+};
+
+export interface CatalogueEntry {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** What the code means to a client, as the OpenAPI document and the README say it. */
+  readonly meaning: string;
+  readonly example: ApiError;
+}
+
+/** The catalogue entry of a code, with a fresh example. */
+export function errorEntry(code: ErrorCode): CatalogueEntry {
+  return { code, ...CODES[code], example: EXAMPLES[code]() };
 }

@@ -15,7 +15,7 @@ import { authenticate, type Caller } from '../services/auth.js';
 import { admit, type RateLimitState, rateLimitHeaders } from '../services/rate-limit.js';
 import { json } from './envelope.js';
 import { MAX_BODY_BYTES } from './limits.js';
-import { accessLog, errorEnvelope } from './responses.js';
+import { accessLog, errorEnvelope } from './middlewares.js';
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 export type ApiResponse = APIGatewayProxyStructuredResultV2;

@@ -3,7 +3,7 @@
  * logging and metrics so the functions that only answer (not-found, openapi) start fast.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ApiError, InvalidJsonError, UnsupportedMediaTypeError } from '../errors.js';
+import { ApiError, InternalError, InvalidJsonError, UnsupportedMediaTypeError } from '../errors.js';
 
 type Result = APIGatewayProxyStructuredResultV2;
 
@@ -15,10 +15,15 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
+/** The body of an error answer; the OpenAPI document's error examples are these too. */
+export function errorBody(err: ApiError) {
+  return { error: { code: err.code, message: err.message, ...err.details } };
+}
+
 export function errorResponse(err: ApiError): Result {
   const headers: Record<string, string> = {};
   if (err.retryAfterSeconds !== undefined) headers['Retry-After'] = String(err.retryAfterSeconds);
-  return json(err.status, { error: { code: err.code, message: err.message, ...err.details } }, headers);
+  return json(err.status, errorBody(err), headers);
 }
 
 /** Maps any thrown value to an ApiError (500 `internal_error` for the unexpected). */
@@ -28,9 +33,5 @@ export function toApiError(err: unknown): ApiError {
   // middy's JSON body parser: 415 without a JSON content type, 422 for a body that is not JSON.
   if (status === 415) return new UnsupportedMediaTypeError();
   if (status === 422) return new InvalidJsonError();
-  return new ApiError(
-    500,
-    'internal_error',
-    'Something went wrong on our side. Retry later; if it persists, contact support.',
-  );
+  return new InternalError();
 }

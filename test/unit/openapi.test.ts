@@ -18,15 +18,10 @@ import {
   LOCAL_SERVER,
   PRODUCTION_SERVER,
   SECURITY_SCHEME,
-  SPEC_EXAMPLES,
   serializeOpenApiDocument,
-} from '../../src/http/openapi.js';
-import {
-  DeletedResponse,
-  DomainListResponse,
-  DomainResponse,
-  DomainSummaryResponse,
-} from '../../src/http/response-schemas.js';
+} from '../../openapi/document.js';
+import { SPEC_EXAMPLES } from '../../openapi/examples.js';
+import { DeletedResponse, DomainListResponse, DomainResponse, DomainSummaryResponse } from '../../openapi/schemas.js';
 import { ListDomainsQuery } from '../../src/http/schemas.js';
 import { API_BASE_PATH, routes } from '../../src/routes.js';
 import { createValidator, OpenApiMismatchError, validateResponse } from '../support/openapi-validate.js';

@@ -5,6 +5,7 @@
  */
 import type middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { InternalError } from '../errors.js';
 import { flushMetrics, logger } from '../observability.js';
 import { errorResponse, toApiError } from './envelope.js';
 
@@ -14,7 +15,7 @@ export function errorEnvelope(): middy.MiddlewareObj {
   return {
     onError: (request) => {
       const apiError = toApiError(request.error);
-      if (apiError.status >= 500 && apiError.code === 'internal_error') {
+      if (apiError instanceof InternalError) {
         logger.error('unhandled error', { error: request.error as Error, awsRequestId: request.context?.awsRequestId });
       }
       request.response = errorResponse(apiError);

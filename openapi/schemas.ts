@@ -1,6 +1,6 @@
 /**
  * Response schemas (valibot): the shapes the API answers with, written once and turned into the
- * OpenAPI document's component schemas (src/http/openapi.ts). Handlers build responses with
+ * OpenAPI document's component schemas (json-schema.ts). Handlers build responses with
  * `toSummaryJson`/`toDetailJson` and do not import these; the type checks at the bottom keep the two
  * in step, and the end-to-end tests validate every response against the generated document.
  *
@@ -9,8 +9,9 @@
  * schemas so the reference's own examples stay valid.
  */
 import * as v from 'valibot';
-import type { DnsRecord, RecordStatus } from '../domain/dns-records.js';
-import { DOMAIN_STATUSES, type DomainJson, type DomainSummaryJson } from '../domain/domain.js';
+import type { DnsRecord, RecordStatus } from '../src/domain/dns-records.js';
+import { DOMAIN_STATUSES, type DomainJson, type DomainSummaryJson } from '../src/domain/domain.js';
+import { ERROR_CODES, type ErrorCode } from '../src/errors.js';
 
 export const DomainId = v.pipe(v.string(), v.uuid(), v.description('The domain id (a UUID), assigned by Krafter.'));
 
@@ -168,32 +169,6 @@ export const DeletedResponse = v.pipe(
   v.strictObject({ data: v.strictObject({ deleted: v.literal(true) }) }),
   v.description('Confirms the domain was deleted.'),
 );
-
-export const ERROR_CODES = [
-  'validation_error',
-  'invalid_json',
-  'missing_api_key',
-  'invalid_api_key',
-  'insufficient_scope',
-  'domain_not_found',
-  'route_not_found',
-  'domain_already_registered',
-  'invalid_idempotency_key',
-  'idempotency_key_reused',
-  'idempotency_request_in_progress',
-  'payload_too_large',
-  'unsupported_media_type',
-  'rate_limited',
-  'internal_error',
-  'service_unavailable',
-  'identity_quota_exceeded',
-  'identity_missing',
-  'identity_in_use',
-  'domain_limit_reached',
-  'domain_not_allowed',
-] as const;
-
-export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const ErrorCodeSchema = v.pipe(v.picklist(ERROR_CODES), v.description('Stable, machine-readable error code.'));
 
