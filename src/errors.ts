@@ -24,7 +24,7 @@ const CODES = {
     status: 404,
     meaning: "No domain with this id exists for your team. Another team's id and a malformed id answer the same way.",
   },
-  route_not_found: { status: 404, meaning: 'No such endpoint: the path or method is not in this document.' },
+  route_not_found: { status: 404, meaning: 'No such endpoint: the API has no operation at this path and method.' },
   domain_already_registered: { status: 409, meaning: 'The domain is already registered, by your team or another one.' },
   invalid_idempotency_key: {
     status: 400,
@@ -67,7 +67,7 @@ const CODES = {
   identity_in_use: {
     status: 409,
     meaning:
-      'An SES identity of this name exists that Krafter did not make for this domain (another application on the same platform uses it). Nothing was changed. See the README: when a name is taken.',
+      'An SES identity of this name exists that Krafter did not make for this domain (another application on the same platform uses it). Nothing was changed. See the README: when your name is taken.',
   },
   domain_limit_reached: {
     status: 403,
