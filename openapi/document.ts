@@ -7,7 +7,7 @@
 import * as v from 'valibot';
 import pkg from '../package.json' with { type: 'json' };
 import { KEY_PREFIX } from '../src/domain/api-key.js';
-import type { ErrorCode } from '../src/errors.js';
+import type { ErrorCode } from '../src/error-codes.js';
 import { API_BASE_PATH, routes, SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 import { byStatus, errorResponse, errorTable, responseName } from './errors.js';
 import { componentSchemas, inline, ref, sortedByKey } from './json-schema.js';

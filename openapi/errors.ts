@@ -3,7 +3,8 @@
  * per set of codes a status can carry, with each code's meaning and an example of its envelope.
  */
 import * as v from 'valibot';
-import { type ApiError, ERROR_CODES, type ErrorCode, errorEntry } from '../src/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../src/error-codes.js';
+import { type ApiError, errorEntry } from '../src/errors.js';
 import { errorBody } from '../src/http/envelope.js';
 import { inline } from './json-schema.js';
 import { errorEnvelopeWith } from './schemas.js';

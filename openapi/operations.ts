@@ -4,7 +4,8 @@
  * route's scope adds (document.ts).
  */
 import * as v from 'valibot';
-import { type ApiError, type ErrorCode, ValidationError } from '../src/errors.js';
+import type { ErrorCode } from '../src/error-codes.js';
+import { type ApiError, ValidationError } from '../src/errors.js';
 import { CreateDomainBody, ListDomainsQuery, UpdateDomainBody } from '../src/http/schemas.js';
 import type { RouteName } from '../src/routes.js';
 import {

@@ -11,7 +11,7 @@
 import * as v from 'valibot';
 import type { DnsRecord, RecordStatus } from '../src/domain/dns-records.js';
 import { DOMAIN_STATUSES, type DomainJson, type DomainSummaryJson } from '../src/domain/domain.js';
-import { ERROR_CODES, type ErrorCode } from '../src/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../src/error-codes.js';
 
 export const DomainId = v.pipe(v.string(), v.uuid(), v.description('The domain id (a UUID), assigned by Krafter.'));
 

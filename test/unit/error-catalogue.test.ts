@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalizeReturnPath } from '../../src/domain/return-path.js';
-import { ApiError, ERROR_CODES, errorEntry } from '../../src/errors.js';
+import { ERROR_CODES } from '../../src/error-codes.js';
+import { ApiError, errorEntry } from '../../src/errors.js';
 
 const readme = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md');
 

@@ -1,5 +1,5 @@
 /**
- * The shared middy stack (src/http/api-handler.ts) and the error envelope (src/http/responses.ts),
+ * The shared middy stack (src/http/api-handler.ts) and the error envelope (src/http/middlewares.ts),
  * exercised through a route defined here, so each behaviour is checked apart from any endpoint.
  */
 import './support/env.js';
