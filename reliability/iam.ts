@@ -346,7 +346,7 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
   if (isAnswer(stale) && stale.status === 201) {
     const staleId = String(stale.json.data.id);
     // Imported here: the module reads TABLE_NAME, which the running stack has set by now.
-    const { domainKey } = await import('../src/adapters/domains-table.js');
+    const { domainKey } = await import('../src/adapters/table-keys.js');
     await w.stack.ddb.send(
       new UpdateItemCommand({
         TableName: w.stack.tableName,

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 it(`checks ${DOMAINS} due domains within a budget of ${BUDGET} SES calls/s, losing none`, async () => {
-  const { dueKey } = await import('../../src/adapters/domains-table.js');
+  const { dueKey } = await import('../../src/adapters/table-keys.js');
   const ses = new SESv2Client({
     endpoint: e2e.stack.ses.url,
     region: 'eu-central-1',

@@ -280,7 +280,7 @@ describe('re-verification on a schedule', () => {
 
   async function setVerifyingWithoutMessage(id: string) {
     const due = new Date(Date.now() + 15 * MIN).toISOString();
-    const shardOf = (await import('../../src/adapters/domains-table.js')).dueKey(id, Date.parse(due));
+    const shardOf = (await import('../../src/adapters/table-keys.js')).dueKey(id, Date.parse(due));
     await e2e.stack.ddb.send(
       new UpdateItemCommand({
         TableName: e2e.stack.tableName,
