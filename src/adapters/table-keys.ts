@@ -45,6 +45,15 @@ export const KEY_PREFIX = {
   due: 'DUE#',
 } as const;
 
+/** The sort keys of the item families with one item per partition. */
+export const SORT_KEY = {
+  claim: 'CLAIM',
+  domainCount: 'DOMAINCOUNT',
+  apiKey: 'APIKEY',
+  sesPacer: 'RATE',
+  rateLimit: 'WINDOW',
+} as const;
+
 /** Powertools Idempotency needs one static partition value when the table has a sort key. */
 export const IDEMPOTENCY_PARTITION = 'IDEMPOTENCY';
 
@@ -60,8 +69,8 @@ const indexed = (pk: string, sk: string): IndexKey => ({ [INDEX.pk]: pk, [INDEX.
 export const teamPartition = (teamId: string) => `${KEY_PREFIX.team}${teamId}`;
 
 export const domainKey = (teamId: string, id: string) => primary(teamPartition(teamId), `${KEY_PREFIX.domain}${id}`);
-export const claimKey = (domain: string) => primary(`${KEY_PREFIX.domainName}${domain}`, 'CLAIM');
-export const domainCountKey = (teamId: string) => primary(teamPartition(teamId), 'DOMAINCOUNT');
+export const claimKey = (domain: string) => primary(`${KEY_PREFIX.domainName}${domain}`, SORT_KEY.claim);
+export const domainCountKey = (teamId: string) => primary(teamPartition(teamId), SORT_KEY.domainCount);
 
 /** Sort keys of one domain's status changes start with this. */
 export const statusHistoryPrefix = (domainId: string) => `${KEY_PREFIX.history}${domainId}#`;
@@ -75,15 +84,15 @@ export const dueKey = (id: string, at: number) =>
 /** The greatest due-index sort key of anything due at or before `now` (ms since epoch). */
 export const dueUpTo = (now: number) => `${new Date(now).toISOString()}#~`;
 
-export const apiKeyKey = (keyId: string) => primary(`${KEY_PREFIX.apiKey}${keyId}`, 'APIKEY');
+export const apiKeyKey = (keyId: string) => primary(`${KEY_PREFIX.apiKey}${keyId}`, SORT_KEY.apiKey);
 export const teamKeysPartition = (teamId: string) => `${teamPartition(teamId)}#APIKEYS`;
 /** Index keys that list a team's API keys, oldest first. */
 export const teamKeysKey = (teamId: string, createdAt: string, keyId: string) =>
   indexed(teamKeysPartition(teamId), `${createdAt}#${keyId}`);
 
-export const rateBudgetKey = (name: string) => primary(`${KEY_PREFIX.sesPacer}${name}`, 'RATE');
+export const rateBudgetKey = (name: string) => primary(`${KEY_PREFIX.sesPacer}${name}`, SORT_KEY.sesPacer);
 export const rateLimitKey = (teamId: string, windowStart: number) =>
-  primary(`${KEY_PREFIX.rateLimit}${teamId}#${windowStart}`, 'WINDOW');
+  primary(`${KEY_PREFIX.rateLimit}${teamId}#${windowStart}`, SORT_KEY.rateLimit);
 
 /**
  * The partition keys of each item family, as IAM `dynamodb:LeadingKeys` patterns (`*` stands for any

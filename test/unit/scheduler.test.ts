@@ -67,7 +67,7 @@ const batches = () => sqsMock.commandCalls(SendMessageBatchCommand).map((c) => c
 const sentBodies = () => batches().flatMap((b) => (b.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? '{}')));
 
 describe('scheduler: finding due domains', () => {
-  it('queries every due shard of GSI1 with a key condition on GSI1SK <= now, never a Scan', async () => {
+  it('queries every due shard of the index with a key condition on its sort key <= now, never a Scan', async () => {
     givenDue({});
     await scheduler.enqueueDueChecks(NOW);
     expect(queries()).toHaveLength(DUE_SHARDS);

@@ -20,6 +20,7 @@ import {
   PARTITION_KEYS,
   rateBudgetKey,
   rateLimitKey,
+  SORT_KEY,
   statusChangeKey,
   statusHistoryPrefix,
   teamKeysKey,
@@ -79,7 +80,7 @@ describe('the table keys, as stored', () => {
     expect(IDEMPOTENCY_PARTITION).toBe('IDEMPOTENCY');
   });
 
-  it('the partition key patterns the IAM grants name, and the prefixes they come from', () => {
+  it('the partition key patterns the IAM grants name, and the prefixes and sort keys they come from', () => {
     expect(PARTITION_KEYS).toEqual({
       team: 'TEAM#*',
       domainName: 'DOMAINNAME#*',
@@ -97,6 +98,13 @@ describe('the table keys, as stored', () => {
       domain: 'DOMAIN#',
       history: 'HISTORY#',
       due: 'DUE#',
+    });
+    expect(SORT_KEY).toEqual({
+      claim: 'CLAIM',
+      domainCount: 'DOMAINCOUNT',
+      apiKey: 'APIKEY',
+      sesPacer: 'RATE',
+      rateLimit: 'WINDOW',
     });
   });
 });
