@@ -13,8 +13,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ProxiedCall } from '../local/fault-proxy.js';
+import { apiKeyKey, domainKey, KEY_PREFIX } from '../src/adapters/table-keys.js';
 import { histogram, isAnswer, type Outcome } from './client.js';
 import { attackForeign, type ForeignTotals, foreignKind, type Mark, mark } from './foreign-identities.js';
 import { badChecksumKey, garbageKey, keyIdIn, legacyShapeUnknownKey, wellFormedUnknownKey } from './forged-keys.js';
@@ -64,7 +65,7 @@ function callsSince(w: World, m: Mark): CallCount {
     dynamodb,
     sqs: w.faults.sqs.calls().filter((c) => c.seq > m.sqs),
     ses: w.faults.ses.calls().filter((c) => c.seq > m.ses),
-    keyReads: dynamodb.filter((c) => c.operation === 'GetItem' && c.body.includes('"APIKEY#')),
+    keyReads: dynamodb.filter((c) => c.operation === 'GetItem' && c.body.includes(`"${KEY_PREFIX.apiKey}`)),
   };
 }
 
@@ -216,7 +217,7 @@ export async function keyFlood(w: World, o: { requests: number; concurrency?: nu
     );
     const ids = new Set(keys.map(keyIdIn));
     const readIds = [...first.calls.keyReads, ...again.calls.keyReads].filter((c) =>
-      [...ids].some((id) => c.body.includes(`"APIKEY#${id}"`)),
+      [...ids].some((id) => c.body.includes(`"${apiKeyKey(id).PK}"`)),
     );
     const expectedFirst = distinct;
     const expectedAgain = cached ? 0 : n - distinct;
@@ -327,7 +328,7 @@ async function domainItem(w: World, d: Watched): Promise<Record<string, unknown>
   const out = await w.stack.ddb.send(
     new GetItemCommand({
       TableName: w.stack.tableName,
-      Key: { PK: { S: `TEAM#${d.team.teamId}` }, SK: { S: `DOMAIN#${d.id}` } },
+      Key: marshall(domainKey(d.team.teamId, d.id)),
       ConsistentRead: true,
     }),
   );

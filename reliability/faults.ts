@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Fault, type FaultProxy, type FaultRule, type RuleHandle, wireErrors } from '../local/fault-proxy.js';
+import { claimKey, INDEX, KEY_PREFIX } from '../src/adapters/table-keys.js';
 import { isAnswer, type Outcome } from './client.js';
 import { isClaimItem, isDomainItem } from './state.js';
 import { sleep, type Team, type World } from './world.js';
@@ -62,13 +63,13 @@ export const STEPS: readonly Step[] = [
     flow: 'create',
     name: 'auth: key lookup',
     service: 'dynamodb',
-    rule: () => ({ operation: 'GetItem', bodyIncludes: 'APIKEY#' }),
+    rule: () => ({ operation: 'GetItem', bodyIncludes: KEY_PREFIX.apiKey }),
   },
   {
     flow: 'create',
     name: 'claim + item transaction',
     service: 'dynamodb',
-    rule: (t) => ({ operation: 'TransactWriteItems', bodyIncludes: [`DOMAINNAME#${t.domain}`, '"Put"'] }),
+    rule: (t) => ({ operation: 'TransactWriteItems', bodyIncludes: [claimKey(t.domain).PK, '"Put"'] }),
   },
   {
     flow: 'create',
@@ -109,7 +110,7 @@ export const STEPS: readonly Step[] = [
     flow: 'create',
     name: 'undo: delete item + claim (after the token call failed)',
     service: 'dynamodb',
-    rule: (t) => ({ operation: 'TransactWriteItems', bodyIncludes: [`DOMAINNAME#${t.domain}`, '"Delete"'] }),
+    rule: (t) => ({ operation: 'TransactWriteItems', bodyIncludes: [claimKey(t.domain).PK, '"Delete"'] }),
     precondition: {
       service: 'ses',
       rule: (t) => ({ operation: 'VerifyDomainIdentity', bodyIncludes: `Domain=${encodeURIComponent(t.domain)}` }),
@@ -179,7 +180,7 @@ export const STEPS: readonly Step[] = [
     flow: 'delete',
     name: 'read the domain',
     service: 'dynamodb',
-    rule: (t) => ({ operation: 'GetItem', bodyIncludes: `DOMAIN#${t.id}` }),
+    rule: (t) => ({ operation: 'GetItem', bodyIncludes: `${KEY_PREFIX.domain}${t.id}` }),
   },
   {
     flow: 'delete',
@@ -191,20 +192,20 @@ export const STEPS: readonly Step[] = [
     flow: 'delete',
     name: 'delete item + claim transaction',
     service: 'dynamodb',
-    rule: (t) => ({ operation: 'TransactWriteItems', bodyIncludes: [`DOMAINNAME#${t.domain}`, '"Delete"'] }),
+    rule: (t) => ({ operation: 'TransactWriteItems', bodyIncludes: [claimKey(t.domain).PK, '"Delete"'] }),
   },
   // verifier: read, pace, SES, DNS, write (+ history), clear the published event
   {
     flow: 'verifier',
     name: 'read the domain',
     service: 'dynamodb',
-    rule: (t) => ({ operation: 'GetItem', bodyIncludes: `DOMAIN#${t.id}` }),
+    rule: (t) => ({ operation: 'GetItem', bodyIncludes: `${KEY_PREFIX.domain}${t.id}` }),
   },
   {
     flow: 'verifier',
     name: 'SES pacer slot',
     service: 'dynamodb',
-    rule: () => ({ operation: 'UpdateItem', bodyIncludes: 'RATE#' }),
+    rule: () => ({ operation: 'UpdateItem', bodyIncludes: KEY_PREFIX.sesPacer }),
   },
   {
     flow: 'verifier',
@@ -229,13 +230,13 @@ export const STEPS: readonly Step[] = [
     flow: 'scheduler',
     name: 'due-time query',
     service: 'dynamodb',
-    rule: () => ({ operation: 'Query', bodyIncludes: 'DUE#' }),
+    rule: () => ({ operation: 'Query', bodyIncludes: KEY_PREFIX.due }),
   },
   {
     flow: 'scheduler',
     name: 'lease the due entry',
     service: 'dynamodb',
-    rule: (t) => ({ operation: 'UpdateItem', bodyIncludes: ['GSI1SK = :next', t.id] }),
+    rule: (t) => ({ operation: 'UpdateItem', bodyIncludes: [`${INDEX.sk} = :next`, t.id] }),
   },
   {
     flow: 'scheduler',
@@ -371,7 +372,7 @@ async function makeDomain(w: World, team: Team, label: string): Promise<Target |
 async function stateOf(w: World, domain: string) {
   const snap = await w.snapshot();
   const items = snap.items.filter((i) => isDomainItem(i) && i.domain === domain);
-  const claim = snap.items.find((i) => isClaimItem(i) && i.PK === `DOMAINNAME#${domain}`);
+  const claim = snap.items.find((i) => isClaimItem(i) && i.PK === claimKey(domain).PK);
   return { items, claim, identity: snap.identities.includes(domain) };
 }
 

@@ -13,6 +13,7 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { ProxiedCall } from '../local/fault-proxy.js';
+import { domainKey, IDEMPOTENCY_PARTITION, KEY_PREFIX } from '../src/adapters/table-keys.js';
 import { backgroundFunctions, type Grants, routes } from '../src/routes.js';
 import { isAnswer } from './client.js';
 import { sleep, type Team, type World } from './world.js';
@@ -43,7 +44,7 @@ const APP_SERVICES = /^(dynamodb|ses|sqs|events):/;
  * without returning the existing item (it asks for ALL_OLD, which DynamoDB returns): a fallback the
  * grants keep, lest it end in AccessDenied, that no run here can provoke.
  */
-const UNPROVOKED_FALLBACKS = new Set(['dynamodb:GetItem on IDEMPOTENCY']);
+const UNPROVOKED_FALLBACKS = new Set([`dynamodb:GetItem on ${IDEMPOTENCY_PARTITION}`]);
 /** What Lambda's SQS event source mapping does with the verifier's role (not the function's code). */
 const EVENT_SOURCE_ACTIONS = new Set([
   'sqs:ReceiveMessage',
@@ -155,7 +156,9 @@ async function exercise(w: World, run: () => Promise<void>): Promise<IamCall[]> 
   // route's enqueue), it adds nothing to the route's calls until the log is taken.
   const hold = w.faults.dynamodb.inject({
     operation: 'GetItem',
-    when: (c) => c.body.includes('"DOMAIN#') && w.faults.sqs.calls().some((q) => q.operation.startsWith('SendMessage')),
+    when: (c) =>
+      c.body.includes(`"${KEY_PREFIX.domain}`) &&
+      w.faults.sqs.calls().some((q) => q.operation.startsWith('SendMessage')),
     fault: { kind: 'hang' },
   });
   await run();
@@ -345,8 +348,6 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
   const stale = await w.call('iam', 'POST', '/domains', team.key, { domain: fresh() });
   if (isAnswer(stale) && stale.status === 201) {
     const staleId = String(stale.json.data.id);
-    // Imported here: the module reads TABLE_NAME, which the running stack has set by now.
-    const { domainKey } = await import('../src/adapters/domains-table.js');
     await w.stack.ddb.send(
       new UpdateItemCommand({
         TableName: w.stack.tableName,

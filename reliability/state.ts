@@ -5,6 +5,7 @@
  */
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { INDEX, KEY_PREFIX, SORT_KEY } from '../src/adapters/table-keys.js';
 
 export type Item = Record<string, unknown>;
 
@@ -31,7 +32,7 @@ export async function scanTable(ddb: DynamoDBClient, tableName: string): Promise
  * Items that change on every authenticated request by design: the per-team, per-minute request
  * counters of the rate limiter. They meter requests; they are not domain state.
  */
-export const isMeteringItem = (i: Item) => typeof i.PK === 'string' && i.PK.startsWith('RATELIMIT#');
+export const isMeteringItem = (i: Item) => typeof i.PK === 'string' && i.PK.startsWith(KEY_PREFIX.rateLimit);
 
 /** A stable text form of a snapshot, for "exactly as it was" comparisons (metering left out). */
 export function fingerprint(s: Snapshot): string {
@@ -70,8 +71,12 @@ export function describeDiff(before: Snapshot, after: Snapshot): string {
 }
 
 export const isDomainItem = (i: Item) =>
-  typeof i.PK === 'string' && i.PK.startsWith('TEAM#') && typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#');
-export const isClaimItem = (i: Item) => typeof i.PK === 'string' && i.PK.startsWith('DOMAINNAME#') && i.SK === 'CLAIM';
+  typeof i.PK === 'string' &&
+  i.PK.startsWith(KEY_PREFIX.team) &&
+  typeof i.SK === 'string' &&
+  i.SK.startsWith(KEY_PREFIX.domain);
+export const isClaimItem = (i: Item) =>
+  typeof i.PK === 'string' && i.PK.startsWith(KEY_PREFIX.domainName) && i.SK === SORT_KEY.claim;
 
 export interface InvariantOptions {
   /**
@@ -102,7 +107,7 @@ export interface InvariantOptions {
 export function invariantViolations(s: Snapshot, o: InvariantOptions = {}): string[] {
   const out: string[] = [];
   const domains = s.items.filter(isDomainItem);
-  const claims = new Map(s.items.filter(isClaimItem).map((c) => [String(c.PK).slice('DOMAINNAME#'.length), c]));
+  const claims = new Map(s.items.filter(isClaimItem).map((c) => [String(c.PK).slice(KEY_PREFIX.domainName.length), c]));
   const byName = new Map<string, Item[]>();
   for (const d of domains) {
     const name = String(d.domain);
@@ -117,7 +122,7 @@ export function invariantViolations(s: Snapshot, o: InvariantOptions = {}): stri
         `domain ${String(d.id)} (${name}) is not the one its claim points at (${String(claim.teamId)}/${String(claim.domainId)})`,
       );
     }
-    if (d.status === 'verifying' && !d.GSI1SK)
+    if (d.status === 'verifying' && !d[INDEX.sk])
       out.push(`domain ${String(d.id)} (${name}) is verifying without a due-time lease`);
     if (o.deleted?.has(String(d.id)))
       out.push(`domain ${String(d.id)} (${name}) exists again after its delete succeeded`);

@@ -9,6 +9,7 @@ import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { FaultProxies } from '../local/fault-proxy.js';
 import type { LocalStack } from '../local/stack.js';
+import { KEY_PREFIX } from '../src/adapters/table-keys.js';
 import { type E2E, startE2E } from '../test/support/e2e.js';
 import { type Answer, isAnswer, type Outcome, RawClient, type RawRequest } from './client.js';
 import { type InvariantOptions, invariantViolations, type Snapshot, scanTable } from './state.js';
@@ -347,7 +348,7 @@ export class World {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const item = (await this.snapshot()).items.find(
-      (i) => typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#') && i.domain === domain && i.ready === true,
+      (i) => typeof i.SK === 'string' && i.SK.startsWith(KEY_PREFIX.domain) && i.domain === domain && i.ready === true,
     );
     const stored = item?.dkim as { keyLength?: number } | undefined;
     const table = item ? `RSA_${stored?.keyLength ?? 2048}_BIT` : null;
@@ -361,7 +362,7 @@ export class World {
   /** Whether SES looks for the MAIL FROM records the table (and so the API) shows for a domain. */
   async mailFromAgrees(domain: string): Promise<{ agrees: boolean; ses: string | null; table: string | null }> {
     const item = (await this.snapshot()).items.find(
-      (i) => typeof i.SK === 'string' && i.SK.startsWith('DOMAIN#') && i.domain === domain && i.ready === true,
+      (i) => typeof i.SK === 'string' && i.SK.startsWith(KEY_PREFIX.domain) && i.domain === domain && i.ready === true,
     );
     const table = item ? `${String(item.returnPath)}.${domain}` : null;
     const ses = await this.sesMailFrom(domain);

@@ -4,8 +4,8 @@
  * cannot drift apart.
  */
 
-import type { PartitionKeyPattern } from './adapters/table-schema.js';
-import { PARTITION_KEYS as KEYS } from './adapters/table-schema.js';
+import type { PartitionKeyPattern } from './adapters/table-keys.js';
+import { PARTITION_KEYS as KEYS } from './adapters/table-keys.js';
 
 export const API_BASE_PATH = '/api/v1';
 

@@ -7,9 +7,9 @@
 
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DUE_SHARDS, domainKey, dueKey } from '../../src/adapters/domains-table.js';
 import { ddb, tableName } from '../../src/adapters/dynamodb-client.js';
 import { sqs } from '../../src/adapters/sqs-client.js';
+import { DUE_SHARDS, domainKey, dueKey, duePartition, dueUpTo, INDEX } from '../../src/adapters/table-keys.js';
 import { VERIFYING_LEASE_MS } from '../../src/domain/schedule.js';
 
 const queueUrl = () => process.env.VERIFY_QUEUE_URL ?? '';
@@ -24,10 +24,10 @@ export async function floorScheduler(now: number, page = 100): Promise<{ itemsRe
       const out = await ddb.send(
         new QueryCommand({
           TableName: tableName,
-          IndexName: 'GSI1',
-          KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK <= :now',
-          ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':now': `${new Date(now).toISOString()}#~` },
-          ProjectionExpression: 'teamId, id, GSI1SK',
+          IndexName: INDEX.name,
+          KeyConditionExpression: `${INDEX.pk} = :pk AND ${INDEX.sk} <= :now`,
+          ExpressionAttributeValues: { ':pk': duePartition(shard), ':now': dueUpTo(now) },
+          ProjectionExpression: `teamId, id, ${INDEX.sk}`,
           Limit: page,
           ExclusiveStartKey: startKey,
         }),
@@ -41,9 +41,12 @@ export async function floorScheduler(now: number, page = 100): Promise<{ itemsRe
           new UpdateCommand({
             TableName: tableName,
             Key: domainKey(String(item.teamId), id),
-            UpdateExpression: 'SET GSI1SK = :next',
-            ConditionExpression: 'GSI1SK = :read',
-            ExpressionAttributeValues: { ':next': dueKey(id, now + VERIFYING_LEASE_MS).GSI1SK, ':read': item.GSI1SK },
+            UpdateExpression: `SET ${INDEX.sk} = :next`,
+            ConditionExpression: `${INDEX.sk} = :read`,
+            ExpressionAttributeValues: {
+              ':next': dueKey(id, now + VERIFYING_LEASE_MS)[INDEX.sk],
+              ':read': item[INDEX.sk],
+            },
           }),
         );
         leased.push(item);

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { lambdaContext } from '../../local/lambda-context.js';
-import { domainKey } from '../../src/adapters/domains-table.js';
+import { domainKey, INDEX } from '../../src/adapters/table-keys.js';
 import { DEFAULT_RETURN_PATH } from '../../src/domain/return-path.js';
 import { routes, SCOPE_DOMAINS_MANAGE } from '../../src/routes.js';
 import { createKey } from '../../src/services/api-keys.js';
@@ -83,7 +83,7 @@ export async function measureEndpoints(
       new UpdateCommand({
         TableName: env.tableName,
         Key: domainKey(WRITE_TEAM, id),
-        UpdateExpression: 'SET #s = :pending, returnPath = :rp REMOVE previousStatus, GSI1PK, GSI1SK',
+        UpdateExpression: `SET #s = :pending, returnPath = :rp REMOVE previousStatus, ${INDEX.pk}, ${INDEX.sk}`,
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':pending': 'pending', ':rp': DEFAULT_RETURN_PATH },
       }),

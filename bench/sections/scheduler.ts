@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { domainKey, dueKey } from '../../src/adapters/domains-table.js';
+import { domainKey, dueKey } from '../../src/adapters/table-keys.js';
 import type { BareEnv } from '../lib/bare-env.js';
 import { type CallCounts, type CallLog, countCalls, summarize } from '../lib/calls.js';
 import { floorScheduler } from '../lib/scheduler-floor.js';

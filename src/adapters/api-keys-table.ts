@@ -1,5 +1,5 @@
 /**
- * The ApiKey entity in the table. Nothing else builds these keys.
+ * The ApiKey entity in the table (keys: table-keys.ts):
  *
  *   ApiKey  PK = APIKEY#<keyId>   SK = APIKEY
  *           GSI1PK = TEAM#<teamId>#APIKEYS   GSI1SK = <createdAt>#<keyId>   (listing by team)
@@ -7,13 +7,13 @@
  * Only the SHA-256 hash of a key is stored, never the key.
  */
 
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { toServiceError } from './aws-errors.js';
+import * as v from 'valibot';
 import { ddb, tableName } from './dynamodb-client.js';
+import { ConditionFailed, parseItem, read, write } from './table-io.js';
+import { apiKeyKey, INDEX, ITEM_ABSENT, ITEM_EXISTS, teamKeysKey, teamKeysPartition } from './table-keys.js';
 
-export const apiKeyKey = (keyId: string) => ({ PK: `APIKEY#${keyId}`, SK: 'APIKEY' });
-const teamKeysPartition = (teamId: string) => `TEAM#${teamId}#APIKEYS`;
+const STORE = 'The key store';
 
 export interface ApiKeyRecord {
   readonly keyId: string;
@@ -24,58 +24,70 @@ export interface ApiKeyRecord {
   readonly revokedAt: string | null;
 }
 
+const ApiKeyItemSchema = v.object({
+  keyId: v.string(),
+  teamId: v.string(),
+  hash: v.string(),
+  scopes: v.nullish(v.array(v.string())),
+  createdAt: v.string(),
+  revokedAt: v.nullish(v.string()),
+});
+
 function fromItem(item: Record<string, unknown>): ApiKeyRecord {
+  const k = parseItem(ApiKeyItemSchema, item, 'ApiKey');
   return {
-    keyId: item.keyId as string,
-    teamId: item.teamId as string,
-    hash: item.hash as string,
-    scopes: (item.scopes as string[] | undefined) ?? [],
-    createdAt: item.createdAt as string,
-    revokedAt: (item.revokedAt as string | undefined) ?? null,
+    keyId: k.keyId,
+    teamId: k.teamId,
+    hash: k.hash,
+    scopes: k.scopes ?? [],
+    createdAt: k.createdAt,
+    revokedAt: k.revokedAt ?? null,
   };
 }
 
 export async function putApiKey(k: Omit<ApiKeyRecord, 'revokedAt'>): Promise<void> {
-  await ddb.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: {
-        ...apiKeyKey(k.keyId),
-        entity: 'ApiKey',
-        ...k,
-        scopes: [...k.scopes],
-        GSI1PK: teamKeysPartition(k.teamId),
-        GSI1SK: `${k.createdAt}#${k.keyId}`,
-      },
-      ConditionExpression: 'attribute_not_exists(PK)',
-    }),
+  const out = await write(STORE, () =>
+    ddb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...apiKeyKey(k.keyId),
+          entity: 'ApiKey',
+          ...k,
+          scopes: [...k.scopes],
+          ...teamKeysKey(k.teamId, k.createdAt, k.keyId),
+        },
+        ConditionExpression: ITEM_ABSENT,
+      }),
+    ),
   );
+  if (out instanceof ConditionFailed) throw new Error(`key ${k.keyId} exists already`);
 }
 
 export async function getApiKey(keyId: string): Promise<ApiKeyRecord | null> {
-  try {
-    // Strongly consistent: an id read as unknown is remembered as such for a while (services/auth.ts),
-    // so an eventually consistent miss right after the key was stored would lock the new key out.
-    // Reads are cached per container, so the doubled read cost is paid rarely.
-    const out = await ddb.send(new GetCommand({ TableName: tableName, Key: apiKeyKey(keyId), ConsistentRead: true }));
-    return out.Item ? fromItem(out.Item) : null;
-  } catch (err) {
-    throw toServiceError(err, 'The key store');
-  }
+  // Strongly consistent: an id read as unknown is remembered as such for a while (services/auth.ts),
+  // so an eventually consistent miss right after the key was stored would lock the new key out.
+  // Reads are cached per container, so the doubled read cost is paid rarely.
+  const out = await read(STORE, () =>
+    ddb.send(new GetCommand({ TableName: tableName, Key: apiKeyKey(keyId), ConsistentRead: true })),
+  );
+  return out.Item ? fromItem(out.Item) : null;
 }
 
 export async function listApiKeys(teamId: string): Promise<ApiKeyRecord[]> {
   const keys: ApiKeyRecord[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': teamKeysPartition(teamId) },
-        ExclusiveStartKey: startKey,
-      }),
+    const out = await read(STORE, () =>
+      ddb.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: INDEX.name,
+          KeyConditionExpression: `${INDEX.pk} = :pk`,
+          ExpressionAttributeValues: { ':pk': teamKeysPartition(teamId) },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
     );
     for (const item of out.Items ?? []) keys.push(fromItem(item));
     startKey = out.LastEvaluatedKey;
@@ -85,19 +97,16 @@ export async function listApiKeys(teamId: string): Promise<ApiKeyRecord[]> {
 
 /** Marks a key revoked; false when no such key exists. Revoking twice keeps the first time. */
 export async function revokeApiKey(keyId: string, now: string): Promise<boolean> {
-  try {
-    await ddb.send(
+  const out = await write(STORE, () =>
+    ddb.send(
       new UpdateCommand({
         TableName: tableName,
         Key: apiKeyKey(keyId),
         UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
-        ConditionExpression: 'attribute_exists(PK)',
+        ConditionExpression: ITEM_EXISTS,
         ExpressionAttributeValues: { ':now': now },
       }),
-    );
-    return true;
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
-    throw err;
-  }
+    ),
+  );
+  return !(out instanceof ConditionFailed);
 }

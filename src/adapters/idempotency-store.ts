@@ -1,5 +1,5 @@
 /**
- * The IdempotencyRecord entity, managed by Powertools Idempotency on the project's table:
+ * The IdempotencyRecord entity, managed by Powertools Idempotency on the project's table (keys: table-keys.ts):
  *
  *   IdempotencyRecord  PK = IDEMPOTENCY   SK = <function>#<hash of team, route, id, key>   (expiresAt: TTL)
  *
@@ -16,7 +16,8 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Context } from 'aws-lambda';
 import { IdempotencyKeyReusedError, IdempotentRequestInProgressError, ServiceUnavailableError } from '../errors.js';
 import { dynamodb, tableName } from './dynamodb-client.js';
-import { PARTITION_KEYS, TABLE_SCHEMA } from './table-schema.js';
+import { IDEMPOTENCY_PARTITION } from './table-keys.js';
+import { TABLE_SCHEMA } from './table-schema.js';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -26,7 +27,7 @@ const persistenceStore = new DynamoDBPersistenceLayer({
   keyAttr: TABLE_SCHEMA.partitionKey,
   sortKeyAttr: TABLE_SCHEMA.sortKey,
   // The partition the functions' IAM grants name (`dynamodb:LeadingKeys`).
-  staticPkValue: PARTITION_KEYS.idempotency,
+  staticPkValue: IDEMPOTENCY_PARTITION,
   expiryAttr: TABLE_SCHEMA.timeToLiveAttribute,
 });
 

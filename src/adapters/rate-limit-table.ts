@@ -1,5 +1,5 @@
 /**
- * The RateLimitWindow entity: requests a team made in one fixed one-minute window.
+ * The RateLimitWindow entity: requests a team made in one fixed one-minute window (keys: table-keys.ts).
  *
  *   RateLimitWindow  PK = RATELIMIT#<teamId>#<window start, epoch seconds>   SK = WINDOW   (expiresAt: TTL)
  *
@@ -7,16 +7,15 @@
  * minute only, so no partition stays hot. (HTTP APIs have no per-key usage plans, hence this.)
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { toServiceError } from './aws-errors.js';
+import * as v from 'valibot';
 import { ddb, tableName } from './dynamodb-client.js';
-import { RATE_LIMIT_KEY_PREFIX } from './table-schema.js';
+import { ConditionFailed, parseItem, write } from './table-io.js';
+import { rateLimitKey } from './table-keys.js';
+import { TABLE_SCHEMA } from './table-schema.js';
 
 export const WINDOW_SECONDS = 60;
 
-export const rateLimitKey = (teamId: string, windowStart: number) => ({
-  PK: `${RATE_LIMIT_KEY_PREFIX}${teamId}#${windowStart}`,
-  SK: 'WINDOW',
-});
+const CountSchema = v.object({ hits: v.optional(v.number(), 1) });
 
 /** Counts one request; returns the count in the current window and when the window ends (epoch s). */
 export async function countRequest(
@@ -25,18 +24,18 @@ export async function countRequest(
 ): Promise<{ count: number; resetAt: number }> {
   const windowStart = Math.floor(now / 1000 / WINDOW_SECONDS) * WINDOW_SECONDS;
   const resetAt = windowStart + WINDOW_SECONDS;
-  try {
-    const out = await ddb.send(
+  const out = await write('The rate limiter', () =>
+    ddb.send(
       new UpdateCommand({
         TableName: tableName,
         Key: rateLimitKey(teamId, windowStart),
-        UpdateExpression: 'ADD hits :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+        UpdateExpression: `ADD hits :one SET ${TABLE_SCHEMA.timeToLiveAttribute} = if_not_exists(${TABLE_SCHEMA.timeToLiveAttribute}, :expires)`,
         ExpressionAttributeValues: { ':one': 1, ':expires': resetAt + WINDOW_SECONDS },
         ReturnValues: 'UPDATED_NEW',
       }),
-    );
-    return { count: Number(out.Attributes?.hits ?? 1), resetAt };
-  } catch (err) {
-    throw toServiceError(err, 'The rate limiter');
-  }
+    ),
+  );
+  // The write has no condition, so it cannot fail one.
+  const attributes = out instanceof ConditionFailed ? {} : (out.Attributes ?? {});
+  return { count: parseItem(CountSchema, attributes, 'RateLimitWindow').hits, resetAt };
 }

@@ -34,7 +34,7 @@ export interface Domain {
   readonly previousStatus: DomainStatus | null;
   /** A status change whose event is not published yet (published by the next check). */
   readonly pendingEvent: StatusChange | null;
-  /** While not ready: which create holds the set-up (see domains-table.ts, provisioning lease). */
+  /** While not ready: which create holds the set-up (see adapters/domains-table/provisioning.ts). */
   readonly leaseId: string | null;
   /** Per-record results of the last check, keyed by record id (see dns-records.ts). */
   readonly recordChecks: Readonly<Record<string, RecordCheck>>;

@@ -9,7 +9,7 @@
  * its claim and its place in the team's count together with the history entry. A retry after the
  * event may publish it twice; it never loses it.
  */
-import { deleteReleasedDomain, markReleasing } from '../adapters/domains-table.js';
+import { deleteReleasedDomain, markReleasing } from '../adapters/domains-table/index.js';
 import { deleteIdentity } from '../adapters/ses-identities.js';
 import { publishStatusChange } from '../adapters/status-events.js';
 import { ownerStage, releaseGraceMs } from '../config.js';

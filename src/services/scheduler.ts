@@ -2,7 +2,8 @@
  * Finds the domains due for a check through the due-time index (never a Scan: reads grow with the
  * number due, not with the table), leases each entry, and queues the checks in batches of ten.
  */
-import { DUE_SHARDS, type DueDomain, leaseDue, queryDue } from '../adapters/domains-table.js';
+import { type DueDomain, leaseDue, queryDue } from '../adapters/domains-table/index.js';
+import { DUE_SHARDS } from '../adapters/table-keys.js';
 import { enqueueVerifications } from '../adapters/verify-queue.js';
 import { VERIFYING_LEASE_MS } from '../domain/schedule.js';
 import type { VerifyMessage } from '../domain/verify-message.js';

@@ -8,7 +8,7 @@
  */
 
 import { observe } from '../adapters/dns-observer.js';
-import { clearPendingEvent, getDomain, writeCheckResult } from '../adapters/domains-table.js';
+import { clearPendingEvent, getDomain, writeCheckResult } from '../adapters/domains-table/index.js';
 import { reserveSlot } from '../adapters/rate-budget-table.js';
 import { getIdentity } from '../adapters/ses-identities.js';
 import { publishStatusChange } from '../adapters/status-events.js';

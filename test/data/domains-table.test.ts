@@ -4,18 +4,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, type DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
+import { DUE_SHARDS, domainCountKey, domainKey, dueKey, INDEX, KEY_PREFIX } from '../../src/adapters/table-keys.js';
 import { useFreshTable } from '../support/dynamo-env.js';
 
 let client: DynamoDBClient;
 let tableName: string;
-let table: typeof import('../../src/adapters/domains-table.js');
+let table: typeof import('../../src/adapters/domains-table/index.js');
 let keys: typeof import('../../src/adapters/api-keys-table.js');
 let history: typeof import('../../src/adapters/status-history-table.js');
 
 beforeAll(async () => {
   ({ client, tableName } = await useFreshTable());
-  table = await import('../../src/adapters/domains-table.js');
+  table = await import('../../src/adapters/domains-table/index.js');
   keys = await import('../../src/adapters/api-keys-table.js');
   history = await import('../../src/adapters/status-history-table.js');
 });
@@ -58,7 +60,7 @@ describe('domain claim and item', () => {
     const results = await Promise.allSettled(attempts.map((d) => table.putNewDomain(d)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const items = (await allItems()).filter((i) => i.domain?.S === 'race.example.com');
-    expect(items.filter((i) => i.SK?.S?.startsWith('DOMAIN#'))).toHaveLength(1);
+    expect(items.filter((i) => i.SK?.S?.startsWith(KEY_PREFIX.domain))).toHaveLength(1);
   });
 
   it('keeps a domain hidden until ready, then stores the tokens', async () => {
@@ -190,7 +192,7 @@ describe('settings changes (update lease)', () => {
     await client.send(
       new UpdateItemCommand({
         TableName: tableName,
-        Key: { PK: { S: 'TEAM#team-u' }, SK: { S: `DOMAIN#${d.id}` } },
+        Key: marshall(domainKey('team-u', d.id)),
         UpdateExpression: 'REMOVE recordChecks',
       }),
     );
@@ -292,7 +294,7 @@ describe('verification state', () => {
       nextCheckAt: now - 1000,
     });
     const due = [];
-    for (let shard = 0; shard < table.DUE_SHARDS; shard++) due.push(...(await table.queryDue(shard, now, 100)).due);
+    for (let shard = 0; shard < DUE_SHARDS; shard++) due.push(...(await table.queryDue(shard, now, 100)).due);
     const mine = due.find((x) => x.id === d.id);
     expect(mine).toBeDefined();
     expect(await table.leaseDue(mine!, now + 60_000)).toBe(true);
@@ -302,7 +304,7 @@ describe('verification state', () => {
 
 describe('domains per team', () => {
   const countOf = async (teamId: string) =>
-    (await allItems()).find((i) => i.PK?.S === `TEAM#${teamId}` && i.SK?.S === 'DOMAINCOUNT') as
+    (await allItems()).find((i) => i.PK?.S === domainCountKey(teamId).PK && i.SK?.S === domainCountKey(teamId).SK) as
       | { domains?: { N?: string } }
       | undefined;
 
@@ -315,7 +317,9 @@ describe('domains per team', () => {
     expect((await countOf('team-limit'))?.domains?.N).toBe('5');
     // Refused creates left no claim behind.
     expect(
-      (await allItems()).filter((i) => i.PK?.S?.startsWith('DOMAINNAME#') && i.PK.S.endsWith('.limit.example.com')),
+      (await allItems()).filter(
+        (i) => i.PK?.S?.startsWith(KEY_PREFIX.domainName) && i.PK.S.endsWith('.limit.example.com'),
+      ),
     ).toHaveLength(5);
 
     await expect(
@@ -331,9 +335,7 @@ describe('domains per team', () => {
   it('never counts below zero for a team whose domains predate the count', async () => {
     const d = newDomain('team-legacy', 'predates-count.example.com');
     await table.putNewDomain(d);
-    await client.send(
-      new DeleteItemCommand({ TableName: tableName, Key: { PK: { S: 'TEAM#team-legacy' }, SK: { S: 'DOMAINCOUNT' } } }),
-    );
+    await client.send(new DeleteItemCommand({ TableName: tableName, Key: marshall(domainCountKey('team-legacy')) }));
     expect(await table.deleteDomainAndClaim('team-legacy', d.id, d.domain)).toBe(true);
     expect((await countOf('team-legacy'))?.domains?.N).toBe('0');
   });
@@ -361,8 +363,8 @@ describe('releasing a never-verified domain', () => {
   it('puts a new domain in the due index at its release time', async () => {
     const d = newDomain('team-r', 'due-release.example.com');
     await table.putNewDomain(d, { releaseAt: Date.parse(d.createdAt) + 1000 });
-    const item = (await allItems()).find((i) => i.SK?.S === `DOMAIN#${d.id}`) as { GSI1SK?: { S?: string } };
-    expect(item.GSI1SK?.S).toBe(`${new Date(Date.parse(d.createdAt) + 1000).toISOString()}#${d.id}`);
+    const item = (await allItems()).find((i) => i.SK?.S === domainKey(d.teamId, d.id).SK);
+    expect(item?.[INDEX.sk]?.S).toBe(dueKey(d.id, Date.parse(d.createdAt) + 1000)[INDEX.sk]);
   });
 
   it('marks, then removes the domain, its claim and its count together, with the history entry; verify, PATCH and retries stay out', async () => {

@@ -92,7 +92,7 @@ it('checks a domain whose names return hundreds of values, and shows a few of ea
   expect(dmarc.diagnostic?.reason).toContain('300 values were found; the first 5 are shown.');
 
   // Some 230 KB came from DNS; the stored item keeps a few KB of it.
-  const { domainKey } = await import('../../src/adapters/domains-table.js');
+  const { domainKey } = await import('../../src/adapters/table-keys.js');
   const item = await e2e.stack.ddb.send(
     new GetItemCommand({ TableName: e2e.stack.tableName, Key: marshall(domainKey('team-o', id)) }),
   );

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 it(`checks ${DOMAINS} due domains within a budget of ${BUDGET} SES calls/s, losing none`, async () => {
-  const { dueKey } = await import('../../src/adapters/domains-table.js');
+  const { domainKey, dueKey } = await import('../../src/adapters/table-keys.js');
   const ses = new SESv2Client({
     endpoint: e2e.stack.ses.url,
     region: 'eu-central-1',
@@ -40,8 +40,7 @@ it(`checks ${DOMAINS} due domains within a budget of ${BUDGET} SES calls/s, losi
     const created = await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: domain }));
     ids.push(id);
     items.push({
-      PK: 'TEAM#team-budget',
-      SK: `DOMAIN#${id}`,
+      ...domainKey('team-budget', id),
       entity: 'Domain',
       id,
       teamId: 'team-budget',

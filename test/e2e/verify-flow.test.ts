@@ -5,6 +5,8 @@
 
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { domainKey, dueKey, INDEX } from '../../src/adapters/table-keys.js';
 import { type E2E, startE2E } from '../support/e2e.js';
 
 let e2e: E2E;
@@ -191,7 +193,7 @@ describe('re-verification on a schedule', () => {
     await e2e.stack.ddb.send(
       new UpdateItemCommand({
         TableName: e2e.stack.tableName,
-        Key: { PK: { S: 'TEAM#team-v' }, SK: { S: `DOMAIN#${id}` } },
+        Key: marshall(domainKey('team-v', id)),
         UpdateExpression: 'SET verifyRequestedAt = :t',
         ExpressionAttributeValues: { ':t': { S: iso } },
       }),
@@ -280,19 +282,19 @@ describe('re-verification on a schedule', () => {
 
   async function setVerifyingWithoutMessage(id: string) {
     const due = new Date(Date.now() + 15 * MIN).toISOString();
-    const shardOf = (await import('../../src/adapters/domains-table.js')).dueKey(id, Date.parse(due));
+    const shardOf = dueKey(id, Date.parse(due));
     await e2e.stack.ddb.send(
       new UpdateItemCommand({
         TableName: e2e.stack.tableName,
-        Key: { PK: { S: 'TEAM#team-v' }, SK: { S: `DOMAIN#${id}` } },
-        UpdateExpression: 'SET #s = :v, previousStatus = :p, verifyRequestedAt = :now, GSI1PK = :pk, GSI1SK = :sk',
+        Key: marshall(domainKey('team-v', id)),
+        UpdateExpression: `SET #s = :v, previousStatus = :p, verifyRequestedAt = :now, ${INDEX.pk} = :pk, ${INDEX.sk} = :sk`,
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: {
           ':v': { S: 'verifying' },
           ':p': { S: 'pending' },
           ':now': { S: new Date().toISOString() },
-          ':pk': { S: shardOf.GSI1PK },
-          ':sk': { S: shardOf.GSI1SK },
+          ':pk': { S: shardOf[INDEX.pk] },
+          ':sk': { S: shardOf[INDEX.sk] },
         },
       }),
     );

@@ -5,7 +5,16 @@
  * explains each of them, so changing one is a decision, not a refactor.
  */
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { PARTITION_KEYS } from '../../src/adapters/table-schema.js';
+import {
+  apiKeyKey,
+  claimKey,
+  domainCountKey,
+  domainKey,
+  PARTITION_KEYS,
+  rateBudgetKey,
+  rateLimitKey,
+  statusChangeKey,
+} from '../../src/adapters/table-keys.js';
 import { backgroundFunctions, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
 import type { Json, PolicyStatementJson } from './helpers.js';
 import {
@@ -227,13 +236,7 @@ describe('table access by item family (dynamodb:LeadingKeys)', () => {
     }
   });
 
-  test('the entity modules build keys inside the families the grants name', async () => {
-    process.env.TABLE_NAME ??= 'infra-test';
-    const { apiKeyKey } = await import('../../src/adapters/api-keys-table.js');
-    const { domainKey, claimKey, domainCountKey } = await import('../../src/adapters/domains-table.js');
-    const { statusChangeKey } = await import('../../src/adapters/status-history-table.js');
-    const { rateBudgetKey } = await import('../../src/adapters/rate-budget-table.js');
-    const { rateLimitKey } = await import('../../src/adapters/rate-limit-table.js');
+  test('the key builders build keys inside the families the grants name', () => {
     const built: [string, string][] = [
       [PARTITION_KEYS.apiKey, apiKeyKey('k1').PK],
       [PARTITION_KEYS.team, domainKey('acme', 'd1').PK],

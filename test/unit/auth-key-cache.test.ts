@@ -7,6 +7,7 @@ import './support/env.js';
 import { randomInt } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { jest } from '@jest/globals';
+import { apiKeyKey } from '../../src/adapters/table-keys.js';
 import { generateApiKey, hashApiKey, keyChecksum } from '../../src/domain/api-key.js';
 import type * as AuthModule from '../../src/services/auth.js';
 import { ddbMock, givenApiKey, resetAwsMocks } from './support/aws.js';
@@ -43,7 +44,7 @@ function givenLegacyKey(teamId: string): { plaintext: string; keyId: string } {
   const id = base62(12);
   const plaintext = `kr_live_${id}${base62(32)}`;
   const keyId = `key_${id}`;
-  ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${keyId}`, SK: 'APIKEY' } }).resolves({
+  ddbMock.on(GetCommand, { Key: apiKeyKey(keyId) }).resolves({
     Item: {
       keyId,
       teamId,
@@ -111,14 +112,14 @@ describe('unknown key ids', () => {
     const start = Date.parse('2026-03-01T12:00:00.000Z');
     const now = jest.spyOn(Date, 'now').mockReturnValue(start);
     const key = generateApiKey();
-    ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${key.keyId}`, SK: 'APIKEY' } }).resolvesOnce({});
+    ddbMock.on(GetCommand, { Key: apiKeyKey(key.keyId) }).resolvesOnce({});
 
     await expect(bearer(key.plaintext)).rejects.toMatchObject(refused);
     now.mockReturnValue(start + 29_999);
     await expect(bearer(key.plaintext)).rejects.toMatchObject(refused);
     expect(reads()).toBe(1);
 
-    ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${key.keyId}`, SK: 'APIKEY' } }).resolves({
+    ddbMock.on(GetCommand, { Key: apiKeyKey(key.keyId) }).resolves({
       Item: {
         keyId: key.keyId,
         teamId: 'team-late',
@@ -205,12 +206,13 @@ describe('authenticate with a key cache', () => {
   it('keeps using a cached key until clearKeyCache(), then sees its revocation', async () => {
     const key = givenApiKey();
     await auth.authenticate(`Bearer ${key.plaintext}`, 'domains:manage');
-    ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${key.keyId}`, SK: 'APIKEY' } }).resolves({
+    ddbMock.on(GetCommand, { Key: apiKeyKey(key.keyId) }).resolves({
       Item: {
         keyId: key.keyId,
         teamId: 'team-a',
         hash: hashApiKey(key.plaintext),
         scopes: ['domains:manage'],
+        createdAt: '2026-01-01T00:00:00.000Z',
         revokedAt: '2026-01-01T00:00:00.000Z',
       },
     });

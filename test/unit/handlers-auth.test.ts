@@ -5,6 +5,7 @@
 import './support/env.js';
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { apiKeyKey, KEY_PREFIX, teamPartition } from '../../src/adapters/table-keys.js';
 import { generateApiKey } from '../../src/domain/api-key.js';
 import {
   ddbMock,
@@ -57,7 +58,7 @@ function call(e: Endpoint, authorization: string | undefined, headerName = 'auth
 /** Nothing but the key lookup may have happened. */
 function expectNoWork(): void {
   for (const c of ddbMock.calls())
-    expect(String((c.args[0].input as { Key?: { PK?: string } }).Key?.PK)).toMatch(/^APIKEY#/);
+    expect(String((c.args[0].input as { Key?: { PK?: string } }).Key?.PK)).toMatch(new RegExp(`^${KEY_PREFIX.apiKey}`));
   expect(sesv2Mock.calls()).toHaveLength(0);
   expect(sesv1Mock.calls()).toHaveLength(0);
   expect(sqsMock.calls()).toHaveLength(0);
@@ -92,7 +93,7 @@ describe.each(ENDPOINTS)('$method $path', (e) => {
     const unknown = generateApiKey();
     const unknownReply = await call(e, `Bearer ${unknown.plaintext}`);
     expectError(unknownReply, 401, 'invalid_api_key');
-    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, { Key: { PK: `APIKEY#${unknown.keyId}`, SK: 'APIKEY' } });
+    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, { Key: apiKeyKey(unknown.keyId) });
 
     const revoked = givenApiKey({ revokedAt: '2026-01-10T00:00:00.000Z' });
     const revokedReply = await call(e, `Bearer ${revoked.plaintext}`);
@@ -120,7 +121,7 @@ describe.each(ENDPOINTS)('$method $path', (e) => {
 
   it('503 + Retry-After when DynamoDB throttles the key lookup', async () => {
     const k = generateApiKey();
-    ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${k.keyId}`, SK: 'APIKEY' } }).rejects(errors.ddbThrottled());
+    ddbMock.on(GetCommand, { Key: apiKeyKey(k.keyId) }).rejects(errors.ddbThrottled());
     expectRetryable(await call(e, `Bearer ${k.plaintext}`));
     expectNoWork();
   });
@@ -157,7 +158,7 @@ describe('a key of one team never reaches another team', () => {
 
     expect((await call(list, `Bearer ${teamB.plaintext}`)).body).toEqual({ data: [] });
     expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
-      ':pk': 'TEAM#team-b',
+      ':pk': teamPartition('team-b'),
     });
     expectError(await call(get, `Bearer ${teamB.plaintext}`), 404, 'domain_not_found');
   });

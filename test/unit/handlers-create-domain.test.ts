@@ -10,6 +10,7 @@ import {
   PutEmailIdentityMailFromAttributesCommand,
 } from '@aws-sdk/client-sesv2';
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { apiKeyKey, claimKey, domainCountKey, domainKey, dueKey, INDEX } from '../../src/adapters/table-keys.js';
 import { ecKeyPem, revealsKey, rsaKey } from '../support/dkim-keys.js';
 import {
   AWS_ERROR_TEXT,
@@ -95,17 +96,17 @@ function expectRolledBack(domain: string): void {
   const [claim, item] = all[0] ?? [];
   const rollback = (all[1] ?? []).filter((t) => t.Delete);
   // The third write gives the domain's place in the team's count back.
-  expect((all[1] ?? []).find((t) => t.Update)?.Update).toMatchObject({ Key: { PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' } });
+  expect((all[1] ?? []).find((t) => t.Update)?.Update).toMatchObject({ Key: domainCountKey('team-a') });
   const keys = rollback.map((t) => t.Delete?.Key);
   expect(rollback.every((t) => t.Delete?.TableName === TEST_TABLE)).toBe(true);
   expect(keys).toEqual(
     expect.arrayContaining([
-      { PK: claim?.Put?.Item?.PK, SK: 'CLAIM' },
+      { PK: claim?.Put?.Item?.PK, SK: claimKey(domain).SK },
       { PK: item?.Put?.Item?.PK, SK: item?.Put?.Item?.SK },
     ]),
   );
   expect(keys).toHaveLength(2);
-  expect(claim?.Put?.Item?.PK).toBe(`DOMAINNAME#${domain}`);
+  expect(claim?.Put?.Item?.PK).toBe(claimKey(domain).PK);
   // The only update an undo makes is renewing this create's provisioning lease: never `ready`.
   const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
   expect(
@@ -155,14 +156,13 @@ describe('POST /domains: success', () => {
     expect(tx).toHaveLength(3);
     expect(tx?.[0]?.Put).toMatchObject({
       TableName: TEST_TABLE,
-      Item: { PK: 'DOMAINNAME#example.com', SK: 'CLAIM', teamId: 'team-a', domainId: id },
+      Item: { ...claimKey('example.com'), teamId: 'team-a', domainId: id },
       ConditionExpression: 'attribute_not_exists(PK)',
     });
     expect(tx?.[1]?.Put).toMatchObject({
       TableName: TEST_TABLE,
       Item: {
-        PK: 'TEAM#team-a',
-        SK: `DOMAIN#${id}`,
+        ...domainKey('team-a', id),
         id,
         teamId: 'team-a',
         domain: 'example.com',
@@ -183,7 +183,7 @@ describe('POST /domains: success', () => {
     expect(sesv1Mock).toHaveReceivedCommandWith(VerifyDomainIdentityCommand, { Domain: 'example.com' });
     expect(ddbMock).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: TEST_TABLE,
-      Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${id}` },
+      Key: domainKey('team-a', id),
       ConditionExpression: 'attribute_exists(PK) AND (leaseId = :lease OR ready = :true)',
       ExpressionAttributeValues: expect.objectContaining({ ':vt': VERIFICATION_TOKEN, ':dk': [...DKIM_TOKENS] }),
     });
@@ -223,7 +223,7 @@ describe('POST /domains: success', () => {
     const reply = await post({ domain: 'Bücher.DE.' });
     expect(reply.status).toBe(201);
     expect(reply.body.data.domain).toBe('xn--bcher-kva.de');
-    expect(transactions()[0]?.[0]?.Put?.Item?.PK).toBe('DOMAINNAME#xn--bcher-kva.de');
+    expect(transactions()[0]?.[0]?.Put?.Item?.PK).toBe(claimKey('xn--bcher-kva.de').PK);
     expect(sesv2Mock).toHaveReceivedCommandWith(CreateEmailIdentityCommand, { EmailIdentity: 'xn--bcher-kva.de' });
     expect(reply.body.data.dns_records[0].name).toBe('_amazonses.xn--bcher-kva.de');
   });
@@ -287,7 +287,7 @@ describe('POST /domains: success', () => {
     const reply = await post({ domain: 'example.com' });
     expect(reply.status).toBe(201);
     expect(reply.body.data.id).toBe(stuck.id);
-    expect(ddbMock).toHaveReceivedCommandWith(UpdateCommand, { Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${stuck.id}` } });
+    expect(ddbMock).toHaveReceivedCommandWith(UpdateCommand, { Key: domainKey('team-a', stuck.id as string) });
   });
 });
 
@@ -577,7 +577,7 @@ describe('POST /domains: throttling and rollback', () => {
   });
 
   it('answers 503 when DynamoDB is throttled while resolving the API key', async () => {
-    ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${key.keyId}`, SK: 'APIKEY' } }).rejects(errors.ddbThrottled());
+    ddbMock.on(GetCommand, { Key: apiKeyKey(key.keyId) }).rejects(errors.ddbThrottled());
     expectRetryable(await post({ domain: 'example.com' }));
     expect(transactions()).toHaveLength(0);
   });
@@ -798,7 +798,7 @@ describe("POST /domains: identities, names and limits that are not the caller's"
     expect((await post({ domain: 'example.com' })).status).toBe(201);
     const count = transactions()[0]?.[2]?.Update;
     expect(count).toMatchObject({
-      Key: { PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' },
+      Key: domainCountKey('team-a'),
       ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
     });
     expect(count?.UpdateExpression).toContain('ADD #n :one');
@@ -810,7 +810,7 @@ describe("POST /domains: identities, names and limits that are not the caller's"
     const reply = await post({ domain: 'example.com' });
     const item = transactions()[0]?.[1]?.Put?.Item;
     const releaseAt = Date.parse(item?.createdAt) + (72 + 168) * 3_600_000;
-    expect(item?.GSI1SK).toBe(`${new Date(releaseAt).toISOString()}#${reply.body.data.id}`);
+    expect(item?.[INDEX.sk]).toBe(dueKey(reply.body.data.id, releaseAt)[INDEX.sk]);
   });
 
   it('answers 403 domain_limit_reached when the count condition fails, without calling SES', async () => {

@@ -3,6 +3,7 @@ import './support/env.js';
 import { randomUUID } from 'node:crypto';
 import { DeleteEmailIdentityCommand, GetEmailIdentityCommand } from '@aws-sdk/client-sesv2';
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { claimKey, domainCountKey, domainKey } from '../../src/adapters/table-keys.js';
 import {
   ddbMock,
   domainItem,
@@ -59,15 +60,15 @@ describe('DELETE /domains/{id}: success', () => {
     const [tx] = transactions();
     expect(transactions()).toHaveLength(1);
     expect(tx).toHaveLength(3);
-    expect(tx?.[2]?.Update).toMatchObject({ Key: { PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' } });
+    expect(tx?.[2]?.Update).toMatchObject({ Key: domainCountKey('team-a') });
     expect(tx?.[0]?.Delete).toMatchObject({
       TableName: TEST_TABLE,
-      Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${item.id}` },
+      Key: domainKey('team-a', item.id as string),
       ConditionExpression: 'attribute_exists(PK)',
     });
     expect(tx?.[1]?.Delete).toMatchObject({
       TableName: TEST_TABLE,
-      Key: { PK: 'DOMAINNAME#example.com', SK: 'CLAIM' },
+      Key: claimKey('example.com'),
       ExpressionAttributeValues: { ':id': item.id },
     });
     // The claim goes only if it is this domain's: never release a name another domain holds.
@@ -141,7 +142,7 @@ describe('DELETE /domains/{id}: faults', () => {
 
   it('answers 503 + Retry-After when DynamoDB throttles the read', async () => {
     const id = randomUUID();
-    ddbMock.on(GetCommand, { Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${id}` } }).rejects(errors.ddbThrottled());
+    ddbMock.on(GetCommand, { Key: domainKey('team-a', id) }).rejects(errors.ddbThrottled());
     expectRetryable(await del(id));
     expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
   });

@@ -1,6 +1,7 @@
 /** GET /domains (functions/list-domains.ts) with every AWS call mocked. */
 import './support/env.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { KEY_PREFIX, teamPartition } from '../../src/adapters/table-keys.js';
 import { ddbMock, domainItem, errors, givenApiKey, resetAwsMocks, type TestKey } from './support/aws.js';
 import { TEST_TABLE } from './support/env.js';
 import { httpEvent } from './support/events.js';
@@ -74,7 +75,7 @@ describe('GET /domains', () => {
     const query = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
     expect(query).toMatchObject({
       TableName: TEST_TABLE,
-      ExpressionAttributeValues: { ':pk': 'TEAM#team-b', ':sk': 'DOMAIN#' },
+      ExpressionAttributeValues: { ':pk': teamPartition('team-b'), ':sk': KEY_PREFIX.domain },
     });
     expect(query?.KeyConditionExpression).toBe('PK = :pk AND begins_with(SK, :sk)');
     expect(query?.IndexName).toBeUndefined();

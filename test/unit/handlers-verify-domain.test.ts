@@ -3,6 +3,7 @@ import './support/env.js';
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { domainKey, dueKey, INDEX } from '../../src/adapters/table-keys.js';
 import {
   ddbMock,
   domainItem,
@@ -82,7 +83,7 @@ describe('POST /domains/{id}/verify: success', () => {
     const [mark] = updates();
     expect(mark).toMatchObject({
       TableName: TEST_TABLE,
-      Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${item.id}` },
+      Key: domainKey('team-a', item.id as string),
       ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
@@ -185,7 +186,7 @@ describe('POST /domains/{id}/verify: 404', () => {
     ddbMock.on(UpdateCommand).rejects(errors.conditionalCheckFailed());
     const reply = await verify(theirs.id as string, other.plaintext);
     expectError(reply, 404, 'domain_not_found');
-    expect(updates()[0]?.Key).toEqual({ PK: 'TEAM#team-b', SK: `DOMAIN#${theirs.id}` });
+    expect(updates()[0]?.Key).toEqual(domainKey('team-b', theirs.id as string));
     expect(reply.body).toEqual(await notFoundBody(randomUUID()));
   });
 });
@@ -223,7 +224,7 @@ describe('POST /domains/{id}/verify: faults', () => {
     expect(updates()).toHaveLength(2);
     expect(revert).toMatchObject({
       TableName: TEST_TABLE,
-      Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${item.id}` },
+      Key: domainKey('team-a', item.id as string),
       ExpressionAttributeValues: { ':prev': 'failed', ':verifying': 'verifying' },
     });
     expect(revert?.ConditionExpression).toContain('#s = :verifying');
@@ -234,8 +235,7 @@ describe('POST /domains/{id}/verify: faults', () => {
     const item = domainItem({
       status: 'verified',
       verifiedAt: '2026-01-15T12:30:00.000Z',
-      GSI1PK: 'DUE#1',
-      GSI1SK: '2026-01-16T12:30:00.000Z#x',
+      ...dueKey('x', Date.parse('2026-01-16T12:30:00.000Z')),
     });
     givenMarked(item);
     sqsMock.on(SendMessageCommand).rejects(errors.unexpected());
@@ -243,7 +243,7 @@ describe('POST /domains/{id}/verify: faults', () => {
     const revert = updates()[1];
     expect(revert?.ExpressionAttributeValues?.[':prev']).toBe('verified');
     // markVerifying replaced the due entry with the verifying lease; dropping it leaves the domain unscheduled.
-    expect(revert?.UpdateExpression).not.toMatch(/REMOVE[^=]*\bGSI1(PK|SK)\b/);
+    expect(revert?.UpdateExpression).not.toMatch(new RegExp(`REMOVE[^=]*\\b(${INDEX.pk}|${INDEX.sk})\\b`));
   });
 
   it('answers 503 + Retry-After when DynamoDB throttles, without queuing', async () => {

@@ -3,33 +3,28 @@ import './support/env.js';
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DUE_SHARDS, domainKey, dueKey, duePartition, INDEX, type IndexKey } from '../../src/adapters/table-keys.js';
 import type * as SchedulerModule from '../../src/services/scheduler.js';
 import { ddbMock, errors, resetAwsMocks, sqsMock } from './support/aws.js';
 import { TEST_QUEUE_URL, TEST_TABLE } from './support/env.js';
 
 let scheduler: typeof SchedulerModule;
 let handler: (event?: { time?: string }) => Promise<SchedulerModule.SchedulerRun>;
-let DUE_SHARDS: number;
 
 beforeAll(async () => {
   scheduler = await import('../../src/services/scheduler.js');
-  ({ DUE_SHARDS } = await import('../../src/adapters/domains-table.js'));
   handler = (await import('../../functions/scheduler.js')).handler as typeof handler;
 });
 
 const NOW = Date.parse('2026-01-16T10:00:00.000Z');
 const LEASE_MS = 15 * 60_000;
 
-interface Due {
-  teamId: string;
-  id: string;
-  GSI1SK: string;
-}
+type Due = { teamId: string; id: string } & IndexKey;
 
 function dueItems(n: number, at = NOW - 60_000): Due[] {
   return Array.from({ length: n }, (_, i) => {
     const id = randomUUID();
-    return { teamId: `team-${i % 3}`, id, GSI1SK: `${new Date(at - i * 1000).toISOString()}#${id}` };
+    return { teamId: `team-${i % 3}`, id, ...dueKey(id, at - i * 1000) };
   });
 }
 
@@ -37,7 +32,10 @@ function dueItems(n: number, at = NOW - 60_000): Due[] {
 function givenDue(perShard: Record<number, Due[]>, pageSize = 100): void {
   for (let shard = 0; shard < DUE_SHARDS; shard++) {
     const items = perShard[shard] ?? [];
-    const stub = ddbMock.on(QueryCommand, { IndexName: 'GSI1', ExpressionAttributeValues: { ':pk': `DUE#${shard}` } });
+    const stub = ddbMock.on(QueryCommand, {
+      IndexName: INDEX.name,
+      ExpressionAttributeValues: { ':pk': duePartition(shard) },
+    });
     if (items.length === 0) {
       stub.resolves({ Items: [], Count: 0 });
       continue;
@@ -69,16 +67,16 @@ const batches = () => sqsMock.commandCalls(SendMessageBatchCommand).map((c) => c
 const sentBodies = () => batches().flatMap((b) => (b.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? '{}')));
 
 describe('scheduler: finding due domains', () => {
-  it('queries every due shard of GSI1 with a key condition on GSI1SK <= now, never a Scan', async () => {
+  it('queries every due shard of the index with a key condition on its sort key <= now, never a Scan', async () => {
     givenDue({});
     await scheduler.enqueueDueChecks(NOW);
     expect(queries()).toHaveLength(DUE_SHARDS);
     queries().forEach((q, shard) => {
       expect(q).toMatchObject({
         TableName: TEST_TABLE,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK <= :now',
-        ExpressionAttributeValues: { ':pk': `DUE#${shard}` },
+        IndexName: INDEX.name,
+        KeyConditionExpression: `${INDEX.pk} = :pk AND ${INDEX.sk} <= :now`,
+        ExpressionAttributeValues: { ':pk': duePartition(shard) },
       });
       expect(q.FilterExpression).toBeUndefined();
       // Sort keys are `<ISO time>#<id>`: "#~" sorts after every id, so an entry due exactly now is included.
@@ -92,7 +90,7 @@ describe('scheduler: finding due domains', () => {
     const items = dueItems(250);
     givenDue({ 1: items });
     const result = await scheduler.enqueueDueChecks(NOW);
-    const shard1 = queries().filter((q) => q.ExpressionAttributeValues?.[':pk'] === 'DUE#1');
+    const shard1 = queries().filter((q) => q.ExpressionAttributeValues?.[':pk'] === duePartition(1));
     expect(shard1).toHaveLength(3);
     expect(shard1.map((q) => q.ExclusiveStartKey)).toEqual([
       undefined,
@@ -113,13 +111,13 @@ describe('scheduler: leasing and queuing', () => {
 
     expect(leases()).toHaveLength(23);
     for (const d of items) {
-      const lease = leases().find((l) => l.Key?.SK === `DOMAIN#${d.id}`);
+      const lease = leases().find((l) => l.Key?.SK === domainKey(d.teamId, d.id).SK);
       expect(lease).toMatchObject({
         TableName: TEST_TABLE,
-        Key: { PK: `TEAM#${d.teamId}`, SK: `DOMAIN#${d.id}` },
-        UpdateExpression: 'SET GSI1SK = :next',
-        ConditionExpression: 'GSI1SK = :read',
-        ExpressionAttributeValues: { ':read': d.GSI1SK, ':next': `${new Date(NOW + LEASE_MS).toISOString()}#${d.id}` },
+        Key: domainKey(d.teamId, d.id),
+        UpdateExpression: `SET ${INDEX.sk} = :next`,
+        ConditionExpression: `${INDEX.sk} = :read`,
+        ExpressionAttributeValues: { ':read': d[INDEX.sk], ':next': dueKey(d.id, NOW + LEASE_MS)[INDEX.sk] },
       });
     }
 
@@ -146,7 +144,7 @@ describe('scheduler: leasing and queuing', () => {
     const leaseCalls = ddbMock.commandCalls(UpdateCommand);
     const firstBatch = sqsMock.commandCalls(SendMessageBatchCommand)[0];
     const shard0Leases = leaseCalls.filter((c) =>
-      items.slice(0, 21).some((d) => c.args[0].input.Key?.SK === `DOMAIN#${d.id}`),
+      items.slice(0, 21).some((d) => c.args[0].input.Key?.SK === domainKey(d.teamId, d.id).SK),
     );
     for (const l of shard0Leases) expect(l.calledBefore(firstBatch!)).toBe(true);
   });
@@ -154,7 +152,9 @@ describe('scheduler: leasing and queuing', () => {
   it('does not queue an entry it could not lease (changed or deleted since it was read)', async () => {
     const items = dueItems(3);
     givenDue({ 0: items });
-    ddbMock.on(UpdateCommand, { Key: { SK: `DOMAIN#${items[1]!.id}` } }).rejects(errors.conditionalCheckFailed());
+    ddbMock
+      .on(UpdateCommand, { Key: { SK: domainKey(items[1]!.teamId, items[1]!.id).SK } })
+      .rejects(errors.conditionalCheckFailed());
     const result = await scheduler.enqueueDueChecks(NOW);
     expect(result).toEqual({ itemsRead: 3, enqueued: 2, failedToEnqueue: 0 });
     expect(
@@ -185,7 +185,7 @@ describe('scheduler: leasing and queuing', () => {
     givenDue({ 0: dueItems(30) }, 10);
     const result = await scheduler.enqueueDueChecks(NOW, 10);
     expect(result.enqueued).toBe(10);
-    expect(queries().filter((q) => q.ExpressionAttributeValues?.[':pk'] === 'DUE#0')).toHaveLength(1);
+    expect(queries().filter((q) => q.ExpressionAttributeValues?.[':pk'] === duePartition(0))).toHaveLength(1);
   });
 });
 

@@ -8,6 +8,13 @@ import { DeleteEmailIdentityCommand, GetEmailIdentityCommand } from '@aws-sdk/cl
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import {
+  claimKey,
+  domainCountKey,
+  domainKey,
+  rateBudgetKey,
+  statusHistoryPrefix,
+} from '../../src/adapters/table-keys.js';
+import {
   ddbMock,
   domainItem,
   errors,
@@ -36,7 +43,7 @@ const RELEASE_AFTER = (72 + 168) * HOUR;
 
 beforeEach(() => {
   resetAwsMocks();
-  ddbMock.on(UpdateCommand, { Key: { PK: `RATE#ses#${TEST_REGION}`, SK: 'RATE' } }).resolves({});
+  ddbMock.on(UpdateCommand, { Key: rateBudgetKey(`ses#${TEST_REGION}`) }).resolves({});
   ddbMock.on(UpdateCommand).resolves({});
   ddbMock.on(TransactWriteCommand).resolves({});
   eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
@@ -78,12 +85,15 @@ describe('verifier: releasing a domain never verified in time', () => {
     const [tx] = transactions();
     expect(tx?.map((t) => Object.keys(t)[0])).toEqual(['Delete', 'Delete', 'Update', 'Put']);
     expect(tx?.[0]?.Delete).toMatchObject({
-      Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${a.id}` },
+      Key: domainKey('team-a', a.id as string),
       ConditionExpression: 'releasing = :true',
     });
-    expect(tx?.[1]?.Delete?.Key).toEqual({ PK: 'DOMAINNAME#example.com', SK: 'CLAIM' });
-    expect(tx?.[2]?.Update?.Key).toEqual({ PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' });
-    expect(tx?.[3]?.Put?.Item).toMatchObject({ SK: expect.stringMatching(`^HISTORY#${a.id}#`), to: 'released' });
+    expect(tx?.[1]?.Delete?.Key).toEqual(claimKey('example.com'));
+    expect(tx?.[2]?.Update?.Key).toEqual(domainCountKey('team-a'));
+    expect(tx?.[3]?.Put?.Item).toMatchObject({
+      SK: expect.stringMatching(`^${statusHistoryPrefix(a.id as string)}`),
+      to: 'released',
+    });
   });
 
   it("leaves an identity that is not the domain's in SES, and still frees the name", async () => {

@@ -9,6 +9,7 @@ import { GetEmailIdentityCommand, type GetEmailIdentityCommandOutput } from '@aw
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { DNS_DEADLINE_MS } from '../../src/adapters/dns-observer.js';
+import { domainKey, INDEX, KEY_PREFIX, rateBudgetKey, teamPartition } from '../../src/adapters/table-keys.js';
 import { questionsFor } from '../../src/domain/diagnostics.js';
 import { recordSpecs } from '../../src/domain/dns-records.js';
 import { type DnsTestServer, startDnsServer } from '../support/dns-server.js';
@@ -47,7 +48,7 @@ beforeEach(() => {
   resetAwsMocks();
   dns.clear();
   // The shared SES pacer is idle: every check gets its slot at once.
-  ddbMock.on(UpdateCommand, { Key: { PK: `RATE#ses#${TEST_REGION}`, SK: 'RATE' } }).resolves({});
+  ddbMock.on(UpdateCommand, { Key: rateBudgetKey(`ses#${TEST_REGION}`) }).resolves({});
 });
 
 const HOUR = 3_600_000;
@@ -131,7 +132,7 @@ function domainWrites(): DomainWrite[] {
   const out: DomainWrite[] = [];
   for (const c of ddbMock.commandCalls(UpdateCommand)) {
     const i = c.args[0].input;
-    if (String(i.Key?.PK).startsWith('TEAM#') && !/^REMOVE pendingEvent$/.test(i.UpdateExpression ?? ''))
+    if (String(i.Key?.PK).startsWith(KEY_PREFIX.team) && !/^REMOVE pendingEvent$/.test(i.UpdateExpression ?? ''))
       out.push({ via: 'UpdateCommand', ...i } as DomainWrite);
   }
   for (const c of ddbMock.commandCalls(TransactWriteCommand)) {
@@ -165,8 +166,8 @@ describe('verifier: partial batch failures', () => {
     expect(written).toHaveLength(2);
     expect(written).toEqual(
       expect.arrayContaining([
-        [{ PK: 'TEAM#team-a', SK: `DOMAIN#${a.id}` }, 'verified'],
-        [{ PK: 'TEAM#team-c', SK: `DOMAIN#${c.id}` }, 'pending'],
+        [domainKey('team-a', a.id as string), 'verified'],
+        [domainKey('team-c', c.id as string), 'pending'],
       ]),
     );
   });
@@ -203,7 +204,7 @@ describe('verifier: partial batch failures', () => {
     const a = verifying();
     givenDomain(a);
     sesAnswers('example.com', SES_PENDING);
-    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejects(errors.ddbThrottled());
+    ddbMock.on(UpdateCommand, { Key: { PK: teamPartition('team-a') } }).rejects(errors.ddbThrottled());
     expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [{ itemIdentifier: 'm' }] });
   });
 
@@ -224,7 +225,7 @@ describe('verifier: a deleted domain is never resurrected', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ddbMock).toHaveReceivedCommandWith(GetCommand, {
       TableName: TEST_TABLE,
-      Key: { PK: 'TEAM#team-a', SK: `DOMAIN#${id}` },
+      Key: domainKey('team-a', id),
     });
     expect(sesv2Mock.calls()).toHaveLength(0);
     expect(ddbMock).not.toHaveReceivedCommand(UpdateCommand);
@@ -237,7 +238,7 @@ describe('verifier: a deleted domain is never resurrected', () => {
     const a = verifying();
     givenDomain(a);
     sesAnswers('example.com', SES_PENDING);
-    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejects(errors.conditionalCheckFailed());
+    ddbMock.on(UpdateCommand, { Key: { PK: teamPartition('team-a') } }).rejects(errors.conditionalCheckFailed());
 
     expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [] });
     const writes = domainWrites();
@@ -257,7 +258,7 @@ describe('verifier: a deleted domain is never resurrected', () => {
       .resolves({ Item: after });
     sesAnswers('example.com', SES_PENDING);
     ddbMock
-      .on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } })
+      .on(UpdateCommand, { Key: { PK: teamPartition('team-a') } })
       .rejectsOnce(errors.conditionalCheckFailed(after))
       .resolves({});
 
@@ -280,7 +281,7 @@ describe('verifier: a deleted domain is never resurrected', () => {
       .resolves({ Item: after });
     sesAnswers('example.com', SES_PENDING);
     ddbMock
-      .on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } })
+      .on(UpdateCommand, { Key: { PK: teamPartition('team-a') } })
       .rejectsOnce(errors.conditionalCheckFailed(after))
       .resolves({});
 
@@ -325,7 +326,7 @@ describe('verifier: what it writes', () => {
 
     expect(await run([sqsRecord(message(a))])).toEqual({ batchItemFailures: [] });
     const [w] = domainWrites();
-    expect(w?.Key).toEqual({ PK: 'TEAM#team-a', SK: `DOMAIN#${a.id}` });
+    expect(w?.Key).toEqual(domainKey('team-a', a.id as string));
     expect(w?.ExpressionAttributeValues?.[':status']).toBe('verified');
     expect(w?.UpdateExpression).toContain('verifiedAt = if_not_exists(verifiedAt, :at)');
     const checks = w?.ExpressionAttributeValues?.[':checks'] as Record<string, { status: string }>;
@@ -334,7 +335,7 @@ describe('verifier: what it writes', () => {
     const at = Date.parse(w?.ExpressionAttributeValues?.[':at'] as string);
     expect(at).toBeGreaterThanOrEqual(before);
     const dueSk = w?.ExpressionAttributeValues?.[':dueSk'] as string;
-    expect(w?.ExpressionAttributeValues?.[':duePk']).toMatch(/^DUE#\d+$/);
+    expect(w?.ExpressionAttributeValues?.[':duePk']).toMatch(new RegExp(`^${KEY_PREFIX.due}\\d+$`));
     expect(dueSk.endsWith(`#${a.id}`)).toBe(true);
     expect(Date.parse(dueSk.split('#')[0] as string)).toBe(at + 24 * HOUR);
     expect(sesv2Mock).toHaveReceivedCommandWith(GetEmailIdentityCommand, { EmailIdentity: 'example.com' });
@@ -383,7 +384,7 @@ describe('verifier: what it writes', () => {
 
   it('takes a failed domain that was verified once out of the schedule', async () => {
     const w = await failedCheck(verifying({ everVerified: true }));
-    expect(w?.UpdateExpression).toMatch(/REMOVE .*GSI1PK/);
+    expect(w?.UpdateExpression).toMatch(new RegExp(`REMOVE .*${INDEX.pk}`));
     expect(w?.ExpressionAttributeValues).not.toHaveProperty(':duePk');
   });
 
@@ -420,7 +421,7 @@ describe('verifier: a result the table can never take ends the check', () => {
     givenDomain(a);
     sesAnswers('example.com', SES_PENDING);
     ddbMock
-      .on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } })
+      .on(UpdateCommand, { Key: { PK: teamPartition('team-a') } })
       .rejectsOnce(itemTooLarge())
       .resolves({});
     ddbMock.on(TransactWriteCommand).resolves({});
@@ -465,7 +466,7 @@ describe('verifier: a result the table can never take ends the check', () => {
     const a = verifying();
     givenDomain(a);
     sesAnswers('example.com', SES_PENDING);
-    ddbMock.on(UpdateCommand, { Key: { PK: 'TEAM#team-a' } }).rejects(itemTooLarge());
+    ddbMock.on(UpdateCommand, { Key: { PK: teamPartition('team-a') } }).rejects(itemTooLarge());
     ddbMock.on(TransactWriteCommand).rejects(itemTooLarge());
 
     expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [{ itemIdentifier: 'm' }] });
@@ -527,7 +528,7 @@ describe('verifier: hands back what it has no time left to check', () => {
     );
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
     const read = ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input.Key?.SK);
-    expect(read).toEqual([`DOMAIN#${items[0]!.id}`]);
+    expect(read).toEqual([domainKey(items[0]!.teamId as string, items[0]!.id as string).SK]);
     expect(sesv2Mock.commandCalls(GetEmailIdentityCommand).map((c) => c.args[0].input.EmailIdentity)).toEqual([
       'a-domain.com',
     ]);

@@ -5,7 +5,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { isTransient } from '../../adapters/aws-errors.js';
-import * as table from '../../adapters/domains-table.js';
+import * as table from '../../adapters/domains-table/index.js';
 import { applyDkimSigning, createIdentity, deleteIdentity, setMailFrom } from '../../adapters/ses-identities.js';
 import { verificationToken } from '../../adapters/ses-verification-token.js';
 import { claimsConfig, ownerStage, releaseGraceMs, sesRegions } from '../../config.js';

@@ -1,5 +1,5 @@
 /** Deleting a domain: its SES identity, then the domain and its name claim together. */
-import * as table from '../../adapters/domains-table.js';
+import * as table from '../../adapters/domains-table/index.js';
 import { deleteIdentity } from '../../adapters/ses-identities.js';
 import { ownerStage } from '../../config.js';
 import { DomainNotFoundError } from '../../errors.js';

@@ -2,7 +2,7 @@
  * Reading domains: one of the caller's team, or the team's list (all of it, or a page). Reads touch
  * only the table. A domain still being set up (`ready` false) is never shown.
  */
-import * as table from '../../adapters/domains-table.js';
+import * as table from '../../adapters/domains-table/index.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { type Domain, isDomainId } from '../../domain/domain.js';
 import { DomainNotFoundError, ValidationError } from '../../errors.js';

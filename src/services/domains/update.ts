@@ -2,7 +2,7 @@
  * Changing a domain's settings after creation: the MAIL FROM prefix (`return_path`) and the DKIM
  * signing (Easy DKIM key length, or a BYODKIM selector and key, e.g. to rotate the key).
  */
-import * as table from '../../adapters/domains-table.js';
+import * as table from '../../adapters/domains-table/index.js';
 import { applyDkimSigning, requireOwnIdentity, setMailFrom } from '../../adapters/ses-identities.js';
 import { ownerStage } from '../../config.js';
 import { type DkimRequest, type DkimSigning, parseDkimRequest, sameDkimSetup } from '../../domain/dkim.js';

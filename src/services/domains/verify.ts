@@ -1,5 +1,5 @@
 /** Asking for a verification check: mark the domain `verifying` and queue the check. */
-import * as table from '../../adapters/domains-table.js';
+import * as table from '../../adapters/domains-table/index.js';
 import { enqueueVerification } from '../../adapters/verify-queue.js';
 import { type Domain, isDomainId } from '../../domain/domain.js';
 import { DomainNotFoundError, ServiceUnavailableError } from '../../errors.js';

@@ -25,6 +25,7 @@ import {
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { apiKeyKey, domainKey, KEY_PREFIX } from '../../../src/adapters/table-keys.js';
 import { generateApiKey } from '../../../src/domain/api-key.js';
 import { ownerTags } from '../../../src/domain/identity-owner.js';
 import { TEST_REGION } from './env.js';
@@ -99,10 +100,9 @@ export interface TestKey {
 export function givenApiKey(options: { teamId?: string; scopes?: string[]; revokedAt?: string | null } = {}): TestKey {
   const key = generateApiKey();
   const teamId = options.teamId ?? 'team-a';
-  ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${key.keyId}`, SK: 'APIKEY' } }).resolves({
+  ddbMock.on(GetCommand, { Key: apiKeyKey(key.keyId) }).resolves({
     Item: {
-      PK: `APIKEY#${key.keyId}`,
-      SK: 'APIKEY',
+      ...apiKeyKey(key.keyId),
       entity: 'ApiKey',
       keyId: key.keyId,
       teamId,
@@ -123,8 +123,7 @@ export function domainItem(overrides: Record<string, unknown> = {}): Record<stri
   const id = (overrides.id as string | undefined) ?? randomUUID();
   const teamId = (overrides.teamId as string | undefined) ?? 'team-a';
   return {
-    PK: `TEAM#${teamId}`,
-    SK: `DOMAIN#${id}`,
+    ...domainKey(teamId, id),
     entity: 'Domain',
     id,
     teamId,
@@ -158,9 +157,9 @@ export function currentDomainId(): string | undefined {
   const read = ddbMock
     .commandCalls(GetCommand)
     .map((c) => String(c.args[0].input.Key?.SK ?? ''))
-    .filter((sk) => sk.startsWith('DOMAIN#'))
+    .filter((sk) => sk.startsWith(KEY_PREFIX.domain))
     .at(-1);
-  return read?.slice('DOMAIN#'.length);
+  return read?.slice(KEY_PREFIX.domain.length);
 }
 
 /** GetEmailIdentity answers `output` with this domain's owner tags: the identity is the API's own. */

@@ -1,0 +1,234 @@
+/**
+ * A domain with its global name claim and its place in the team's domain count, written and
+ * deleted together in one transaction, so the table never holds one without the others:
+ *
+ *   Domain  PK = TEAM#<teamId>         SK = DOMAIN#<id>
+ *   Claim   PK = DOMAINNAME#<domain>   SK = CLAIM        (teamId, domainId)
+ *   Count   PK = TEAM#<teamId>         SK = DOMAINCOUNT  (domains: how many the team holds)
+ *
+ * The claim makes a name unique across teams, as an SES identity is unique per account and region.
+ * The team's count moves in the same transactions, so a limit on it holds however many creates run
+ * at once.
+ */
+import { randomUUID } from 'node:crypto';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
+import type { DkimSetup } from '../../domain/dkim.js';
+import type { Domain } from '../../domain/domain.js';
+import type { StatusChange } from '../../domain/status-change.js';
+import { ddb, tableName } from '../dynamodb-client.js';
+import { statusChangeItem } from '../status-history-table.js';
+import { ConditionFailed, type Item, parseItem, read, write } from '../table-io.js';
+import { claimKey, domainCountKey, domainKey, dueKey, ITEM_ABSENT, ITEM_EXISTS } from '../table-keys.js';
+import { fromItem, STORE } from './item.js';
+import { PROVISIONING_LEASE_MS } from './provisioning.js';
+
+export interface DomainClaim {
+  readonly teamId: string;
+  readonly domainId: string;
+}
+
+const ClaimItemSchema = v.object({ teamId: v.string(), domainId: v.string() });
+const fromClaimItem = (item: Item): DomainClaim => {
+  const { teamId, domainId } = parseItem(ClaimItemSchema, item, 'DomainClaim');
+  return { teamId, domainId };
+};
+
+/** The team holds `MAX_DOMAINS_PER_TEAM` domains already. */
+export class DomainLimitError extends Error {
+  constructor() {
+    super('team domain limit reached');
+  }
+}
+
+/** The name is held by an existing claim (this team's or another's). */
+export class NameClaimedError extends Error {
+  constructor(readonly claim: DomainClaim | null) {
+    super('domain name already claimed');
+  }
+}
+
+export interface NewDomain {
+  readonly id: string;
+  readonly teamId: string;
+  readonly domain: string;
+  readonly returnPath: string;
+  readonly region: string;
+  /** Public settings only: a BYODKIM private key is never stored. */
+  readonly dkim: DkimSetup;
+  readonly createdAt: string;
+}
+
+/**
+ * Claims the name, counts the domain against the team's `maxDomains` (0: no limit) and writes the
+ * (not yet ready) domain in one transaction. The domain is due at `releaseAt` (ms since epoch), when
+ * the scheduler looks at it again in case it is never verified (see schedule.ts).
+ */
+export async function putNewDomain(
+  d: NewDomain,
+  { maxDomains = 0, releaseAt }: { maxDomains?: number; releaseAt?: number } = {},
+): Promise<Domain> {
+  const leaseUntil = Date.parse(d.createdAt) + PROVISIONING_LEASE_MS;
+  const item = {
+    ...domainKey(d.teamId, d.id),
+    entity: 'Domain',
+    ...d,
+    status: 'pending',
+    ready: false,
+    leaseUntil,
+    leaseId: randomUUID(),
+    ...(releaseAt !== undefined && dueKey(d.id, releaseAt)),
+  };
+  const limit =
+    maxDomains > 0
+      ? {
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxDomains },
+        }
+      : { ExpressionAttributeValues: { ':one': 1 } };
+  const out = await write(STORE, () =>
+    ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: {
+                ...claimKey(d.domain),
+                entity: 'DomainClaim',
+                teamId: d.teamId,
+                domainId: d.id,
+                createdAt: d.createdAt,
+              },
+              ConditionExpression: ITEM_ABSENT,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          { Put: { TableName: tableName, Item: item, ConditionExpression: ITEM_ABSENT } },
+          {
+            Update: {
+              TableName: tableName,
+              Key: domainCountKey(d.teamId),
+              UpdateExpression: 'SET entity = :entity ADD #n :one',
+              ExpressionAttributeNames: { '#n': 'domains' },
+              ...limit,
+              ExpressionAttributeValues: { ...limit.ExpressionAttributeValues, ':entity': 'DomainCount' },
+            },
+          },
+        ],
+      }),
+    ),
+  );
+  if (out instanceof ConditionFailed) {
+    if (out.failedAt(0)) {
+      const old = out.old(0);
+      throw new NameClaimedError(old ? fromClaimItem(old) : null);
+    }
+    if (out.failedAt(2)) throw new DomainLimitError();
+    // Only the domain item's own condition is left: its id is taken, which time-ordered UUIDs never repeat.
+    throw new Error(`domain ${d.id} exists already`);
+  }
+  return fromItem(item);
+}
+
+export async function getClaim(domain: string): Promise<DomainClaim | null> {
+  const out = await read(STORE, () =>
+    ddb.send(new GetCommand({ TableName: tableName, Key: claimKey(domain), ConsistentRead: true })),
+  );
+  return out.Item ? fromClaimItem(out.Item) : null;
+}
+
+/**
+ * Deletes the domain and its claim together; false when the domain was already gone. With
+ * `leaseId`, only an unready domain still held by that create (an undo never removes a domain that
+ * another create took over).
+ */
+export async function deleteDomainAndClaim(
+  teamId: string,
+  id: string,
+  domain: string,
+  leaseId?: string,
+): Promise<boolean> {
+  const onlyHeld =
+    leaseId === undefined
+      ? {}
+      : {
+          ConditionExpression: `${ITEM_EXISTS} AND ready = :false AND leaseId = :lease`,
+          ExpressionAttributeValues: { ':false': false, ':lease': leaseId },
+        };
+  const out = await write(STORE, () =>
+    ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: tableName,
+              Key: domainKey(teamId, id),
+              ConditionExpression: ITEM_EXISTS,
+              ...onlyHeld,
+            },
+          },
+          releaseClaim(domain, id),
+          uncount(teamId),
+        ],
+      }),
+    ),
+  );
+  return !(out instanceof ConditionFailed);
+}
+
+/**
+ * Removes a releasing domain, its claim and its place in the team's count, and records the change
+ * in the history, in one transaction; false when it is gone already.
+ */
+export async function deleteReleasedDomain(d: Domain, change: StatusChange): Promise<boolean> {
+  const out = await write(STORE, () =>
+    ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: tableName,
+              Key: domainKey(d.teamId, d.id),
+              ConditionExpression: 'releasing = :true',
+              ExpressionAttributeValues: { ':true': true },
+            },
+          },
+          releaseClaim(d.domain, d.id),
+          uncount(d.teamId),
+          { Put: { TableName: tableName, Item: statusChangeItem(change) } },
+        ],
+      }),
+    ),
+  );
+  return !(out instanceof ConditionFailed);
+}
+
+/** Deletes the claim of `domain` only if domain `id` holds it: never release a name another domain item holds. */
+function releaseClaim(domain: string, id: string) {
+  return {
+    Delete: {
+      TableName: tableName,
+      Key: claimKey(domain),
+      ConditionExpression: `${ITEM_ABSENT} OR domainId = :id`,
+      ExpressionAttributeValues: { ':id': id },
+    },
+  };
+}
+
+/**
+ * Takes one domain off the team's count. A team whose domains predate the count has none: it starts
+ * at zero rather than going negative.
+ */
+function uncount(teamId: string) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: domainCountKey(teamId),
+      UpdateExpression: 'SET #n = if_not_exists(#n, :one) - :one',
+      ConditionExpression: 'attribute_not_exists(#n) OR #n > :zero',
+      ExpressionAttributeNames: { '#n': 'domains' },
+      ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+    },
+  };
+}
