@@ -104,13 +104,25 @@ export function sesGaveUp(status: SesIdentityState['dkimStatus'] | undefined, wh
     : null;
 }
 
-export function confirmedBySes(status: SesIdentityState['dkimStatus'] | undefined, what: string): RecordCheck {
+/**
+ * A record that is correct in DNS, as far as SES has confirmed it. `found` is what DNS returned for
+ * it; `heldBack` says what else SES waits for, when this record alone is not what is in the way.
+ */
+export function confirmedBySes(
+  status: SesIdentityState['dkimStatus'] | undefined,
+  what: string,
+  found: readonly string[],
+  heldBack?: string,
+): RecordCheck {
   if (status === 'SUCCESS') return VERIFIED;
   if (status === 'FAILED')
     return failed(
       `The record is correct now, but SES stopped looking for the ${what} records after 72 hours. Delete the domain and add it again to restart SES's check.`,
+      found,
     );
   return pending(
-    `The record is correct; SES has not confirmed ${what} yet. It checks again on its own, usually within minutes.`,
+    heldBack ??
+      `The record is correct; SES has not confirmed ${what} yet. SES looks for it on its own and can take up to 72 hours; the domain is checked again automatically.`,
+    found,
   );
 }

@@ -101,7 +101,8 @@ function checkMailFromMx(
     );
   }
   const expected = feedbackMxHost(region);
-  if (o.values.some((mx) => mx.exchange === expected)) return confirmedBySes(ses?.mailFromStatus, 'the MAIL FROM MX');
+  if (o.values.some((mx) => mx.exchange === expected))
+    return confirmedBySes(ses?.mailFromStatus, 'the MAIL FROM MX', shown(o.values));
   const otherRegion = o.values.find((mx) => /^feedback-smtp\.[a-z0-9-]+\.amazonses\.com$/.test(mx.exchange));
   if (otherRegion)
     return failed(
@@ -169,7 +170,8 @@ export function diagnoseRecords(
   ses: SesIdentityState | null,
 ): Record<string, RecordCheck> {
   const checks: Record<string, RecordCheck> = {};
-  for (const spec of recordSpecs(i)) {
+  const specs = recordSpecs(i);
+  for (const spec of specs) {
     switch (spec.id) {
       case 'verification':
         checks[spec.id] = checkVerificationTxt(spec, i.domain, answers);
@@ -177,7 +179,7 @@ export function diagnoseRecords(
       case 'dkim1':
       case 'dkim2':
       case 'dkim3':
-        checks[spec.id] = checkDkim(spec, i.domain, answers, ses);
+        checks[spec.id] = checkDkim(spec, i.domain, answers, ses, specs);
         break;
       case 'dkim':
         checks[spec.id] = checkDkimTxt(spec, i.domain, answers, ses);

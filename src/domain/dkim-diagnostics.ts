@@ -9,11 +9,13 @@ import { publicKeyTag } from './dkim.js';
 import type { RecordCheck, RecordSpec } from './dns-records.js';
 import type { SesIdentityState } from './verification.js';
 
+/** One Easy DKIM CNAME; `specs` are the domain's records, among them the other two CNAMEs. */
 export function checkDkim(
   spec: RecordSpec,
   domain: string,
   answers: Answers,
   ses: SesIdentityState | null,
+  specs: readonly RecordSpec[],
 ): RecordCheck {
   const o = obs<string>(answers, spec.name, 'CNAME');
   if (o.kind === 'error') return dnsError(o, spec);
@@ -28,7 +30,24 @@ export function checkDkim(
       o.values,
     );
   }
-  return confirmedBySes(ses?.dkimStatus, 'DKIM');
+  return confirmedBySes(ses?.dkimStatus, 'DKIM', o.values, heldBackBySiblings(spec, answers, specs));
+}
+
+/**
+ * Why a correct CNAME waits: SES confirms Easy DKIM for the three CNAMEs together, so while another
+ * one is missing or wrong, that one (by its DNS name) is what is in the way, not SES's pace.
+ */
+function heldBackBySiblings(spec: RecordSpec, answers: Answers, specs: readonly RecordSpec[]): string | undefined {
+  const problems = specs
+    .filter((s) => s.type === 'CNAME' && s.id.startsWith('dkim') && s.id !== spec.id)
+    .flatMap((s) => {
+      const o = obs<string>(answers, s.name, 'CNAME');
+      if (o.kind === 'error') return [`the DNS servers did not answer for ${s.name}`];
+      if (o.kind === 'none') return [`no CNAME was found at ${s.name}`];
+      return o.values.includes(s.value) ? [] : [`the CNAME at ${s.name} does not point to ${s.value}`];
+    });
+  if (problems.length === 0) return undefined;
+  return `The record is correct, but SES confirms DKIM only once all three DKIM CNAMEs are published as shown, and ${problems.join(' and ')}. Once ${problems.length === 1 ? 'that one is' : 'those are'} right, SES confirms the three together.`;
 }
 
 /**
@@ -57,7 +76,7 @@ export function checkDkimTxt(
         `${spec.name} has ${keys.length} DKIM keys; receivers may pick the wrong one. Keep only the record shown.`,
         o.values,
       );
-    return confirmedBySes(ses?.dkimStatus, 'DKIM');
+    return confirmedBySes(ses?.dkimStatus, 'DKIM', o.values);
   }
   const key = keys[0];
   if (key === undefined)
