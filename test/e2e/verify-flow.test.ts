@@ -4,7 +4,7 @@
  */
 
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { domainKey, dueKey, INDEX } from '../../src/adapters/table-keys.js';
 import { type E2E, startE2E } from '../support/e2e.js';
@@ -114,6 +114,24 @@ describe('verification through the queue', () => {
     expect(d.dns_records[1]!.status).not.toBe('failed');
   });
 
+  it('shows the two DKIM CNAMEs found and names the missing third, which SES waits for', async () => {
+    const { id, records } = await create('twoofthree.example.com');
+    const missing = records[3]!;
+    e2e.publish(records.filter((r) => r !== missing));
+    const d = await verifyAndWait(id);
+    expect(d.status).toBe('pending');
+    for (const found of [d.dns_records[1]!, d.dns_records[2]!]) {
+      expect(found).toMatchObject({ status: 'pending', diagnostic: { found: [found.value] } });
+      expect(found.diagnostic?.reason).toContain(`no CNAME was found at ${missing.name}`);
+      expect(found.diagnostic?.reason).not.toMatch(/minutes/);
+    }
+    expect(d.dns_records[3]).toMatchObject({
+      name: missing.name,
+      status: 'pending',
+      diagnostic: { found: [], reason: expect.stringContaining(`No CNAME record found at ${missing.name}`) },
+    });
+  });
+
   it('recognises the zone name appended twice', async () => {
     const { id, records } = await create('twice.example.com');
     e2e.publish(records.filter((r) => r !== records[1]));
@@ -178,13 +196,35 @@ describe('verification through the queue', () => {
 
   it('answers repeated verify calls the same way without queuing more work', async () => {
     const { id } = await create('repeat.example.com');
+    await e2e.drain();
+    const sesChecks = () => e2e.stack.ses.calls().filter((c) => c.action === 'GetEmailIdentity').length;
+    const checksBefore = sesChecks();
     const first = await e2e.request('POST', `/domains/${id}/verify`, { key });
     const second = await e2e.request('POST', `/domains/${id}/verify`, { key });
     expect(second.status).toBe(200);
     expect(second.json).toEqual(first.json);
+    expect(second.json.data.status).toBe('verifying');
+    // One message at most, queued or in flight (none if the verifier already finished it).
+    expect(await queuedMessages()).toBeLessThanOrEqual(1);
     await e2e.drain();
+    // One check ran: one SES read of the identity, not two.
+    expect(sesChecks() - checksBefore).toBe(1);
   });
 });
+
+/** Messages in the verify queue, visible or in flight. */
+async function queuedMessages(): Promise<number> {
+  const out = await e2e.stack.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: e2e.stack.queues.queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
 
 describe('re-verification on a schedule', () => {
   const MIN = 60_000;

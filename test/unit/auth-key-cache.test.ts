@@ -224,4 +224,29 @@ describe('authenticate with a key cache', () => {
       code: 'invalid_api_key',
     });
   });
+
+  it('sees a revocation within API_KEY_CACHE_SECONDS (30 s), without clearKeyCache()', async () => {
+    const start = Date.parse('2026-03-01T12:00:00.000Z');
+    const now = jest.spyOn(Date, 'now').mockReturnValue(start);
+    const key = givenApiKey();
+    await expect(bearer(key.plaintext)).resolves.toMatchObject({ teamId: 'team-a' });
+
+    // Revoked ten seconds later: the container still holds the key as it was.
+    ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${key.keyId}`, SK: 'APIKEY' } }).resolves({
+      Item: {
+        keyId: key.keyId,
+        teamId: 'team-a',
+        hash: hashApiKey(key.plaintext),
+        scopes: ['domains:manage'],
+        revokedAt: '2026-03-01T12:00:10.000Z',
+      },
+    });
+    now.mockReturnValue(start + 29_999);
+    await expect(bearer(key.plaintext)).resolves.toMatchObject({ teamId: 'team-a' });
+    expect(reads()).toBe(1);
+
+    now.mockReturnValue(start + 30_000);
+    await expect(bearer(key.plaintext)).rejects.toMatchObject(refused);
+    expect(reads()).toBe(2);
+  });
 });

@@ -5,6 +5,7 @@
 import './support/env.js';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetEmailIdentityCommand, type GetEmailIdentityCommandOutput } from '@aws-sdk/client-sesv2';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
@@ -545,5 +546,84 @@ describe('verifier: hands back what it has no time left to check', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }] });
     expect(ddbMock.calls()).toHaveLength(0);
     expect(sesv2Mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('verifier: a status event that could not be published', () => {
+  it('is published by the next attempt at the message, then forgotten', async () => {
+    const a = verifying();
+    givenDomain(a);
+    publishRecords(a);
+    sesAnswers('example.com', SES_VERIFIED);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
+
+    // The status write succeeded, its event did not: the message fails, so the queue redelivers it.
+    expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [{ itemIdentifier: 'm' }] });
+    const stored = domainWrites()[0]?.ExpressionAttributeValues?.[':event'] as { to: string; at: string };
+    expect(stored).toMatchObject({ from: 'pending', to: 'verified' });
+
+    // The redelivered message finds the domain verified, with the event it still owes.
+    ddbMock.resetHistory();
+    eventBridgeMock.reset();
+    eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-2' }] });
+    givenDomain({ ...a, status: 'verified', previousStatus: undefined, verifiedAt: stored.at, pendingEvent: stored });
+    expect(await run([sqsRecord(message(a), 'm')])).toEqual({ batchItemFailures: [] });
+
+    const published = eventBridgeMock.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.[0]);
+    expect(published).toHaveLength(1);
+    expect(JSON.parse(published[0]?.Detail ?? '{}')).toMatchObject({
+      domain_id: a.id,
+      from: 'pending',
+      to: 'verified',
+    });
+    expect(published[0]?.Time).toEqual(new Date(stored.at));
+    const cleared = ddbMock
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.UpdateExpression === 'REMOVE pendingEvent');
+    expect(cleared).toEqual([expect.objectContaining({ ExpressionAttributeValues: { ':at': stored.at } })]);
+  });
+});
+
+describe('verifier: the shared SES pacer', () => {
+  it('waits for its slot before asking SES, however long the slot is in coming', async () => {
+    const { checkDomain } = await import('../../src/services/verifier.js');
+    const a = verifying();
+    givenDomain(a);
+    sesAnswers('example.com', SES_PENDING);
+    const T0 = Date.parse('2026-01-16T10:00:00Z');
+    // The pacer is busy: the idle form is refused, and the queued form hands out a slot a minute on.
+    const rateKey = { PK: `RATE#ses#${TEST_REGION}`, SK: 'RATE' };
+    ddbMock
+      .on(UpdateCommand, { Key: rateKey, ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot <= :now' })
+      .rejects(errors.conditionalCheckFailed());
+    ddbMock
+      .on(UpdateCommand, { Key: rateKey, UpdateExpression: 'SET nextSlot = nextSlot + :interval' })
+      .callsFake((input: { ExpressionAttributeValues: { ':interval': number } }) => ({
+        Attributes: { nextSlot: T0 + 60_000 + input.ExpressionAttributeValues[':interval'] },
+      }));
+
+    const waits: number[] = [];
+    let grant: () => void = () => undefined;
+    const clock = {
+      now: () => T0,
+      sleep: (ms: number) => {
+        waits.push(ms);
+        return new Promise<void>((resolve) => {
+          grant = resolve;
+        });
+      },
+    };
+    const check = checkDomain(message(a) as Parameters<typeof checkDomain>[0], clock);
+    for (let i = 0; i < 200 && waits.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(waits).toEqual([60_000]);
+    // DNS goes on meanwhile; SES is not asked until the slot comes.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sesv2Mock.commandCalls(GetEmailIdentityCommand)).toHaveLength(0);
+
+    grant();
+    expect(await check).toMatchObject({ outcome: 'checked', to: 'pending' });
+    expect(sesv2Mock.commandCalls(GetEmailIdentityCommand)).toHaveLength(1);
   });
 });
