@@ -59,6 +59,12 @@ export interface Route {
   readonly name: string;
   /** Scope the API key must carry; null for public routes. */
   readonly scope: string | null;
+  /**
+   * Honours `Idempotency-Key`. The one place that says so: the route's grants must then include the
+   * idempotency records, and its handler must pass the idempotency runner (api-handler.ts requires
+   * it by type), which keeps Powertools Idempotency out of every other function's bundle.
+   */
+  readonly idempotent: boolean;
   readonly grants: Grants;
 }
 
@@ -87,6 +93,7 @@ export const routes = [
     path: '/domains',
     name: 'create-domain',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: true,
     grants: {
       table: [
         ...authenticated,
@@ -116,6 +123,7 @@ export const routes = [
     path: '/domains',
     name: 'list-domains',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
     // The team's domains are one partition of the table itself: no index is read.
     grants: {
       table: [...authenticated, { keys: KEYS.team, actions: [QUERY] }],
@@ -129,6 +137,7 @@ export const routes = [
     path: '/domains/{id}',
     name: 'get-domain',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
     grants: {
       table: [...authenticated, { keys: KEYS.team, actions: [GET] }],
       queryIndexes: false,
@@ -141,6 +150,7 @@ export const routes = [
     path: '/domains/{id}/verify',
     name: 'verify-domain',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: true,
     grants: {
       // UpdateItem on the domain: `verifying` and back when the queue refuses.
       table: [...authenticated, idempotencyRecords, { keys: KEYS.team, actions: [UPDATE] }],
@@ -154,6 +164,7 @@ export const routes = [
     path: '/domains/{id}',
     name: 'update-domain',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
     grants: {
       table: [...authenticated, { keys: KEYS.team, actions: [GET, UPDATE] }],
       queryIndexes: false,
@@ -170,6 +181,7 @@ export const routes = [
     path: '/domains/{id}',
     name: 'delete-domain',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
     grants: {
       table: [
         ...authenticated,
@@ -189,6 +201,7 @@ export const routes = [
     name: 'openapi',
     // The API description is public: clients fetch it to generate code before they hold a key.
     scope: null,
+    idempotent: false,
     grants: { table: [], queryIndexes: false, ses: noSes, sendToVerifyQueue: false },
   },
 ] as const satisfies readonly Route[];
@@ -238,3 +251,39 @@ export const NOT_FOUND_FUNCTION = 'not-found' as const;
 
 /** Every Lambda function of the stack: the routes', the background ones and the catch-all. */
 export type FunctionName = RouteName | BackgroundFunctionName | typeof NOT_FOUND_FUNCTION;
+
+type ByName<T extends { readonly name: string }> = { readonly [K in T['name']]: Extract<T, { readonly name: K }> };
+
+/** A catalogue by name: total by construction, since every key comes from the list itself. */
+function byName<const T extends { readonly name: string }>(items: readonly T[]): ByName<T> {
+  return Object.fromEntries(items.map((item) => [item.name, item])) as ByName<T>;
+}
+
+/** Each route by its function's name, with its literal types (scope, idempotent). */
+export const ROUTES = byName(routes);
+export const BACKGROUND_FUNCTIONS = byName(backgroundFunctions);
+
+/** The routes that need an API key, and so go through api-handler.ts. */
+export type AuthenticatedRouteName = Extract<(typeof routes)[number], { readonly scope: string }>['name'];
+
+/** What each function may touch; the catch-all touches no data. */
+export const FUNCTION_GRANTS: Readonly<Record<FunctionName, Grants | null>> = {
+  [NOT_FOUND_FUNCTION]: null,
+  ...mapByName(ROUTES, (route) => route.grants),
+  ...mapByName(BACKGROUND_FUNCTIONS, (fn) => fn.grants),
+};
+
+/** Every function name, the catch-all first, then the routes' and the background functions'. */
+export const FUNCTION_NAMES = Object.keys(FUNCTION_GRANTS) as readonly FunctionName[];
+
+/** A value for every function, e.g. a construct per function; the compiler knows no name is missing. */
+export function mapFunctions<T>(f: (name: FunctionName) => T): Readonly<Record<FunctionName, T>> {
+  return mapByName(FUNCTION_GRANTS, (_grants, name) => f(name));
+}
+
+function mapByName<K extends string, V, T>(record: Readonly<Record<K, V>>, f: (value: V, name: K) => T): Record<K, T> {
+  return Object.fromEntries(Object.entries<V>(record).map(([name, value]) => [name, f(value, name as K)])) as Record<
+    K,
+    T
+  >;
+}
