@@ -9,7 +9,7 @@ import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
 import { OWNER_TAG_KEYS } from '../src/domain/identity-owner.js';
-import type { Grants, SesAction, TableAction } from '../src/routes.js';
+import type { Grants, SesAction, TableAction } from '../src/grants.js';
 import type { ApiFunction } from './api-function.js';
 
 /**

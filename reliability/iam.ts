@@ -14,7 +14,8 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { type Conditions, grantStatements } from '../lib/grants.js';
 import type { ProxiedCall } from '../local/fault-proxy.js';
-import { FUNCTION_GRANTS, FUNCTION_NAMES, type FunctionName, type Grants } from '../src/routes.js';
+import type { Grants } from '../src/grants.js';
+import { FUNCTION_GRANTS, FUNCTION_NAMES, type FunctionName } from '../src/routes.js';
 import { isAnswer } from './client.js';
 import { sleep, type Team, type World } from './world.js';
 

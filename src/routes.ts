@@ -4,52 +4,14 @@
  * cannot drift apart.
  */
 
-import type { PartitionKeyPattern } from './adapters/table-schema.js';
 import { PARTITION_KEYS as KEYS } from './adapters/table-schema.js';
+import type { Grants, SesAction, TableGrant } from './grants.js';
 
 export const API_BASE_PATH = '/api/v1';
 
 export const SCOPE_DOMAINS_MANAGE = 'domains:manage';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH';
-
-/** What a function may touch; the stack turns this into least-privilege IAM statements. */
-export interface Grants {
-  /**
-   * Item actions on the table, per family of items: the stack limits each action to the partition
-   * keys of the families listed for it (`dynamodb:LeadingKeys`), so, for example, no function can
-   * write an API key. A transaction is authorized item by item with these same actions.
-   */
-  readonly table: readonly TableGrant[];
-  /** Query on the table's indexes (GSI1: the due-time entries the scheduler reads). */
-  readonly queryIndexes: boolean;
-  /** SES actions (v2 and v1 names share the `ses:` prefix); the stack scopes each by its kind. */
-  readonly ses: readonly SesAction[];
-  /** May send to the verify queue. */
-  readonly sendToVerifyQueue: boolean;
-}
-
-export interface TableGrant {
-  /** One item family's partition keys (see PARTITION_KEYS). */
-  readonly keys: PartitionKeyPattern;
-  readonly actions: readonly TableAction[];
-}
-
-export type TableAction =
-  | 'dynamodb:GetItem'
-  | 'dynamodb:Query'
-  | 'dynamodb:PutItem'
-  | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem';
-
-export type SesAction =
-  | 'ses:CreateEmailIdentity'
-  | 'ses:TagResource'
-  | 'ses:GetEmailIdentity'
-  | 'ses:PutEmailIdentityMailFromAttributes'
-  | 'ses:PutEmailIdentityDkimSigningAttributes'
-  | 'ses:DeleteEmailIdentity'
-  | 'ses:VerifyDomainIdentity';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -282,8 +244,6 @@ export function mapFunctions<T>(f: (name: FunctionName) => T): Readonly<Record<F
 }
 
 function mapByName<K extends string, V, T>(record: Readonly<Record<K, V>>, f: (value: V, name: K) => T): Record<K, T> {
-  return Object.fromEntries(Object.entries<V>(record).map(([name, value]) => [name, f(value, name as K)])) as Record<
-    K,
-    T
-  >;
+  const entries = Object.entries<V>(record).map(([name, value]) => [name, f(value, name as K)]);
+  return Object.fromEntries(entries) as Record<K, T>;
 }

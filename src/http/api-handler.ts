@@ -60,7 +60,7 @@ type IdempotencyOption<N extends AuthenticatedRouteName> = (typeof ROUTES)[N]['i
   : { readonly idempotency?: never };
 
 /** What the middy stack needs to know of a route. */
-interface HandlerOptions<S extends v.GenericSchema | undefined, Q extends v.GenericSchema | undefined>
+export interface HandlerOptions<S extends v.GenericSchema | undefined, Q extends v.GenericSchema | undefined>
   extends RouteOptions<S, Q> {
   /** Scope the key must carry. */
   readonly scope: string;

@@ -12,7 +12,7 @@ import { grantStatements } from '../../lib/grants.js';
 import { PARTITION_KEYS, TABLE_SCHEMA } from '../../src/adapters/table-schema.js';
 import { DEFAULT_SES_BACKGROUND_RATE } from '../../src/deployment.js';
 import { ownerTags } from '../../src/domain/identity-owner.js';
-import type { Grants, SesAction } from '../../src/routes.js';
+import type { Grants, SesAction } from '../../src/grants.js';
 import { API_BASE_PATH, BACKGROUND_FUNCTIONS, FUNCTION_GRANTS, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
 import type { Json } from './helpers.js';
 import {
