@@ -6,7 +6,8 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DomainsStack, stackConfigFromContext, stackName } from '../lib/domains-stack.js';
+import { DomainsStack } from '../lib/domains-stack.js';
+import { stackConfigFromContext, stackName } from '../lib/stack-config.js';
 
 const app = new App();
 const config = stackConfigFromContext(app.node);

@@ -4,11 +4,11 @@ import { runIdempotently } from '../src/adapters/idempotency-store.js';
 import { toDetailJson } from '../src/domain/domain.js';
 import { apiHandler } from '../src/http/api-handler.js';
 import { CreateDomainBody } from '../src/http/schemas.js';
-import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 import { createDomain } from '../src/services/domains/create.js';
 
 export const handler = apiHandler(
-  { scope: SCOPE_DOMAINS_MANAGE, body: CreateDomainBody, idempotency: runIdempotently },
+  'create-domain',
+  { body: CreateDomainBody, idempotency: runIdempotently },
   async ({ caller, body }) => {
     const created = await createDomain(caller, {
       domain: body.domain,

@@ -2,10 +2,9 @@
 
 import { toDetailJson } from '../src/domain/domain.js';
 import { apiHandler } from '../src/http/api-handler.js';
-import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 import { getDomain } from '../src/services/domains/queries.js';
 
-export const handler = apiHandler({ scope: SCOPE_DOMAINS_MANAGE }, async ({ caller, params }) => {
+export const handler = apiHandler('get-domain', {}, async ({ caller, params }) => {
   const domain = await getDomain(caller, params.id ?? '');
   return { status: 200, body: { data: toDetailJson(domain) } };
 });

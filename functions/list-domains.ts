@@ -3,16 +3,12 @@
 import { toSummaryJson } from '../src/domain/domain.js';
 import { apiHandler } from '../src/http/api-handler.js';
 import { ListDomainsQuery } from '../src/http/schemas.js';
-import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 import { listDomains } from '../src/services/domains/queries.js';
 
-export const handler = apiHandler(
-  { scope: SCOPE_DOMAINS_MANAGE, query: ListDomainsQuery },
-  async ({ caller, query }) => {
-    const page = await listDomains(caller, query);
-    const data = page.domains.map(toSummaryJson);
-    // Without paging parameters the answer is exactly the spec's shape.
-    const paged = query.limit !== undefined || query.after !== undefined;
-    return { status: 200, body: paged ? { data, has_more: page.hasMore, next_cursor: page.nextCursor } : { data } };
-  },
-);
+export const handler = apiHandler('list-domains', { query: ListDomainsQuery }, async ({ caller, query }) => {
+  const page = await listDomains(caller, query);
+  const data = page.domains.map(toSummaryJson);
+  // Without paging parameters the answer is exactly the spec's shape.
+  const paged = query.limit !== undefined || query.after !== undefined;
+  return { status: 200, body: paged ? { data, has_more: page.hasMore, next_cursor: page.nextCursor } : { data } };
+});

@@ -3,13 +3,9 @@
 import { toDetailJson } from '../src/domain/domain.js';
 import { apiHandler } from '../src/http/api-handler.js';
 import { UpdateDomainBody } from '../src/http/schemas.js';
-import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 import { updateDomain } from '../src/services/domains/update.js';
 
-export const handler = apiHandler(
-  { scope: SCOPE_DOMAINS_MANAGE, body: UpdateDomainBody },
-  async ({ caller, params, body }) => {
-    const updated = await updateDomain(caller, params.id ?? '', { returnPath: body.return_path, dkim: body.dkim });
-    return { status: 200, body: { data: toDetailJson(updated) } };
-  },
-);
+export const handler = apiHandler('update-domain', { body: UpdateDomainBody }, async ({ caller, params, body }) => {
+  const updated = await updateDomain(caller, params.id ?? '', { returnPath: body.return_path, dkim: body.dkim });
+  return { status: 200, body: { data: toDetailJson(updated) } };
+});

@@ -15,7 +15,7 @@ import { checkDomain } from '../src/services/verifier.js';
 /**
  * The time a check is started with at least: its DNS lookups (bounded at a few seconds), the SES
  * call with the SDK's retries and the table writes. The stack sizes the function's timeout with
- * the same allowance per check (lib/domains-stack.ts).
+ * the same allowance per check (lib/function-settings.ts).
  */
 const TIME_TO_START_CHECK_MS = 20_000;
 

@@ -3,13 +3,9 @@
 import { runIdempotently } from '../src/adapters/idempotency-store.js';
 import { toSummaryJson } from '../src/domain/domain.js';
 import { apiHandler } from '../src/http/api-handler.js';
-import { SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 import { requestVerification } from '../src/services/domains/verify.js';
 
-export const handler = apiHandler(
-  { scope: SCOPE_DOMAINS_MANAGE, idempotency: runIdempotently },
-  async ({ caller, params }) => {
-    const domain = await requestVerification(caller, params.id ?? '');
-    return { status: 200, body: { data: toSummaryJson(domain) } };
-  },
-);
+export const handler = apiHandler('verify-domain', { idempotency: runIdempotently }, async ({ caller, params }) => {
+  const domain = await requestVerification(caller, params.id ?? '');
+  return { status: 200, body: { data: toSummaryJson(domain) } };
+});

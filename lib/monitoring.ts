@@ -15,8 +15,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRIC } from '../src/deployment.js';
 import { DOMAIN_STATUSES } from '../src/domain/domain.js';
-import { METRIC } from '../src/observability.js';
+import type { FunctionName } from '../src/routes.js';
 import type { ApiFunction } from './api-function.js';
 
 /** Every alarm, by the construct id that also ends its name (`<stack name>-<id>`). */
@@ -52,7 +53,7 @@ export interface MonitoringProps {
   readonly stage: string;
   readonly httpApi: apigwv2.IHttpApi;
   /** Every function of the stack, by name. */
-  readonly functions: ReadonlyMap<string, ApiFunction>;
+  readonly functions: Readonly<Record<FunctionName, ApiFunction>>;
   readonly verifier: ApiFunction;
   readonly scheduler: ApiFunction;
   readonly schedule: events.IRule;
@@ -187,7 +188,7 @@ export class Monitoring extends Construct {
     });
 
     // One alarm per ten functions: a math alarm reads at most ten metrics.
-    const functions = [...this.props.functions.values()];
+    const functions = Object.values<ApiFunction>(this.props.functions);
     for (let i = 0; i < functions.length; i += MAX_METRICS_PER_ALARM) {
       const group = functions.slice(i, i + MAX_METRICS_PER_ALARM);
       const id = i === 0 ? ALARM.lambdaThrottles : `${ALARM.lambdaThrottles}${i / MAX_METRICS_PER_ALARM + 1}`;
@@ -283,7 +284,7 @@ export class Monitoring extends Construct {
 
   private createDashboard(): cloudwatch.Dashboard {
     const { httpApi, verifyQueue, deadLetterQueue } = this.props;
-    const functions = [...this.props.functions.values()];
+    const functions = Object.values<ApiFunction>(this.props.functions);
     const perFunction = (metric: (f: ApiFunction) => cloudwatch.IMetric) => functions.map(metric);
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 8, height: 6, ...extra });

@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { buildApp } from 'fauxqs';
+import { EVENT_SOURCE, type FunctionEnvironment, METRICS_NAMESPACE, SERVICE_NAME } from '../src/deployment.js';
 import { type ApiServer, startApiServer } from './api-server.js';
 import { createQueues, createTable, type VerifyQueues } from './create-resources.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
@@ -139,7 +140,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     };
     // ---- end of fault proxies ----
 
-    const env: Record<string, string> = {
+    // What Lambda and the AWS SDK read: the region, credentials and the stand-ins' endpoints.
+    const awsEnv: Record<string, string> = {
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -148,16 +150,19 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       AWS_ENDPOINT_URL_SESV2: fnEndpoints.ses,
       AWS_ENDPOINT_URL_SES: fnEndpoints.ses,
       AWS_ENDPOINT_URL_EVENTBRIDGE: events.url,
+    };
+    // The functions share one process here, so each gets what the stack gives any of them.
+    const functionEnv: FunctionEnvironment = {
       TABLE_NAME: tableName,
       VERIFY_QUEUE_URL: fnEndpoints.queueUrl,
       SES_REGION: region,
       STAGE: 'local',
-      EVENT_SOURCE: 'krafter.domains',
-      POWERTOOLS_SERVICE_NAME: 'domains-api',
-      POWERTOOLS_METRICS_NAMESPACE: 'Krafter/Domains',
+      EVENT_SOURCE,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       ...(o.dnsServers ? { DNS_SERVERS: o.dnsServers } : {}),
-      ...o.env,
     };
+    const env: Record<string, string> = { ...awsEnv, ...functionEnv, ...o.env };
     // The functions read their configuration when first imported, below.
     Object.assign(process.env, env);
 

@@ -10,6 +10,7 @@
  *   MAX_DOMAINS_PER_TEAM, RESERVED_DOMAINS, UNVERIFIED_RELEASE_GRACE_HOURS  passed to the functions (README)
  */
 import { rmSync, writeFileSync } from 'node:fs';
+import { LOCAL_PASSTHROUGH_ENV } from '../src/deployment.js';
 import { startLocalStack } from './stack.js';
 import { LOCAL_STACK_FILE, type LocalStackInfo } from './stack-info.js';
 
@@ -24,7 +25,7 @@ const stack = await startLocalStack({
   scheduleIntervalMs: Number(process.env.SCHEDULE_SECONDS ?? 60) * 1000,
   // Settings the functions read, passed on when set.
   env: Object.fromEntries(
-    ['SES_REGIONS', 'MAX_DOMAINS_PER_TEAM', 'RESERVED_DOMAINS', 'UNVERIFIED_RELEASE_GRACE_HOURS'].flatMap((name) => {
+    LOCAL_PASSTHROUGH_ENV.flatMap((name) => {
       const value = process.env[name];
       return value === undefined ? [] : [[name, value]];
     }),

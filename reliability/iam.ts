@@ -12,9 +12,11 @@ import { readFileSync } from 'node:fs';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { type Conditions, grantStatements } from '../lib/grants.js';
 import type { ProxiedCall } from '../local/fault-proxy.js';
 import { domainKey, IDEMPOTENCY_PARTITION, KEY_PREFIX } from '../src/adapters/table-keys.js';
-import { backgroundFunctions, type Grants, routes } from '../src/routes.js';
+import type { Grants } from '../src/grants.js';
+import { FUNCTION_GRANTS, FUNCTION_NAMES, type FunctionName } from '../src/routes.js';
 import { isAnswer } from './client.js';
 import { sleep, type Team, type World } from './world.js';
 
@@ -34,7 +36,7 @@ export interface FunctionPolicy {
 }
 
 export interface Template {
-  readonly policies: ReadonlyMap<string, FunctionPolicy>;
+  readonly policies: ReadonlyMap<FunctionName, FunctionPolicy>;
   readonly cors: unknown;
 }
 
@@ -58,7 +60,8 @@ const EVENT_SOURCE_ACTIONS = new Set([
 export async function synthesize(context: Record<string, unknown> = {}): Promise<Template> {
   const { App } = await import('aws-cdk-lib');
   const { Template: CdkTemplate } = await import('aws-cdk-lib/assertions');
-  const { DomainsStack, stackConfigFromContext, stackName } = await import('../lib/domains-stack.js');
+  const { DomainsStack } = await import('../lib/domains-stack.js');
+  const { stackConfigFromContext, stackName } = await import('../lib/stack-config.js');
   const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as { context: Json };
   const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
   const config = stackConfigFromContext(app.node);
@@ -67,8 +70,9 @@ export async function synthesize(context: Record<string, unknown> = {}): Promise
     Resources: Record<string, { Type: string; Properties: Json }>;
   };
   const resources = template.Resources;
-  const policies = new Map<string, FunctionPolicy>();
-  for (const [name, fn] of stack.functions) {
+  const policies = new Map<FunctionName, FunctionPolicy>();
+  for (const name of FUNCTION_NAMES) {
+    const fn = stack.functions[name];
     const roleId = stack.getLogicalId(fn.role.node.defaultChild as never);
     const fnId = stack.getLogicalId(fn.fn.node.defaultChild as never);
     const statements: Statement[] = [];
@@ -77,8 +81,7 @@ export async function synthesize(context: Record<string, unknown> = {}): Promise
       for (const s of r.Properties.PolicyDocument.Statement as Json[]) {
         if (s.Effect !== 'Allow') continue;
         const actions = ([] as string[]).concat(s.Action);
-        const leadingKeys = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as string[] | undefined;
-        statements.push({ actions, leadingKeys: leadingKeys ? ([] as string[]).concat(leadingKeys) : undefined });
+        statements.push({ actions, leadingKeys: leadingKeysOf(s.Condition) });
       }
     }
     policies.set(name, { name, statements, environment: resources[fnId]?.Properties.Environment?.Variables ?? {} });
@@ -198,9 +201,9 @@ async function exerciseVerifier(w: World, team: Team, id: string): Promise<IamCa
 }
 
 /** Drives every function through all of its paths; returns the AWS calls seen per function. */
-export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
-  const seen = new Map<string, IamCall[]>();
-  const add = (name: string, calls: IamCall[]) => seen.set(name, [...(seen.get(name) ?? []), ...calls]);
+export async function observeCalls(w: World): Promise<Map<FunctionName, IamCall[]>> {
+  const seen = new Map<FunctionName, IamCall[]>();
+  const add = (name: FunctionName, calls: IamCall[]) => seen.set(name, [...(seen.get(name) ?? []), ...calls]);
   const team = await w.team('iam');
   const fresh = () => `iam-${randomUUID().slice(0, 8)}.example.com`;
   let id = '';
@@ -370,47 +373,43 @@ export async function observeCalls(w: World): Promise<Map<string, IamCall[]>> {
   return seen;
 }
 
-/**
- * The role `grants` describe, built the way the stack's `grant` builds it (without synthesizing):
- * each table action limited to the partition keys of its item families, index queries, SES and the queue.
- */
-export function policyFromGrants(name: string, grants: Grants | null): FunctionPolicy {
-  const statements: Statement[] = [];
-  if (grants) {
-    for (const { keys, actions } of grants.table) statements.push({ actions: [...actions], leadingKeys: [keys] });
-    if (grants.queryIndexes) statements.push({ actions: ['dynamodb:Query'] });
-    if (grants.ses.length > 0) statements.push({ actions: [...grants.ses] });
-    if (grants.sendToVerifyQueue) statements.push({ actions: ['sqs:SendMessage'] });
-  }
+/** The `dynamodb:LeadingKeys` patterns a statement's condition limits it to, if any. */
+function leadingKeysOf(conditions: Conditions | undefined): string[] | undefined {
+  const keys = conditions?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as string | string[] | undefined;
+  return keys === undefined ? undefined : ([] as string[]).concat(keys);
+}
+
+/** The statements lib/grants.ts derives from `grants`, without synthesizing; resources do not matter here. */
+function statementsOf(grants: Grants | null): Statement[] {
+  if (!grants) return [];
+  const targets = { tableArn: 'TABLE', verifyQueueArn: 'VERIFY_QUEUE', identityArns: ['IDENTITIES'], stage: 'STAGE' };
+  return grantStatements(grants, targets).map((s) => ({
+    actions: s.actions,
+    leadingKeys: leadingKeysOf(s.conditions),
+  }));
+}
+
+/** The role `grants` describe, as the stack builds it (lib/grants.ts), plus what Lambda adds for the verifier. */
+export function policyFromGrants(name: FunctionName, grants: Grants | null): FunctionPolicy {
+  const statements = statementsOf(grants);
   if (name === 'verifier') statements.push({ actions: ['events:PutEvents', ...EVENT_SOURCE_ACTIONS] });
   return { name, statements, environment: {} };
 }
 
-/** The app-level actions `grants` declare (as the stack's `grant` turns them into statements). */
+/** The app-level actions `grants` declare. */
 function declared(grants: Grants | null): Set<string> {
-  const s = new Set<string>();
-  if (!grants) return s;
-  for (const { actions } of grants.table) for (const a of actions) s.add(a);
-  if (grants.queryIndexes) s.add('dynamodb:Query');
-  for (const a of grants.ses) s.add(a);
-  if (grants.sendToVerifyQueue) s.add('sqs:SendMessage');
-  return s;
+  return new Set(statementsOf(grants).flatMap((s) => s.actions));
 }
 
 export async function runIam(w: World, o: { template?: boolean } = {}): Promise<void> {
   const started = Date.now();
   const seen = await observeCalls(w);
-  const grantsByName = new Map<string, Grants | null>([
-    ...routes.map((r) => [r.name, r.grants] as const),
-    ...backgroundFunctions.map((b) => [b.name, b.grants] as const),
-    ['not-found', null],
-  ]);
   let template: Template | undefined;
   if (o.template !== false) {
     template = await synthesize();
     for (const [name, policy] of template.policies) {
       const allowed = new Set(policy.statements.flatMap((s) => s.actions).filter((a) => APP_SERVICES.test(a)));
-      const expected = declared(grantsByName.get(name) ?? null);
+      const expected = declared(FUNCTION_GRANTS[name]);
       if (name === 'verifier') {
         for (const a of EVENT_SOURCE_ACTIONS) if (allowed.has(a)) expected.add(a);
         expected.add('events:PutEvents');
@@ -429,7 +428,7 @@ export async function runIam(w: World, o: { template?: boolean } = {}): Promise<
   }
   let checked = 0;
   for (const [name, calls] of seen) {
-    const policy = template?.policies.get(name) ?? policyFromGrants(name, grantsByName.get(name) ?? null);
+    const policy = template?.policies.get(name) ?? policyFromGrants(name, FUNCTION_GRANTS[name]);
     const actions = new Set(calls.map((c) => c.action));
     if (policy) {
       for (const call of calls) {

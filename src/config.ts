@@ -1,13 +1,30 @@
 /**
  * Configuration from the environment, parsed with valibot once per container (at import), so a
- * missing or malformed variable fails the first invoke loudly instead of a request later.
+ * missing or malformed variable fails the first invoke loudly instead of a request later. The
+ * variables, their defaults and their limits are named in deployment.ts, which the stack reads too.
  */
 import * as v from 'valibot';
+import {
+  type EnvName,
+  FUNCTION_ENV,
+  MAX_API_KEY_CACHE_SECONDS,
+  MAX_SES_BACKGROUND_RATE,
+  MAX_UNVERIFIED_RELEASE_GRACE_HOURS,
+  MIN_SES_BACKGROUND_RATE,
+  REGION_PATTERN,
+  STAGE_PATTERN,
+} from './deployment.js';
 
 const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1));
 
-function parse<const T extends v.GenericSchema>(schema: T, what: string): v.InferOutput<T> {
-  const result = v.safeParse(schema, process.env);
+/**
+ * Only the variables deployment.ts names can be read (and Lambda's own AWS_REGION), so the stack and
+ * the local stack, which set them from the same list, cannot miss one by a typo.
+ */
+type EnvEntries<T> = v.ObjectEntries & { [K in keyof T]: K extends EnvName | 'AWS_REGION' ? v.GenericSchema : never };
+
+function parse<const T extends EnvEntries<T>>(entries: T, what: string) {
+  const result = v.safeParse(v.object(entries), process.env);
   if (!result.success) {
     const issues = result.issues.map((i) => `${v.getDotPath(i) ?? '?'}: ${i.message}`).join('; ');
     throw new Error(`Invalid ${what} configuration: ${issues}`);
@@ -15,22 +32,23 @@ function parse<const T extends v.GenericSchema>(schema: T, what: string): v.Infe
   return result.output;
 }
 
+type WithDefault = { [K in EnvName]: (typeof FUNCTION_ENV)[K] extends { default: string } ? K : never }[EnvName];
+
+/** A number from the environment, checked by `number`, or the variable's default from deployment.ts. */
+const numberOr = (name: WithDefault, number: v.GenericSchema<number, number>) =>
+  v.optional(v.pipe(v.string(), v.toNumber(), number), FUNCTION_ENV[name].default);
+
 export function tableConfig() {
-  return parse(v.object({ TABLE_NAME: nonEmpty }), 'table');
+  return parse({ TABLE_NAME: nonEmpty }, 'table');
 }
 
 export function queueConfig() {
-  return parse(v.object({ VERIFY_QUEUE_URL: nonEmpty }), 'queue');
+  return parse({ VERIFY_QUEUE_URL: nonEmpty }, 'queue');
 }
 
 export function sesConfig() {
-  return parse(
-    v.object({
-      AWS_REGION: v.optional(nonEmpty, 'us-east-1'),
-      SES_REGION: v.optional(nonEmpty),
-    }),
-    'SES',
-  );
+  // AWS_REGION is Lambda's own variable: the region the function runs in.
+  return parse({ AWS_REGION: v.optional(nonEmpty, 'us-east-1'), SES_REGION: v.optional(nonEmpty) }, 'SES');
 }
 
 /** The default region of SES identities; the MX record points at the region's feedback endpoint. */
@@ -41,52 +59,49 @@ export function sesRegion(): string {
 
 /** Every region a domain may be created in (SES_REGIONS, comma-separated); the default one first. */
 export function sesRegions(): string[] {
-  const listed = (process.env.SES_REGIONS ?? '')
+  const listed = (process.env.SES_REGIONS ?? FUNCTION_ENV.SES_REGIONS.default)
     .split(',')
     .map((r) => r.trim())
-    .filter((r) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
+    .filter((r) => REGION_PATTERN.test(r));
   return [...new Set([sesRegion(), ...listed])];
 }
 
 export function authConfig() {
   return parse(
-    v.object({
-      /** How long a key lookup is reused inside one container (revocation takes effect within it). */
-      API_KEY_CACHE_SECONDS: v.optional(
-        v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(300)),
-        '30',
+    {
+      API_KEY_CACHE_SECONDS: numberOr(
+        'API_KEY_CACHE_SECONDS',
+        v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_API_KEY_CACHE_SECONDS)),
       ),
-    }),
+    },
     'auth',
   );
 }
 
 export function verifierConfig() {
   return parse(
-    v.object({
-      /** SES identity calls per second the background checks may use (SES allows about 1 per account and region). */
-      SES_BACKGROUND_RATE: v.optional(v.pipe(v.string(), v.toNumber(), v.minValue(0.01), v.maxValue(1000)), '0.8'),
-      /** EventBridge source of status events. */
-      EVENT_SOURCE: v.optional(nonEmpty, 'krafter.domains'),
-      EVENT_BUS_NAME: v.optional(nonEmpty, 'default'),
-    }),
+    {
+      SES_BACKGROUND_RATE: numberOr(
+        'SES_BACKGROUND_RATE',
+        v.pipe(v.number(), v.minValue(MIN_SES_BACKGROUND_RATE), v.maxValue(MAX_SES_BACKGROUND_RATE)),
+      ),
+      EVENT_SOURCE: v.optional(nonEmpty, FUNCTION_ENV.EVENT_SOURCE.default),
+      EVENT_BUS_NAME: v.optional(nonEmpty, FUNCTION_ENV.EVENT_BUS_NAME.default),
+    },
     'verifier',
   );
 }
 
 export function rateLimitConfig() {
   return parse(
-    v.object({
-      /** Requests per team per minute across the API; 0 turns limiting off. */
-      RATE_LIMIT_PER_MINUTE: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), '600'),
-    }),
+    { RATE_LIMIT_PER_MINUTE: numberOr('RATE_LIMIT_PER_MINUTE', v.pipe(v.number(), v.integer(), v.minValue(0))) },
     'rate limit',
   );
 }
 
 /** The deployment stage: SES identities are tagged with it, so stages sharing an account never take each other's. */
 export function ownerStage(): string {
-  return parse(v.object({ STAGE: v.pipe(nonEmpty, v.regex(/^[a-z][a-z0-9-]{0,19}$/)) }), 'stage').STAGE;
+  return parse({ STAGE: v.pipe(nonEmpty, v.regex(STAGE_PATTERN)) }, 'stage').STAGE;
 }
 
 const commaList = v.pipe(
@@ -101,12 +116,11 @@ const commaList = v.pipe(
 
 export function claimsConfig() {
   return parse(
-    v.object({
-      /** Domains one team may hold at once (claimed, whatever their status); 0 turns the limit off. */
-      MAX_DOMAINS_PER_TEAM: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), '100'),
+    {
+      MAX_DOMAINS_PER_TEAM: numberOr('MAX_DOMAINS_PER_TEAM', v.pipe(v.number(), v.integer(), v.minValue(0))),
       /** Names refused besides AWS's own (see domain/reserved-names.ts), with every name below them. */
       RESERVED_DOMAINS: commaList,
-    }),
+    },
     'claims',
   );
 }
@@ -117,9 +131,9 @@ export function claimsConfig() {
  * the window's end.
  */
 export function releaseGraceMs(): number {
-  const hours = v.pipe(v.string(), v.toNumber(), v.minValue(0), v.maxValue(24 * 365));
-  return (
-    parse(v.object({ UNVERIFIED_RELEASE_GRACE_HOURS: v.optional(hours, '168') }), 'release')
-      .UNVERIFIED_RELEASE_GRACE_HOURS * 3_600_000
+  const hours = numberOr(
+    'UNVERIFIED_RELEASE_GRACE_HOURS',
+    v.pipe(v.number(), v.minValue(0), v.maxValue(MAX_UNVERIFIED_RELEASE_GRACE_HOURS)),
   );
+  return parse({ UNVERIFIED_RELEASE_GRACE_HOURS: hours }, 'release').UNVERIFIED_RELEASE_GRACE_HOURS * 3_600_000;
 }

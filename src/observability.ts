@@ -1,33 +1,26 @@
 /**
  * Powertools logger and metrics shared by every function. Logs are JSON lines; metrics are
  * CloudWatch EMF lines in namespace POWERTOOLS_METRICS_NAMESPACE (Krafter/Domains), dimension
- * `service`. Metric names are constants here so the stack's alarms and dashboard use the same ones.
+ * `service`. The metric names live in deployment.ts, where the stack's alarms and dashboard read
+ * them without constructing these.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './deployment.js';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'domains-api';
+export { METRIC };
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
 
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Krafter/Domains',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
 });
 
-export const METRIC = {
-  domainCreated: 'DomainCreated',
-  domainDeleted: 'DomainDeleted',
-  /** A never-verified domain let go of its name (see services/release.ts). */
-  domainReleased: 'DomainReleased',
-  /** Dimension `outcome`: verified | pending | failed | skipped. */
-  verificationCheck: 'VerificationCheck',
-  /** Dimension `to`: the new status. */
-  statusTransition: 'StatusTransition',
-  sesThrottled: 'SesThrottled',
-  sesRetry: 'SesRetry',
-} as const;
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
-export function count(name: string, dimensions: Record<string, string> = {}): void {
+export function count(name: MetricName, dimensions: Record<string, string> = {}): void {
   if (Object.keys(dimensions).length === 0) {
     metrics.addMetric(name, MetricUnit.Count, 1);
     return;

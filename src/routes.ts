@@ -4,52 +4,14 @@
  * cannot drift apart.
  */
 
-import type { PartitionKeyPattern } from './adapters/table-keys.js';
 import { PARTITION_KEYS as KEYS } from './adapters/table-keys.js';
+import type { Grants, SesAction, TableGrant } from './grants.js';
 
 export const API_BASE_PATH = '/api/v1';
 
 export const SCOPE_DOMAINS_MANAGE = 'domains:manage';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH';
-
-/** What a function may touch; the stack turns this into least-privilege IAM statements. */
-export interface Grants {
-  /**
-   * Item actions on the table, per family of items: the stack limits each action to the partition
-   * keys of the families listed for it (`dynamodb:LeadingKeys`), so, for example, no function can
-   * write an API key. A transaction is authorized item by item with these same actions.
-   */
-  readonly table: readonly TableGrant[];
-  /** Query on the table's indexes (GSI1: the due-time entries the scheduler reads). */
-  readonly queryIndexes: boolean;
-  /** SES actions (v2 and v1 names share the `ses:` prefix); the stack scopes each by its kind. */
-  readonly ses: readonly SesAction[];
-  /** May send to the verify queue. */
-  readonly sendToVerifyQueue: boolean;
-}
-
-export interface TableGrant {
-  /** One item family's partition keys (see PARTITION_KEYS). */
-  readonly keys: PartitionKeyPattern;
-  readonly actions: readonly TableAction[];
-}
-
-export type TableAction =
-  | 'dynamodb:GetItem'
-  | 'dynamodb:Query'
-  | 'dynamodb:PutItem'
-  | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem';
-
-export type SesAction =
-  | 'ses:CreateEmailIdentity'
-  | 'ses:TagResource'
-  | 'ses:GetEmailIdentity'
-  | 'ses:PutEmailIdentityMailFromAttributes'
-  | 'ses:PutEmailIdentityDkimSigningAttributes'
-  | 'ses:DeleteEmailIdentity'
-  | 'ses:VerifyDomainIdentity';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -59,6 +21,12 @@ export interface Route {
   readonly name: string;
   /** Scope the API key must carry; null for public routes. */
   readonly scope: string | null;
+  /**
+   * Honours `Idempotency-Key`. The one place that says so: the route's grants must then include the
+   * idempotency records, and its handler must pass the idempotency runner (api-handler.ts requires
+   * it by type), which keeps Powertools Idempotency out of every other function's bundle.
+   */
+  readonly idempotent: boolean;
   readonly grants: Grants;
 }
 
@@ -87,6 +55,7 @@ export const routes = [
     path: '/domains',
     name: 'create-domain',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: true,
     grants: {
       table: [
         ...authenticated,
@@ -116,6 +85,7 @@ export const routes = [
     path: '/domains',
     name: 'list-domains',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
     // The team's domains are one partition of the table itself: no index is read.
     grants: {
       table: [...authenticated, { keys: KEYS.team, actions: [QUERY] }],
@@ -129,6 +99,7 @@ export const routes = [
     path: '/domains/{id}',
     name: 'get-domain',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
     grants: {
       table: [...authenticated, { keys: KEYS.team, actions: [GET] }],
       queryIndexes: false,
@@ -141,6 +112,7 @@ export const routes = [
     path: '/domains/{id}/verify',
     name: 'verify-domain',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: true,
     grants: {
       // UpdateItem on the domain: `verifying` and back when the queue refuses.
       table: [...authenticated, idempotencyRecords, { keys: KEYS.team, actions: [UPDATE] }],
@@ -154,6 +126,7 @@ export const routes = [
     path: '/domains/{id}',
     name: 'update-domain',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
     grants: {
       table: [...authenticated, { keys: KEYS.team, actions: [GET, UPDATE] }],
       queryIndexes: false,
@@ -170,6 +143,7 @@ export const routes = [
     path: '/domains/{id}',
     name: 'delete-domain',
     scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
     grants: {
       table: [
         ...authenticated,
@@ -189,6 +163,7 @@ export const routes = [
     name: 'openapi',
     // The API description is public: clients fetch it to generate code before they hold a key.
     scope: null,
+    idempotent: false,
     grants: { table: [], queryIndexes: false, ses: noSes, sendToVerifyQueue: false },
   },
 ] as const satisfies readonly Route[];
@@ -238,3 +213,37 @@ export const NOT_FOUND_FUNCTION = 'not-found' as const;
 
 /** Every Lambda function of the stack: the routes', the background ones and the catch-all. */
 export type FunctionName = RouteName | BackgroundFunctionName | typeof NOT_FOUND_FUNCTION;
+
+type ByName<T extends { readonly name: string }> = { readonly [K in T['name']]: Extract<T, { readonly name: K }> };
+
+/** A catalogue by name: total by construction, since every key comes from the list itself. */
+function byName<const T extends { readonly name: string }>(items: readonly T[]): ByName<T> {
+  return Object.fromEntries(items.map((item) => [item.name, item])) as ByName<T>;
+}
+
+/** Each route by its function's name, with its literal types (scope, idempotent). */
+export const ROUTES = byName(routes);
+export const BACKGROUND_FUNCTIONS = byName(backgroundFunctions);
+
+/** The routes that need an API key, and so go through api-handler.ts. */
+export type AuthenticatedRouteName = Extract<(typeof routes)[number], { readonly scope: string }>['name'];
+
+/** What each function may touch; the catch-all touches no data. */
+export const FUNCTION_GRANTS: Readonly<Record<FunctionName, Grants | null>> = {
+  [NOT_FOUND_FUNCTION]: null,
+  ...mapByName(ROUTES, (route) => route.grants),
+  ...mapByName(BACKGROUND_FUNCTIONS, (fn) => fn.grants),
+};
+
+/** Every function name, the catch-all first, then the routes' and the background functions'. */
+export const FUNCTION_NAMES = Object.keys(FUNCTION_GRANTS) as readonly FunctionName[];
+
+/** A value for every function, e.g. a construct per function; the compiler knows no name is missing. */
+export function mapFunctions<T>(f: (name: FunctionName) => T): Readonly<Record<FunctionName, T>> {
+  return mapByName(FUNCTION_GRANTS, (_grants, name) => f(name));
+}
+
+function mapByName<K extends string, V, T>(record: Readonly<Record<K, V>>, f: (value: V, name: K) => T): Record<K, T> {
+  const entries = Object.entries<V>(record).map(([name, value]) => [name, f(value, name as K)]);
+  return Object.fromEntries(entries) as Record<K, T>;
+}

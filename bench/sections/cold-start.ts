@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { BUNDLE_FILE, ESBUILD_OPTIONS } from '../../lib/bundling.js';
-import { backgroundFunctions, type Grants, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
+import { EVENT_SOURCE, type FunctionEnvironment, METRICS_NAMESPACE, SERVICE_NAME } from '../../src/deployment.js';
+import { FUNCTION_GRANTS, FUNCTION_NAMES, type FunctionName, NOT_FOUND_FUNCTION } from '../../src/routes.js';
 import { median, round } from '../lib/stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,15 +20,15 @@ const PROBE = fileURLToPath(new URL('../lib/import-probe.mjs', import.meta.url))
 const KB = 1024;
 
 /** The environment a function reads at import; values are placeholders, nothing is called. */
-const IMPORT_ENV: Record<string, string> = {
+const IMPORT_ENV: FunctionEnvironment & Record<string, string> = {
   TABLE_NAME: 'krafter-domains-bench',
   VERIFY_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/krafter-domains-bench-verify',
   AWS_REGION: 'eu-central-1',
   SES_REGION: 'eu-central-1',
   STAGE: 'bench',
-  EVENT_SOURCE: 'krafter.domains',
-  POWERTOOLS_SERVICE_NAME: 'domains-api',
-  POWERTOOLS_METRICS_NAMESPACE: 'Krafter/Domains',
+  EVENT_SOURCE,
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   LOG_LEVEL: 'INFO',
   // As the stack sets it for every function.
   NODE_OPTIONS: '--enable-source-maps',
@@ -63,14 +64,9 @@ export interface FunctionResult {
   readonly runs: number;
 }
 
-export function functionNames(): string[] {
-  return [...routes.map((r) => r.name), ...backgroundFunctions.map((b) => b.name), NOT_FOUND_FUNCTION];
-}
-
-function grantsOf(name: string): Grants | null {
-  return (
-    routes.find((r) => r.name === name)?.grants ?? backgroundFunctions.find((b) => b.name === name)?.grants ?? null
-  );
+/** The routes' functions, the background ones, then the catch-all. */
+export function functionNames(): FunctionName[] {
+  return [...FUNCTION_NAMES.filter((n) => n !== NOT_FOUND_FUNCTION), NOT_FOUND_FUNCTION];
 }
 
 const CLIENT_PACKAGE = /node_modules\/(@aws-sdk\/(?:client-[a-z0-9-]+|lib-dynamodb))\//g;
@@ -238,7 +234,7 @@ export async function measureColdStart(
     const stackEnv = new Map<string, Probe>();
     for (const name of names) {
       const env = { ...IMPORT_ENV };
-      if (!grantsOf(name)?.sendToVerifyQueue) delete env.VERIFY_QUEUE_URL;
+      if (!FUNCTION_GRANTS[name]?.sendToVerifyQueue) delete env.VERIFY_QUEUE_URL;
       stackEnv.set(name, probe(built.get(name)!.real, env));
     }
 

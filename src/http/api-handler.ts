@@ -11,6 +11,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import * as v from 'valibot';
 import type { IdempotentRequest } from '../adapters/idempotency-store.js';
 import { InvalidIdempotencyKeyError, PayloadTooLargeError, RateLimitedError, ValidationError } from '../errors.js';
+import { type AuthenticatedRouteName, ROUTES } from '../routes.js';
 import { authenticate, type Caller } from '../services/auth.js';
 import { admit, type RateLimitState, rateLimitHeaders } from '../services/rate-limit.js';
 import { json } from './envelope.js';
@@ -32,22 +33,38 @@ export interface ApiResult {
   readonly body: unknown;
 }
 
+/**
+ * Runs a request once per `Idempotency-Key`: a retry within 24 h with the same key (same team, route
+ * and id) gets the first response; the same key with another body is a 409.
+ */
+export type IdempotencyRunner = (
+  request: IdempotentRequest,
+  run: () => Promise<ApiResult>,
+  context: Context,
+) => Promise<ApiResult & { replayed?: true }>;
+
 export interface RouteOptions<S extends v.GenericSchema | undefined, Q extends v.GenericSchema | undefined> {
-  /** Scope the key must carry. */
-  readonly scope: string;
   /** Schema of a JSON body; when given, the body must be JSON and is validated against it. */
   readonly body?: S;
   /** Schema of the query string parameters; without one, any query string is ignored. */
   readonly query?: Q;
-  /**
-   * Honour `Idempotency-Key`: a retry within 24 h with the same key (same team, route and id) gets
-   * the first response; the same key with another body is a 409.
-   */
-  readonly idempotency?: (
-    request: IdempotentRequest,
-    run: () => Promise<ApiResult>,
-    context: Context,
-  ) => Promise<ApiResult & { replayed?: true }>;
+}
+
+/**
+ * The runner is passed in by the handler rather than imported here, so Powertools Idempotency is
+ * bundled only into the functions whose route honours the key; the route table says which, and
+ * this type makes the handler pass it exactly then.
+ */
+type IdempotencyOption<N extends AuthenticatedRouteName> = (typeof ROUTES)[N]['idempotent'] extends true
+  ? { readonly idempotency: IdempotencyRunner }
+  : { readonly idempotency?: never };
+
+/** What the middy stack needs to know of a route. */
+export interface HandlerOptions<S extends v.GenericSchema | undefined, Q extends v.GenericSchema | undefined>
+  extends RouteOptions<S, Q> {
+  /** Scope the key must carry. */
+  readonly scope: string;
+  readonly idempotency?: IdempotencyRunner;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
@@ -107,10 +124,43 @@ export function parseBody<S extends v.GenericSchema>(
   throw new ValidationError(issue?.message ?? 'The request body is invalid.', field);
 }
 
+type BusinessFunction<S, Q> = (req: ApiRequest<BodyOf<S>, BodyOf<Q>>) => Promise<ApiResult>;
+
+/**
+ * The handler of a route in src/routes.ts: its scope and whether it honours `Idempotency-Key` come
+ * from the route's entry. The second form, with the scope spelled out, serves handlers that are not
+ * in the route table (tests of this wrapper).
+ */
+export function apiHandler<
+  N extends AuthenticatedRouteName,
+  S extends v.GenericSchema | undefined = undefined,
+  Q extends v.GenericSchema | undefined = undefined,
+>(route: N, options: RouteOptions<S, Q> & IdempotencyOption<N>, fn: BusinessFunction<S, Q>): ReturnType<typeof wrap>;
 export function apiHandler<
   S extends v.GenericSchema | undefined = undefined,
   Q extends v.GenericSchema | undefined = undefined,
->(options: RouteOptions<S, Q>, fn: (req: ApiRequest<BodyOf<S>, BodyOf<Q>>) => Promise<ApiResult>) {
+>(options: HandlerOptions<S, Q>, fn: BusinessFunction<S, Q>): ReturnType<typeof wrap>;
+export function apiHandler(
+  first: AuthenticatedRouteName | HandlerOptions<Schema, Schema>,
+  second: unknown,
+  third?: unknown,
+): ReturnType<typeof wrap> {
+  if (typeof first !== 'string') return wrap(first, second as BusinessFunction<Schema, Schema>);
+  const route = ROUTES[first];
+  const options = second as RouteOptions<Schema, Schema> & { idempotency?: IdempotencyRunner };
+  if (route.idempotent !== (options.idempotency !== undefined)) {
+    // Unreachable through the types; a cast around them still fails at import, not per request.
+    throw new Error(`${first}: the idempotency runner is passed exactly when the route is idempotent`);
+  }
+  return wrap({ ...options, scope: route.scope }, third as BusinessFunction<Schema, Schema>);
+}
+
+type Schema = v.GenericSchema | undefined;
+
+function wrap<S extends v.GenericSchema | undefined, Q extends v.GenericSchema | undefined>(
+  options: HandlerOptions<S, Q>,
+  fn: BusinessFunction<S, Q>,
+) {
   const stack = middy<ApiEvent, ApiResponse>()
     .use(httpSecurityHeaders())
     .use(accessLog())

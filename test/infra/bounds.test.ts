@@ -15,7 +15,7 @@ import {
   rateLimitKey,
   statusChangeKey,
 } from '../../src/adapters/table-keys.js';
-import { backgroundFunctions, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
+import { BACKGROUND_FUNCTIONS, type FunctionName, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
 import type { Json, PolicyStatementJson } from './helpers.js';
 import {
   allFunctionNames,
@@ -29,10 +29,9 @@ import {
 
 const { stack, template } = build({ stage: 'prod', sesRegion: 'eu-central-1' });
 
-const backgroundNames = backgroundFunctions.map((b) => b.name as string);
-const apiFunctionNames = allFunctionNames.filter((n) => !backgroundNames.includes(n));
+const apiFunctionNames = allFunctionNames.filter((n) => !Object.hasOwn(BACKGROUND_FUNCTIONS, n));
 
-function functionProps(name: string, t = template, s = stack): Json {
+function functionProps(name: FunctionName, t = template, s = stack): Json {
   return (t.findResources('AWS::Lambda::Function')[functionLogicalId(s, name)] as { Properties: Json }).Properties;
 }
 
@@ -255,9 +254,9 @@ describe('table access by item family (dynamodb:LeadingKeys)', () => {
 
 describe('SES calls limited by the identity owner tags', () => {
   const identities = { 'Fn::Join': expect.any(Array) };
-  const sesStatements = (name: string) =>
+  const sesStatements = (name: FunctionName) =>
     roleStatements(stack, template, name).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
-  const statementWith = (name: string, action: string) => {
+  const statementWith = (name: FunctionName, action: string) => {
     const found = sesStatements(name).filter((s) => actionsOf(s).includes(action));
     expect([name, action, found.length]).toEqual([name, action, 1]);
     return found[0]!;
@@ -292,14 +291,17 @@ describe('SES calls limited by the identity owner tags', () => {
     ['update-domain', ['ses:PutEmailIdentityMailFromAttributes', 'ses:PutEmailIdentityDkimSigningAttributes']],
     ['delete-domain', ['ses:DeleteEmailIdentity']],
     ['verifier', ['ses:DeleteEmailIdentity']],
-  ])('%s changes or deletes only identities tagged with this stage', (name, actions) => {
-    for (const action of actions) {
-      expect(statementWith(name, action)).toMatchObject({
-        Resource: identities,
-        Condition: { StringEquals: { 'aws:ResourceTag/krafter:stage': 'prod' } },
-      });
-    }
-  });
+  ] as const satisfies readonly [FunctionName, readonly string[]][])(
+    '%s changes or deletes only identities tagged with this stage',
+    (name, actions) => {
+      for (const action of actions) {
+        expect(statementWith(name, action)).toMatchObject({
+          Resource: identities,
+          Condition: { StringEquals: { 'aws:ResourceTag/krafter:stage': 'prod' } },
+        });
+      }
+    },
+  );
 
   test("GetEmailIdentity stays unconditioned (a foreign identity's tags must be readable to refuse it); nothing else does", () => {
     for (const name of allFunctionNames) {

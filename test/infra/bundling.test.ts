@@ -9,9 +9,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { FUNCTIONS_DIR } from '../../lib/api-function.js';
 import { BUNDLE_FILE, ESBUILD_OPTIONS } from '../../lib/bundling.js';
+import { routes } from '../../src/routes.js';
 
 const DOCUMENT = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
 
@@ -51,5 +52,31 @@ describe('openapi function bundle', () => {
     const response = JSON.parse(output) as { statusCode: number; headers: Record<string, string>; body: string };
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual(JSON.parse(readFileSync(DOCUMENT, 'utf8')));
+  });
+});
+
+describe('what each bundle carries', () => {
+  /** The package inputs of a bundle built like the deployed one (or, with `packages: 'external'`, its imports). */
+  async function inputsOf(entry: string, options: BuildOptions = {}): Promise<string[]> {
+    const result = await build({ ...ESBUILD_OPTIONS, ...options, entryPoints: [entry], write: false, metafile: true });
+    const inputs = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
+    return [...Object.keys(result.metafile.inputs), ...inputs];
+  }
+
+  test.each(routes.filter((r) => r.name !== 'openapi').map((r) => [r.name, r.idempotent] as const))(
+    '%s bundles Powertools Idempotency exactly when its route honours Idempotency-Key (%s)',
+    async (name, idempotent) => {
+      const inputs = await inputsOf(`${FUNCTIONS_DIR}${name}.ts`, { outfile: join(tmpdir(), `${name}.mjs`) });
+      expect(inputs.some((p) => p.includes('@aws-lambda-powertools/idempotency'))).toBe(idempotent);
+    },
+    30_000,
+  );
+
+  test('synthesizing the stack loads no Powertools module (nothing constructs a logger or metrics)', async () => {
+    const app = fileURLToPath(new URL('../../bin/app.ts', import.meta.url));
+    const inputs = await inputsOf(app, { packages: 'external', outfile: join(tmpdir(), 'app.mjs') });
+    expect(inputs.filter((p) => p.includes('@aws-lambda-powertools') || p.endsWith('src/observability.ts'))).toEqual(
+      [],
+    );
   });
 });

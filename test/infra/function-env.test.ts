@@ -1,10 +1,12 @@
 /**
  * Every function module loads with exactly the environment the stack gives it (plus what Lambda
  * itself sets), in a fresh Node process: a module that reads a variable its function is not given
- * fails here rather than on its first invocation in AWS.
+ * fails here rather than on its first invocation in AWS. And the stack sets only variables
+ * src/deployment.ts names, the shared ones on every function.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { type EnvName, FUNCTION_ENV } from '../../src/deployment.js';
 import { allFunctionNames, build, environmentOf, flatten } from './helpers.js';
 
 const run = promisify(execFile);
@@ -33,4 +35,16 @@ describe('each function starts with the environment the stack gives it', () => {
     },
     60_000,
   );
+});
+
+describe('the variables the stack sets', () => {
+  const named = Object.keys(FUNCTION_ENV) as EnvName[];
+  const shared = named.filter((name) => 'everyFunction' in FUNCTION_ENV[name]);
+
+  test.each(allFunctionNames)('%s: only ones src/deployment.ts names, and every shared one', (name) => {
+    const variables = Object.keys(environmentOf(stack, template, name));
+    // NODE_OPTIONS is Node's own: every function runs with source maps on.
+    expect(variables.filter((v) => v !== 'NODE_OPTIONS' && !named.includes(v as EnvName))).toEqual([]);
+    expect(shared.filter((v) => !variables.includes(v))).toEqual([]);
+  });
 });

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import type { CfnResource, Environment } from 'aws-cdk-lib';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DomainsStack, stackConfigFromContext, stackName } from '../../lib/domains-stack.js';
-import { backgroundFunctions, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
+import { DomainsStack } from '../../lib/domains-stack.js';
+import { stackConfigFromContext, stackName } from '../../lib/stack-config.js';
+import { FUNCTION_NAMES, type FunctionName } from '../../src/routes.js';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
@@ -20,20 +21,14 @@ export function build(context: Record<string, unknown> = {}, env?: Environment) 
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-export const allFunctionNames = [
-  NOT_FOUND_FUNCTION,
-  ...routes.map((r) => r.name),
-  ...backgroundFunctions.map((b) => b.name),
-];
+export const allFunctionNames = FUNCTION_NAMES;
 
 export function logicalId(stack: DomainsStack, construct: { node: { defaultChild?: unknown } }): string {
   return stack.getLogicalId(construct.node.defaultChild as CfnResource);
 }
 
-export function functionLogicalId(stack: DomainsStack, name: string): string {
-  const fn = stack.functions.get(name);
-  if (!fn) throw new Error(`no function ${name}`);
-  return logicalId(stack, fn.fn);
+export function functionLogicalId(stack: DomainsStack, name: FunctionName): string {
+  return logicalId(stack, stack.functions[name].fn);
 }
 
 /** A CloudFormation value as one readable string: `<Id.Attr>` for GetAtt, `<Id>` for Ref. */
@@ -50,7 +45,7 @@ export function flatten(value: unknown): string {
 }
 
 /** The function's environment variables as synthesized. */
-export function environmentOf(stack: DomainsStack, template: Template, name: string): Json {
+export function environmentOf(stack: DomainsStack, template: Template, name: FunctionName): Json {
   const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, name)] as
     | { Properties: Json }
     | undefined;
@@ -81,10 +76,8 @@ export interface PolicyStatementJson {
 }
 
 /** The statements of every policy attached to the function's role. */
-export function roleStatements(stack: DomainsStack, template: Template, name: string): PolicyStatementJson[] {
-  const fn = stack.functions.get(name);
-  if (!fn) throw new Error(`no function ${name}`);
-  const roleId = logicalId(stack, fn.role);
+export function roleStatements(stack: DomainsStack, template: Template, name: FunctionName): PolicyStatementJson[] {
+  const roleId = logicalId(stack, stack.functions[name].role);
   const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: Json }[];
   return policies
     .filter((p) => (p.Properties.Roles as Json[]).some((r) => r.Ref === roleId))
@@ -95,8 +88,8 @@ export function roleStatements(stack: DomainsStack, template: Template, name: st
  * Every `action on resource [if condition]` the function's role allows, with the table, the verify
  * queue and the function's own log group named, and conditions printed canonically.
  */
-export function permissions(stack: DomainsStack, template: Template, name: string): string[] {
-  const fn = stack.functions.get(name)!;
+export function permissions(stack: DomainsStack, template: Template, name: FunctionName): string[] {
+  const fn = stack.functions[name];
   const names: Record<string, string> = {
     [logicalId(stack, stack.table)]: 'TABLE',
     [logicalId(stack, stack.verifyQueue)]: 'VERIFY_QUEUE',

@@ -7,16 +7,14 @@
 
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import {
-  DEFAULT_SES_BACKGROUND_RATE,
-  VERIFIER_BATCH_SIZE,
-  VERIFIER_MAX_CONCURRENCY,
-  verifierTimeout,
-} from '../../lib/domains-stack.js';
+import { VERIFIER_BATCH_SIZE, VERIFIER_MAX_CONCURRENCY, verifierTimeout } from '../../lib/function-settings.js';
+import { grantStatements } from '../../lib/grants.js';
+import { PARTITION_KEYS } from '../../src/adapters/table-keys.js';
 import { TABLE_SCHEMA } from '../../src/adapters/table-schema.js';
+import { DEFAULT_SES_BACKGROUND_RATE } from '../../src/deployment.js';
 import { ownerTags } from '../../src/domain/identity-owner.js';
-import type { Grants, SesAction } from '../../src/routes.js';
-import { API_BASE_PATH, backgroundFunctions, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
+import type { Grants, SesAction } from '../../src/grants.js';
+import { API_BASE_PATH, BACKGROUND_FUNCTIONS, FUNCTION_GRANTS, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
 import type { Json } from './helpers.js';
 import {
   allFunctionNames,
@@ -30,34 +28,31 @@ import {
   permissions,
 } from './helpers.js';
 
-/** Logs, traces and what the grants describe, derived from the grants alone (not from how the stack builds it). */
+/** The statements of lib/grants.ts printed as `permissions` prints a role's. */
+function printed(grants: Grants, sesRegion: string, stage: string): string[] {
+  const targets = {
+    tableArn: '<TABLE.Arn>',
+    verifyQueueArn: '<VERIFY_QUEUE.Arn>',
+    identityArns: [identitiesIn(sesRegion)],
+    stage,
+  };
+  return grantStatements(grants, targets).flatMap(({ actions, resources, conditions }) =>
+    actions.flatMap((action) =>
+      resources.map((resource) => `${action} on ${resource}${conditions ? ` if ${canonical(conditions)}` : ''}`),
+    ),
+  );
+}
+
+/** Logs and traces every function has, and the statements its grants turn into (lib/grants.ts). */
 function expectedPermissions(grants: Grants | null, sesRegion: string, stage: string, extra: string[] = []): string[] {
-  const p = [
+  return [
     'logs:CreateLogStream on <OWN_LOGS.Arn>',
     'logs:PutLogEvents on <OWN_LOGS.Arn>',
     'xray:PutTelemetryRecords on *',
     'xray:PutTraceSegments on *',
     ...extra,
-  ];
-  if (grants) {
-    const keysByAction = new Map<string, string[]>();
-    for (const { keys, actions } of grants.table)
-      for (const a of actions) keysByAction.set(a, [...(keysByAction.get(a) ?? []), keys]);
-    for (const [action, keys] of keysByAction) {
-      p.push(
-        `${action} on <TABLE.Arn> if ${canonical({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys].sort() } })}`,
-      );
-    }
-    if (grants.queryIndexes) p.push('dynamodb:Query on <TABLE.Arn>/index/*');
-    for (const action of grants.ses) {
-      // SES v1 VerifyDomainIdentity has no resource type: IAM honours it only with "*".
-      const resource = action === 'ses:VerifyDomainIdentity' ? '*' : identitiesIn(sesRegion);
-      const condition = SES_CONDITIONS(stage)[action];
-      p.push(`${action} on ${resource}${condition ? ` if ${canonical(condition)}` : ''}`);
-    }
-    if (grants.sendToVerifyQueue) p.push('sqs:SendMessage on <VERIFY_QUEUE.Arn>');
-  }
-  return p.sort();
+    ...(grants ? printed(grants, sesRegion, stage) : []),
+  ].sort();
 }
 
 /** The tag conditions of each SES action, as docs/deploy.md describes them. */
@@ -79,6 +74,43 @@ const SES_CONDITIONS = (stage: string): Record<SesAction, Json | null> => {
     'ses:VerifyDomainIdentity': null,
   };
 };
+
+describe('grants turned into IAM statements (lib/grants.ts)', () => {
+  const all: Grants = {
+    table: [{ keys: PARTITION_KEYS.team, actions: ['dynamodb:GetItem', 'dynamodb:Query'] }],
+    queryIndexes: true,
+    ses: Object.keys(SES_CONDITIONS('dev')) as SesAction[],
+    sendToVerifyQueue: true,
+  };
+
+  it('limit each SES action the way docs/deploy.md describes, on identities of the region, VerifyDomainIdentity on "*"', () => {
+    const ses = printed(all, 'eu-central-1', 'dev').filter((p) => p.startsWith('ses:'));
+    const expected = Object.entries(SES_CONDITIONS('dev')).map(([action, condition]) => {
+      // SES v1 VerifyDomainIdentity has no resource type: IAM honours it only with "*".
+      const resource = action === 'ses:VerifyDomainIdentity' ? '*' : identitiesIn('eu-central-1');
+      return `${action} on ${resource}${condition ? ` if ${canonical(condition)}` : ''}`;
+    });
+    expect(ses.sort()).toEqual(expected.sort());
+  });
+
+  it('limit each table action to the partition keys of its item families; index queries and the queue unconditioned', () => {
+    expect(printed(all, 'eu-central-1', 'dev').filter((p) => !p.startsWith('ses:'))).toEqual([
+      'dynamodb:GetItem on <TABLE.Arn> if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TEAM#*"]}}',
+      'dynamodb:Query on <TABLE.Arn> if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TEAM#*"]}}',
+      'dynamodb:Query on <TABLE.Arn>/index/*',
+      'sqs:SendMessage on <VERIFY_QUEUE.Arn>',
+    ]);
+  });
+});
+
+describe('the route table', () => {
+  it.each(routes.map((r) => [r.name, r.idempotent, r.grants] as const))(
+    '%s honours Idempotency-Key (%s) exactly when it may touch the idempotency records',
+    (_name, idempotent, grants) => {
+      expect(grants.table.some((g) => g.keys === PARTITION_KEYS.idempotency)).toBe(idempotent);
+    },
+  );
+});
 
 describe('the owner tags the code sends', () => {
   it('pass the create condition: only the allowed keys, this stage, a domain id', () => {
@@ -154,7 +186,7 @@ describe('DomainsStack', () => {
   });
 
   test('one Node.js 24 arm64 function per route, the not-found function and the two background functions', () => {
-    template.resourceCountIs('AWS::Lambda::Function', routes.length + 1 + backgroundFunctions.length);
+    template.resourceCountIs('AWS::Lambda::Function', allFunctionNames.length);
     for (const name of allFunctionNames) {
       const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, name)] as {
         Properties: Json;
@@ -176,19 +208,15 @@ describe('DomainsStack', () => {
             STAGE: 'dev',
           },
         },
-        LoggingConfig: { LogGroup: { Ref: logicalId(stack, stack.functions.get(name)!.logGroup) } },
+        LoggingConfig: { LogGroup: { Ref: logicalId(stack, stack.functions[name].logGroup) } },
       });
     }
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
   });
 
   test('VERIFY_QUEUE_URL only where a function sends to the queue', () => {
-    const grantsByName = new Map<string, Grants | null>([
-      [NOT_FOUND_FUNCTION, null],
-      ...routes.map((r) => [r.name, r.grants] as const),
-      ...backgroundFunctions.map((b) => [b.name, b.grants] as const),
-    ]);
-    for (const [name, grants] of grantsByName) {
+    for (const name of allFunctionNames) {
+      const grants = FUNCTION_GRANTS[name];
       const variables = environmentOf(stack, template, name);
       if (grants?.sendToVerifyQueue)
         expect(variables.VERIFY_QUEUE_URL).toEqual({ Ref: logicalId(stack, stack.verifyQueue) });
@@ -299,7 +327,7 @@ describe('DomainsStack', () => {
     });
 
     test('verifier: its grants, consuming the queue, and status-change events on the default bus', () => {
-      const verifier = backgroundFunctions.find((b) => b.name === 'verifier')!;
+      const verifier = BACKGROUND_FUNCTIONS.verifier;
       const consume = [
         'ChangeMessageVisibility',
         'DeleteMessage',
@@ -316,7 +344,7 @@ describe('DomainsStack', () => {
     });
 
     test('scheduler: its grants only', () => {
-      const scheduler = backgroundFunctions.find((b) => b.name === 'scheduler')!;
+      const scheduler = BACKGROUND_FUNCTIONS.scheduler;
       expect(permissions(stack, template, 'scheduler')).toEqual(
         expectedPermissions(scheduler.grants, 'eu-central-1', 'dev'),
       );
@@ -330,7 +358,7 @@ describe('DomainsStack', () => {
 
     test('roles carry no managed or inline policies besides the generated one', () => {
       for (const name of allFunctionNames) {
-        const role = template.findResources('AWS::IAM::Role')[logicalId(stack, stack.functions.get(name)!.role)] as {
+        const role = template.findResources('AWS::IAM::Role')[logicalId(stack, stack.functions[name].role)] as {
           Properties: Json;
         };
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();

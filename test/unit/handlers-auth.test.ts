@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { apiKeyKey, KEY_PREFIX, teamPartition } from '../../src/adapters/table-keys.js';
 import { generateApiKey } from '../../src/domain/api-key.js';
+import { type AuthenticatedRouteName, routes } from '../../src/routes.js';
 import {
   ddbMock,
   domainItem,
@@ -22,20 +23,26 @@ import { type HttpEventOptions, httpEvent } from './support/events.js';
 import { expectError, expectRetryable, expectSecurityHeaders, invoke, type Reply } from './support/responses.js';
 
 interface Endpoint {
-  readonly name: string;
+  readonly name: AuthenticatedRouteName;
   readonly method: string;
   readonly path: string;
   handler?: unknown;
 }
 
-const ENDPOINTS: Endpoint[] = [
-  { name: 'create-domain', method: 'POST', path: '/domains' },
-  { name: 'list-domains', method: 'GET', path: '/domains' },
-  { name: 'get-domain', method: 'GET', path: '/domains/{id}' },
-  { name: 'verify-domain', method: 'POST', path: '/domains/{id}/verify' },
-  { name: 'update-domain', method: 'PATCH', path: '/domains/{id}' },
-  { name: 'delete-domain', method: 'DELETE', path: '/domains/{id}' },
-];
+/** A valid body of each route that needs a key: a new route is a compiler error here until it has one. */
+const BODIES: Readonly<Record<AuthenticatedRouteName, HttpEventOptions['body'] | undefined>> = {
+  'create-domain': { domain: 'example.com' },
+  'list-domains': undefined,
+  'get-domain': undefined,
+  'verify-domain': undefined,
+  'update-domain': { return_path: 'mail' },
+  'delete-domain': undefined,
+};
+
+type KeyedRoute = Extract<(typeof routes)[number], { readonly scope: string }>;
+const needsKey = (route: (typeof routes)[number]): route is KeyedRoute => route.scope !== null;
+const ENDPOINTS: Endpoint[] = routes.filter(needsKey).map(({ name, method, path }) => ({ name, method, path }));
+const endpoint = (name: AuthenticatedRouteName) => ENDPOINTS.find((e) => e.name === name) as Endpoint;
 
 const ID = '550e8400-e29b-41d4-a716-446655440000';
 
@@ -49,8 +56,7 @@ function call(e: Endpoint, authorization: string | undefined, headerName = 'auth
   const options: HttpEventOptions = {
     headers: { [headerName]: authorization, 'content-type': 'application/json' },
     ...(e.path.includes('{id}') ? { pathParameters: { id: ID } } : {}),
-    ...(e.method === 'POST' && !e.path.includes('verify') ? { body: { domain: 'example.com' } } : {}),
-    ...(e.method === 'PATCH' ? { body: { return_path: 'mail' } } : {}),
+    ...(BODIES[e.name] === undefined ? {} : { body: BODIES[e.name] }),
   };
   return invoke(e.handler, httpEvent(e.method, e.path, options));
 }
@@ -150,17 +156,28 @@ describe.each(ENDPOINTS)('$method $path', (e) => {
 
 describe('a key of one team never reaches another team', () => {
   it("lists and reads only the key's own team", async () => {
-    const list = ENDPOINTS.find((e) => e.name === 'list-domains') as Endpoint;
-    const get = ENDPOINTS.find((e) => e.name === 'get-domain') as Endpoint;
     const teamB = givenApiKey({ teamId: 'team-b' });
-    givenDomain(domainItem({ id: ID, teamId: 'team-a' }));
+    // Team A's domain is there to be found by any read that asked for team A.
+    const teamADomain = domainItem({ id: ID, teamId: 'team-a' });
+    givenDomain(teamADomain);
     ddbMock.on(QueryCommand).resolves({ Items: [] });
+    ddbMock
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': teamADomain.PK } })
+      .resolves({ Items: [teamADomain] });
 
-    expect((await call(list, `Bearer ${teamB.plaintext}`)).body).toEqual({ data: [] });
-    expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
-      ':pk': teamPartition('team-b'),
+    expect((await call(endpoint('list-domains'), `Bearer ${teamB.plaintext}`)).body).toEqual({ data: [] });
+    expectError(await call(endpoint('get-domain'), `Bearer ${teamB.plaintext}`), 404, 'domain_not_found');
+
+    // The key was looked up by its own id, and the list and the read asked for team B's items.
+    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, { Key: apiKeyKey(teamB.keyId) });
+    expect(ddbMock).toHaveReceivedCommandWith(QueryCommand, {
+      ExpressionAttributeValues: expect.objectContaining({ ':pk': teamPartition('team-b') }),
     });
-    expectError(await call(get, `Bearer ${teamB.plaintext}`), 404, 'domain_not_found');
+    const own = domainItem({ id: ID, teamId: 'team-b' });
+    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, { Key: { PK: own.PK, SK: own.SK } });
+    // Nothing of team A was asked for, whatever the code did with the answer afterwards.
+    const requests = ddbMock.calls().map((c) => JSON.stringify(c.args[0].input));
+    expect(requests.filter((r) => r.includes('team-a'))).toEqual([]);
   });
 });
 
