@@ -7,9 +7,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { isThrottling } from '../src/adapters/aws-errors.js';
+import { METRIC } from '../src/deployment.js';
 import { parseVerifyMessage } from '../src/domain/verify-message.js';
 import { ServiceUnavailableError } from '../src/errors.js';
-import { count, flushMetrics, logger, METRIC } from '../src/observability.js';
+import { count, flushMetrics, logger } from '../src/observability.js';
 import { checkDomain } from '../src/services/verifier.js';
 
 /**

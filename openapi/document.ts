@@ -11,7 +11,7 @@ import type { ErrorCode } from '../src/error-codes.js';
 import { API_BASE_PATH, routes, SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
 import { byStatus, errorResponse, errorTable, responseName } from './errors.js';
 import { componentSchemas, inline, ref, sortedByKey } from './json-schema.js';
-import { AUTH_ERRORS, IDEMPOTENCY_HEADER, OPERATIONS } from './operations.js';
+import { AUTH_ERRORS, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, OPERATIONS } from './operations.js';
 import { DomainId } from './schemas.js';
 
 export type OpenApiDocument = Record<string, unknown> & {
@@ -44,7 +44,11 @@ function pathParameters(path: string): string[] {
 
 /** Error codes of a route, grouped by status, in status order. */
 export function errorCodesOf(route: ApiRoute): Map<number, ErrorCode[]> {
-  return byStatus([...(route.scope === null ? [] : AUTH_ERRORS), ...OPERATIONS[route.name].errors]);
+  return byStatus([
+    ...(route.scope === null ? [] : AUTH_ERRORS),
+    ...OPERATIONS[route.name].errors,
+    ...(route.idempotent ? IDEMPOTENCY_ERRORS : []),
+  ]);
 }
 
 function operationObject(route: ApiRoute, responses: Record<string, unknown>): Record<string, unknown> {
@@ -75,7 +79,7 @@ function operationObject(route: ApiRoute, responses: Record<string, unknown>): R
       };
     });
   }
-  if (operation.idempotent) op.parameters = [...((op.parameters as unknown[] | undefined) ?? []), IDEMPOTENCY_HEADER];
+  if (route.idempotent) op.parameters = [...((op.parameters as unknown[] | undefined) ?? []), IDEMPOTENCY_HEADER];
   if (operation.requestBody) {
     op.requestBody = {
       required: true,

@@ -45,8 +45,6 @@ export interface Operation {
   };
   /** Error codes beyond the ones authentication adds. */
   readonly errors: readonly ErrorCode[];
-  /** Accepts `Idempotency-Key`. */
-  readonly idempotent?: boolean;
   /** Examples of errors that look different for this operation. */
   readonly errorExamples?: Partial<Record<ErrorCode, ApiError>>;
 }
@@ -72,7 +70,7 @@ export const AUTH_ERRORS: readonly ErrorCode[] = [
   'rate_limited',
 ];
 const SERVER_ERRORS: readonly ErrorCode[] = ['internal_error', 'service_unavailable'];
-const IDEMPOTENCY_ERRORS: readonly ErrorCode[] = [
+export const IDEMPOTENCY_ERRORS: readonly ErrorCode[] = [
   'invalid_idempotency_key',
   'idempotency_key_reused',
   'idempotency_request_in_progress',
@@ -119,14 +117,12 @@ export const OPERATIONS: Record<RouteName, Operation> = {
         byodkim: { summary: 'With BYODKIM: one DKIM TXT record (key shortened)', value: byodkimCreatedExample() },
       },
     },
-    idempotent: true,
     errors: [
       ...BODY_ERRORS,
       'domain_not_allowed',
       'domain_limit_reached',
       'domain_already_registered',
       'identity_in_use',
-      ...IDEMPOTENCY_ERRORS,
       ...SERVER_ERRORS,
       'identity_quota_exceeded',
     ],
@@ -182,8 +178,7 @@ export const OPERATIONS: Record<RouteName, Operation> = {
       schema: DomainSummaryResponse,
       examples: { example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.verify } },
     },
-    idempotent: true,
-    errors: ['domain_not_found', ...IDEMPOTENCY_ERRORS, ...SERVER_ERRORS],
+    errors: ['domain_not_found', ...SERVER_ERRORS],
   },
   'update-domain': {
     operationId: 'updateDomain',

@@ -6,9 +6,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './deployment.js';
-
-export { METRIC };
+import { type METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './deployment.js';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
 

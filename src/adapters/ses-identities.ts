@@ -15,6 +15,7 @@ import {
   PutEmailIdentityDkimSigningAttributesCommand,
   PutEmailIdentityMailFromAttributesCommand,
 } from '@aws-sdk/client-sesv2';
+import { METRIC } from '../deployment.js';
 import type { DkimSigning } from '../domain/dkim.js';
 import { type IdentityOwner, ownershipOf, ownerTags } from '../domain/identity-owner.js';
 import {
@@ -24,7 +25,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../errors.js';
-import { count, logger, METRIC } from '../observability.js';
+import { count, logger } from '../observability.js';
 import { toServiceError } from './aws-errors.js';
 import { sesv2For } from './sesv2-client.js';
 

@@ -13,11 +13,12 @@ import { deleteReleasedDomain, markReleasing } from '../adapters/domains-table/i
 import { deleteIdentity } from '../adapters/ses-identities.js';
 import { publishStatusChange } from '../adapters/status-events.js';
 import { ownerStage, releaseGraceMs } from '../config.js';
+import { METRIC } from '../deployment.js';
 import { recordSpecs } from '../domain/dns-records.js';
 import { type Domain, recordInputsOf } from '../domain/domain.js';
 import { isReleaseDue } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
-import { count, METRIC } from '../observability.js';
+import { count } from '../observability.js';
 
 const stage = ownerStage();
 export const RELEASE_GRACE_MS = releaseGraceMs();

@@ -13,6 +13,7 @@ import { reserveSlot } from '../adapters/rate-budget-table.js';
 import { getIdentity } from '../adapters/ses-identities.js';
 import { publishStatusChange } from '../adapters/status-events.js';
 import { ownerStage, verifierConfig } from '../config.js';
+import { METRIC } from '../deployment.js';
 import { questionsFor } from '../domain/diagnostics.js';
 import { recordSpecs } from '../domain/dns-records.js';
 import { type Domain, type DomainStatus, recordInputsOf } from '../domain/domain.js';
@@ -28,7 +29,7 @@ import {
   type SesStatus,
 } from '../domain/verification.js';
 import type { VerifyMessage } from '../domain/verify-message.js';
-import { count, logger, METRIC } from '../observability.js';
+import { count, logger } from '../observability.js';
 import { RELEASE_GRACE_MS, releaseIfDue } from './release.js';
 
 const config = verifierConfig();

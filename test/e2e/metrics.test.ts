@@ -10,6 +10,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { jest } from '@jest/globals';
 import { domainKey } from '../../src/adapters/table-keys.js';
+import { METRIC } from '../../src/deployment.js';
 import { build, flatten } from '../infra/helpers.js';
 import { type E2E, startE2E } from '../support/e2e.js';
 
@@ -29,7 +30,6 @@ const dims = (pairs: Array<[string, unknown]>) =>
 const emitted: Series[] = [];
 let e2e: E2E;
 let key: string;
-let METRIC: typeof import('../../src/observability.js').METRIC;
 
 beforeAll(async () => {
   // Powertools prints EMF through its own console on process.stdout: read every line it writes.
@@ -53,7 +53,6 @@ beforeAll(async () => {
   }) as typeof process.stdout.write);
   e2e = await startE2E({ env: { POWERTOOLS_METRICS_DISABLED: 'false' } });
   key = (await e2e.newKey('team-m')).plaintext;
-  ({ METRIC } = await import('../../src/observability.js'));
 }, 60_000);
 
 afterAll(async () => {

@@ -7,7 +7,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ALARM, TRANSITION_TARGETS, VERIFICATION_OUTCOMES } from '../../lib/monitoring.js';
-import { METRIC } from '../../src/observability.js';
+import { METRIC } from '../../src/deployment.js';
 import type { Json } from './helpers.js';
 import { allFunctionNames, build, flatten, functionLogicalId, logicalId } from './helpers.js';
 

@@ -232,9 +232,11 @@ describe('authenticate with a key cache', () => {
     await expect(bearer(key.plaintext)).resolves.toMatchObject({ teamId: 'team-a' });
 
     // Revoked ten seconds later: the container still holds the key as it was.
-    ddbMock.on(GetCommand, { Key: { PK: `APIKEY#${key.keyId}`, SK: 'APIKEY' } }).resolves({
+    ddbMock.on(GetCommand, { Key: apiKeyKey(key.keyId) }).resolves({
       Item: {
+        ...apiKeyKey(key.keyId),
         keyId: key.keyId,
+        createdAt: '2026-03-01T11:00:00.000Z',
         teamId: 'team-a',
         hash: hashApiKey(key.plaintext),
         scopes: ['domains:manage'],

@@ -9,6 +9,7 @@ import * as table from '../../adapters/domains-table/index.js';
 import { applyDkimSigning, createIdentity, deleteIdentity, setMailFrom } from '../../adapters/ses-identities.js';
 import { verificationToken } from '../../adapters/ses-verification-token.js';
 import { claimsConfig, ownerStage, releaseGraceMs, sesRegions } from '../../config.js';
+import { METRIC } from '../../deployment.js';
 import { type DkimRequest, type DkimSigning, parseDkimRequest, sameDkimSetup } from '../../domain/dkim.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
 import type { Domain } from '../../domain/domain.js';
@@ -27,7 +28,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../../errors.js';
-import { count, METRIC } from '../../observability.js';
+import { count } from '../../observability.js';
 import type { Caller } from '../auth.js';
 
 /** The request's fields as sent (schema-checked); the domain rules are applied here. */

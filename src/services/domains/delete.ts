@@ -2,8 +2,9 @@
 import * as table from '../../adapters/domains-table/index.js';
 import { deleteIdentity } from '../../adapters/ses-identities.js';
 import { ownerStage } from '../../config.js';
+import { METRIC } from '../../deployment.js';
 import { DomainNotFoundError } from '../../errors.js';
-import { count, METRIC } from '../../observability.js';
+import { count } from '../../observability.js';
 import type { Caller } from '../auth.js';
 import { getDomain } from './queries.js';
 
