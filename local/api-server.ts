@@ -5,10 +5,10 @@
  * `not-found` function, like the stack's `$default` route.
  */
 
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { API_BASE_PATH, NOT_FOUND_FUNCTION, routes } from '../src/routes.js';
+import { apiEvent, routeKey } from './api-event.js';
 import { lambdaContext } from './lambda-context.js';
 import { listen } from './listen.js';
 
@@ -42,7 +42,7 @@ function compile(): CompiledRoute[] {
       })
       .join('/');
     return {
-      routeKey: `${r.method} ${API_BASE_PATH}${r.path}`,
+      routeKey: routeKey(r.method, r.path),
       method: r.method,
       pattern: new RegExp(`^${source}$`),
       params,
@@ -82,13 +82,13 @@ export async function startApiServer(opts: {
     }
     const raw = Buffer.concat(chunks);
 
-    let routeKey = '$default';
+    let matchedKey = '$default';
     let functionName: string = NOT_FOUND_FUNCTION;
     let pathParameters: Record<string, string> | undefined;
     for (const r of compiled) {
       const m = r.method === method ? r.pattern.exec(url.pathname) : null;
       if (!m) continue;
-      routeKey = r.routeKey;
+      matchedKey = r.routeKey;
       functionName = r.functionName;
       pathParameters = Object.fromEntries(r.params.map((p, i) => [p, safeDecode(m[i + 1] ?? '')]));
       break;
@@ -101,40 +101,28 @@ export async function startApiServer(opts: {
     }
     const contentType = headers['content-type'] ?? '';
     const isText = raw.length === 0 || TEXT_TYPES.test(contentType);
-    const now = Date.now();
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
 
-    const event: APIGatewayProxyEventV2 = {
-      version: '2.0',
-      routeKey,
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      cookies: req.headers.cookie?.split(/;\s*/),
-      headers,
-      queryStringParameters: url.search ? query : undefined,
-      pathParameters,
-      requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: headers.host ?? '127.0.0.1',
-        domainPrefix: 'local',
-        http: {
-          method,
-          path: url.pathname,
-          protocol: `HTTP/${req.httpVersion}`,
-          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-          userAgent: headers['user-agent'] ?? '',
-        },
-        requestId: randomUUID(),
-        routeKey,
-        stage: '$default',
-        time: new Date(now).toUTCString(),
-        timeEpoch: now,
+    const event = apiEvent(
+      {
+        method,
+        routeKey: matchedKey,
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        ...(req.headers.cookie !== undefined && { cookies: req.headers.cookie.split(/;\s*/) }),
+        headers,
+        ...(url.search && { queryStringParameters: query }),
+        ...(pathParameters && { pathParameters }),
+        ...(raw.length > 0 && { body: isText ? raw.toString('utf8') : raw.toString('base64') }),
+        isBase64Encoded: !isText,
       },
-      body: raw.length === 0 ? undefined : isText ? raw.toString('utf8') : raw.toString('base64'),
-      isBase64Encoded: !isText,
-    };
+      {
+        domainName: headers.host ?? '127.0.0.1',
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      },
+    );
 
     let result: APIGatewayProxyStructuredResultV2;
     try {

@@ -17,7 +17,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge-standin.js';
 import { type FaultProxies, startFaultProxies } from './fault-proxy.js';
 import { lambdaContext } from './lambda-context.js';
-import { type SesStandIn, startSesStandIn } from './ses-standin.js';
+import { type SesStandIn, startSesStandIn } from './ses-standin/index.js';
 import { type EventSource, startSqsEventSource } from './sqs-event-source.js';
 
 export interface LocalStackOptions {

@@ -320,6 +320,19 @@ function arm(w: World, step: Step, kind: FaultKind, t: Target): RuleHandle[] {
   return rules;
 }
 
+/**
+ * A fault that never fired tested nothing: the step did not run, or its rule no longer matches the
+ * call (a renamed placeholder in an update expression, a new key format, an operation that moved).
+ * That is lost coverage, so it counts as a violation, not a note.
+ */
+function expectFired(w: World, label: string, rules: readonly RuleHandle[]): void {
+  if (!rules.every((r) => r.fired > 0))
+    w.tally.violation(
+      'faults',
+      `${label}: the fault never fired (the step did not run, or its rule no longer matches the call)`,
+    );
+}
+
 const fresh = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}.example.com`;
 const STALL_CLIENT_TIMEOUT_MS = 2000;
 
@@ -406,8 +419,9 @@ async function halfCreate(w: World, team: Team, domain: string, label: string): 
   for (const r of rules) r.remove();
   w.stack.ses.throttle({ failNext: 0 });
   const s = await stateOf(w, domain);
+  // Without the half-state, the resume step that follows tests nothing: lost coverage, like a fault that never fired.
   if (out.status !== 503 || s.items.length !== 1 || s.items[0]!.ready === true || !s.identity) {
-    w.tally.note(
+    w.tally.violation(
       'faults',
       `${label}: the earlier attempt did not stop halfway (${out.status}, ${s.items.length} item(s), identity ${s.identity})`,
     );
@@ -427,8 +441,7 @@ async function createScenario(w: World, step: Step, kind: FaultKind, label: stri
     { domain },
     { allow503: true, label, timeoutMs: kind === 'stall' ? STALL_CLIENT_TIMEOUT_MS : 20_000 },
   );
-  const fired = rules.every((r) => r.fired > 0);
-  if (!fired) w.tally.note('faults', `${label}: the fault never fired (the step did not run)`);
+  expectFired(w, label, rules);
   // Persistent faults end with the request; a stalled function stays frozen until released.
   for (const r of rules) r.remove();
   if (kind !== 'stall') w.stack.ses.throttle({ failNext: 0 });
@@ -497,8 +510,7 @@ async function verifyScenario(w: World, step: Step, kind: FaultKind, label: stri
     label,
     timeoutMs: kind === 'stall' ? STALL_CLIENT_TIMEOUT_MS : 20_000,
   });
-  if (!rules.every((r) => r.fired > 0))
-    w.tally.note('faults', `${label}: the fault never fired (the step did not run)`);
+  expectFired(w, label, rules);
   for (const r of rules) r.remove();
   await w.checkInvariants('faults', `${label} (while the fault holds)`);
   checkAnswer(w, label, kind, first, [200], !!step.precondition);
@@ -540,8 +552,7 @@ async function updateScenario(w: World, step: Step, kind: FaultKind, label: stri
       timeoutMs: kind === 'stall' ? STALL_CLIENT_TIMEOUT_MS : 20_000,
     });
   const first = await patch(label);
-  if (!rules.every((r) => r.fired > 0))
-    w.tally.note('faults', `${label}: the fault never fired (the step did not run)`);
+  expectFired(w, label, rules);
   for (const r of rules) r.remove();
   if (kind !== 'stall') w.stack.ses.throttle({ failNext: 0 });
   await w.checkInvariants('faults', `${label} (while the fault holds)`);
@@ -597,8 +608,7 @@ async function deleteScenario(w: World, step: Step, kind: FaultKind, label: stri
     label,
     timeoutMs: kind === 'stall' ? STALL_CLIENT_TIMEOUT_MS : 20_000,
   });
-  if (!rules.every((r) => r.fired > 0))
-    w.tally.note('faults', `${label}: the fault never fired (the step did not run)`);
+  expectFired(w, label, rules);
   for (const r of rules) r.remove();
   if (kind !== 'stall') w.stack.ses.throttle({ failNext: 0 });
   await w.checkInvariants('faults', `${label} (while the fault holds)`);
@@ -684,8 +694,7 @@ async function backgroundScenario(w: World, step: Step, kind: FaultKind, label: 
   // Let the fault act: once-faults fire once; persistent ones hold until the message is dead-lettered.
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && !rules.every((r) => r.fired > 0)) await sleep(25);
-  if (!rules.every((r) => r.fired > 0))
-    w.tally.note('faults', `${label}: the fault never fired (the step did not run)`);
+  expectFired(w, label, rules);
   if (!ONCE.has(kind) && kind !== 'stall' && step.flow === 'verifier') {
     while (Date.now() < deadline) {
       await w.readDlq();

@@ -1,7 +1,15 @@
 /** HTTP API (payload 2.0) events for invoking the route functions in process, as API Gateway would. */
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { API_BASE_PATH, routes } from '../../src/routes.js';
+import { routeEvent } from '../../local/api-event.js';
+import { routes } from '../../src/routes.js';
+
+const BENCH_GATEWAY = {
+  apiId: 'bench',
+  domainName: 'bench.local',
+  domainPrefix: 'bench',
+  protocol: 'HTTP/1.1',
+  sourceIp: '127.0.0.1',
+};
 
 export function apiEvent(
   functionName: string,
@@ -9,8 +17,6 @@ export function apiEvent(
 ): APIGatewayProxyEventV2 {
   const route = routes.find((r) => r.name === functionName);
   if (!route) throw new Error(`no route for function ${functionName}`);
-  const params = opts.params ?? {};
-  const path = API_BASE_PATH + route.path.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(params[p] ?? ''));
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers: Record<string, string> = {
     host: 'bench.local',
@@ -21,28 +27,11 @@ export function apiEvent(
       'content-length': String(Buffer.byteLength(body)),
     }),
   };
-  const routeKey = `${route.method} ${API_BASE_PATH}${route.path}`;
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: '',
-    headers,
-    pathParameters: Object.keys(params).length > 0 ? { ...params } : undefined,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: 'bench.local',
-      domainPrefix: 'bench',
-      http: { method: route.method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'krafter-bench' },
-      requestId: randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-    },
-    body,
-    isBase64Encoded: false,
-  };
+  const params = opts.params ?? {};
+  return routeEvent(
+    route.method,
+    route.path,
+    { headers, ...(Object.keys(params).length > 0 && { pathParameters: params }), ...(body !== undefined && { body }) },
+    BENCH_GATEWAY,
+  );
 }

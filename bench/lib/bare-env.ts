@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildApp } from 'fauxqs';
 import { createQueues, createTable } from '../../local/create-resources.js';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
-import { type SesStandIn, startSesStandIn } from '../../local/ses-standin.js';
+import { type SesStandIn, startSesStandIn } from '../../local/ses-standin/index.js';
 import { BENCH_FUNCTION_ENV } from './settings.js';
 
 export const REGION = 'eu-central-1';

@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 import { FUNCTIONS_DIR } from '../../lib/api-function.js';
 import { BUNDLE_FILE, ESBUILD_OPTIONS } from '../../lib/bundling.js';
+import { routeEvent } from '../../local/api-event.js';
 import { routes } from '../../src/routes.js';
 
 const DOCUMENT = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
@@ -37,10 +38,10 @@ describe('openapi function bundle', () => {
     expect(result.errors).toEqual([]);
     expect(Object.keys(result.metafile.inputs)).toContain('docs/openapi.json');
 
+    const event = routeEvent('GET', '/openapi.json');
     const script = `
       const { handler } = await import(${JSON.stringify(pathToFileURL(outfile).href)});
-      const event = { version: '2.0', routeKey: 'GET /api/v1/openapi.json', rawPath: '/api/v1/openapi.json', rawQueryString: '',
-        headers: {}, requestContext: { http: { method: 'GET', path: '/api/v1/openapi.json' }, requestId: 'bundle-test' }, isBase64Encoded: false };
+      const event = ${JSON.stringify(event)};
       process.stdout.write(JSON.stringify(await handler(event, { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 1000 })));
     `;
     // A clean environment and working directory: the bundle must not lean on the repository.

@@ -16,7 +16,7 @@ import {
   PutEmailIdentityMailFromAttributesCommand,
   SESv2Client,
 } from '@aws-sdk/client-sesv2';
-import { type SesStandIn, type SesStandInOptions, startSesStandIn } from '../../local/ses-standin.js';
+import { type SesStandIn, type SesStandInOptions, startSesStandIn } from '../../local/ses-standin/index.js';
 import { rsaKey } from '../support/dkim-keys.js';
 import { type DnsTestServer, startDnsServer } from '../support/dns-server.js';
 

@@ -1,9 +1,10 @@
 /** Builders for the events Lambda receives: API Gateway HTTP API (payload v2) and SQS. */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type ApiGateway, routeEvent } from '../../../local/api-event.js';
 
 export interface HttpEventOptions {
-  /** Header names as API Gateway sends them (lower case); values as given. */
+  /** Header names as API Gateway sends them (lower case); values as given, undefined left out. */
   headers?: Record<string, string | undefined>;
   pathParameters?: Record<string, string>;
   /** A string is sent as is; anything else is JSON-encoded. */
@@ -11,41 +12,21 @@ export interface HttpEventOptions {
   isBase64Encoded?: boolean;
 }
 
+const UNIT_GATEWAY: ApiGateway = {
+  accountId: '123456789012',
+  apiId: 'unittest',
+  domainName: 'unittest.execute-api.eu-central-1.amazonaws.com',
+  domainPrefix: 'unittest',
+  protocol: 'HTTP/1.1',
+  sourceIp: '203.0.113.7',
+  userAgent: 'jest',
+};
+
 /** An HTTP API v2 event for `METHOD /api/v1<routePath>` with `{param}` placeholders filled from pathParameters. */
 export function httpEvent(method: string, routePath: string, options: HttpEventOptions = {}): APIGatewayProxyEventV2 {
-  const params = options.pathParameters;
-  const rawPath = `/api/v1${routePath.replace(/\{(\w+)\}/g, (_, name: string) => params?.[name] ?? '')}`;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name] = value;
-  const body =
-    options.body === undefined
-      ? undefined
-      : typeof options.body === 'string'
-        ? options.body
-        : JSON.stringify(options.body);
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: `${method} /api/v1${routePath}`,
-    rawPath,
-    rawQueryString: '',
-    headers,
-    ...(params ? { pathParameters: { ...params } } : {}),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'unittest',
-      domainName: 'unittest.execute-api.eu-central-1.amazonaws.com',
-      domainPrefix: 'unittest',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'jest' },
-      requestId: randomUUID(),
-      routeKey: `${method} /api/v1${routePath}`,
-      stage: '$default',
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-    },
-    ...(body === undefined ? {} : { body }),
-    isBase64Encoded: options.isBase64Encoded ?? false,
-  };
+  return routeEvent(method, routePath, { ...options, headers }, UNIT_GATEWAY);
 }
 
 /** Headers of an authenticated JSON request. */

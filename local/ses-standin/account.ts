@@ -1,0 +1,17 @@
+/** What the SES actions of both API generations work on: one account's identities in one region. */
+import type { Identities, Lookup } from './identities.js';
+
+export interface Account {
+  readonly identities: Identities;
+  /** The region SES "runs in", for identities whose call carried no region. */
+  readonly region: string;
+  readonly now: () => number;
+  readonly lookup: Lookup;
+  /** Persists the identities after a change. */
+  save(): void;
+}
+
+/** One call: the region of its SigV4 credential scope, where an identity it creates lives. */
+export interface CallContext {
+  readonly region: string;
+}
