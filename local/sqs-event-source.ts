@@ -24,7 +24,7 @@ export interface EventSourceOptions {
   readonly functionName: string;
   /**
    * The function's timeout, counted down by the context's getRemainingTimeInMillis(). By default
-   * the verifier's in the stack (lib/domains-stack.ts verifierTimeout): 60 s at an SES pace of
+   * the verifier's in the stack (lib/function-settings.ts verifierTimeout): 60 s at an SES pace of
    * 0.5 calls/s or more (the default is 0.8), so checks not started in time are handed back at the
    * same point as in AWS.
    */

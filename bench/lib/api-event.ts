@@ -1,7 +1,7 @@
 /** HTTP API (payload 2.0) events for invoking the route functions in process, as API Gateway would. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { routeEvent } from '../../local/api-event.js';
-import { routes } from '../../src/routes.js';
+import { ROUTES, type RouteName } from '../../src/routes.js';
 
 const BENCH_GATEWAY = {
   apiId: 'bench',
@@ -12,11 +12,10 @@ const BENCH_GATEWAY = {
 };
 
 export function apiEvent(
-  functionName: string,
+  functionName: RouteName,
   opts: { key: string; params?: Record<string, string>; body?: unknown },
 ): APIGatewayProxyEventV2 {
-  const route = routes.find((r) => r.name === functionName);
-  if (!route) throw new Error(`no route for function ${functionName}`);
+  const route = ROUTES[functionName];
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers: Record<string, string> = {
     host: 'bench.local',

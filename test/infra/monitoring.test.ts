@@ -1,7 +1,7 @@
 /**
  * Infrastructure tests of the monitoring: the encrypted alarm topic that only this stack's alarms
  * may publish to, each alarm's metric, threshold and actions, the dashboard's metrics, and the
- * outputs. Metric names come from src/observability.ts, the ones the functions emit. Thresholds are
+ * outputs. Metric names come from src/deployment.ts, the ones the functions emit. Thresholds are
  * written out as numbers: docs/deploy.md quotes them, so changing one is a decision, not a refactor.
  */
 import { Match } from 'aws-cdk-lib/assertions';
