@@ -2,7 +2,8 @@
  * Counts the AWS round trips a function makes by adding a middleware to the very client instances
  * the functions use. It sits in the deserialize step, inside the SDK's retry loop, so every HTTP
  * attempt counts once (a retried call is two round trips). The same instrumentation can capture
- * the commands a request sent, so a floor can send exactly those again (see `replay`).
+ * the commands a request sent, so a floor can send exactly those again, overlapping the ones the
+ * request overlapped (see `replay`).
  */
 
 export type Service = 'dynamodb' | 'sqs' | 'ses' | 'eventbridge';
@@ -15,6 +16,15 @@ export interface Call {
   readonly client: string;
   /** When the attempt left the client (ms since epoch). */
   readonly at: number;
+  /** When the attempt started and settled (`performance.now()`), to see which calls overlapped. */
+  readonly start: number;
+  end: number;
+}
+
+/** A call's span in time (`performance.now()`); `end` is when it settled, failed or not. */
+export interface Interval {
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface CallCounts {
@@ -25,6 +35,8 @@ export interface CallCounts {
   readonly total: number;
   /** The operations in order, `Service.Operation`. */
   readonly ops: string[];
+  /** The operations by overlap group: ` ∥ ` between calls in flight together, ` → ` where the next group waited. */
+  readonly sequence: string;
   /** The client objects that made them. */
   readonly clients: string[];
 }
@@ -40,11 +52,12 @@ interface Instrumentable {
   send: Send;
 }
 
-/** One command a request sent, with the client it went through and whether it failed. */
-export interface Captured {
+/** One command a request sent, with the client it went through, when it ran and whether it failed. */
+export interface Captured extends Interval {
   readonly client: Instrumentable;
   readonly send: Send;
   readonly command: Command;
+  end: number;
   failed: boolean;
 }
 
@@ -64,13 +77,21 @@ export class CallLog {
     if (!this.stacks.has(client.middlewareStack)) {
       this.stacks.add(client.middlewareStack);
       const counter: Middleware = (next, context) => async (args) => {
-        this.calls.push({
+        const start = performance.now();
+        const call: Call = {
           service,
           op: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
           client: name,
           at: Date.now(),
-        });
-        return next(args);
+          start,
+          end: start,
+        };
+        this.calls.push(call);
+        try {
+          return await next(args);
+        } finally {
+          call.end = performance.now();
+        }
       };
       const stack = client.middlewareStack as { add(mw: Middleware, options: { step: string; name: string }): void };
       stack.add(counter, { step: 'deserialize', name: MIDDLEWARE_NAME });
@@ -79,13 +100,16 @@ export class CallLog {
     this.clients.add(client);
     const send = client.send.bind(client) as Send;
     client.send = async (command, ...rest) => {
-      const entry: Captured = { client, send, command, failed: false };
+      const start = performance.now();
+      const entry: Captured = { client, send, command, start, end: start, failed: false };
       this.captured?.push(entry);
       try {
         return await send(command, ...rest);
       } catch (err) {
         entry.failed = true;
         throw err;
+      } finally {
+        entry.end = performance.now();
       }
     };
   }
@@ -130,23 +154,61 @@ function substitute(value: unknown, replacements: ReadonlyArray<readonly [string
 }
 
 /**
- * Sends the captured commands again, one after the other, through the same clients: new command
- * objects of the same classes with the same inputs (after `replacements`). A command that failed
- * when captured (a conditional write the code expects to fail) may fail again.
+ * Splits calls, in the order they started, into groups that ran one after another: a call joins
+ * the current group while it started before every call of the group had settled (its interval
+ * overlaps the group's), and starts a new group when it started once all of them had, so it may
+ * have waited for their answers. A call that started after one member settled while a longer one
+ * was still in flight joins the group too, though it may have waited for the shorter one: a replay
+ * by groups overlaps at least what the request overlapped, so it is never slower than the pattern
+ * it copies.
+ */
+export function overlapGroups<T extends Interval>(calls: readonly T[]): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let settled = Number.NEGATIVE_INFINITY;
+  for (const call of [...calls].sort((a, b) => a.start - b.start)) {
+    if (current.length > 0 && call.start >= settled) {
+      groups.push(current);
+      current = [];
+    }
+    current.push(call);
+    settled = current.length === 1 ? call.end : Math.max(settled, call.end);
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/**
+ * Sends the captured commands again through the same clients: new command objects of the same
+ * classes with the same inputs (after `replacements`), the calls of one overlap group (see
+ * `overlapGroups`) at once and the groups one after the other, as the request made them. A
+ * command that failed when captured (a conditional write the code expects to fail) may fail again.
  */
 export async function replay(
   commands: readonly Captured[],
   replacements: ReadonlyArray<readonly [string, string]> = [],
 ): Promise<void> {
-  for (const c of commands) {
+  const resend = async (c: Captured) => {
     const Class = c.command.constructor as new (input: unknown) => Command;
     try {
       await c.send(new Class(substitute(c.command.input, replacements)));
     } catch (err) {
       if (!c.failed) throw err;
     }
+  };
+  for (const group of overlapGroups(commands)) {
+    if (group.length === 1) {
+      await resend(group[0]!);
+      continue;
+    }
+    // Every call settles before the next group starts, even when one of them fails.
+    const settled = await Promise.allSettled(group.map(resend));
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
+
+const label = (c: Call) => `${SERVICE_LABEL[c.service]}.${c.op}`;
 
 export function countCalls(calls: readonly Call[]): CallCounts {
   const by = (s: Service) => calls.filter((c) => c.service === s).length;
@@ -156,7 +218,10 @@ export function countCalls(calls: readonly Call[]): CallCounts {
     ses: by('ses'),
     eventbridge: by('eventbridge'),
     total: calls.length,
-    ops: calls.map((c) => `${SERVICE_LABEL[c.service]}.${c.op}`),
+    ops: calls.map(label),
+    sequence: overlapGroups(calls)
+      .map((g) => g.map(label).sort().join(' ∥ '))
+      .join(' → '),
     clients: [...new Set(calls.map((c) => c.client))].sort(),
   };
 }
