@@ -2,7 +2,9 @@
  * The document's examples: those of the published API reference, as it shows them, and domains as
  * this API answers them, built by the code that answers (toDetailJson) from one example domain.
  */
-import { type Answers, diagnoseRecords, questionKey } from '../src/domain/diagnostics.js';
+
+import { type Answers, questionKey } from '../src/domain/diagnosis.js';
+import { diagnoseRecords } from '../src/domain/diagnostics.js';
 import { EASY_DKIM_DEFAULT } from '../src/domain/dkim.js';
 import { type Domain, recordInputsOf, toDetailJson, toSummaryJson } from '../src/domain/domain.js';
 

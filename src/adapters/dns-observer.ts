@@ -6,7 +6,7 @@
  * batch past the function's time.
  */
 
-import { type Answers, type Mx, type Observation, type Question, questionKey } from '../domain/diagnostics.js';
+import { type Answers, type Mx, type Observation, type Question, questionKey } from '../domain/diagnosis.js';
 import { createResolver, DnsLookupError, lookup, type Resolver } from './dns.js';
 
 /** How long one check waits for all its DNS answers: a lost packet still gets a second try. */

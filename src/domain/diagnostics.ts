@@ -36,16 +36,6 @@ import {
 } from './dns-records.js';
 import type { SesIdentityState } from './verification.js';
 
-export {
-  type Answers,
-  MAX_FOUND_LENGTH,
-  MAX_FOUND_VALUES,
-  type Mx,
-  type Observation,
-  type Question,
-  questionKey,
-} from './diagnosis.js';
-
 /** The questions to ask for a domain: each record's own name, plus the names that reveal mistakes. */
 export function questionsFor(i: RecordInputs): Question[] {
   const specs = recordSpecs(i);

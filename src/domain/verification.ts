@@ -6,7 +6,8 @@
  * Pure: the verifier passes in SES's answer and the DNS answers as plain data.
  */
 
-import { type Answers, diagnoseRecords, hadDnsErrors } from './diagnostics.js';
+import type { Answers } from './diagnosis.js';
+import { diagnoseRecords, hadDnsErrors } from './diagnostics.js';
 import { type RecordCheck, type RecordInputs, recordSpecs } from './dns-records.js';
 import type { DomainStatus } from './domain.js';
 import { VERIFICATION_WINDOW_MS } from './schedule.js';

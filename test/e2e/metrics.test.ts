@@ -35,7 +35,8 @@ beforeAll(async () => {
   // Powertools prints EMF through its own console on process.stdout: read every line it writes.
   const write = process.stdout.write.bind(process.stdout);
   jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
-    for (const line of String(chunk).split('\n')) {
+    const lines = String(chunk).split('\n');
+    for (const line of lines) {
       if (!line.includes('"_aws"')) continue;
       const emf = JSON.parse(line) as Record<string, unknown> & {
         _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
@@ -49,7 +50,10 @@ beforeAll(async () => {
               dimensions: dims(names.map((n) => [n, emf[n]])),
             });
     }
-    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    // EMF lines are read here, not printed: the rest of the output still reaches the console.
+    const others = lines.filter((line) => !line.includes('"_aws"')).join('\n');
+    if (others.trim() === '') return true;
+    return (write as (...a: unknown[]) => boolean)(others, ...rest);
   }) as typeof process.stdout.write);
   e2e = await startE2E({ env: { POWERTOOLS_METRICS_DISABLED: 'false' } });
   key = (await e2e.newKey('team-m')).plaintext;

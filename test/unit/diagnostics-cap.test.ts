@@ -5,14 +5,14 @@
 
 import {
   type Answers,
-  diagnoseRecords,
   MAX_FOUND_LENGTH,
   MAX_FOUND_VALUES,
   type Mx,
   type Observation,
   type Question,
   questionKey,
-} from '../../src/domain/diagnostics.js';
+} from '../../src/domain/diagnosis.js';
+import { diagnoseRecords } from '../../src/domain/diagnostics.js';
 import { dkimTxtValue } from '../../src/domain/dkim.js';
 import { type RecordInputs, recordSpecs } from '../../src/domain/dns-records.js';
 import { decide, type SesIdentityState } from '../../src/domain/verification.js';

@@ -5,7 +5,8 @@
  * back even when SES itself is satisfied.
  */
 
-import { type Answers, diagnoseRecords, type Mx, type Observation, questionKey } from '../../src/domain/diagnostics.js';
+import { type Answers, type Mx, type Observation, questionKey } from '../../src/domain/diagnosis.js';
+import { diagnoseRecords } from '../../src/domain/diagnostics.js';
 import { type RecordInputs, recordSpecs } from '../../src/domain/dns-records.js';
 import { decide, type SesIdentityState } from '../../src/domain/verification.js';
 

@@ -3,13 +3,8 @@
  * gives (dns-records.ts), and the diagnostics of the BYODKIM TXT record (diagnostics.ts).
  */
 
-import {
-  type Answers,
-  diagnoseRecords,
-  type Observation,
-  questionKey,
-  questionsFor,
-} from '../../src/domain/diagnostics.js';
+import { type Answers, type Observation, questionKey } from '../../src/domain/diagnosis.js';
+import { diagnoseRecords, questionsFor } from '../../src/domain/diagnostics.js';
 import {
   type DkimSigning,
   dkimTxtValue,

@@ -3,7 +3,7 @@
  * returns for each record, by the spec's definitions and the 72-hour window.
  */
 
-import { type Answers, type Mx, type Observation, questionKey } from '../../src/domain/diagnostics.js';
+import { type Answers, type Mx, type Observation, questionKey } from '../../src/domain/diagnosis.js';
 import { type RecordInputs, recordSpecs } from '../../src/domain/dns-records.js';
 import {
   applyVerificationWindow,
