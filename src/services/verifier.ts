@@ -135,28 +135,16 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     const now = clock.now();
     const previous: CheckedStatus =
       domain.status === 'verifying' ? ((domain.previousStatus ?? 'pending') as CheckedStatus) : domain.status;
+    const decideFrom = (windowStart: number | null) =>
+      decide({ records: recordInputsOf(domain), answers, ses: sesState(domain, identity), previous, now, windowStart });
     let windowStart = domain.verifyRequestedAt === null ? null : Date.parse(domain.verifyRequestedAt);
-    let decision = decide({
-      records: recordInputsOf(domain),
-      answers,
-      ses: sesState(domain, identity),
-      previous,
-      now,
-      windowStart,
-    });
+    let decision = decideFrom(windowStart);
     let restartWindowAt: string | undefined;
     if (previous === 'verified' && decision.status !== 'verified') {
       // Drift: a verified domain lost a record. It gets a fresh 72 hours to recover.
       windowStart = now;
       restartWindowAt = new Date(now).toISOString();
-      decision = decide({
-        records: recordInputsOf(domain),
-        answers,
-        ses: sesState(domain, identity),
-        previous,
-        now,
-        windowStart,
-      });
+      decision = decideFrom(windowStart);
     }
     const at = new Date(now).toISOString();
     const store = (d: Decision) => {
