@@ -60,6 +60,7 @@ export const MAX_UNVERIFIED_RELEASE_GRACE_HOURS = 24 * 365;
 export const DEFAULT_API_KEY_CACHE_SECONDS = 30;
 export const MAX_API_KEY_CACHE_SECONDS = 300;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+export const DEFAULT_MAX_WEBHOOKS_PER_TEAM = 10;
 
 interface EnvVariable {
   /** What the variable holds. */
@@ -111,6 +112,17 @@ export const FUNCTION_ENV = {
     default: String(DEFAULT_RATE_LIMIT_PER_MINUTE),
   },
   DNS_SERVERS: { meaning: "DNS servers to ask (host:port,...); the system's resolvers when unset", default: '' },
+  WEBHOOK_KMS_KEY_ID: {
+    meaning: 'The KMS key that seals webhook signing secrets; given only to the functions granted to use it',
+  },
+  MAX_WEBHOOKS_PER_TEAM: {
+    meaning: 'Webhook endpoints one team may have at once',
+    default: String(DEFAULT_MAX_WEBHOOKS_PER_TEAM),
+  },
+  WEBHOOKS_ALLOW_LOCAL_TARGETS: {
+    meaning: 'Local runs only (`1`): webhook URLs may be http:// and loopback. A deployed stack never sets it',
+    default: '',
+  },
 } as const satisfies Record<string, EnvVariable>;
 
 export type EnvName = keyof typeof FUNCTION_ENV;
@@ -127,4 +139,6 @@ export const LOCAL_PASSTHROUGH_ENV = [
   'MAX_DOMAINS_PER_TEAM',
   'RESERVED_DOMAINS',
   'UNVERIFIED_RELEASE_GRACE_HOURS',
+  'MAX_WEBHOOKS_PER_TEAM',
+  'WEBHOOKS_ALLOW_LOCAL_TARGETS',
 ] as const satisfies readonly EnvName[];

@@ -77,6 +77,14 @@ export const CODES = {
     meaning:
       "The name belongs to infrastructure (this platform's or AWS's own, such as amazonses.com or execute-api.amazonaws.com), not to a customer, and cannot be registered.",
   },
+  webhook_not_found: {
+    status: 404,
+    meaning: "No webhook endpoint with this id exists for your team. Another team's id answers the same way.",
+  },
+  webhook_limit_reached: {
+    status: 403,
+    meaning: 'Your team has as many webhook endpoints as it may (`limit`). Delete one you no longer use.',
+  },
 } as const satisfies Record<string, { readonly status: number; readonly meaning: string }>;
 
 export type ErrorCode = keyof typeof CODES;

@@ -104,6 +104,21 @@ export class DomainLimitReachedError extends ApiError<'domain_limit_reached'> {
   }
 }
 
+export class WebhookNotFoundError extends fixed(
+  'webhook_not_found',
+  'No webhook endpoint with this id exists for your team.',
+) {}
+
+export class WebhookLimitReachedError extends ApiError<'webhook_limit_reached'> {
+  constructor(limit: number) {
+    super(
+      'webhook_limit_reached',
+      `Your team has reached its limit of ${limit} webhook endpoints. Delete one you no longer use.`,
+      { limit },
+    );
+  }
+}
+
 /** The name belongs to infrastructure (this platform's or AWS's own), not to a customer. */
 export class DomainNotAllowedError extends ApiError<'domain_not_allowed'> {
   constructor(domain: string) {
@@ -200,6 +215,8 @@ const EXAMPLES: { readonly [C in ErrorCode]: () => ApiError<C> } = {
   identity_missing: () => new IdentityMissingError(),
   identity_in_use: () => new IdentityInUseError('example.com'),
   domain_limit_reached: () => new DomainLimitReachedError(100),
+  webhook_not_found: () => new WebhookNotFoundError(),
+  webhook_limit_reached: () => new WebhookLimitReachedError(10),
   domain_not_allowed: () => new DomainNotAllowedError('mail.amazonses.com'),
 };
 

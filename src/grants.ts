@@ -18,6 +18,11 @@ export interface Grants {
   readonly ses: readonly SesAction[];
   /** May send to the verify queue. */
   readonly sendToVerifyQueue: boolean;
+  /**
+   * Uses of the stack's KMS key that seals webhook signing secrets: Encrypt to seal a new secret,
+   * Decrypt to sign with one. The stack allows them on that one key only.
+   */
+  readonly secrets: readonly SecretAction[];
 }
 
 export interface TableGrant {
@@ -41,3 +46,5 @@ export type SesAction =
   | 'ses:PutEmailIdentityDkimSigningAttributes'
   | 'ses:DeleteEmailIdentity'
   | 'ses:VerifyDomainIdentity';
+
+export type SecretAction = 'kms:Encrypt' | 'kms:Decrypt';

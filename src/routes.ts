@@ -5,11 +5,12 @@
  */
 
 import { PARTITION_KEYS as KEYS } from './adapters/table-keys.js';
-import type { Grants, SesAction, TableGrant } from './grants.js';
+import type { Grants, SecretAction, SesAction, TableGrant } from './grants.js';
 
 export const API_BASE_PATH = '/api/v1';
 
 export const SCOPE_DOMAINS_MANAGE = 'domains:manage';
+export const SCOPE_WEBHOOKS_MANAGE = 'webhooks:manage';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 
@@ -48,6 +49,7 @@ const authenticated: TableGrant[] = [
 const idempotencyRecords: TableGrant = { keys: KEYS.idempotency, actions: [GET, PUT, UPDATE, DELETE] };
 
 const noSes: SesAction[] = [];
+const noSecrets: SecretAction[] = [];
 
 export const routes = [
   {
@@ -78,6 +80,7 @@ export const routes = [
         'ses:DeleteEmailIdentity',
       ],
       sendToVerifyQueue: false,
+      secrets: noSecrets,
     },
   },
   {
@@ -92,6 +95,7 @@ export const routes = [
       queryIndexes: false,
       ses: noSes,
       sendToVerifyQueue: false,
+      secrets: noSecrets,
     },
   },
   {
@@ -105,6 +109,7 @@ export const routes = [
       queryIndexes: false,
       ses: noSes,
       sendToVerifyQueue: false,
+      secrets: noSecrets,
     },
   },
   {
@@ -119,6 +124,7 @@ export const routes = [
       queryIndexes: false,
       ses: noSes,
       sendToVerifyQueue: true,
+      secrets: noSecrets,
     },
   },
   {
@@ -136,6 +142,7 @@ export const routes = [
         'ses:PutEmailIdentityDkimSigningAttributes',
       ],
       sendToVerifyQueue: true,
+      secrets: noSecrets,
     },
   },
   {
@@ -155,6 +162,7 @@ export const routes = [
       // The identity's tags are read first: one that is not this domain's is left alone.
       ses: ['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
       sendToVerifyQueue: false,
+      secrets: noSecrets,
     },
   },
   {
@@ -164,7 +172,7 @@ export const routes = [
     // The API description is public: clients fetch it to generate code before they hold a key.
     scope: null,
     idempotent: false,
-    grants: { table: [], queryIndexes: false, ses: noSes, sendToVerifyQueue: false },
+    grants: { table: [], queryIndexes: false, ses: noSes, sendToVerifyQueue: false, secrets: noSecrets },
   },
 ] as const satisfies readonly Route[];
 
@@ -192,6 +200,7 @@ export const backgroundFunctions = [
       queryIndexes: false,
       ses: ['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
       sendToVerifyQueue: false,
+      secrets: noSecrets,
     },
   },
   {
@@ -202,6 +211,7 @@ export const backgroundFunctions = [
       queryIndexes: true,
       ses: noSes,
       sendToVerifyQueue: true,
+      secrets: noSecrets,
     },
   },
 ] as const satisfies readonly BackgroundFunction[];

@@ -43,12 +43,14 @@ export const KEY_PREFIX = {
   domain: 'DOMAIN#',
   history: 'HISTORY#',
   due: 'DUE#',
+  webhook: 'WEBHOOK#',
 } as const;
 
 /** The sort keys of the item families with one item per partition. */
 export const SORT_KEY = {
   claim: 'CLAIM',
   domainCount: 'DOMAINCOUNT',
+  webhookCount: 'WEBHOOKCOUNT',
   apiKey: 'APIKEY',
   sesPacer: 'RATE',
   rateLimit: 'WINDOW',
@@ -71,6 +73,10 @@ export const teamPartition = (teamId: string) => `${KEY_PREFIX.team}${teamId}`;
 export const domainKey = (teamId: string, id: string) => primary(teamPartition(teamId), `${KEY_PREFIX.domain}${id}`);
 export const claimKey = (domain: string) => primary(`${KEY_PREFIX.domainName}${domain}`, SORT_KEY.claim);
 export const domainCountKey = (teamId: string) => primary(teamPartition(teamId), SORT_KEY.domainCount);
+
+/** A team's webhook endpoints live in its partition, beside its domains, with their own count. */
+export const webhookKey = (teamId: string, id: string) => primary(teamPartition(teamId), `${KEY_PREFIX.webhook}${id}`);
+export const webhookCountKey = (teamId: string) => primary(teamPartition(teamId), SORT_KEY.webhookCount);
 
 /** Sort keys of one domain's status changes start with this. */
 export const statusHistoryPrefix = (domainId: string) => `${KEY_PREFIX.history}${domainId}#`;
@@ -100,7 +106,7 @@ export const rateLimitKey = (teamId: string, windowStart: number) =>
  * only reach those items. test/infra checks that the builders above match them.
  */
 export const PARTITION_KEYS = {
-  /** A team's domains, their status history and the team's domain count: `TEAM#<teamId>`. */
+  /** A team's domains, their status history, its webhook endpoints and the counts of both: `TEAM#<teamId>`. */
   team: `${KEY_PREFIX.team}*`,
   /** Name claims, one per domain name across all teams: `DOMAINNAME#<domain>`. */
   domainName: `${KEY_PREFIX.domainName}*`,

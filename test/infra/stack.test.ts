@@ -81,6 +81,7 @@ describe('grants turned into IAM statements (lib/grants.ts)', () => {
     queryIndexes: true,
     ses: Object.keys(SES_CONDITIONS('dev')) as SesAction[],
     sendToVerifyQueue: true,
+    secrets: [],
   };
 
   it('limit each SES action the way docs/deploy.md describes, on identities of the region, VerifyDomainIdentity on "*"', () => {

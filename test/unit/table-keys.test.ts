@@ -26,6 +26,8 @@ import {
   teamKeysKey,
   teamKeysPartition,
   teamPartition,
+  webhookCountKey,
+  webhookKey,
 } from '../../src/adapters/table-keys.js';
 import { TABLE_SCHEMA } from '../../src/adapters/table-schema.js';
 
@@ -49,6 +51,8 @@ describe('the table keys, as stored', () => {
     expect(domainKey('team-a', ID)).toEqual({ PK: 'TEAM#team-a', SK: `DOMAIN#${ID}` });
     expect(claimKey('example.com')).toEqual({ PK: 'DOMAINNAME#example.com', SK: 'CLAIM' });
     expect(domainCountKey('team-a')).toEqual({ PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' });
+    expect(webhookKey('team-a', 'w-1')).toEqual({ PK: 'TEAM#team-a', SK: 'WEBHOOK#w-1' });
+    expect(webhookCountKey('team-a')).toEqual({ PK: 'TEAM#team-a', SK: 'WEBHOOKCOUNT' });
     expect(statusChangeKey('team-a', ID, '2026-01-16T10:00:00.000Z')).toEqual({
       PK: 'TEAM#team-a',
       SK: `HISTORY#${ID}#2026-01-16T10:00:00.000Z`,
@@ -98,10 +102,12 @@ describe('the table keys, as stored', () => {
       domain: 'DOMAIN#',
       history: 'HISTORY#',
       due: 'DUE#',
+      webhook: 'WEBHOOK#',
     });
     expect(SORT_KEY).toEqual({
       claim: 'CLAIM',
       domainCount: 'DOMAINCOUNT',
+      webhookCount: 'WEBHOOKCOUNT',
       apiKey: 'APIKEY',
       sesPacer: 'RATE',
       rateLimit: 'WINDOW',
