@@ -42,8 +42,8 @@ export interface SendResult {
   gone: boolean;
 }
 
-/** A host name's IPv4 and IPv6 addresses; empty when the name has none. */
-export type ResolveHost = (hostname: string) => Promise<string[]>;
+/** A host name's IPv4 and IPv6 addresses; empty when the name has none. Stops when `signal` aborts. */
+export type ResolveHost = (hostname: string, signal: AbortSignal) => Promise<string[]>;
 
 class RefusedTarget extends Error {}
 
@@ -67,7 +67,10 @@ export async function sendWebhook(
   try {
     const check = checkWebhookUrl(input.url, { allowLocal: input.allowLocal });
     if (!check.ok) return result({ error: check.reason });
-    const address = await untilAborted(targetAddress(check.url, input.allowLocal, resolveHost), deadline.signal);
+    const address = await untilAborted(
+      targetAddress(check.url, input.allowLocal, (host) => resolveHost(host, deadline.signal)),
+      deadline.signal,
+    );
     const answer = await post(check.url, address, input, deadline.signal);
     const status = answer.statusCode;
     const retryAfter = status === 429 || status === 503 ? parseRetryAfter(answer.retryAfter, Date.now()) : undefined;
@@ -92,7 +95,11 @@ export async function sendWebhook(
 }
 
 /** The one address this attempt connects to, after every address of the host passed the check. */
-async function targetAddress(url: URL, allowLocal: boolean, resolveHost: ResolveHost): Promise<string> {
+async function targetAddress(
+  url: URL,
+  allowLocal: boolean,
+  resolveHost: (hostname: string) => Promise<string[]>,
+): Promise<string> {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   let addresses: string[];
   if (isIP(host)) addresses = [host];
@@ -117,9 +124,14 @@ async function targetAddress(url: URL, allowLocal: boolean, resolveHost: Resolve
 }
 
 /** A and AAAA records through `DNS_SERVERS`; one family failing is fine when the other answers. */
-export async function resolveWithDnsServers(hostname: string): Promise<string[]> {
+export async function resolveWithDnsServers(hostname: string, signal: AbortSignal): Promise<string[]> {
   const resolver = createResolver();
-  const [v4, v6] = await Promise.allSettled([resolver.resolve4(hostname), resolver.resolve6(hostname)]);
+  // Past the deadline the answer is of no use: the queries are cancelled rather than left retrying.
+  const cancel = () => resolver.cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  const [v4, v6] = await Promise.allSettled([resolver.resolve4(hostname), resolver.resolve6(hostname)]).finally(() =>
+    signal.removeEventListener('abort', cancel),
+  );
   const addresses = [v4, v6].flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
   if (addresses.length > 0) return addresses;
   const codes = [v4, v6].map((r) =>
