@@ -111,7 +111,7 @@ async function targetAddress(
   }
   for (const address of addresses) {
     const why = forbiddenAddress(address, { allowLocal });
-    if (why !== null) throw new RefusedTarget(`host ${host} resolves to ${why}; not sent`);
+    if (why !== null) throw new RefusedTarget(`host ${host} resolves to a refused address (${why}); not sent`);
   }
   const chosen = addresses.find((a) => isIP(a) === 4) ?? addresses[0]!;
   // The Lambda runtime API shares our loopback; nothing may reach it, whatever the settings say.
