@@ -342,8 +342,10 @@ describe('where an attempt may connect', () => {
   it('never reaches the runtime API named in AWS_LAMBDA_RUNTIME_API, whatever the settings', async () => {
     const r = await receiver(status(200));
     process.env.AWS_LAMBDA_RUNTIME_API = `127.0.0.1:${r.port}`;
-    const result = await sendWebhook({ ...local, url: r.url });
-    expect(result.error).toBe('the Lambda runtime API is never a webhook target');
+    for (const url of [r.url, `http://localhost:${r.port}/`, `http://[::ffff:127.0.0.1]:${r.port}/`]) {
+      const result = await sendWebhook({ ...local, url });
+      expect(result.error).toBe('the Lambda runtime API is never a webhook target');
+    }
     expect(r.connections).toBe(0);
   });
 
