@@ -15,6 +15,10 @@ export const DOMAIN_EVENT_TYPES = [
 ] as const;
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
 
+export function isDomainEventType(type: string): type is DomainEventType {
+  return (DOMAIN_EVENT_TYPES as readonly string[]).includes(type);
+}
+
 /** Sent by `POST /webhooks/{id}/test` only; no endpoint subscribes to it. */
 export const TEST_EVENT_TYPE = 'webhook.test';
 
@@ -47,7 +51,7 @@ export interface WebhookEndpointView {
 export interface WebhookJson {
   id: string;
   url: string;
-  events: string[];
+  events: DomainEventType[];
   description: string | null;
   enabled: boolean;
   disabled_reason: string | null;
@@ -59,7 +63,8 @@ export function toWebhookJson(e: WebhookEndpointView): WebhookJson {
   return {
     id: e.id,
     url: e.url,
-    events: [...e.events],
+    // Only what the API accepts is ever stored; a type this code no longer knows is not shown.
+    events: e.events.filter(isDomainEventType),
     description: e.description,
     enabled: e.enabled,
     disabled_reason: e.disabledReason,

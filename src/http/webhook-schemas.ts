@@ -4,7 +4,7 @@
  * the use case (domain/webhook-url.ts), which answers 400 with `field: "url"` as these do.
  */
 import * as v from 'valibot';
-import { DOMAIN_EVENT_TYPES, MAX_WEBHOOK_DESCRIPTION } from '../domain/webhook-endpoint.js';
+import { DOMAIN_EVENT_TYPES, type DomainEventType, MAX_WEBHOOK_DESCRIPTION } from '../domain/webhook-endpoint.js';
 
 /** Longer URLs are refused here already; the URL rules say the same. */
 const MAX_URL_LENGTH = 2048;
@@ -18,11 +18,17 @@ const Url = (what: string) =>
     v.description(what),
   );
 
+/** One shared action, so the OpenAPI document can show it as `uniqueItems`. */
+export const NO_DUPLICATE_EVENTS = v.check<DomainEventType[], string>(
+  (types) => new Set(types).size === types.length,
+  'events must not name a type twice.',
+);
+
 const Events = (what: string) =>
   v.pipe(
     v.array(v.picklist(DOMAIN_EVENT_TYPES, EVENT_TYPE_MESSAGE), 'events must be an array of event types.'),
     v.minLength(1, 'events must name at least one event type.'),
-    v.check((types) => new Set(types).size === types.length, 'events must not name a type twice.'),
+    NO_DUPLICATE_EVENTS,
     v.description(what),
   );
 
