@@ -5,8 +5,8 @@
  * results, which the handlers answer once and never log.
  */
 import { sealSecret } from '../../adapters/webhook-secrets.js';
-import type { WebhookEndpoint } from '../../adapters/webhooks-table.js';
-import * as table from '../../adapters/webhooks-table.js';
+import type { WebhookEndpoint } from '../../adapters/webhooks-table/index.js';
+import * as table from '../../adapters/webhooks-table/index.js';
 import { webhooksConfig } from '../../config.js';
 import { DOMAIN_EVENT_TYPES, isWebhookId, newWebhookId } from '../../domain/webhook-endpoint.js';
 import { newWebhookSecret } from '../../domain/webhook-signature.js';

@@ -6,7 +6,7 @@
  */
 import { openSecret } from '../../adapters/webhook-secrets.js';
 import { sendWebhook } from '../../adapters/webhook-sender.js';
-import type { WebhookEndpoint } from '../../adapters/webhooks-table.js';
+import type { WebhookEndpoint } from '../../adapters/webhooks-table/index.js';
 import { webhooksConfig } from '../../config.js';
 import { testEvent } from '../../domain/webhook-endpoint.js';
 import { newMessageId, signatureHeaders } from '../../domain/webhook-signature.js';
@@ -46,7 +46,7 @@ export async function sendTestEvent(caller: Caller, id: string, now = new Date()
   });
   const result = await sendWebhook({
     url: endpoint.url,
-    headers: { ...headers, 'content-type': 'application/json' },
+    headers: { ...headers },
     body,
     allowLocal: config.allowLocalTargets,
   });
