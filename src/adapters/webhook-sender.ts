@@ -10,6 +10,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { parseRetryAfter } from '../domain/webhook-retry.js';
 import { checkWebhookUrl, forbiddenAddress, isLocalhostName } from '../domain/webhook-url.js';
 import { createResolver } from './dns.js';
@@ -111,16 +112,20 @@ async function targetAddress(
   }
   for (const address of addresses) {
     const why = forbiddenAddress(address, { allowLocal });
-    if (why !== null) throw new RefusedTarget(`host ${host} resolves to ${why}; not sent`);
+    if (why !== null) throw new RefusedTarget(`host ${host} resolves to a refused address (${why}); not sent`);
   }
   const chosen = addresses.find((a) => isIP(a) === 4) ?? addresses[0]!;
   // The Lambda runtime API shares our loopback; nothing may reach it, whatever the settings say.
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const runtimeApi = process.env.AWS_LAMBDA_RUNTIME_API;
-  if (runtimeApi && [`${chosen}:${port}`, `[${chosen}]:${port}`].includes(runtimeApi)) {
-    throw new RefusedTarget('the Lambda runtime API is never a webhook target');
-  }
+  if (isRuntimeApi(chosen, port)) throw new RefusedTarget('the Lambda runtime API is never a webhook target');
   return chosen;
+}
+
+/** True when address:port is the runtime API Lambda names in AWS_LAMBDA_RUNTIME_API (IPv4-mapped forms too). */
+function isRuntimeApi(address: string, port: string): boolean {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(process.env.AWS_LAMBDA_RUNTIME_API ?? '');
+  if (!match || match[2] !== port || !ipaddr.isValid(match[1]!)) return false;
+  return ipaddr.process(match[1]!).toString() === ipaddr.process(address).toString();
 }
 
 /** A and AAAA records through `DNS_SERVERS`; one family failing is fine when the other answers. */

@@ -9,11 +9,12 @@ import { createHmac, randomBytes } from 'node:crypto';
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
 const SECRET_BYTES = 32;
 
-export interface SignatureHeaders {
+/** A type, not an interface, so it passes as the sender's `Record<string, string>` headers. */
+export type SignatureHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** A new signing secret: `whsec_` + base64 of 32 random bytes. */
 export function newWebhookSecret(): string {

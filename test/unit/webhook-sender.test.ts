@@ -3,8 +3,13 @@
  * the 1 KiB cut, no redirects, and the address checks (through the dns2 test server for names),
  * including that the address checked is the one connected to.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RESPONSE_BODY_LIMIT, sendWebhook } from '../../src/adapters/webhook-sender.js';
 import { type DnsTestServer, startDnsServer } from '../support/dns-server.js';
 
@@ -269,7 +274,9 @@ describe('where an attempt may connect', () => {
     dns.set('evil.example', 'A', ['127.0.0.1']);
     const result = await sendWebhook({ url: `https://evil.example:${r.port}/hook`, headers, body, allowLocal: false });
     expect(result).toMatchObject({ delivered: false, statusCode: null });
-    expect(result.error).toBe('host evil.example resolves to 127.0.0.1 is a loopback address; not sent');
+    expect(result.error).toBe(
+      'host evil.example resolves to a refused address (127.0.0.1 is a loopback address); not sent',
+    );
     expect(r.connections).toBe(0);
   });
 
@@ -335,8 +342,10 @@ describe('where an attempt may connect', () => {
   it('never reaches the runtime API named in AWS_LAMBDA_RUNTIME_API, whatever the settings', async () => {
     const r = await receiver(status(200));
     process.env.AWS_LAMBDA_RUNTIME_API = `127.0.0.1:${r.port}`;
-    const result = await sendWebhook({ ...local, url: r.url });
-    expect(result.error).toBe('the Lambda runtime API is never a webhook target');
+    for (const url of [r.url, `http://localhost:${r.port}/`, `http://[::ffff:127.0.0.1]:${r.port}/`]) {
+      const result = await sendWebhook({ ...local, url });
+      expect(result.error).toBe('the Lambda runtime API is never a webhook target');
+    }
     expect(r.connections).toBe(0);
   });
 
@@ -346,5 +355,69 @@ describe('where an attempt may connect', () => {
       expect(await sendWebhook({ ...local, url })).toMatchObject({ delivered: true });
     }
     expect(r.received).toHaveLength(3);
+  });
+});
+
+/** A self-signed certificate for `name`, made with the openssl command; null where it is not installed. */
+function selfSigned(name: string): { key: Buffer; cert: Buffer } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'webhook-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`].concat([
+        '-addext',
+        `subjectAltName=DNS:${name}`,
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ]),
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('https', () => {
+  const tls = selfSigned('secure.example');
+  const maybe = tls ? it : it.skip;
+
+  maybe('sends the URL host as TLS server name to the pinned address, and checks the certificate', async () => {
+    const names: string[] = [];
+    let requests = 0;
+    const server = createTlsServer(
+      {
+        ...tls!,
+        SNICallback: (servername, callback) => {
+          names.push(servername);
+          callback(null, undefined);
+        },
+      },
+      (_req, res) => {
+        requests++;
+        res.end();
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      dns.set('secure.example', 'A', ['127.0.0.1']);
+      const result = await sendWebhook({ ...local, url: `https://secure.example.:${port}/hook` });
+      // Reached over TLS under its name; refused because nobody vouches for a self-signed certificate.
+      expect(names).toEqual(['secure.example']);
+      expect(result).toMatchObject({
+        delivered: false,
+        statusCode: null,
+        error: 'TLS error: DEPTH_ZERO_SELF_SIGNED_CERT',
+      });
+      expect(requests).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
