@@ -25,7 +25,8 @@ export async function updateWebhook(
 
 /**
  * Gives the endpoint a new sealed secret; the current one becomes the previous secret, which still
- * signs deliveries until `previousUntil`. Null when the endpoint does not exist.
+ * signs deliveries until `previousUntil`. Null when the endpoint does not exist. A second rotation
+ * within that time drops the oldest secret: only the two newest ever sign.
  */
 export async function rotateWebhookSecret(
   teamId: string,
