@@ -194,7 +194,7 @@ describe('webhook endpoints over HTTP', () => {
   });
 });
 
-describe('host names are resolved when an endpoint is saved (through the stack's DNS_SERVERS)', () => {
+describe('host names are resolved when an endpoint is saved, through the stack DNS_SERVERS', () => {
   let teamKey: string;
 
   beforeAll(async () => {
