@@ -60,13 +60,16 @@ describe.each(['create', 'patch'] as const)('%s', (how) => {
     ['IPv6 loopback', 'AAAA', '::1'],
     ['a unique-local IPv6 address', 'AAAA', 'fc00::7'],
     ['an IPv4-mapped private address', 'AAAA', '::ffff:10.0.0.5'],
-  ] as const)('refuses a name resolving to %s: 400 validation_error on url, nothing written', async (_what, type, ip) => {
-    dns.set('hooks.team-a.example', type, [ip]);
-    expect(await saving('https://hooks.team-a.example/in', how)).toEqual({ code: 'validation_error', field: 'url' });
-    expect(kmsMock.calls()).toHaveLength(0);
-    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
-    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
-  });
+  ] as const)(
+    'refuses a name resolving to %s: 400 validation_error on url, nothing written',
+    async (_what, type, ip) => {
+      dns.set('hooks.team-a.example', type, [ip]);
+      expect(await saving('https://hooks.team-a.example/in', how)).toEqual({ code: 'validation_error', field: 'url' });
+      expect(kmsMock.calls()).toHaveLength(0);
+      expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    },
+  );
 
   it('refuses a name with one public and one private address, and names the refused one', async () => {
     dns.set('mixed.team-a.example', 'A', ['93.184.215.14', '10.1.2.3']);
@@ -87,7 +90,10 @@ describe.each(['create', 'patch'] as const)('%s', (how) => {
 describe('accepted names', () => {
   it.each([
     ['a name with public addresses only', () => dns.set('hooks.team-a.example', 'A', ['93.184.215.14'])],
-    ['a public IPv6 address', () => dns.set('hooks.team-a.example', 'AAAA', ['2606:2800:21f:cb07:6820:80da:af6b:8b2c'])],
+    [
+      'a public IPv6 address',
+      () => dns.set('hooks.team-a.example', 'AAAA', ['2606:2800:21f:cb07:6820:80da:af6b:8b2c']),
+    ],
     ['a name that does not exist (yet)', () => undefined],
     ['a name whose server fails', () => dns.fail('hooks.team-a.example', 'servfail')],
   ])('stores %s', async (_what, given) => {
