@@ -1,5 +1,5 @@
 /**
- * The Domains API stack: one DynamoDB table, the verify queue and its dead-letter queue, an HTTP API
+ * The Domains API stack: one DynamoDB table, a KMS key sealing webhook signing secrets, the verify queue and its dead-letter queue, an HTTP API
  * with one Lambda per entry of the shared route table (http-api.ts), the SQS-fed verifier, the
  * scheduled re-verification, and their alarms and dashboard (monitoring.ts). Every function's IAM
  * policy is derived from its `grants` in src/routes.ts (grants.ts); stage throttling and reserved
@@ -12,6 +12,7 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -41,6 +42,8 @@ export class DomainsStack extends Stack {
   readonly table: dynamodb.Table;
   readonly verifyQueue: sqs.Queue;
   readonly verifyDeadLetterQueue: sqs.Queue;
+  /** Seals webhook signing secrets, so the table, its exports and its backups never hold one in plain text. */
+  readonly webhookSecretsKey: kms.Key;
   readonly httpApi: apigwv2.HttpApi;
   readonly apiStage: apigwv2.HttpStage;
   /** Every function by its name in src/routes.ts (plus the not-found function). */
@@ -62,6 +65,12 @@ export class DomainsStack extends Stack {
     Tags.of(this).add('stage', props.stage);
 
     this.table = this.createTable();
+    this.webhookSecretsKey = new kms.Key(this, 'WebhookSecretsKey', {
+      description: `Krafter Domains API (${props.stage}): seals webhook signing secrets`,
+      enableKeyRotation: true,
+      // Without it, every sealed secret in the retained table would be lost: kept like the table.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     this.verifyDeadLetterQueue = new sqs.Queue(this, 'VerifyDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -79,6 +88,7 @@ export class DomainsStack extends Stack {
       tableName: this.table.tableName,
       verifyQueueUrl: this.verifyQueue.queueUrl,
       sesRegions: this.sesRegions,
+      webhookKeyArn: this.webhookSecretsKey.keyArn,
     });
     const grantTargets = {
       tableArn: this.table.tableArn,
@@ -93,6 +103,7 @@ export class DomainsStack extends Stack {
         }),
       ),
       stage: props.stage,
+      secretsKeyArn: this.webhookSecretsKey.keyArn,
     };
     this.functions = mapFunctions((name) => {
       const { environment, sizing, reservedConcurrency } = settings(name);
@@ -141,6 +152,7 @@ export class DomainsStack extends Stack {
     new CfnOutput(this, 'VerifyQueueUrl', { value: this.verifyQueue.queueUrl });
     new CfnOutput(this, 'VerifyDeadLetterQueueUrl', { value: this.verifyDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'SesRegion', { value: this.sesRegion });
+    new CfnOutput(this, 'WebhookSecretsKeyArn', { value: this.webhookSecretsKey.keyArn });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       namePrefix: this.stackName,

@@ -54,6 +54,8 @@ const SIZING: Readonly<Partial<Record<FunctionName, Sizing>>> = {
   'create-domain': { timeout: Duration.seconds(25) },
   'delete-domain': { timeout: Duration.seconds(15) },
   scheduler: { timeout: Duration.seconds(60) },
+  // One webhook attempt may take its whole 10 seconds, after the key and the secrets are read.
+  'test-webhook': { timeout: Duration.seconds(20) },
 };
 
 /** What the stack knows only once it has created them. */
@@ -61,6 +63,8 @@ export interface DeployedResources {
   readonly tableName: string;
   readonly verifyQueueUrl: string;
   readonly sesRegions: readonly string[];
+  /** The KMS key that seals webhook signing secrets. */
+  readonly webhookKeyArn: string;
 }
 
 export interface FunctionSettings {
@@ -102,6 +106,9 @@ export function functionSettings(
       ...(reservedDomains.length > 0 && { RESERVED_DOMAINS: reservedDomains.join(',') }),
       ...releaseGrace,
     },
+    'create-webhook': {
+      ...(config.maxWebhooksPerTeam !== undefined && { MAX_WEBHOOKS_PER_TEAM: String(config.maxWebhooksPerTeam) }),
+    },
   };
   const sizing: Readonly<Partial<Record<FunctionName, Sizing>>> = {
     ...SIZING,
@@ -132,6 +139,8 @@ export function functionSettings(
     environment: {
       ...everyFunction,
       ...(FUNCTION_GRANTS[name]?.sendToVerifyQueue ? { VERIFY_QUEUE_URL: resources.verifyQueueUrl } : {}),
+      // WEBHOOKS_ALLOW_LOCAL_TARGETS is never set here: a deployed stack calls public HTTPS receivers only.
+      ...((FUNCTION_GRANTS[name]?.secrets.length ?? 0) > 0 ? { WEBHOOK_KMS_KEY_ID: resources.webhookKeyArn } : {}),
       ...ownEnvironment[name],
     },
     sizing: sizing[name] ?? {},

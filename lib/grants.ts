@@ -10,6 +10,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
 import { OWNER_TAG_KEYS } from '../src/domain/identity-owner.js';
 import type { Grants, SesAction, TableAction } from '../src/grants.js';
+
+/** The encryption context keys of a sealed webhook secret (src/adapters/webhook-secrets.ts). */
+export const SECRET_CONTEXT_KEYS = ['team', 'webhook'] as const;
+
 import type { ApiFunction } from './api-function.js';
 
 /**
@@ -53,13 +57,15 @@ export interface GrantTargets {
   readonly identityArns: readonly string[];
   /** The stage SES identities are tagged with. */
   readonly stage: string;
+  /** The KMS key that seals webhook signing secrets. */
+  readonly secretsKeyArn: string;
 }
 
 export type Conditions = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
 export interface GrantStatement {
   /** Which part of the grants it comes from; the stack explains each kind's wildcard to cdk-nag. */
-  readonly kind: 'table' | 'indexes' | 'identities' | 'unscoped' | 'queue';
+  readonly kind: 'table' | 'indexes' | 'identities' | 'unscoped' | 'queue' | 'secrets';
   readonly actions: readonly string[];
   readonly resources: readonly string[];
   readonly conditions?: Conditions;
@@ -121,6 +127,20 @@ export function grantStatements(grants: Grants, targets: GrantTargets): GrantSta
 
   if (grants.sendToVerifyQueue) {
     statements.push({ kind: 'queue', actions: ['sqs:SendMessage'], resources: [targets.verifyQueueArn] });
+  }
+  if (grants.secrets.length > 0) {
+    // Only on the one key, and only with the encryption context every sealed secret carries, so the
+    // role cannot use the key for anything but webhook secrets. `Null` makes the context required:
+    // `ForAllValues` alone would hold for a call without one.
+    statements.push({
+      kind: 'secrets',
+      actions: [...grants.secrets],
+      resources: [targets.secretsKeyArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...SECRET_CONTEXT_KEYS] },
+        Null: { 'kms:EncryptionContextKeys': 'false' },
+      },
+    });
   }
   return statements;
 }

@@ -37,6 +37,8 @@ export interface DomainsStackConfig {
   readonly alarmEmail?: string;
   /** Domains one team may hold at once (MAX_DOMAINS_PER_TEAM); 0 = no limit. @default 100 */
   readonly maxDomainsPerTeam?: number;
+  /** Webhook endpoints one team may have at once (MAX_WEBHOOKS_PER_TEAM). @default 10 */
+  readonly maxWebhooksPerTeam?: number;
   /** Names refused besides AWS's own, with every name below them (RESERVED_DOMAINS). @default none */
   readonly reservedDomains?: readonly string[];
   /** Hours after the 72-hour window before a never-verified domain is released. @default 168 */
@@ -145,6 +147,7 @@ const CONTEXT = {
   ],
   schedulerConcurrency: [reservation(1), 'a whole number: 0 for no reservation, otherwise at least 1'],
   maxDomainsPerTeam: [v.pipe(numeric, v.integer(), v.minValue(0)), 'a whole number of domains (0: no limit)'],
+  maxWebhooksPerTeam: [v.pipe(numeric, v.integer(), v.minValue(1)), 'a whole number of webhook endpoints (at least 1)'],
   unverifiedReleaseGraceHours: [
     v.pipe(numeric, v.minValue(0), v.maxValue(MAX_UNVERIFIED_RELEASE_GRACE_HOURS)),
     `a number of hours from 0 to ${MAX_UNVERIFIED_RELEASE_GRACE_HOURS}`,
@@ -194,6 +197,7 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
     verifierConcurrency: read(node, 'verifierConcurrency'),
     schedulerConcurrency: read(node, 'schedulerConcurrency'),
     maxDomainsPerTeam: read(node, 'maxDomainsPerTeam'),
+    maxWebhooksPerTeam: read(node, 'maxWebhooksPerTeam'),
     unverifiedReleaseGraceHours: read(node, 'unverifiedReleaseGraceHours'),
     reservedDomains: read(node, 'reservedDomains') ?? [],
   };

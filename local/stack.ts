@@ -1,6 +1,6 @@
 /**
  * The whole system on one machine, no AWS account: DynamoDB Local, an SQS stand-in (fauxqs), the SES
- * stand-in, the API over HTTP, the verifier fed by the queue like Lambda's event source mapping,
+ * stand-in, a KMS stand-in for webhook signing secrets, the API over HTTP, the verifier fed by the queue like Lambda's event source mapping,
  * and the scheduler on a timer. The functions run unchanged; only the environment
  * (`AWS_ENDPOINT_URL_<SERVICE>`, TABLE_NAME, ...) points them at the stand-ins.
  */
@@ -16,6 +16,7 @@ import { createQueues, createTable, type VerifyQueues } from './create-resources
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge-standin.js';
 import { type FaultProxies, startFaultProxies } from './fault-proxy.js';
+import { type KmsStandin, startKmsStandin } from './kms-standin.js';
 import { lambdaContext } from './lambda-context.js';
 import { type SesStandIn, startSesStandIn } from './ses-standin/index.js';
 import { type EventSource, startSqsEventSource } from './sqs-event-source.js';
@@ -55,6 +56,8 @@ export interface LocalStack {
   readonly apiUrl: string;
   readonly env: Record<string, string>;
   readonly ses: SesStandIn;
+  /** The KMS stand-in that seals webhook signing secrets; its call log shows every KMS call the functions made. */
+  readonly kms: KmsStandin;
   /** Status events the verifier published (also written to the log). */
   readonly events: EventBridgeStandIn;
   readonly sqs: SQSClient;
@@ -103,6 +106,12 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     });
     stops.push(() => ses.close());
 
+    const kms = await startKmsStandin({
+      region,
+      dataFile: o.inMemory ? undefined : join(dataDir, 'kms-keys.json'),
+    });
+    stops.push(() => kms.stop());
+
     const events = await startEventBridgeStandIn({ log: o.eventLog });
     stops.push(() => events.close());
 
@@ -150,6 +159,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       AWS_ENDPOINT_URL_SESV2: fnEndpoints.ses,
       AWS_ENDPOINT_URL_SES: fnEndpoints.ses,
       AWS_ENDPOINT_URL_EVENTBRIDGE: events.url,
+      AWS_ENDPOINT_URL_KMS: kms.url,
     };
     // The functions share one process here, so each gets what the stack gives any of them.
     const functionEnv: FunctionEnvironment = {
@@ -160,6 +170,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       EVENT_SOURCE,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      WEBHOOK_KMS_KEY_ID: kms.keyId,
       ...(o.dnsServers ? { DNS_SERVERS: o.dnsServers } : {}),
     };
     const env: Record<string, string> = { ...awsEnv, ...functionEnv, ...o.env };
@@ -217,6 +228,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       apiUrl: api.url,
       env,
       ses,
+      kms,
       events,
       sqs,
       ddb,

@@ -7,7 +7,8 @@
  *   SES_REGION    default region of new domains, shown in the MX record (default eu-central-1)
  *   SES_REGIONS   further regions a domain may be created in (`region` on create), comma-separated
  *   SCHEDULE_SECONDS  how often the re-verification scheduler runs (default 60)
- *   MAX_DOMAINS_PER_TEAM, RESERVED_DOMAINS, UNVERIFIED_RELEASE_GRACE_HOURS  passed to the functions (README)
+ *   MAX_DOMAINS_PER_TEAM, RESERVED_DOMAINS, UNVERIFIED_RELEASE_GRACE_HOURS, MAX_WEBHOOKS_PER_TEAM  passed to the functions (README)
+ *   WEBHOOKS_ALLOW_LOCAL_TARGETS=1  webhook URLs may also be http:// and loopback (a receiver on this machine)
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { LOCAL_PASSTHROUGH_ENV } from '../src/deployment.js';
@@ -40,7 +41,9 @@ console.log(`  API       ${stack.apiUrl}`);
 console.log(`  data      ${inMemory ? 'in memory (discarded on exit)' : (process.env.LOCAL_DATA ?? '.local-data')}`);
 console.log(`  DNS       ${process.env.DNS_SERVERS ?? 'system resolvers'}`);
 console.log('Create a key in another terminal:');
-console.log('  npm run keys -- create --team my-team --scope domains:manage');
+console.log('  npm run keys -- create --team my-team --scope domains:manage --scope webhooks:manage');
+if (process.env.WEBHOOKS_ALLOW_LOCAL_TARGETS === '1')
+  console.log('Webhook URLs may be http:// and loopback (local receivers).');
 console.log('Stop with Ctrl-C.');
 
 let stopping = false;

@@ -8,11 +8,13 @@ import * as v from 'valibot';
 import pkg from '../package.json' with { type: 'json' };
 import { KEY_PREFIX } from '../src/domain/api-key.js';
 import type { ErrorCode } from '../src/error-codes.js';
-import { API_BASE_PATH, routes, SCOPE_DOMAINS_MANAGE } from '../src/routes.js';
+import { API_BASE_PATH, routes, SCOPE_DOMAINS_MANAGE, SCOPE_WEBHOOKS_MANAGE } from '../src/routes.js';
 import { byStatus, errorResponse, errorTable, responseName } from './errors.js';
 import { componentSchemas, inline, ref, sortedByKey } from './json-schema.js';
 import { AUTH_ERRORS, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, OPERATIONS } from './operations.js';
 import { DomainId } from './schemas.js';
+import { webhookEvents } from './webhook-events.js';
+import { WebhookId } from './webhook-schemas.js';
 
 export type OpenApiDocument = Record<string, unknown> & {
   openapi: string;
@@ -25,16 +27,32 @@ export const PRODUCTION_SERVER = `https://app.krafter.dev${API_BASE_PATH}`;
 export const LOCAL_SERVER = `http://127.0.0.1:3000${API_BASE_PATH}`;
 export const SECURITY_SCHEME = 'bearerAuth';
 
-const PATH_PARAMETERS: Record<
-  string,
-  { component: string; schema: v.GenericSchema; description: string; example: string }
-> = {
-  id: {
-    component: 'DomainId',
-    schema: DomainId,
-    description:
-      "The domain's id. An unknown id, another team's id, or an id that is not a UUID answers 404 `domain_not_found`.",
-    example: '550e8400-e29b-41d4-a716-446655440000',
+interface PathParameter {
+  readonly component: string;
+  readonly schema: v.GenericSchema;
+  readonly description: string;
+  readonly example: string;
+}
+
+/** Path parameters by the resource (the path's first segment) and the parameter's name. */
+const PATH_PARAMETERS: Record<string, Record<string, PathParameter>> = {
+  domains: {
+    id: {
+      component: 'DomainId',
+      schema: DomainId,
+      description:
+        "The domain's id. An unknown id, another team's id, or an id that is not a UUID answers 404 `domain_not_found`.",
+      example: '550e8400-e29b-41d4-a716-446655440000',
+    },
+  },
+  webhooks: {
+    id: {
+      component: 'WebhookId',
+      schema: WebhookId,
+      description:
+        "The webhook endpoint's id. An unknown id, another team's id, or an id that is not a UUID answers 404 `webhook_not_found`.",
+      example: '7d2c4e1a-9b3f-4c8e-a1d5-2f6b8c0e4a97',
+    },
   },
 };
 
@@ -114,7 +132,7 @@ function operationObject(route: ApiRoute, responses: Record<string, unknown>): R
 const INFO_DESCRIPTION = [
   'Manage the sending domains used by your team. Emails can only be sent from addresses on a verified domain.',
   '## Authentication',
-  `Send your API key as \`Authorization: Bearer ${KEY_PREFIX}...\`. Every domain operation requires the \`${SCOPE_DOMAINS_MANAGE}\` scope; \`GET /openapi.json\` needs no key.`,
+  `Send your API key as \`Authorization: Bearer ${KEY_PREFIX}...\`. Every domain operation requires the \`${SCOPE_DOMAINS_MANAGE}\` scope and every webhook operation the \`${SCOPE_WEBHOOKS_MANAGE}\` scope; \`GET /openapi.json\` needs no key.`,
   '## Errors',
   'Every error has the same JSON envelope, `{"error": {"code": "...", "message": "..."}}`, with a stable `code` to match on. Some codes add fields: `field` (validation_error) and `required_scope` (insufficient_scope). A 429 or 503 carries a `Retry-After` header; every authenticated answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. A path or method not listed here answers 404 `route_not_found`.',
   errorTable(),
@@ -133,7 +151,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     const names = pathParameters(route.path);
     if (names.length > 0 && !item.parameters) {
       item.parameters = names.map((name) => {
-        const p = PATH_PARAMETERS[name];
+        const p = PATH_PARAMETERS[route.path.split('/')[1] ?? '']?.[name];
         if (!p) throw new Error(`No OpenAPI description for path parameter {${name}}; add it to PATH_PARAMETERS.`);
         parameters[p.component] = {
           name,
@@ -166,9 +184,15 @@ export function buildOpenApiDocument(): OpenApiDocument {
         description:
           'Manage the sending domains used by your team. Emails can only be sent from addresses on a verified domain.',
       },
+      {
+        name: 'Webhooks',
+        description:
+          'Endpoints of yours that Krafter POSTs events to, signed in the Standard Webhooks format. The events and their payloads are under `webhooks`.',
+      },
       { name: 'API description', description: 'This document, for client generators and tools.' },
     ],
     paths,
+    webhooks: webhookEvents(),
     components: {
       schemas: componentSchemas(),
       parameters: sortedByKey(parameters),
@@ -178,7 +202,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: `${KEY_PREFIX}...`,
-          description: `An API key (\`${KEY_PREFIX}\` followed by letters and digits), sent as \`Authorization: Bearer ${KEY_PREFIX}...\`. Keys carry scopes; the domain operations require \`${SCOPE_DOMAINS_MANAGE}\`.`,
+          description: `An API key (\`${KEY_PREFIX}\` followed by letters and digits), sent as \`Authorization: Bearer ${KEY_PREFIX}...\`. Keys carry scopes; the domain operations require \`${SCOPE_DOMAINS_MANAGE}\`, the webhook operations \`${SCOPE_WEBHOOKS_MANAGE}\`.`,
         },
       },
     },

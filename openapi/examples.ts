@@ -7,6 +7,7 @@ import { type Answers, questionKey } from '../src/domain/diagnosis.js';
 import { diagnoseRecords } from '../src/domain/diagnostics.js';
 import { EASY_DKIM_DEFAULT } from '../src/domain/dkim.js';
 import { type Domain, recordInputsOf, toDetailJson, toSummaryJson } from '../src/domain/domain.js';
+import { DOMAIN_EVENT_TYPES, toWebhookJson, type WebhookEndpointView } from '../src/domain/webhook-endpoint.js';
 
 export type Examples = Record<string, { summary: string; value: unknown }>;
 
@@ -187,3 +188,21 @@ export function byodkimCreatedExample() {
   });
   return { data: toDetailJson(domain) };
 }
+
+/** The example endpoint, as the API shows it (built by toWebhookJson). */
+export function exampleWebhook(overrides: Partial<WebhookEndpointView> = {}) {
+  return toWebhookJson({
+    id: '7d2c4e1a-9b3f-4c8e-a1d5-2f6b8c0e4a97',
+    url: 'https://hooks.example.com/krafter',
+    events: [...DOMAIN_EVENT_TYPES],
+    description: 'Production receiver',
+    enabled: true,
+    disabledReason: null,
+    failingSince: null,
+    createdAt: '2026-01-15T10:00:00Z',
+    ...overrides,
+  });
+}
+
+/** An example secret of the documented form (not one any endpoint has). */
+export const EXAMPLE_WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

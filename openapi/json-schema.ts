@@ -6,6 +6,12 @@ import { type ConversionConfig, type JsonSchema, toJsonSchema, toJsonSchemaDefs 
 import type * as v from 'valibot';
 import { AT_LEAST_ONE_SETTING, CreateDomainBody, UpdateDomainBody } from '../src/http/schemas.js';
 import {
+  AT_LEAST_ONE_WEBHOOK_FIELD,
+  CreateWebhookBody,
+  NO_DUPLICATE_EVENTS,
+  UpdateWebhookBody,
+} from '../src/http/webhook-schemas.js';
+import {
   DeletedResponse,
   DnsRecordSchema,
   DomainDetail,
@@ -21,6 +27,19 @@ import {
   RecordDiagnostic,
   RecordStatusSchema,
 } from './schemas.js';
+import {
+  Webhook,
+  WebhookCreated,
+  WebhookCreatedResponse,
+  WebhookDeletedResponse,
+  WebhookEventType,
+  WebhookId,
+  WebhookListResponse,
+  WebhookResponse,
+  WebhookSecretResponse,
+  WebhookTestEvent,
+  WebhookTestResponse,
+} from './webhook-schemas.js';
 
 /** Valibot schemas published as named component schemas; anything else is inlined where used. */
 const COMPONENT_SCHEMAS = {
@@ -40,6 +59,19 @@ const COMPONENT_SCHEMAS = {
   Error: ErrorEnvelope,
   ErrorCode: ErrorCodeSchema,
   OpenApiDocument: OpenApiDocumentSchema,
+  CreateWebhookRequest: CreateWebhookBody,
+  UpdateWebhookRequest: UpdateWebhookBody,
+  Webhook,
+  WebhookCreated,
+  WebhookCreatedResponse,
+  WebhookDeletedResponse,
+  WebhookEventType,
+  WebhookId,
+  WebhookListResponse,
+  WebhookResponse,
+  WebhookSecretResponse,
+  WebhookTestEvent,
+  WebhookTestResponse,
 } satisfies Record<string, v.GenericSchema>;
 
 const conversion: ConversionConfig = {
@@ -47,7 +79,11 @@ const conversion: ConversionConfig = {
   definitions: COMPONENT_SCHEMAS,
   overrideRef: (context) => `#/components/schemas/${context.referenceId}`,
   overrideAction: (context) =>
-    context.valibotAction === AT_LEAST_ONE_SETTING ? { ...context.jsonSchema, minProperties: 1 } : undefined,
+    context.valibotAction === AT_LEAST_ONE_SETTING || context.valibotAction === AT_LEAST_ONE_WEBHOOK_FIELD
+      ? { ...context.jsonSchema, minProperties: 1 }
+      : context.valibotAction === NO_DUPLICATE_EVENTS
+        ? { ...context.jsonSchema, uniqueItems: true }
+        : undefined,
 };
 
 function componentName(schema: v.GenericSchema): string {

@@ -23,10 +23,11 @@ import {
   DomainSummaryResponse,
   OpenApiDocumentSchema,
 } from './schemas.js';
+import { WEBHOOK_OPERATIONS } from './webhook-operations.js';
 
 export interface Operation {
   readonly operationId: string;
-  readonly tag: 'Domains' | 'API description';
+  readonly tag: 'Domains' | 'Webhooks' | 'API description';
   readonly summary: string;
   readonly description: string;
   readonly requestBody?: {
@@ -239,6 +240,7 @@ export const OPERATIONS: Record<RouteName, Operation> = {
     },
     errors: ['domain_not_found', ...SERVER_ERRORS],
   },
+  ...WEBHOOK_OPERATIONS,
   openapi: {
     operationId: 'getOpenApiDocument',
     tag: 'API description',

@@ -192,7 +192,9 @@ export const ErrorEnvelope = v.pipe(
         v.pipe(
           v.number(),
           v.integer(),
-          v.description('With `domain_limit_reached`: how many domains the team may hold.'),
+          v.description(
+            'With `domain_limit_reached` and `webhook_limit_reached`: how many domains, or webhook endpoints, the team may hold.',
+          ),
         ),
       ),
     }),

@@ -382,7 +382,13 @@ function leadingKeysOf(conditions: Conditions | undefined): string[] | undefined
 /** The statements lib/grants.ts derives from `grants`, without synthesizing; resources do not matter here. */
 function statementsOf(grants: Grants | null): Statement[] {
   if (!grants) return [];
-  const targets = { tableArn: 'TABLE', verifyQueueArn: 'VERIFY_QUEUE', identityArns: ['IDENTITIES'], stage: 'STAGE' };
+  const targets = {
+    tableArn: 'TABLE',
+    verifyQueueArn: 'VERIFY_QUEUE',
+    identityArns: ['IDENTITIES'],
+    stage: 'STAGE',
+    secretsKeyArn: 'SECRETS_KEY',
+  };
   return grantStatements(grants, targets).map((s) => ({
     actions: s.actions,
     leadingKeys: leadingKeysOf(s.conditions),

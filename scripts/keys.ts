@@ -1,7 +1,7 @@
 /**
  * Operator command for API keys (the API itself has no key endpoints):
  *
- *   npm run keys -- create --team <team> --scope domains:manage [--scope ...]
+ *   npm run keys -- create --team <team> --scope domains:manage [--scope webhooks:manage ...]
  *   npm run keys -- list --team <team>
  *   npm run keys -- revoke <key-id>
  *
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { LOCAL_STACK_FILE, type LocalStackInfo } from '../local/stack-info.js';
 
 const USAGE = `usage:
-  npm run keys -- create --team <team> --scope domains:manage [--table <name>]
+  npm run keys -- create --team <team> --scope domains:manage [--scope webhooks:manage] [--table <name>]
   npm run keys -- list --team <team> [--table <name>]
   npm run keys -- revoke <key-id> [--table <name>]`;
 

@@ -137,3 +137,18 @@ export function releaseGraceMs(): number {
   );
   return parse({ UNVERIFIED_RELEASE_GRACE_HOURS: hours }, 'release').UNVERIFIED_RELEASE_GRACE_HOURS * 3_600_000;
 }
+
+/** The limit of endpoints per team, and whether http:// and loopback receivers are allowed (local runs only). */
+export function webhooksConfig() {
+  const c = parse(
+    {
+      MAX_WEBHOOKS_PER_TEAM: numberOr('MAX_WEBHOOKS_PER_TEAM', v.pipe(v.number(), v.integer(), v.minValue(1))),
+      WEBHOOKS_ALLOW_LOCAL_TARGETS: v.optional(
+        v.picklist(['', '0', '1']),
+        FUNCTION_ENV.WEBHOOKS_ALLOW_LOCAL_TARGETS.default,
+      ),
+    },
+    'webhooks',
+  );
+  return { maxPerTeam: c.MAX_WEBHOOKS_PER_TEAM, allowLocalTargets: c.WEBHOOKS_ALLOW_LOCAL_TARGETS === '1' };
+}

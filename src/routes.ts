@@ -1,170 +1,27 @@
 /**
  * The one route table. The CDK stack creates one Lambda and one HTTP API route per entry, the local
  * server dispatches by it, and each function's IAM policy is derived from its `grants`, so the three
- * cannot drift apart.
+ * cannot drift apart. The entries are written by resource (src/routes/) and combined here.
  */
 
-import { PARTITION_KEYS as KEYS } from './adapters/table-keys.js';
-import type { Grants, SecretAction, SesAction, TableGrant } from './grants.js';
+import type { Grants } from './grants.js';
+import { backgroundFunctions } from './routes/background.js';
+import { noSecrets, noSes, type Route } from './routes/common.js';
+import { domainRoutes } from './routes/domains.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
-export const API_BASE_PATH = '/api/v1';
-
-export const SCOPE_DOMAINS_MANAGE = 'domains:manage';
-export const SCOPE_WEBHOOKS_MANAGE = 'webhooks:manage';
-
-export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH';
-
-export interface Route {
-  readonly method: HttpMethod;
-  /** Path below API_BASE_PATH, with `{param}` placeholders as API Gateway writes them. */
-  readonly path: string;
-  /** Function name; the handler lives in `functions/<name>.ts` and exports `handler`. */
-  readonly name: string;
-  /** Scope the API key must carry; null for public routes. */
-  readonly scope: string | null;
-  /**
-   * Honours `Idempotency-Key`. The one place that says so: the route's grants must then include the
-   * idempotency records, and its handler must pass the idempotency runner (api-handler.ts requires
-   * it by type), which keeps Powertools Idempotency out of every other function's bundle.
-   */
-  readonly idempotent: boolean;
-  readonly grants: Grants;
-}
-
-const GET = 'dynamodb:GetItem';
-const QUERY = 'dynamodb:Query';
-const PUT = 'dynamodb:PutItem';
-const UPDATE = 'dynamodb:UpdateItem';
-const DELETE = 'dynamodb:DeleteItem';
-
-/** Every authenticated route reads the caller's key and counts the request in the team's window. */
-const authenticated: TableGrant[] = [
-  { keys: KEYS.apiKey, actions: [GET] },
-  { keys: KEYS.rateLimit, actions: [UPDATE] },
-];
-/**
- * An Idempotency-Key request: Powertools puts the record when it starts, updates it with the answer,
- * deletes it when the request fails, and reads it when the put finds one it did not return.
- */
-const idempotencyRecords: TableGrant = { keys: KEYS.idempotency, actions: [GET, PUT, UPDATE, DELETE] };
-
-const noSes: SesAction[] = [];
-const noSecrets: SecretAction[] = [];
+export { type BackgroundFunction, backgroundFunctions } from './routes/background.js';
+export {
+  API_BASE_PATH,
+  type HttpMethod,
+  type Route,
+  SCOPE_DOMAINS_MANAGE,
+  SCOPE_WEBHOOKS_MANAGE,
+} from './routes/common.js';
 
 export const routes = [
-  {
-    method: 'POST',
-    path: '/domains',
-    name: 'create-domain',
-    scope: SCOPE_DOMAINS_MANAGE,
-    idempotent: true,
-    grants: {
-      table: [
-        ...authenticated,
-        idempotencyRecords,
-        // The domain (put, leases, ready, undo) and the team's domain count, moved in the same transactions.
-        { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
-        // The name claim: put with the domain (a taken one comes back in the refusal), deleted on undo.
-        { keys: KEYS.domainName, actions: [PUT, DELETE] },
-      ],
-      queryIndexes: false,
-      // TagResource: SES authorizes the tags given to CreateEmailIdentity as a TagResource on the new
-      // identity. GetEmailIdentity reads an existing identity's tags before anything is adopted.
-      ses: [
-        'ses:CreateEmailIdentity',
-        'ses:TagResource',
-        'ses:GetEmailIdentity',
-        'ses:PutEmailIdentityMailFromAttributes',
-        'ses:PutEmailIdentityDkimSigningAttributes',
-        'ses:VerifyDomainIdentity',
-        'ses:DeleteEmailIdentity',
-      ],
-      sendToVerifyQueue: false,
-      secrets: noSecrets,
-    },
-  },
-  {
-    method: 'GET',
-    path: '/domains',
-    name: 'list-domains',
-    scope: SCOPE_DOMAINS_MANAGE,
-    idempotent: false,
-    // The team's domains are one partition of the table itself: no index is read.
-    grants: {
-      table: [...authenticated, { keys: KEYS.team, actions: [QUERY] }],
-      queryIndexes: false,
-      ses: noSes,
-      sendToVerifyQueue: false,
-      secrets: noSecrets,
-    },
-  },
-  {
-    method: 'GET',
-    path: '/domains/{id}',
-    name: 'get-domain',
-    scope: SCOPE_DOMAINS_MANAGE,
-    idempotent: false,
-    grants: {
-      table: [...authenticated, { keys: KEYS.team, actions: [GET] }],
-      queryIndexes: false,
-      ses: noSes,
-      sendToVerifyQueue: false,
-      secrets: noSecrets,
-    },
-  },
-  {
-    method: 'POST',
-    path: '/domains/{id}/verify',
-    name: 'verify-domain',
-    scope: SCOPE_DOMAINS_MANAGE,
-    idempotent: true,
-    grants: {
-      // UpdateItem on the domain: `verifying` and back when the queue refuses.
-      table: [...authenticated, idempotencyRecords, { keys: KEYS.team, actions: [UPDATE] }],
-      queryIndexes: false,
-      ses: noSes,
-      sendToVerifyQueue: true,
-      secrets: noSecrets,
-    },
-  },
-  {
-    method: 'PATCH',
-    path: '/domains/{id}',
-    name: 'update-domain',
-    scope: SCOPE_DOMAINS_MANAGE,
-    idempotent: false,
-    grants: {
-      table: [...authenticated, { keys: KEYS.team, actions: [GET, UPDATE] }],
-      queryIndexes: false,
-      ses: [
-        'ses:PutEmailIdentityMailFromAttributes',
-        'ses:GetEmailIdentity',
-        'ses:PutEmailIdentityDkimSigningAttributes',
-      ],
-      sendToVerifyQueue: true,
-      secrets: noSecrets,
-    },
-  },
-  {
-    method: 'DELETE',
-    path: '/domains/{id}',
-    name: 'delete-domain',
-    scope: SCOPE_DOMAINS_MANAGE,
-    idempotent: false,
-    grants: {
-      table: [
-        ...authenticated,
-        // The domain is read, then deleted with its claim while the team's domain count goes down.
-        { keys: KEYS.team, actions: [GET, UPDATE, DELETE] },
-        { keys: KEYS.domainName, actions: [DELETE] },
-      ],
-      queryIndexes: false,
-      // The identity's tags are read first: one that is not this domain's is left alone.
-      ses: ['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
-      sendToVerifyQueue: false,
-      secrets: noSecrets,
-    },
-  },
+  ...domainRoutes,
+  ...webhookRoutes,
   {
     method: 'GET',
     path: '/openapi.json',
@@ -178,43 +35,6 @@ export const routes = [
 
 /** The name of every API route's function: adding a route adds its name here, and the compiler asks for the rest. */
 export type RouteName = (typeof routes)[number]['name'];
-
-/** Background functions: not routes, but declared here beside them so the stack reads one catalogue. */
-export interface BackgroundFunction {
-  readonly name: string;
-  readonly grants: Grants;
-}
-
-export const backgroundFunctions = [
-  {
-    name: 'verifier',
-    grants: {
-      table: [
-        // The domain and the result; PutItem: the status history entry, written in the same transaction
-        // as the status. DeleteItem and the count's UpdateItem: releasing a claim never verified in time.
-        { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
-        { keys: KEYS.domainName, actions: [DELETE] },
-        // The SES pacer shared by every verifier container.
-        { keys: KEYS.sesPacer, actions: [UPDATE] },
-      ],
-      queryIndexes: false,
-      ses: ['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
-      sendToVerifyQueue: false,
-      secrets: noSecrets,
-    },
-  },
-  {
-    name: 'scheduler',
-    grants: {
-      // Due entries come from the index; the lease is written on the domain item.
-      table: [{ keys: KEYS.team, actions: [UPDATE] }],
-      queryIndexes: true,
-      ses: noSes,
-      sendToVerifyQueue: true,
-      secrets: noSecrets,
-    },
-  },
-] as const satisfies readonly BackgroundFunction[];
 
 export type BackgroundFunctionName = (typeof backgroundFunctions)[number]['name'];
 

@@ -35,6 +35,7 @@ function printed(grants: Grants, sesRegion: string, stage: string): string[] {
     verifyQueueArn: '<VERIFY_QUEUE.Arn>',
     identityArns: [identitiesIn(sesRegion)],
     stage,
+    secretsKeyArn: '<SECRETS_KEY.Arn>',
   };
   return grantStatements(grants, targets).flatMap(({ actions, resources, conditions }) =>
     actions.flatMap((action) =>
@@ -101,6 +102,12 @@ describe('grants turned into IAM statements (lib/grants.ts)', () => {
       'dynamodb:Query on <TABLE.Arn>/index/*',
       'sqs:SendMessage on <VERIFY_QUEUE.Arn>',
     ]);
+  });
+
+  it('allow KMS only on the secrets key, only with the context of a sealed webhook secret', () => {
+    expect(printed({ ...all, ses: [], secrets: ['kms:Encrypt', 'kms:Decrypt'] }, 'eu-central-1', 'dev')).toContain(
+      'kms:Decrypt on <SECRETS_KEY.Arn> if {"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["team","webhook"]},"Null":{"kms:EncryptionContextKeys":"false"}}',
+    );
   });
 });
 
@@ -223,6 +230,36 @@ describe('DomainsStack', () => {
         expect(variables.VERIFY_QUEUE_URL).toEqual({ Ref: logicalId(stack, stack.verifyQueue) });
       else expect(variables.VERIFY_QUEUE_URL).toBeUndefined();
     }
+  });
+
+  test('WEBHOOK_KMS_KEY_ID only where a function seals or opens webhook secrets', () => {
+    const given = allFunctionNames.filter((name) => environmentOf(stack, template, name).WEBHOOK_KMS_KEY_ID);
+    expect(given.sort()).toEqual(['create-webhook', 'rotate-webhook-secret', 'test-webhook']);
+    for (const name of given)
+      expect(environmentOf(stack, template, name).WEBHOOK_KMS_KEY_ID).toEqual({
+        'Fn::GetAtt': [logicalId(stack, stack.webhookSecretsKey), 'Arn'],
+      });
+  });
+
+  test('no function of the deployed stack may call http:// or loopback webhook receivers', () => {
+    for (const name of allFunctionNames)
+      expect(environmentOf(stack, template, name).WEBHOOKS_ALLOW_LOCAL_TARGETS).toBeUndefined();
+  });
+
+  test('the webhook secrets key rotates, and is kept like the table when the stack goes', () => {
+    const key = template.findResources('AWS::KMS::Key')[logicalId(stack, stack.webhookSecretsKey)];
+    expect(key).toMatchObject({
+      Properties: { EnableKeyRotation: true },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test('the test-webhook function outlasts one 10-second attempt', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, 'test-webhook')] as {
+      Properties: { Timeout: number };
+    };
+    expect(fn.Properties.Timeout).toBeGreaterThanOrEqual(15);
   });
 
   test('only the verifier gets its SES pace and the event bus it publishes to', () => {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { apiKeyKey, KEY_PREFIX, teamPartition } from '../../src/adapters/table-keys.js';
 import { generateApiKey } from '../../src/domain/api-key.js';
-import { type AuthenticatedRouteName, routes } from '../../src/routes.js';
+import { type AuthenticatedRouteName, routes, SCOPE_DOMAINS_MANAGE, SCOPE_WEBHOOKS_MANAGE } from '../../src/routes.js';
 import {
   ddbMock,
   domainItem,
@@ -26,6 +26,7 @@ interface Endpoint {
   readonly name: AuthenticatedRouteName;
   readonly method: string;
   readonly path: string;
+  readonly scope: string;
   handler?: unknown;
 }
 
@@ -37,11 +38,20 @@ const BODIES: Readonly<Record<AuthenticatedRouteName, HttpEventOptions['body'] |
   'verify-domain': undefined,
   'update-domain': { return_path: 'mail' },
   'delete-domain': undefined,
+  'create-webhook': { url: 'https://hooks.example.com/krafter' },
+  'list-webhooks': undefined,
+  'get-webhook': undefined,
+  'update-webhook': { enabled: false },
+  'delete-webhook': undefined,
+  'rotate-webhook-secret': undefined,
+  'test-webhook': undefined,
 };
 
 type KeyedRoute = Extract<(typeof routes)[number], { readonly scope: string }>;
 const needsKey = (route: (typeof routes)[number]): route is KeyedRoute => route.scope !== null;
-const ENDPOINTS: Endpoint[] = routes.filter(needsKey).map(({ name, method, path }) => ({ name, method, path }));
+const ENDPOINTS: Endpoint[] = routes
+  .filter(needsKey)
+  .map(({ name, method, path, scope }) => ({ name, method, path, scope }));
 const endpoint = (name: AuthenticatedRouteName) => ENDPOINTS.find((e) => e.name === name) as Endpoint;
 
 const ID = '550e8400-e29b-41d4-a716-446655440000';
@@ -115,11 +125,12 @@ describe.each(ENDPOINTS)('$method $path', (e) => {
     expectNoWork();
   });
 
-  it('403 insufficient_scope for a valid key without domains:manage', async () => {
-    for (const scopes of [[], ['domains:read'], ['emails:send', 'domains:manage_all']]) {
+  it("403 insufficient_scope for a valid key without the route's scope", async () => {
+    const otherScope = e.scope === SCOPE_DOMAINS_MANAGE ? SCOPE_WEBHOOKS_MANAGE : SCOPE_DOMAINS_MANAGE;
+    for (const scopes of [[], ['domains:read'], ['emails:send', `${e.scope}_all`], [otherScope]]) {
       const k = givenApiKey({ scopes });
       expectError(await call(e, `Bearer ${k.plaintext}`), 403, 'insufficient_scope', {
-        required_scope: 'domains:manage',
+        required_scope: e.scope,
       });
     }
     expectNoWork();
@@ -135,14 +146,10 @@ describe.each(ENDPOINTS)('$method $path', (e) => {
   it('accepts the scheme in any case and the header name in any case', async () => {
     const k = givenApiKey({ scopes: [] });
     // 403 (not 401) shows the key was recognised.
-    expectError(await call(e, `bearer ${k.plaintext}`), 403, 'insufficient_scope', {
-      required_scope: 'domains:manage',
-    });
-    expectError(await call(e, `BEARER ${k.plaintext}`), 403, 'insufficient_scope', {
-      required_scope: 'domains:manage',
-    });
+    expectError(await call(e, `bearer ${k.plaintext}`), 403, 'insufficient_scope', { required_scope: e.scope });
+    expectError(await call(e, `BEARER ${k.plaintext}`), 403, 'insufficient_scope', { required_scope: e.scope });
     expectError(await call(e, `Bearer ${k.plaintext}`, 'Authorization'), 403, 'insufficient_scope', {
-      required_scope: 'domains:manage',
+      required_scope: e.scope,
     });
   });
 

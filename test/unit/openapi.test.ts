@@ -129,10 +129,12 @@ describe('the document and the route table', () => {
         expect(op['x-required-scope']).toBe(route.scope);
         expect(op.description).toContain(`Required scope: \`${route.scope}\``);
         expect(errorCodesOf(route).get(401)).toEqual(['missing_api_key', 'invalid_api_key']);
-        // Past its domain limit, a team gets a 403 of its own on create.
-        expect(errorCodesOf(route).get(403)).toEqual(
-          route.name === 'create-domain' ? ['insufficient_scope', 'domain_limit_reached'] : ['insufficient_scope'],
-        );
+        // Past its domain or endpoint limit, a team gets a 403 of its own on create.
+        const limit = { 'create-domain': 'domain_limit_reached', 'create-webhook': 'webhook_limit_reached' } as const;
+        expect(errorCodesOf(route).get(403)).toEqual([
+          'insufficient_scope',
+          ...(route.name in limit ? [limit[route.name as keyof typeof limit]] : []),
+        ]);
       }
       for (const [status, codes] of errorCodesOf(route)) {
         const target = op.responses[String(status)]?.$ref;

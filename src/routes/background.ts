@@ -1,0 +1,43 @@
+/**
+ * The background functions: not routes, but declared beside them so the stack reads one catalogue
+ * (src/routes.ts).
+ */
+import { PARTITION_KEYS as KEYS } from '../adapters/table-keys.js';
+import type { Grants } from '../grants.js';
+import { DELETE, GET, noSecrets, noSes, PUT, UPDATE } from './common.js';
+
+export interface BackgroundFunction {
+  readonly name: string;
+  readonly grants: Grants;
+}
+
+export const backgroundFunctions = [
+  {
+    name: 'verifier',
+    grants: {
+      table: [
+        // The domain and the result; PutItem: the status history entry, written in the same transaction
+        // as the status. DeleteItem and the count's UpdateItem: releasing a claim never verified in time.
+        { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
+        { keys: KEYS.domainName, actions: [DELETE] },
+        // The SES pacer shared by every verifier container.
+        { keys: KEYS.sesPacer, actions: [UPDATE] },
+      ],
+      queryIndexes: false,
+      ses: ['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
+      sendToVerifyQueue: false,
+      secrets: noSecrets,
+    },
+  },
+  {
+    name: 'scheduler',
+    grants: {
+      // Due entries come from the index; the lease is written on the domain item.
+      table: [{ keys: KEYS.team, actions: [UPDATE] }],
+      queryIndexes: true,
+      ses: noSes,
+      sendToVerifyQueue: true,
+      secrets: noSecrets,
+    },
+  },
+] as const satisfies readonly BackgroundFunction[];

@@ -1,0 +1,131 @@
+/** The domain routes of the route table (src/routes.ts): scope domains:manage. */
+import { PARTITION_KEYS as KEYS } from '../adapters/table-keys.js';
+import {
+  authenticated,
+  DELETE,
+  GET,
+  idempotencyRecords,
+  noSecrets,
+  noSes,
+  PUT,
+  QUERY,
+  type Route,
+  SCOPE_DOMAINS_MANAGE,
+  UPDATE,
+} from './common.js';
+
+export const domainRoutes = [
+  {
+    method: 'POST',
+    path: '/domains',
+    name: 'create-domain',
+    scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: true,
+    grants: {
+      table: [
+        ...authenticated,
+        idempotencyRecords,
+        // The domain (put, leases, ready, undo) and the team's domain count, moved in the same transactions.
+        { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
+        // The name claim: put with the domain (a taken one comes back in the refusal), deleted on undo.
+        { keys: KEYS.domainName, actions: [PUT, DELETE] },
+      ],
+      queryIndexes: false,
+      // TagResource: SES authorizes the tags given to CreateEmailIdentity as a TagResource on the new
+      // identity. GetEmailIdentity reads an existing identity's tags before anything is adopted.
+      ses: [
+        'ses:CreateEmailIdentity',
+        'ses:TagResource',
+        'ses:GetEmailIdentity',
+        'ses:PutEmailIdentityMailFromAttributes',
+        'ses:PutEmailIdentityDkimSigningAttributes',
+        'ses:VerifyDomainIdentity',
+        'ses:DeleteEmailIdentity',
+      ],
+      sendToVerifyQueue: false,
+      secrets: noSecrets,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/domains',
+    name: 'list-domains',
+    scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
+    // The team's domains are one partition of the table itself: no index is read.
+    grants: {
+      table: [...authenticated, { keys: KEYS.team, actions: [QUERY] }],
+      queryIndexes: false,
+      ses: noSes,
+      sendToVerifyQueue: false,
+      secrets: noSecrets,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/domains/{id}',
+    name: 'get-domain',
+    scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
+    grants: {
+      table: [...authenticated, { keys: KEYS.team, actions: [GET] }],
+      queryIndexes: false,
+      ses: noSes,
+      sendToVerifyQueue: false,
+      secrets: noSecrets,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/domains/{id}/verify',
+    name: 'verify-domain',
+    scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: true,
+    grants: {
+      // UpdateItem on the domain: `verifying` and back when the queue refuses.
+      table: [...authenticated, idempotencyRecords, { keys: KEYS.team, actions: [UPDATE] }],
+      queryIndexes: false,
+      ses: noSes,
+      sendToVerifyQueue: true,
+      secrets: noSecrets,
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/domains/{id}',
+    name: 'update-domain',
+    scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
+    grants: {
+      table: [...authenticated, { keys: KEYS.team, actions: [GET, UPDATE] }],
+      queryIndexes: false,
+      ses: [
+        'ses:PutEmailIdentityMailFromAttributes',
+        'ses:GetEmailIdentity',
+        'ses:PutEmailIdentityDkimSigningAttributes',
+      ],
+      sendToVerifyQueue: true,
+      secrets: noSecrets,
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/domains/{id}',
+    name: 'delete-domain',
+    scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
+    grants: {
+      table: [
+        ...authenticated,
+        // The domain is read, then deleted with its claim while the team's domain count goes down.
+        { keys: KEYS.team, actions: [GET, UPDATE, DELETE] },
+        { keys: KEYS.domainName, actions: [DELETE] },
+      ],
+      queryIndexes: false,
+      // The identity's tags are read first: one that is not this domain's is left alone.
+      ses: ['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
+      sendToVerifyQueue: false,
+      secrets: noSecrets,
+    },
+  },
+] as const satisfies readonly Route[];
