@@ -27,6 +27,7 @@ import {
   RecordDiagnostic,
   RecordStatusSchema,
 } from './schemas.js';
+import { Delivery, DeliveryId, DeliveryListResponse } from './delivery-operations.js';
 import {
   Webhook,
   WebhookCreated,
@@ -72,6 +73,9 @@ const COMPONENT_SCHEMAS = {
   WebhookSecretResponse,
   WebhookTestEvent,
   WebhookTestResponse,
+  WebhookDelivery: Delivery,
+  WebhookDeliveryId: DeliveryId,
+  WebhookDeliveryListResponse: DeliveryListResponse,
 } satisfies Record<string, v.GenericSchema>;
 
 const conversion: ConversionConfig = {

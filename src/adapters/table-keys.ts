@@ -7,6 +7,7 @@
  *   DomainClaim      PK = DOMAINNAME#<domain>                    SK = CLAIM
  *   DomainCount      PK = TEAM#<teamId>                          SK = DOMAINCOUNT
  *   StatusChange     PK = TEAM#<teamId>                          SK = HISTORY#<domainId>#<at>
+ *   WebhookDelivery  PK = TEAM#<teamId>                          SK = DELIVERY#<webhookId>#<deliveryId>
  *   ApiKey           PK = APIKEY#<keyId>                         SK = APIKEY
  *                    GSI1PK = TEAM#<teamId>#APIKEYS   GSI1SK = <createdAt>#<keyId>
  *   RateBudget       PK = RATE#<name>                            SK = RATE
@@ -44,6 +45,8 @@ export const KEY_PREFIX = {
   history: 'HISTORY#',
   due: 'DUE#',
   webhook: 'WEBHOOK#',
+  event: 'EVENT#',
+  delivery: 'DELIVERY#',
 } as const;
 
 /** The sort keys of the item families with one item per partition. */
@@ -78,6 +81,11 @@ export const domainCountKey = (teamId: string) => primary(teamPartition(teamId),
 export const webhookKey = (teamId: string, id: string) => primary(teamPartition(teamId), `${KEY_PREFIX.webhook}${id}`);
 export const webhookCountKey = (teamId: string) => primary(teamPartition(teamId), SORT_KEY.webhookCount);
 
+/** Sort keys of one endpoint's deliveries start with this; delivery ids are time-ordered, so newest last. */
+export const deliveryPrefix = (webhookId: string) => `${KEY_PREFIX.delivery}${webhookId}#`;
+export const deliveryKey = (teamId: string, webhookId: string, deliveryId: string) =>
+  primary(teamPartition(teamId), `${deliveryPrefix(webhookId)}${deliveryId}`);
+
 /** Sort keys of one domain's status changes start with this. */
 export const statusHistoryPrefix = (domainId: string) => `${KEY_PREFIX.history}${domainId}#`;
 export const statusChangeKey = (teamId: string, domainId: string, at: string) =>
@@ -106,7 +114,10 @@ export const rateLimitKey = (teamId: string, windowStart: number) =>
  * only reach those items. test/infra checks that the builders above match them.
  */
 export const PARTITION_KEYS = {
-  /** A team's domains, their status history, its webhook endpoints and the counts of both: `TEAM#<teamId>`. */
+  /**
+   * A team's domains, their status history, its webhook endpoints, their deliveries and the counts of
+   * domains and endpoints: `TEAM#<teamId>`.
+   */
   team: `${KEY_PREFIX.team}*`,
   /** Name claims, one per domain name across all teams: `DOMAINNAME#<domain>`. */
   domainName: `${KEY_PREFIX.domainName}*`,

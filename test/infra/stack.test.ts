@@ -33,6 +33,7 @@ function printed(grants: Grants, sesRegion: string, stage: string): string[] {
   const targets = {
     tableArn: '<TABLE.Arn>',
     verifyQueueArn: '<VERIFY_QUEUE.Arn>',
+    deliveryQueueArn: '<DELIVERY_QUEUE.Arn>',
     identityArns: [identitiesIn(sesRegion)],
     stage,
     secretsKeyArn: '<SECRETS_KEY.Arn>',
