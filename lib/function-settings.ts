@@ -146,8 +146,8 @@ export function functionSettings(
   const backgroundConcurrency: Readonly<Record<BackgroundFunctionName, number | undefined>> = {
     verifier: reservation(config.verifierConcurrency, DEFAULT_VERIFIER_CONCURRENCY),
     scheduler: reservation(config.schedulerConcurrency, DEFAULT_SCHEDULER_CONCURRENCY),
-    'webhook-fanout': DEFAULT_FANOUT_CONCURRENCY,
-    'webhook-deliver': DEFAULT_DELIVER_CONCURRENCY,
+    'webhook-fanout': reservation(config.fanoutConcurrency, DEFAULT_FANOUT_CONCURRENCY),
+    'webhook-deliver': reservation(config.deliverConcurrency, DEFAULT_DELIVER_CONCURRENCY),
   };
   const verifierReserved = backgroundConcurrency.verifier;
   if (verifierReserved !== undefined && verifierReserved < VERIFIER_MAX_CONCURRENCY) {

@@ -11,6 +11,7 @@ import {
   NO_DUPLICATE_EVENTS,
   UpdateWebhookBody,
 } from '../src/http/webhook-schemas.js';
+import { Delivery, DeliveryId, DeliveryListResponse } from './delivery-operations.js';
 import {
   DeletedResponse,
   DnsRecordSchema,
@@ -27,7 +28,6 @@ import {
   RecordDiagnostic,
   RecordStatusSchema,
 } from './schemas.js';
-import { Delivery, DeliveryId, DeliveryListResponse } from './delivery-operations.js';
 import {
   Webhook,
   WebhookCreated,

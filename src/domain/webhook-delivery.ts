@@ -7,6 +7,11 @@ import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import { apiTimestamp } from './time.js';
 
+/** `disabled_reason` of an endpoint that answered 410 Gone. */
+export const DISABLED_GONE = 'gone';
+/** `disabled_reason` of an endpoint whose deliveries kept failing for five days without a success. */
+export const DISABLED_FAILING = 'failing_for_5_days';
+
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

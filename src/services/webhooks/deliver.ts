@@ -20,16 +20,18 @@ import {
 } from '../../adapters/webhooks-table/index.js';
 import { deliveryConfig } from '../../config.js';
 import { METRIC } from '../../deployment.js';
-import { type DeliveryMessage, queueDelaySeconds, type WebhookDelivery } from '../../domain/webhook-delivery.js';
+import {
+  type DeliveryMessage,
+  DISABLED_FAILING,
+  DISABLED_GONE,
+  queueDelaySeconds,
+  type WebhookDelivery,
+} from '../../domain/webhook-delivery.js';
 import { DISABLE_AFTER_FAILING_MS, nextAttemptDelay } from '../../domain/webhook-retry.js';
 import { count, logger } from '../../observability.js';
 import { attemptRecord, sendAttempt } from './attempt.js';
 
 const config = deliveryConfig();
-
-/** `disabled_reason` of an endpoint whose deliveries failed for DISABLE_AFTER_FAILING_MS without a success. */
-export const FAILING_TOO_LONG = 'failing_for_5_days';
-export const GONE = 'gone';
 
 /** SQS may hand a delayed message over a little early; earlier than this, it waits again. */
 const EARLY_TOLERANCE_MS = 1_000;
@@ -121,7 +123,7 @@ export async function deliver(
     return { outcome: 'delivered', statusCode: sent.statusCode };
   }
   count(status === 'pending' ? METRIC.webhookRetried : METRIC.webhookFailed);
-  if (sent.gone) await switchOff(endpoint, GONE, null, finished);
+  if (sent.gone) await switchOff(endpoint, DISABLED_GONE, null, finished);
   else await judgeFailing(endpoint, finished);
   if (status === 'pending') await queueNext(recorded, finished);
   return { outcome: status === 'pending' ? 'retrying' : 'failed', statusCode: sent.statusCode };
@@ -164,7 +166,7 @@ async function judgeFailing(endpoint: WebhookEndpoint, now: number): Promise<voi
   const marked = await markWebhookFailing(endpoint.teamId, endpoint.id, new Date(now).toISOString());
   if (!marked?.enabled || marked.failingSince === null) return;
   if (now - Date.parse(marked.failingSince) >= DISABLE_AFTER_FAILING_MS)
-    await switchOff(marked, FAILING_TOO_LONG, marked.failingSince, now);
+    await switchOff(marked, DISABLED_FAILING, marked.failingSince, now);
 }
 
 async function switchOff(
