@@ -1,12 +1,14 @@
 /**
- * Creates the table (keys, index, TTL) from the same TABLE_SCHEMA the CDK stack uses, and the verify
- * queue with its dead-letter queue and redrive policy. Idempotent: existing resources are kept.
+ * Creates the table (keys, index, TTL, stream) from the same TABLE_SCHEMA the CDK stack uses, and the
+ * verify queue with its dead-letter queue and redrive policy. Idempotent: existing resources are kept
+ * (a table made before it had a stream gets one).
  */
 import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -37,6 +39,8 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
           ],
           Projection: { ProjectionType: 'ALL' },
         })),
+        // Webhook events are read from the stream, as the deployed table's are (new images only).
+        StreamSpecification: TABLE_STREAM,
       }),
     );
     await client.send(
@@ -48,12 +52,30 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
+  let streamAsked = false;
   for (let i = 0; i < 100; i++) {
     const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (d.Table?.TableStatus === 'ACTIVE') return;
+    if (d.Table?.TableStatus === 'ACTIVE') {
+      if (d.Table.StreamSpecification?.StreamEnabled) return;
+      if (!streamAsked) {
+        await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: TABLE_STREAM }));
+        streamAsked = true;
+      }
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`table ${tableName} did not become active`);
+  throw new Error(`table ${tableName} did not become active with its stream`);
+}
+
+/** The table's stream: new images, which is all the webhook fan-out reads. */
+export const TABLE_STREAM = { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } as const;
+
+/** The ARN of the table's current stream (for local/dynamodb-stream-source.ts). */
+export async function tableStreamArn(client: DynamoDBClient, tableName: string): Promise<string> {
+  const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const arn = d.Table?.LatestStreamArn;
+  if (!arn) throw new Error(`table ${tableName} has no stream`);
+  return arn;
 }
 
 export interface VerifyQueues {

@@ -36,6 +36,7 @@ export function exampleDomain(overrides: Partial<Domain> = {}): Domain {
     pendingEvent: null,
     leaseId: null,
     settingsRev: 0,
+    eventSeq: 0,
     everVerified: false,
     releasing: false,
     dkim: EASY_DKIM_DEFAULT,

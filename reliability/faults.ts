@@ -58,7 +58,7 @@ export interface Step {
 const sesPath = (t: Target) => (c: { path: string }) => c.path.includes(`/identities/${encodeURIComponent(t.domain)}`);
 
 export const STEPS: readonly Step[] = [
-  // create: claim + item in one transaction, SES identity, MAIL FROM, v1 token, mark ready; undo on failure
+  // create: claim + item in one transaction, SES identity, MAIL FROM, v1 token, mark ready (with its event); undo on failure
   {
     flow: 'create',
     name: 'auth: key lookup',
@@ -93,7 +93,7 @@ export const STEPS: readonly Step[] = [
     flow: 'create',
     name: 'mark ready',
     service: 'dynamodb',
-    rule: () => ({ operation: 'UpdateItem', bodyIncludes: 'ready = :true' }),
+    rule: () => ({ operation: 'TransactWriteItems', bodyIncludes: 'SET ready = :true' }),
   },
   {
     flow: 'create',
@@ -167,7 +167,7 @@ export const STEPS: readonly Step[] = [
     flow: 'update',
     name: 'table write',
     service: 'dynamodb',
-    rule: (t) => ({ operation: 'UpdateItem', bodyIncludes: ['returnPath = :rp', t.id] }),
+    rule: (t) => ({ operation: 'TransactWriteItems', bodyIncludes: ['returnPath = :rp', t.id] }),
   },
   {
     flow: 'update',

@@ -7,6 +7,7 @@
  *   DomainClaim      PK = DOMAINNAME#<domain>                    SK = CLAIM
  *   DomainCount      PK = TEAM#<teamId>                          SK = DOMAINCOUNT
  *   StatusChange     PK = TEAM#<teamId>                          SK = HISTORY#<domainId>#<at>
+ *   WebhookEvent     PK = TEAM#<teamId>                          SK = EVENT#<domainId>#<sequence, 10 digits>
  *   WebhookDelivery  PK = TEAM#<teamId>                          SK = DELIVERY#<webhookId>#<deliveryId>
  *   ApiKey           PK = APIKEY#<keyId>                         SK = APIKEY
  *                    GSI1PK = TEAM#<teamId>#APIKEYS   GSI1SK = <createdAt>#<keyId>
@@ -91,6 +92,12 @@ export const statusHistoryPrefix = (domainId: string) => `${KEY_PREFIX.history}$
 export const statusChangeKey = (teamId: string, domainId: string, at: string) =>
   primary(teamPartition(teamId), `${statusHistoryPrefix(domainId)}${at}`);
 
+/** Sort keys of one domain's webhook events start with this. */
+export const webhookEventPrefix = (domainId: string) => `${KEY_PREFIX.event}${domainId}#`;
+/** Zero-padded, so a domain's events sort by sequence. */
+export const webhookEventKey = (teamId: string, domainId: string, sequence: number) =>
+  primary(teamPartition(teamId), `${webhookEventPrefix(domainId)}${String(sequence).padStart(10, '0')}`);
+
 export const duePartition = (shard: number) => `${KEY_PREFIX.due}${shard}`;
 /** Index keys that put a domain in the due-time index at `at` (ms since epoch). */
 export const dueKey = (id: string, at: number) =>
@@ -115,8 +122,8 @@ export const rateLimitKey = (teamId: string, windowStart: number) =>
  */
 export const PARTITION_KEYS = {
   /**
-   * A team's domains, their status history, its webhook endpoints, their deliveries and the counts of
-   * domains and endpoints: `TEAM#<teamId>`.
+   * A team's domains, their status history and webhook events, its webhook endpoints, their
+   * deliveries and the counts of domains and endpoints: `TEAM#<teamId>`.
    */
   team: `${KEY_PREFIX.team}*`,
   /** Name claims, one per domain name across all teams: `DOMAINNAME#<domain>`. */

@@ -46,6 +46,8 @@ export interface Domain {
   readonly everVerified: boolean;
   /** Being released (never verified in time): its identity, claim and item are going. */
   readonly releasing: boolean;
+  /** The sequence of the domain's last webhook event (0: none yet); see domain-events.ts. */
+  readonly eventSeq: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -16,8 +16,9 @@ export const backgroundFunctions = [
     name: 'verifier',
     grants: {
       table: [
-        // The domain and the result; PutItem: the status history entry, written in the same transaction
-        // as the status. DeleteItem and the count's UpdateItem: releasing a claim never verified in time.
+        // The domain and the result; PutItem: the status history entry and the webhook event, written in
+        // the same transaction as the status. DeleteItem and the count's UpdateItem: releasing a claim
+        // never verified in time.
         { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
         { keys: KEYS.domainName, actions: [DELETE] },
         // The SES pacer shared by every verifier container.

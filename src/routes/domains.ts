@@ -25,7 +25,8 @@ export const domainRoutes = [
       table: [
         ...authenticated,
         idempotencyRecords,
-        // The domain (put, leases, ready, undo) and the team's domain count, moved in the same transactions.
+        // The domain (put, leases, ready, undo) and the team's domain count, moved in the same transactions;
+        // PutItem also: the `domain.created` webhook event, written with `ready`.
         { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
         // The name claim: put with the domain (a taken one comes back in the refusal), deleted on undo.
         { keys: KEYS.domainName, actions: [PUT, DELETE] },
@@ -97,7 +98,8 @@ export const domainRoutes = [
     scope: SCOPE_DOMAINS_MANAGE,
     idempotent: false,
     grants: {
-      table: [...authenticated, { keys: KEYS.team, actions: [GET, UPDATE] }],
+      // PutItem: the `domain.updated` webhook event, written in the same transaction as the settings.
+      table: [...authenticated, { keys: KEYS.team, actions: [GET, PUT, UPDATE] }],
       queryIndexes: false,
       ses: [
         'ses:PutEmailIdentityMailFromAttributes',
@@ -117,8 +119,9 @@ export const domainRoutes = [
     grants: {
       table: [
         ...authenticated,
-        // The domain is read, then deleted with its claim while the team's domain count goes down.
-        { keys: KEYS.team, actions: [GET, UPDATE, DELETE] },
+        // The domain is read, then deleted with its claim while the team's domain count goes down, and its
+        // `domain.deleted` webhook event is put in the same transaction.
+        { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
         { keys: KEYS.domainName, actions: [DELETE] },
       ],
       queryIndexes: false,

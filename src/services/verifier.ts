@@ -17,6 +17,7 @@ import { METRIC } from '../deployment.js';
 import { questionsFor } from '../domain/diagnostics.js';
 import { recordSpecs } from '../domain/dns-records.js';
 import { type Domain, type DomainStatus, recordInputsOf } from '../domain/domain.js';
+import { statusBeforeCheck } from '../domain/domain-events.js';
 import { ownershipOf } from '../domain/identity-owner.js';
 import { isReleaseDue, nextDueAt } from '../domain/schedule.js';
 import type { StatusChange } from '../domain/status-change.js';
@@ -133,8 +134,9 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     }
     const { identity, answers } = observed;
     const now = clock.now();
-    const previous: CheckedStatus =
-      domain.status === 'verifying' ? ((domain.previousStatus ?? 'pending') as CheckedStatus) : domain.status;
+    // The status a team saw before the check: `verifying` is transient, and a round trip to where it
+    // started is no change (no history entry, no event).
+    const previous: CheckedStatus = statusBeforeCheck(domain);
     const decideFrom = (windowStart: number | null) =>
       decide({ records: recordInputsOf(domain), answers, ses: sesState(domain, identity), previous, now, windowStart });
     let windowStart = domain.verifyRequestedAt === null ? null : Date.parse(domain.verifyRequestedAt);

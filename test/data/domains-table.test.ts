@@ -82,15 +82,14 @@ describe('domain claim and item', () => {
   });
 
   it('deletes the item with its own claim only', async () => {
-    const d = newDomain('team-a', 'delete.example.com');
-    await table.putNewDomain(d);
+    const d = await table.putNewDomain(newDomain('team-a', 'delete.example.com'));
     // A stale delete for another id must not release the name.
-    expect(await table.deleteDomainAndClaim('team-a', randomUUID(), 'delete.example.com')).toBe(false);
+    expect(await table.deleteDomainAndClaim({ ...d, id: randomUUID() })).toBe(false);
     expect(await table.getClaim('delete.example.com')).not.toBeNull();
-    expect(await table.deleteDomainAndClaim('team-a', d.id, 'delete.example.com')).toBe(true);
+    expect(await table.deleteDomainAndClaim(d)).toBe(true);
     expect(await table.getClaim('delete.example.com')).toBeNull();
     expect(await table.getDomain('team-a', d.id)).toBeNull();
-    expect(await table.deleteDomainAndClaim('team-a', d.id, 'delete.example.com')).toBe(false);
+    expect(await table.deleteDomainAndClaim(d)).toBe(false);
   });
 
   it('lists only the team’s domains, oldest first', async () => {
@@ -121,11 +120,11 @@ describe('provisioning lease', () => {
     expect(taken!.leaseId).not.toBe(first.leaseId);
     // The first create's undo no longer holds the domain: it can neither renew nor delete it.
     expect(await table.setProvisioningLease(first, Date.now() + 1000)).toBe(false);
-    expect(await table.deleteDomainAndClaim('team-l', d.id, d.domain, first.leaseId!)).toBe(false);
+    expect(await table.deleteDomainAndClaim(first, first.leaseId!)).toBe(false);
     expect(await table.getDomain('team-l', d.id)).not.toBeNull();
     // The taker's own undo may.
     expect(await table.setProvisioningLease(taken!, Date.now() + 1000)).toBe(true);
-    expect(await table.deleteDomainAndClaim('team-l', d.id, d.domain, taken!.leaseId!)).toBe(true);
+    expect(await table.deleteDomainAndClaim(taken!, taken!.leaseId!)).toBe(true);
     expect(await table.getClaim(d.domain)).toBeNull();
   });
 });
@@ -276,7 +275,7 @@ describe('verification state', () => {
     ).toBe('written');
     expect((await table.getDomain('team-v', d.id))!.verifiedAt).toBeNull();
 
-    await table.deleteDomainAndClaim('team-v', d.id, 'result.example.com');
+    await table.deleteDomainAndClaim(after);
     expect(
       await table.writeCheckResult(after, { status: 'verified', checkedAt: t1, recordChecks: {}, nextCheckAt: null }),
     ).toBe('deleted');
@@ -311,7 +310,7 @@ describe('domains per team', () => {
   it('lets exactly the limit of many concurrent creates in, and a delete frees a place', async () => {
     const attempts = Array.from({ length: 12 }, (_, i) => newDomain('team-limit', `n${i}.limit.example.com`));
     const results = await Promise.allSettled(attempts.map((d) => table.putNewDomain(d, { maxDomains: 5 })));
-    const won = attempts.filter((_, i) => results[i]?.status === 'fulfilled');
+    const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     expect(won).toHaveLength(5);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(table.DomainLimitError);
     expect((await countOf('team-limit'))?.domains?.N).toBe('5');
@@ -325,7 +324,7 @@ describe('domains per team', () => {
     await expect(
       table.putNewDomain(newDomain('team-limit', 'more.limit.example.com'), { maxDomains: 5 }),
     ).rejects.toBeInstanceOf(table.DomainLimitError);
-    expect(await table.deleteDomainAndClaim('team-limit', won[0]!.id, won[0]!.domain)).toBe(true);
+    expect(await table.deleteDomainAndClaim(won[0]!)).toBe(true);
     expect((await countOf('team-limit'))?.domains?.N).toBe('4');
     await table.putNewDomain(newDomain('team-limit', 'more.limit.example.com'), { maxDomains: 5 });
     // Another team is not affected.
@@ -333,10 +332,9 @@ describe('domains per team', () => {
   });
 
   it('never counts below zero for a team whose domains predate the count', async () => {
-    const d = newDomain('team-legacy', 'predates-count.example.com');
-    await table.putNewDomain(d);
+    const d = await table.putNewDomain(newDomain('team-legacy', 'predates-count.example.com'));
     await client.send(new DeleteItemCommand({ TableName: tableName, Key: marshall(domainCountKey('team-legacy')) }));
-    expect(await table.deleteDomainAndClaim('team-legacy', d.id, d.domain)).toBe(true);
+    expect(await table.deleteDomainAndClaim(d)).toBe(true);
     expect((await countOf('team-legacy'))?.domains?.N).toBe('0');
   });
 });

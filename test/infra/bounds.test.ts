@@ -168,9 +168,15 @@ describe('table access by item family (dynamodb:LeadingKeys)', () => {
       'dynamodb:UpdateItem': ['IDEMPOTENCY', 'RATELIMIT#*', 'TEAM#*'],
       'dynamodb:DeleteItem': ['IDEMPOTENCY'],
     },
-    'update-domain': { 'dynamodb:GetItem': ['APIKEY#*', 'TEAM#*'], 'dynamodb:UpdateItem': ['RATELIMIT#*', 'TEAM#*'] },
+    // PutItem on the team's partition: the webhook event written with the change.
+    'update-domain': {
+      'dynamodb:GetItem': ['APIKEY#*', 'TEAM#*'],
+      'dynamodb:PutItem': ['TEAM#*'],
+      'dynamodb:UpdateItem': ['RATELIMIT#*', 'TEAM#*'],
+    },
     'delete-domain': {
       'dynamodb:GetItem': ['APIKEY#*', 'TEAM#*'],
+      'dynamodb:PutItem': ['TEAM#*'],
       'dynamodb:UpdateItem': ['RATELIMIT#*', 'TEAM#*'],
       'dynamodb:DeleteItem': ['DOMAINNAME#*', 'TEAM#*'],
     },

@@ -23,6 +23,7 @@ const base: Domain = {
   pendingEvent: null,
   leaseId: null,
   settingsRev: 0,
+  eventSeq: 0,
   everVerified: true,
   releasing: false,
 };

@@ -10,7 +10,15 @@ import {
   PutEmailIdentityMailFromAttributesCommand,
 } from '@aws-sdk/client-sesv2';
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { apiKeyKey, claimKey, domainCountKey, domainKey, dueKey, INDEX } from '../../src/adapters/table-keys.js';
+import {
+  apiKeyKey,
+  claimKey,
+  domainCountKey,
+  domainKey,
+  dueKey,
+  INDEX,
+  webhookEventKey,
+} from '../../src/adapters/table-keys.js';
 import { ecKeyPem, revealsKey, rsaKey } from '../support/dkim-keys.js';
 import {
   AWS_ERROR_TEXT,
@@ -58,10 +66,25 @@ function post(
 }
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-const transactions = () =>
+/** The transaction that makes a domain visible, with its `domain.created` event. */
+const isMarkReady = (items: readonly TransactItem[] | undefined) =>
+  items?.[0]?.Update?.UpdateExpression?.startsWith('SET ready = :true') === true;
+const allTransactions = () =>
   ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems as TransactItem[]);
+/** The claim and undo transactions (the mark-ready one: `markReadyCalls`). */
+const transactions = () => allTransactions().filter((t) => !isMarkReady(t));
+const markReadyCalls = () => allTransactions().filter(isMarkReady);
 
-/** SES and the table answer as they do when everything works; markReady returns the stored item. */
+/** Marking the domain ready fails with `err`; every other transaction goes through. */
+function givenMarkReadyFails(err: Error): void {
+  ddbMock
+    .on(TransactWriteCommand)
+    .callsFake((input: TransactWriteCommandInput) =>
+      isMarkReady(input.TransactItems) ? Promise.reject(err) : Promise.resolve({}),
+    );
+}
+
+/** SES and the table answer as they do when everything works. */
 function givenProvisioningSucceeds(tokens: readonly string[] = DKIM_TOKENS): void {
   ddbMock.on(TransactWriteCommand).resolves({});
   sesv2Mock
@@ -72,22 +95,7 @@ function givenProvisioningSucceeds(tokens: readonly string[] = DKIM_TOKENS): voi
   // The identity this create made, should it read it back (an undo reads the tags before deleting).
   sesv2Mock.on(GetEmailIdentityCommand).callsFake(ownIdentity());
   sesv1Mock.on(VerifyDomainIdentityCommand).resolves({ VerificationToken: VERIFICATION_TOKEN });
-  ddbMock.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
-    const put = transactions()[0]?.[1]?.Put?.Item ?? {};
-    return {
-      Attributes: {
-        ...put,
-        ready: true,
-        verificationToken: input.ExpressionAttributeValues[':vt'],
-        dkimTokens: input.ExpressionAttributeValues[':dk'],
-      },
-    };
-  });
 }
-
-/** The update that makes a domain visible (the undo's lease renewal is another update). */
-const MARK_READY =
-  'SET ready = :true, verificationToken = :vt, dkimTokens = :dk, recordChecks = if_not_exists(recordChecks, :none) REMOVE leaseUntil, leaseId';
 
 /** The rollback transaction: the domain item and its claim deleted together. */
 function expectRolledBack(domain: string): void {
@@ -181,11 +189,25 @@ describe('POST /domains: success', () => {
       MailFromDomain: 'send.example.com',
     });
     expect(sesv1Mock).toHaveReceivedCommandWith(VerifyDomainIdentityCommand, { Domain: 'example.com' });
-    expect(ddbMock).toHaveReceivedCommandWith(UpdateCommand, {
+    const [ready] = markReadyCalls();
+    expect(ready?.[0]?.Update).toMatchObject({
       TableName: TEST_TABLE,
       Key: domainKey('team-a', id),
-      ConditionExpression: 'attribute_exists(PK) AND (leaseId = :lease OR ready = :true)',
+      // Only while this create holds it, moving the event counter from where it was read.
+      ConditionExpression:
+        'attribute_exists(PK) AND leaseId = :lease AND (attribute_not_exists(eventSeq) OR eventSeq = :seqRead)',
       ExpressionAttributeValues: expect.objectContaining({ ':vt': VERIFICATION_TOKEN, ':dk': [...DKIM_TOKENS] }),
+    });
+    // The `domain.created` event, in the same transaction: the domain as the 201 shows it.
+    expect(ready?.[1]?.Put?.Item).toMatchObject({
+      ...webhookEventKey('team-a', id, 1),
+      type: 'domain.created',
+      sequence: 1,
+    });
+    expect(JSON.parse(ready?.[1]?.Put?.Item?.payload as string)).toEqual({
+      type: 'domain.created',
+      timestamp: expect.any(String),
+      data: { ...reply.body.data, sequence: 1 },
     });
     expect(sesv2Mock).not.toHaveReceivedCommand(DeleteEmailIdentityCommand);
     expect(sesv2Mock).not.toHaveReceivedCommand(GetEmailIdentityCommand);
@@ -271,13 +293,14 @@ describe('POST /domains: success', () => {
   it("resumes the same team's create that stopped halfway (claimed, not ready) instead of answering 409", async () => {
     const stuck = domainItem({ ready: false, verificationToken: undefined, dkimTokens: undefined });
     givenProvisioningSucceeds();
+    const taken = errors.transactionCanceled([
+      { Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: stuck.id } },
+      { Code: 'None' },
+    ]);
     ddbMock
       .on(TransactWriteCommand)
-      .rejects(
-        errors.transactionCanceled([
-          { Code: 'ConditionalCheckFailed', item: { teamId: 'team-a', domainId: stuck.id } },
-          { Code: 'None' },
-        ]),
+      .callsFake((input: TransactWriteCommandInput) =>
+        isMarkReady(input.TransactItems) ? Promise.resolve({}) : Promise.reject(taken),
       );
     givenDomain(stuck);
     ddbMock.on(UpdateCommand).resolves({
@@ -558,7 +581,7 @@ describe('POST /domains: throttling and rollback', () => {
 
   it('answers 503 and rolls back everything when DynamoDB throttles marking the domain ready', async () => {
     givenProvisioningSucceeds();
-    ddbMock.on(UpdateCommand, { UpdateExpression: MARK_READY }).rejects(errors.ddbThrottled());
+    givenMarkReadyFails(errors.ddbThrottled());
     const reply = await post({ domain: 'example.com' });
     expectRetryable(reply);
     expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
@@ -598,7 +621,7 @@ describe('POST /domains: throttling and rollback', () => {
 describe('POST /domains: unexpected errors', () => {
   it('answers 500 internal_error without detail, after undoing the claim and the identity', async () => {
     givenProvisioningSucceeds();
-    ddbMock.on(UpdateCommand, { UpdateExpression: MARK_READY }).rejects(errors.unexpected());
+    givenMarkReadyFails(errors.unexpected());
     const reply = await post({ domain: 'example.com' });
     expectError(reply, 500, 'internal_error');
     expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });

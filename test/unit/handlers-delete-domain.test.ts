@@ -3,7 +3,7 @@ import './support/env.js';
 import { randomUUID } from 'node:crypto';
 import { DeleteEmailIdentityCommand, GetEmailIdentityCommand } from '@aws-sdk/client-sesv2';
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { claimKey, domainCountKey, domainKey } from '../../src/adapters/table-keys.js';
+import { claimKey, domainCountKey, domainKey, webhookEventKey } from '../../src/adapters/table-keys.js';
 import {
   ddbMock,
   domainItem,
@@ -59,13 +59,21 @@ describe('DELETE /domains/{id}: success', () => {
     expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
     const [tx] = transactions();
     expect(transactions()).toHaveLength(1);
-    expect(tx).toHaveLength(3);
+    expect(tx).toHaveLength(4);
     expect(tx?.[2]?.Update).toMatchObject({ Key: domainCountKey('team-a') });
     expect(tx?.[0]?.Delete).toMatchObject({
       TableName: TEST_TABLE,
       Key: domainKey('team-a', item.id as string),
-      ConditionExpression: 'attribute_exists(PK)',
+      // Its event counter as read: a concurrent event makes the deletion take the next number.
+      ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(eventSeq) OR eventSeq = :seqRead)',
     });
+    // The `domain.deleted` event, with the domain as it was last shown.
+    expect(tx?.[3]?.Put?.Item).toMatchObject({
+      ...webhookEventKey('team-a', item.id as string, 1),
+      type: 'domain.deleted',
+      sequence: 1,
+    });
+    expect(JSON.parse(tx?.[3]?.Put?.Item?.payload as string).data).toMatchObject({ id: item.id, sequence: 1 });
     expect(tx?.[1]?.Delete).toMatchObject({
       TableName: TEST_TABLE,
       Key: claimKey('example.com'),

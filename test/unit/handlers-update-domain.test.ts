@@ -6,7 +6,8 @@ import {
   PutEmailIdentityMailFromAttributesCommand,
 } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { webhookEventKey } from '../../src/adapters/table-keys.js';
 import { revealsKey, rsaKey } from '../support/dkim-keys.js';
 import {
   AWS_ERROR_TEXT,
@@ -51,7 +52,17 @@ type Input = {
   ExpressionAttributeValues?: Record<string, unknown>;
   ConditionExpression?: string;
 };
-const updates = () => ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input as Input);
+/** Every update of the domain item in call order; the commit's is the first item of its transaction. */
+const updates = () =>
+  ddbMock.calls().flatMap((c) => {
+    const command = c.args[0];
+    if (command instanceof UpdateCommand) return [command.input as Input];
+    if (command instanceof TransactWriteCommand) return [command.input.TransactItems?.[0]?.Update as Input];
+    return [];
+  });
+/** The items the commit puts beside the domain's update: its `domain.updated` event. */
+const commitPuts = () =>
+  ddbMock.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems?.slice(1) ?? []);
 const LEASE = /^SET updateLeaseUntil = :until, updateLeaseId = :lease$/;
 const COMMIT = /lastUpdateId = :lease/;
 const RELEASE = 'REMOVE updateLeaseUntil, updateLeaseId';
@@ -73,17 +84,21 @@ function givenTable(
       return { Attributes: { ...current, updateLeaseId: v[':lease'] } };
     }
     if (input.UpdateExpression === RELEASE) return {};
-    if (COMMIT.test(input.UpdateExpression)) {
-      if (o.commit === 'lost') throw errors.conditionalCheckFailed();
-      if (o.commit === 'throttled') throw errors.ddbThrottled();
-      current = {
-        ...current,
-        ...(v[':rp'] !== undefined && { returnPath: v[':rp'] }),
-        ...(v[':dkim'] !== undefined && { dkim: v[':dkim'], dkimTokens: v[':tokens'] }),
-      };
-      return {};
-    }
     return { Attributes: { ...current, status: 'verifying', previousStatus: current.status } };
+  });
+  ddbMock.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
+    const commit = input.TransactItems?.[0]?.Update as Input;
+    const v = commit.ExpressionAttributeValues ?? {};
+    if (!COMMIT.test(commit.UpdateExpression)) throw new Error(`unexpected transaction: ${commit.UpdateExpression}`);
+    if (o.commit === 'lost') throw errors.transactionCanceled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]);
+    if (o.commit === 'throttled') throw errors.ddbThrottled();
+    current = {
+      ...current,
+      ...(v[':rp'] !== undefined && { returnPath: v[':rp'] }),
+      ...(v[':dkim'] !== undefined && { dkim: v[':dkim'], dkimTokens: v[':tokens'] }),
+      eventSeq: v[':seqNext'],
+    };
+    return {};
   });
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
   sesv2Mock.on(PutEmailIdentityMailFromAttributesCommand).resolves({});
@@ -118,8 +133,15 @@ describe('PATCH /domains/{id}: changes', () => {
     const [lease, commit] = updates();
     expect(lease?.UpdateExpression).toMatch(LEASE);
     expect(commit?.ConditionExpression).toBe(
-      'attribute_exists(PK) AND updateLeaseId = :lease AND attribute_exists(recordChecks)',
+      'attribute_exists(PK) AND updateLeaseId = :lease AND attribute_exists(recordChecks) AND (attribute_not_exists(eventSeq) OR eventSeq = :seqRead)',
     );
+    // The `domain.updated` event goes in the same transaction, numbered after the domain's last one.
+    const [event] = commitPuts();
+    expect(event?.Put?.Item).toMatchObject({ ...webhookEventKey('team-a', item.id as string, 1), sequence: 1 });
+    expect(JSON.parse(event?.Put?.Item?.payload as string)).toMatchObject({
+      type: 'domain.updated',
+      data: { id: item.id, dkim: { type: 'byodkim', key_length: 1024, selector: 'k2027' }, sequence: 1 },
+    });
     expect(commit?.ExpressionAttributeValues?.[':lease']).toBe(lease?.ExpressionAttributeValues?.[':lease']);
     // Only the DKIM checks are removed; the others (even ones a check wrote meanwhile) stay.
     const removed = Object.values(

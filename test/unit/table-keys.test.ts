@@ -29,6 +29,8 @@ import {
   teamKeysPartition,
   teamPartition,
   webhookCountKey,
+  webhookEventKey,
+  webhookEventPrefix,
   webhookKey,
 } from '../../src/adapters/table-keys.js';
 import { TABLE_SCHEMA } from '../../src/adapters/table-schema.js';
@@ -62,6 +64,12 @@ describe('the table keys, as stored', () => {
       SK: `HISTORY#${ID}#2026-01-16T10:00:00.000Z`,
     });
     expect(statusHistoryPrefix(ID)).toBe(`HISTORY#${ID}#`);
+  });
+
+  it("a domain's webhook events, in sequence order", () => {
+    expect(webhookEventKey('team-a', ID, 1)).toEqual({ PK: 'TEAM#team-a', SK: `EVENT#${ID}#0000000001` });
+    expect(webhookEventKey('team-a', ID, 1234567890)).toEqual({ PK: 'TEAM#team-a', SK: `EVENT#${ID}#1234567890` });
+    expect(webhookEventPrefix(ID)).toBe(`EVENT#${ID}#`);
   });
 
   it('the due-time index, spread over four shards', () => {

@@ -13,6 +13,7 @@ import {
   domainKey,
   rateBudgetKey,
   statusHistoryPrefix,
+  webhookEventKey,
 } from '../../src/adapters/table-keys.js';
 import {
   ddbMock,
@@ -83,16 +84,21 @@ describe('verifier: releasing a domain never verified in time', () => {
     expect(sesv2Mock).toHaveReceivedCommandWith(DeleteEmailIdentityCommand, { EmailIdentity: 'example.com' });
     expect(events()).toEqual([expect.objectContaining({ domain_id: a.id, from: 'failed', to: 'released' })]);
     const [tx] = transactions();
-    expect(tx?.map((t) => Object.keys(t)[0])).toEqual(['Delete', 'Delete', 'Update', 'Put']);
+    expect(tx?.map((t) => Object.keys(t)[0])).toEqual(['Delete', 'Delete', 'Update', 'Put', 'Put']);
     expect(tx?.[0]?.Delete).toMatchObject({
       Key: domainKey('team-a', a.id as string),
-      ConditionExpression: 'releasing = :true',
+      ConditionExpression: 'releasing = :true AND (attribute_not_exists(eventSeq) OR eventSeq = :seqRead)',
     });
     expect(tx?.[1]?.Delete?.Key).toEqual(claimKey('example.com'));
     expect(tx?.[2]?.Update?.Key).toEqual(domainCountKey('team-a'));
     expect(tx?.[3]?.Put?.Item).toMatchObject({
       SK: expect.stringMatching(`^${statusHistoryPrefix(a.id as string)}`),
       to: 'released',
+    });
+    // A domain that was shown: its webhooks hear that it is gone.
+    expect(tx?.[4]?.Put?.Item).toMatchObject({
+      SK: webhookEventKey('team-a', a.id as string, 1).SK,
+      type: 'domain.deleted',
     });
   });
 

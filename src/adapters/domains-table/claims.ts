@@ -15,11 +15,9 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import type { DkimSetup } from '../../domain/dkim.js';
 import type { Domain } from '../../domain/domain.js';
-import type { StatusChange } from '../../domain/status-change.js';
 import { ddb, tableName } from '../dynamodb-client.js';
-import { statusChangeItem } from '../status-history-table.js';
 import { ConditionFailed, type Item, parseItem, read, write } from '../table-io.js';
-import { claimKey, domainCountKey, domainKey, dueKey, ITEM_ABSENT, ITEM_EXISTS } from '../table-keys.js';
+import { claimKey, domainCountKey, domainKey, dueKey, ITEM_ABSENT } from '../table-keys.js';
 import { fromItem, STORE } from './item.js';
 import { PROVISIONING_LEASE_MS } from './provisioning.js';
 
@@ -136,99 +134,4 @@ export async function getClaim(domain: string): Promise<DomainClaim | null> {
     ddb.send(new GetCommand({ TableName: tableName, Key: claimKey(domain), ConsistentRead: true })),
   );
   return out.Item ? fromClaimItem(out.Item) : null;
-}
-
-/**
- * Deletes the domain and its claim together; false when the domain was already gone. With
- * `leaseId`, only an unready domain still held by that create (an undo never removes a domain that
- * another create took over).
- */
-export async function deleteDomainAndClaim(
-  teamId: string,
-  id: string,
-  domain: string,
-  leaseId?: string,
-): Promise<boolean> {
-  const onlyHeld =
-    leaseId === undefined
-      ? {}
-      : {
-          ConditionExpression: `${ITEM_EXISTS} AND ready = :false AND leaseId = :lease`,
-          ExpressionAttributeValues: { ':false': false, ':lease': leaseId },
-        };
-  const out = await write(STORE, () =>
-    ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: tableName,
-              Key: domainKey(teamId, id),
-              ConditionExpression: ITEM_EXISTS,
-              ...onlyHeld,
-            },
-          },
-          releaseClaim(domain, id),
-          uncount(teamId),
-        ],
-      }),
-    ),
-  );
-  return !(out instanceof ConditionFailed);
-}
-
-/**
- * Removes a releasing domain, its claim and its place in the team's count, and records the change
- * in the history, in one transaction; false when it is gone already.
- */
-export async function deleteReleasedDomain(d: Domain, change: StatusChange): Promise<boolean> {
-  const out = await write(STORE, () =>
-    ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: tableName,
-              Key: domainKey(d.teamId, d.id),
-              ConditionExpression: 'releasing = :true',
-              ExpressionAttributeValues: { ':true': true },
-            },
-          },
-          releaseClaim(d.domain, d.id),
-          uncount(d.teamId),
-          { Put: { TableName: tableName, Item: statusChangeItem(change) } },
-        ],
-      }),
-    ),
-  );
-  return !(out instanceof ConditionFailed);
-}
-
-/** Deletes the claim of `domain` only if domain `id` holds it: never release a name another domain item holds. */
-function releaseClaim(domain: string, id: string) {
-  return {
-    Delete: {
-      TableName: tableName,
-      Key: claimKey(domain),
-      ConditionExpression: `${ITEM_ABSENT} OR domainId = :id`,
-      ExpressionAttributeValues: { ':id': id },
-    },
-  };
-}
-
-/**
- * Takes one domain off the team's count. A team whose domains predate the count has none: it starts
- * at zero rather than going negative.
- */
-function uncount(teamId: string) {
-  return {
-    Update: {
-      TableName: tableName,
-      Key: domainCountKey(teamId),
-      UpdateExpression: 'SET #n = if_not_exists(#n, :one) - :one',
-      ConditionExpression: 'attribute_not_exists(#n) OR #n > :zero',
-      ExpressionAttributeNames: { '#n': 'domains' },
-      ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
-    },
-  };
 }

@@ -5,8 +5,6 @@
 export {
   type DomainClaim,
   DomainLimitError,
-  deleteDomainAndClaim,
-  deleteReleasedDomain,
   getClaim,
   NameClaimedError,
   type NewDomain,
@@ -15,6 +13,7 @@ export {
 export { type DueDomain, leaseDue, queryDue } from './due-index.js';
 export { markReady, PROVISIONING_LEASE_MS, setProvisioningLease, takeProvisioningLease } from './provisioning.js';
 export { getDomain, listDomains, listDomainsPage } from './reads.js';
+export { deleteDomainAndClaim, deleteReleasedDomain } from './removal.js';
 export {
   commitUpdate,
   releaseUpdateLease,

@@ -50,6 +50,7 @@ const DomainItemSchema = v.object({
   settingsRev: v.nullish(v.number()),
   everVerified: v.nullish(v.boolean()),
   releasing: v.nullish(v.boolean()),
+  eventSeq: v.optional(v.number()),
 });
 
 /** The service's view of a stored domain item; a malformed item is a MalformedItemError. */
@@ -79,6 +80,8 @@ export function fromItem(item: Item): Domain {
     // Domains verified before this flag existed show it by verifiedAt.
     everVerified: d.everVerified === true || typeof d.verifiedAt === 'string',
     releasing: d.releasing === true,
+    // Domains whose changes predate webhook events have no counter: their first event is 1.
+    eventSeq: d.eventSeq ?? 0,
   };
 }
 

@@ -4,37 +4,69 @@
  * be taken over by a same-team retry once the lease lapses.
  */
 import { randomUUID } from 'node:crypto';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Domain } from '../../domain/domain.js';
+import { createdEvent } from '../../domain/domain-events.js';
+import { ddb, tableName } from '../dynamodb-client.js';
+import { ConditionFailed, write } from '../table-io.js';
 import { domainKey, ITEM_EXISTS } from '../table-keys.js';
-import { fromItem, updateDomainIf } from './item.js';
+import { putWebhookEvent } from '../webhook-events.js';
+import { eventSeqStep } from './event-seq.js';
+import { fromItem, STORE, updateDomainIf } from './item.js';
 
 /** How long one create may take to set up SES before a same-team retry may take the domain over. */
 export const PROVISIONING_LEASE_MS = 30_000;
 
 /**
- * Stores the SES tokens and marks the domain ready, only while this create holds it (`d.leaseId`)
- * or once it is ready (the SDK's resend of this write after a lost answer); null when the domain is
- * gone or another create took it over.
+ * Stores the SES tokens and marks the domain ready, only while this create holds it (`d.leaseId`),
+ * with its `domain.created` event in the same transaction. Once it is ready already (the SDK's resend
+ * of this write after a lost answer, or a create that took the domain over finished first), the
+ * domain as it is: no second event. Null when the domain is gone or another create took it over.
  */
 export async function markReady(
   d: Domain,
   tokens: { verificationToken: string; dkimTokens: readonly string[] },
+  at: string = new Date().toISOString(),
 ): Promise<Domain | null> {
-  const item = await updateDomainIf({
-    Key: domainKey(d.teamId, d.id),
-    UpdateExpression:
-      'SET ready = :true, verificationToken = :vt, dkimTokens = :dk, recordChecks = if_not_exists(recordChecks, :none) REMOVE leaseUntil, leaseId',
-    ConditionExpression: `${ITEM_EXISTS} AND (leaseId = :lease OR ready = :true)`,
-    ExpressionAttributeValues: {
-      ':true': true,
-      ':vt': tokens.verificationToken,
-      ':dk': [...tokens.dkimTokens],
-      ':lease': d.leaseId ?? '',
-      ':none': {},
-    },
-    ReturnValues: 'ALL_NEW',
-  });
-  return item && fromItem(item);
+  const seq = eventSeqStep(d);
+  const after: Domain = {
+    ...d,
+    ready: true,
+    verificationToken: tokens.verificationToken,
+    dkimTokens: [...tokens.dkimTokens],
+    leaseId: null,
+    eventSeq: seq.next,
+  };
+  const out = await write(STORE, () =>
+    ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: domainKey(d.teamId, d.id),
+              UpdateExpression: `SET ready = :true, verificationToken = :vt, dkimTokens = :dk, recordChecks = if_not_exists(recordChecks, :none), ${seq.set} REMOVE leaseUntil, leaseId`,
+              // Nothing else writes an event while a domain is not ready: the counter is still d's.
+              ConditionExpression: `${ITEM_EXISTS} AND leaseId = :lease AND ${seq.condition}`,
+              ExpressionAttributeValues: {
+                ':true': true,
+                ':vt': tokens.verificationToken,
+                ':dk': [...tokens.dkimTokens],
+                ':lease': d.leaseId ?? '',
+                ':none': {},
+                ...seq.values,
+              },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          putWebhookEvent(tableName, createdEvent(after, seq.next, at)),
+        ],
+      }),
+    ),
+  );
+  if (!(out instanceof ConditionFailed)) return after;
+  const current = out.old(0);
+  return current?.ready === true ? fromItem(current) : null;
 }
 
 /**

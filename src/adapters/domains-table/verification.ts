@@ -7,12 +7,15 @@ import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import type { RecordCheck } from '../../domain/dns-records.js';
 import { DOMAIN_STATUSES, type Domain, type DomainStatus } from '../../domain/domain.js';
+import { statusChangedEvent } from '../../domain/domain-events.js';
 import { VERIFYING_LEASE_MS } from '../../domain/schedule.js';
 import type { StatusChange } from '../../domain/status-change.js';
 import { ddb, tableName } from '../dynamodb-client.js';
 import { statusChangeItem } from '../status-history-table.js';
 import { ConditionFailed, InvalidWriteError, type Item, parseItem, write } from '../table-io.js';
 import { domainKey, dueKey, INDEX, ITEM_EXISTS } from '../table-keys.js';
+import { putWebhookEvent } from '../webhook-events.js';
+import { eventSeqStep } from './event-seq.js';
 import { fromItem, STORE, updateDomainIf } from './item.js';
 
 export type MarkVerifyingResult =
@@ -93,8 +96,10 @@ export type WriteOutcome = 'written' | 'deleted' | 'changed';
  * Writes a check's outcome only if the domain still exists (a deleted domain is never
  * resurrected) and still has the status the check started from (otherwise `changed`: re-read and
  * decide again). `verified_at` is set on entering `verified` and cleared on leaving it. A status
- * change is written to the history and kept on the item as `pendingEvent` until it is published.
- * `rejected` when DynamoDB refuses the write as invalid, which no retry can change.
+ * change is written to the history, kept on the item as `pendingEvent` until it is published, and
+ * recorded as a `domain.status_changed` webhook event, all in the same transaction; another event
+ * written since `d` was read is `changed` too. `rejected` when DynamoDB refuses the write as invalid,
+ * which no retry can change.
  */
 export async function writeCheckResult(d: Domain, result: CheckResult): Promise<WriteOutcome | 'rejected'> {
   const due = result.nextCheckAt === null ? null : dueKey(d.id, result.nextCheckAt);
@@ -125,12 +130,18 @@ export async function writeCheckResult(d: Domain, result: CheckResult): Promise<
     set.push('pendingEvent = :event');
     values[':event'] = { ...result.change, failingRecords: result.change.failingRecords.map((r) => ({ ...r })) };
   }
+  const seq = eventSeqStep(d);
+  const event = statusChangedEvent(d, checkApplied(d, result, seq.next), seq.next, result.checkedAt);
+  if (event) {
+    set.push(seq.set);
+    Object.assign(values, seq.values);
+  }
   const update = {
     TableName: tableName,
     Key: domainKey(d.teamId, d.id),
     UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
     // Written only over the status and the settings the check read: a PATCH meanwhile makes it decide again.
-    ConditionExpression: `${ITEM_EXISTS} AND #s = :expected AND (attribute_not_exists(settingsRev) OR settingsRev = :rev)`,
+    ConditionExpression: `${ITEM_EXISTS} AND #s = :expected AND (attribute_not_exists(settingsRev) OR settingsRev = :rev)${event ? ` AND ${seq.condition}` : ''}`,
     ExpressionAttributeNames: { '#s': 'status' },
     ExpressionAttributeValues: values,
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
@@ -138,10 +149,14 @@ export async function writeCheckResult(d: Domain, result: CheckResult): Promise<
   const change = result.change;
   try {
     const out = await write<unknown>(STORE, () =>
-      change
+      change || event
         ? ddb.send(
             new TransactWriteCommand({
-              TransactItems: [{ Update: update }, { Put: { TableName: tableName, Item: statusChangeItem(change) } }],
+              TransactItems: [
+                { Update: update },
+                ...(change ? [{ Put: { TableName: tableName, Item: statusChangeItem(change) } }] : []),
+                ...(event ? [putWebhookEvent(tableName, event)] : []),
+              ],
             }),
           )
         : ddb.send(new UpdateCommand(update)),
@@ -154,6 +169,23 @@ export async function writeCheckResult(d: Domain, result: CheckResult): Promise<
     if (err instanceof InvalidWriteError) return 'rejected';
     throw err;
   }
+}
+
+/** `d` as `result` leaves it, which a status change event shows. */
+function checkApplied(d: Domain, result: CheckResult, eventSeq: number): Domain {
+  const verified = result.status === 'verified';
+  return {
+    ...d,
+    status: result.status,
+    lastCheckedAt: result.checkedAt,
+    recordChecks: result.recordChecks,
+    verifiedAt: verified ? (d.verifiedAt ?? result.checkedAt) : null,
+    everVerified: d.everVerified || verified,
+    previousStatus: null,
+    verifyRequestedAt: result.restartWindowAt ?? d.verifyRequestedAt,
+    pendingEvent: result.change ?? d.pendingEvent,
+    eventSeq,
+  };
 }
 
 /** Forgets a status change once its event is published (only that change: a newer one stays). */

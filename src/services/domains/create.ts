@@ -159,7 +159,7 @@ async function undoProvisioning(d: Domain, identityMayExist: boolean): Promise<v
     // Only while this create still holds the domain: a retry that took it over owns the identity.
     if (!(await table.setProvisioningLease(d, Date.now() + table.PROVISIONING_LEASE_MS))) return;
     if (identityMayExist) await deleteIdentity(d.domain, d.region, { stage, domainId: d.id });
-    await table.deleteDomainAndClaim(d.teamId, d.id, d.domain, d.leaseId ?? undefined);
+    await table.deleteDomainAndClaim(d, d.leaseId ?? undefined);
   } catch (err) {
     if (!isTransient(err) && !(err instanceof ServiceUnavailableError)) throw err;
     // Left for the client's retry, which may resume this domain at once; nothing is orphaned.

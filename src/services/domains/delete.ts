@@ -12,12 +12,12 @@ const stage = ownerStage();
 
 /**
  * Removes the SES identity (already gone is fine; one that is not this domain's is left alone), then
- * the domain and its name claim together.
+ * the domain and its name claim together, with its `domain.deleted` event.
  */
 export async function deleteDomain(caller: Caller, id: string): Promise<void> {
   const d = await getDomain(caller, id);
   await deleteIdentity(d.domain, d.region, { stage, domainId: d.id });
-  const deleted = await table.deleteDomainAndClaim(caller.teamId, id, d.domain);
+  const deleted = await table.deleteDomainAndClaim(d);
   if (!deleted) throw new DomainNotFoundError();
   count(METRIC.domainDeleted);
 }
