@@ -165,8 +165,8 @@ export async function recordAttempt(
   options: { reopen?: boolean } = {},
 ): Promise<WebhookDelivery | null> {
   const condition = options.reopen
-    ? `${ITEM_EXISTS} AND attempts = :attempts`
-    : `${ITEM_EXISTS} AND attempts = :attempts AND #status = :pending`;
+    ? `${ITEM_EXISTS} AND attempts = :recorded`
+    : `${ITEM_EXISTS} AND attempts = :recorded AND #status = :pending`;
   return update(d, condition, {
     status: attempt.status,
     attempts: d.attempts + 1,
@@ -180,7 +180,7 @@ export async function recordAttempt(
 
 /** Ends a pending delivery without an attempt (its endpoint is gone or off); null when it was not pending. */
 export async function failDelivery(d: WebhookDelivery, reason: string): Promise<WebhookDelivery | null> {
-  return update(d, `${ITEM_EXISTS} AND attempts = :attempts AND #status = :pending`, {
+  return update(d, `${ITEM_EXISTS} AND attempts = :recorded AND #status = :pending`, {
     status: 'failed',
     lastError: reason,
     nextAttemptAt: null,
@@ -195,7 +195,7 @@ async function update(
   const set: string[] = [];
   const remove: string[] = [];
   const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = { ':attempts': d.attempts };
+  const values: Record<string, unknown> = { ':recorded': d.attempts };
   if (condition.includes(':pending')) values[':pending'] = 'pending';
   for (const [name, value] of Object.entries(fields)) {
     names[`#${name}`] = name;
