@@ -40,7 +40,7 @@ export interface Template {
   readonly cors: unknown;
 }
 
-const APP_SERVICES = /^(dynamodb|ses|sqs|events):/;
+const APP_SERVICES = /^(dynamodb|ses|sqs|events|kms):/;
 /**
  * Powertools Idempotency reads a record with GetItem only when DynamoDB refuses its conditional put
  * without returning the existing item (it asks for ALL_OLD, which DynamoDB returns): a fallback the
@@ -150,10 +150,14 @@ function allows(p: FunctionPolicy, call: IamCall): boolean {
   );
 }
 
+/** The KMS calls the functions made, from the KMS stand-in's own log (it has no fault proxy in front). */
+const kmsCalls = (w: World): IamCall[] => w.stack.kms.calls().map((c) => ({ action: `kms:${c.action}` }));
+
 /** Records the AWS calls made while `run` exercises one function. */
 async function exercise(w: World, run: () => Promise<void>): Promise<IamCall[]> {
   await w.settle();
   for (const p of [w.faults.dynamodb, w.faults.sqs, w.faults.ses]) p.resetLog();
+  w.stack.kms.reset();
   const eventsBefore = w.stack.events.events().length;
   // What a route queues, the verifier picks up: held at its first read (a domain read after the
   // route's enqueue), it adds nothing to the route's calls until the log is taken.
@@ -170,6 +174,7 @@ async function exercise(w: World, run: () => Promise<void>): Promise<IamCall[]> 
   for (const service of ['dynamodb', 'sqs', 'ses'] as const) {
     for (const c of w.faults[service].calls()) if (c.fault !== 'hang') calls.push(...toIam(service, c));
   }
+  calls.push(...kmsCalls(w));
   if (w.stack.events.events().length > eventsBefore) calls.push({ action: 'events:PutEvents' });
   hold.remove();
   await w.settle();
@@ -368,9 +373,41 @@ export async function observeCalls(w: World): Promise<Map<FunctionName, IamCall[
       await w.stack.runScheduler(new Date(Date.now() + 25 * 3600_000));
     }),
   );
+  await observeWebhookCalls(w, add);
   add('openapi', await exercise(w, async () => void (await w.send('iam', { method: 'GET', path: '/openapi.json' }))));
   add('not-found', await exercise(w, async () => void (await w.send('iam', { method: 'GET', path: '/nowhere' }))));
   return seen;
+}
+
+/** The webhook endpoint routes, each through its paths; a test event to a name that resolves nowhere. */
+async function observeWebhookCalls(w: World, add: (name: FunctionName, calls: IamCall[]) => void): Promise<void> {
+  const team = await w.team('iam-hooks', ['webhooks:manage']);
+  let id = '';
+  add(
+    'create-webhook',
+    await exercise(w, async () => {
+      const o = await w.call('iam', 'POST', '/webhooks', team.key, { url: 'https://hooks.iam.invalid/krafter' });
+      if (isAnswer(o) && o.status === 201) id = String(o.json.data.id);
+    }),
+  );
+  add('list-webhooks', await exercise(w, async () => void (await w.call('iam', 'GET', '/webhooks', team.key))));
+  add('get-webhook', await exercise(w, async () => void (await w.call('iam', 'GET', `/webhooks/${id}`, team.key))));
+  add(
+    'update-webhook',
+    await exercise(w, async () => void (await w.call('iam', 'PATCH', `/webhooks/${id}`, team.key, { enabled: false }))),
+  );
+  add(
+    'rotate-webhook-secret',
+    await exercise(w, async () => void (await w.call('iam', 'POST', `/webhooks/${id}/rotate-secret`, team.key))),
+  );
+  add(
+    'test-webhook',
+    await exercise(w, async () => void (await w.call('iam', 'POST', `/webhooks/${id}/test`, team.key))),
+  );
+  add(
+    'delete-webhook',
+    await exercise(w, async () => void (await w.call('iam', 'DELETE', `/webhooks/${id}`, team.key))),
+  );
 }
 
 /** The `dynamodb:LeadingKeys` patterns a statement's condition limits it to, if any. */

@@ -39,7 +39,6 @@ const Description = (what: string) =>
         v.string('description must be a string or null.'),
         v.maxLength(MAX_WEBHOOK_DESCRIPTION, `description must be at most ${MAX_WEBHOOK_DESCRIPTION} characters.`),
       ),
-      'description must be a string or null.',
     ),
     v.description(what),
   );

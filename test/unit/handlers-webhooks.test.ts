@@ -263,6 +263,10 @@ describe('reading, changing and deleting', () => {
     const reply = await call('update-webhook', { enabled: true, description: null });
     expect(reply.status).toBe(200);
     expect(reply.body.data).toMatchObject({ enabled: true, disabled_reason: null, description: null });
+    // null removes the description; nothing else is written in its place.
+    const update = ddbMock.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.UpdateExpression).toMatch(/REMOVE .*#description/);
+    expect(update.ExpressionAttributeValues).not.toHaveProperty(':description');
   });
 
   it('DELETE answers deleted', async () => {
