@@ -1,26 +1,35 @@
 /**
- * The Domains API stack: one DynamoDB table, a KMS key sealing webhook signing secrets, the verify queue and its dead-letter queue, an HTTP API
- * with one Lambda per entry of the shared route table (http-api.ts), the SQS-fed verifier, the
- * scheduled re-verification, and their alarms and dashboard (monitoring.ts). Every function's IAM
+ * The Domains API stack: one DynamoDB table (with a stream), a KMS key sealing webhook signing
+ * secrets, the verify and webhook delivery queues with their dead-letter queues, an HTTP API with one
+ * Lambda per entry of the shared route table (http-api.ts), the SQS-fed verifier, the scheduled
+ * re-verification, the stream-fed webhook fan-out and the SQS-fed delivery worker, and their alarms
+ * and dashboard (monitoring.ts). Every function's IAM
  * policy is derived from its `grants` in src/routes.ts (grants.ts); stage throttling and reserved
  * concurrency bound what a flood of requests can reach and cost (docs/deploy.md explains each number).
  */
 
 import type { StackProps } from 'aws-cdk-lib';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { KEY_PREFIX } from '../src/adapters/table-keys.js';
 import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
 import { DEFAULT_SES_BACKGROUND_RATE, EVENT_BUS_NAME, METRICS_NAMESPACE, SERVICE_NAME } from '../src/deployment.js';
 import { API_BASE_PATH, FUNCTION_GRANTS, type FunctionName, mapFunctions } from '../src/routes.js';
 import { ApiFunction } from './api-function.js';
 import {
+  DELIVER_BATCH_SIZE,
+  DELIVER_MAX_CONCURRENCY,
+  DELIVER_TIMEOUT,
+  FANOUT_BATCH_SIZE,
+  FANOUT_RETRY_ATTEMPTS,
   functionSettings,
   VERIFIER_BATCH_SIZE,
   VERIFIER_MAX_CONCURRENCY,
@@ -42,6 +51,11 @@ export class DomainsStack extends Stack {
   readonly table: dynamodb.Table;
   readonly verifyQueue: sqs.Queue;
   readonly verifyDeadLetterQueue: sqs.Queue;
+  /** One message per webhook attempt; retries are messages delayed until their time. */
+  readonly deliveryQueue: sqs.Queue;
+  readonly deliveryDeadLetterQueue: sqs.Queue;
+  /** Stream records of webhook events the fan-out could not handle after its retries. */
+  readonly fanoutDeadLetterQueue: sqs.Queue;
   /** Seals webhook signing secrets, so the table, its exports and its backups never hold one in plain text. */
   readonly webhookSecretsKey: kms.Key;
   readonly httpApi: apigwv2.HttpApi;
@@ -84,15 +98,37 @@ export class DomainsStack extends Stack {
       deadLetterQueue: { queue: this.verifyDeadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
+    const queue = (id: string, props: Partial<sqs.QueueProps> = {}) =>
+      new sqs.Queue(this, id, {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        ...props,
+      });
+    this.deliveryDeadLetterQueue = queue('DeliveryDeadLetterQueue');
+    this.deliveryQueue = queue('DeliveryQueue', {
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(DELIVER_TIMEOUT.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: this.deliveryDeadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+    this.fanoutDeadLetterQueue = queue('FanoutDeadLetterQueue');
+    Validations.of(this.fanoutDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "It is a dead-letter queue: the fan-out's stream event source sends the records it gave up on here (its on-failure destination), which cdk-nag does not recognise as a DLQ.",
+    });
+
     const settings = functionSettings(props, {
       tableName: this.table.tableName,
       verifyQueueUrl: this.verifyQueue.queueUrl,
+      deliveryQueueUrl: this.deliveryQueue.queueUrl,
       sesRegions: this.sesRegions,
       webhookKeyArn: this.webhookSecretsKey.keyArn,
     });
     const grantTargets = {
       tableArn: this.table.tableArn,
       verifyQueueArn: this.verifyQueue.queueArn,
+      deliveryQueueArn: this.deliveryQueue.queueArn,
       identityArns: this.sesRegions.map((region) =>
         this.formatArn({
           service: 'ses',
@@ -119,7 +155,7 @@ export class DomainsStack extends Stack {
       if (grants) addGrants(this, fn, grants, grantTargets);
       return fn;
     });
-    const { verifier, scheduler } = this.functions;
+    const { verifier, scheduler, 'webhook-fanout': fanout, 'webhook-deliver': deliver } = this.functions;
 
     ({ api: this.httpApi, stage: this.apiStage } = createHttpApi(this, props, this.functions));
 
@@ -130,7 +166,37 @@ export class DomainsStack extends Stack {
         maxConcurrency: VERIFIER_MAX_CONCURRENCY,
       }),
     );
-    events.EventBus.fromEventBusName(this, 'DefaultEventBus', EVENT_BUS_NAME).grantPutEventsTo(verifier.fn);
+    const bus = events.EventBus.fromEventBusName(this, 'DefaultEventBus', EVENT_BUS_NAME);
+    bus.grantPutEventsTo(verifier.fn);
+
+    fanout.fn.addEventSource(
+      new DynamoEventSource(this.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: FANOUT_BATCH_SIZE,
+        // Only new webhook event items: every other write to the table never invokes the fan-out.
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { [TABLE_SCHEMA.sortKey]: { S: lambda.FilterRule.beginsWith(KEY_PREFIX.event) } } },
+          }),
+        ],
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: FANOUT_RETRY_ATTEMPTS,
+        // Within the stream's 24 hours: an event that still fails is kept in the DLQ, and alarmed on.
+        maxRecordAge: Duration.hours(6),
+        onFailure: new SqsDlq(this.fanoutDeadLetterQueue),
+      }),
+    );
+    deliver.fn.addEventSource(
+      new SqsEventSource(this.deliveryQueue, {
+        batchSize: DELIVER_BATCH_SIZE,
+        reportBatchItemFailures: true,
+        maxConcurrency: DELIVER_MAX_CONCURRENCY,
+      }),
+    );
+    // The operator's event when the worker switches an endpoint off.
+    bus.grantPutEventsTo(deliver.fn);
 
     const schedule = new events.Rule(this, 'ReverifySchedule', {
       description: `Re-verifies domains whose next check is due (${props.stage})`,
@@ -151,6 +217,9 @@ export class DomainsStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'VerifyQueueUrl', { value: this.verifyQueue.queueUrl });
     new CfnOutput(this, 'VerifyDeadLetterQueueUrl', { value: this.verifyDeadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DeliveryQueueUrl', { value: this.deliveryQueue.queueUrl });
+    new CfnOutput(this, 'DeliveryDeadLetterQueueUrl', { value: this.deliveryDeadLetterQueue.queueUrl });
+    new CfnOutput(this, 'FanoutDeadLetterQueueUrl', { value: this.fanoutDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'SesRegion', { value: this.sesRegion });
     new CfnOutput(this, 'WebhookSecretsKeyArn', { value: this.webhookSecretsKey.keyArn });
 
@@ -164,6 +233,13 @@ export class DomainsStack extends Stack {
       schedule,
       verifyQueue: this.verifyQueue,
       deadLetterQueue: this.verifyDeadLetterQueue,
+      webhooks: {
+        fanout,
+        deliver,
+        deliveryQueue: this.deliveryQueue,
+        deliveryDeadLetterQueue: this.deliveryDeadLetterQueue,
+        fanoutDeadLetterQueue: this.fanoutDeadLetterQueue,
+      },
       metricsNamespace: METRICS_NAMESPACE,
       serviceName: SERVICE_NAME,
       alarmEmail: props.alarmEmail,
@@ -188,6 +264,8 @@ export class DomainsStack extends Stack {
       // It holds every team's domains and API key hashes: neither a stack deletion nor a replacement
       // may take it down.
       deletionProtection: true,
+      // New webhook event items reach the fan-out through the stream (the outbox's way out).
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of TABLE_SCHEMA.indexes) {

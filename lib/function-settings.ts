@@ -20,6 +20,18 @@ import type { DomainsStackConfig } from './stack-config.js';
 export const VERIFIER_BATCH_SIZE = 10;
 /** Few concurrent verifiers, since SES is the bottleneck anyway; 2 is the lowest value Lambda accepts. */
 export const VERIFIER_MAX_CONCURRENCY = 2;
+/** Deliveries one worker invocation attempts at once: a receiver that hangs holds up none of the others. */
+export const DELIVER_BATCH_SIZE = 10;
+/** Concurrent delivery workers: at 10 s an attempt at worst, 20 x 10 deliveries every 10 s and more when receivers answer. */
+export const DELIVER_MAX_CONCURRENCY = 20;
+/** One attempt's 10 seconds, after the delivery, the endpoint and its secrets are read, with room to record it. */
+export const DELIVER_TIMEOUT = Duration.seconds(30);
+/** Stream records handed to one fan-out invocation. */
+export const FANOUT_BATCH_SIZE = 25;
+/** Attempts at a stream batch before its records (bisected down to the failing one) go to the DLQ. */
+export const FANOUT_RETRY_ATTEMPTS = 10;
+export const FANOUT_TIMEOUT = Duration.seconds(60);
+
 /** DNS lookups, the SES call with the SDK's retries and the table writes of one check (functions/verifier.ts). */
 const CHECK_ALLOWANCE_SECONDS = 20;
 const MIN_VERIFIER_TIMEOUT_SECONDS = 60;
@@ -44,6 +56,10 @@ export const DEFAULT_API_CONCURRENCY = 10;
 export const DEFAULT_VERIFIER_CONCURRENCY = VERIFIER_MAX_CONCURRENCY;
 /** One run every 5 minutes; a rare overlap waits in Lambda's asynchronous queue. */
 export const DEFAULT_SCHEDULER_CONCURRENCY = 1;
+/** Equal to the queue trigger's maximum concurrency, as for the verifier. */
+export const DEFAULT_DELIVER_CONCURRENCY = DELIVER_MAX_CONCURRENCY;
+/** The stream runs one invocation per shard at a time; a few shards at once is the table's busiest. */
+export const DEFAULT_FANOUT_CONCURRENCY = 5;
 
 type Sizing = Pick<ApiFunctionProps, 'memorySize' | 'timeout'>;
 
@@ -56,12 +72,16 @@ const SIZING: Readonly<Partial<Record<FunctionName, Sizing>>> = {
   scheduler: { timeout: Duration.seconds(60) },
   // One webhook attempt may take its whole 10 seconds, after the key and the secrets are read.
   'test-webhook': { timeout: Duration.seconds(20) },
+  'replay-webhook-delivery': { timeout: Duration.seconds(20) },
+  'webhook-deliver': { timeout: DELIVER_TIMEOUT },
+  'webhook-fanout': { timeout: FANOUT_TIMEOUT },
 };
 
 /** What the stack knows only once it has created them. */
 export interface DeployedResources {
   readonly tableName: string;
   readonly verifyQueueUrl: string;
+  readonly deliveryQueueUrl: string;
   readonly sesRegions: readonly string[];
   /** The KMS key that seals webhook signing secrets. */
   readonly webhookKeyArn: string;
@@ -106,6 +126,7 @@ export function functionSettings(
       ...(reservedDomains.length > 0 && { RESERVED_DOMAINS: reservedDomains.join(',') }),
       ...releaseGrace,
     },
+    'webhook-deliver': { EVENT_BUS_NAME },
     'create-webhook': {
       ...(config.maxWebhooksPerTeam !== undefined && { MAX_WEBHOOKS_PER_TEAM: String(config.maxWebhooksPerTeam) }),
     },
@@ -125,6 +146,8 @@ export function functionSettings(
   const backgroundConcurrency: Readonly<Record<BackgroundFunctionName, number | undefined>> = {
     verifier: reservation(config.verifierConcurrency, DEFAULT_VERIFIER_CONCURRENCY),
     scheduler: reservation(config.schedulerConcurrency, DEFAULT_SCHEDULER_CONCURRENCY),
+    'webhook-fanout': reservation(config.fanoutConcurrency, DEFAULT_FANOUT_CONCURRENCY),
+    'webhook-deliver': reservation(config.deliverConcurrency, DEFAULT_DELIVER_CONCURRENCY),
   };
   const verifierReserved = backgroundConcurrency.verifier;
   if (verifierReserved !== undefined && verifierReserved < VERIFIER_MAX_CONCURRENCY) {
@@ -139,6 +162,7 @@ export function functionSettings(
     environment: {
       ...everyFunction,
       ...(FUNCTION_GRANTS[name]?.sendToVerifyQueue ? { VERIFY_QUEUE_URL: resources.verifyQueueUrl } : {}),
+      ...(FUNCTION_GRANTS[name]?.sendToDeliveryQueue ? { WEBHOOK_DELIVERY_QUEUE_URL: resources.deliveryQueueUrl } : {}),
       // WEBHOOKS_ALLOW_LOCAL_TARGETS is never set here: a deployed stack calls public HTTPS receivers only.
       ...((FUNCTION_GRANTS[name]?.secrets.length ?? 0) > 0 ? { WEBHOOK_KMS_KEY_ID: resources.webhookKeyArn } : {}),
       ...ownEnvironment[name],

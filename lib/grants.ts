@@ -53,6 +53,7 @@ export function spendsSes(grants: Grants): boolean {
 export interface GrantTargets {
   readonly tableArn: string;
   readonly verifyQueueArn: string;
+  readonly deliveryQueueArn: string;
   /** The SES identities of every region domains may be created in. */
   readonly identityArns: readonly string[];
   /** The stage SES identities are tagged with. */
@@ -127,6 +128,9 @@ export function grantStatements(grants: Grants, targets: GrantTargets): GrantSta
 
   if (grants.sendToVerifyQueue) {
     statements.push({ kind: 'queue', actions: ['sqs:SendMessage'], resources: [targets.verifyQueueArn] });
+  }
+  if (grants.sendToDeliveryQueue) {
+    statements.push({ kind: 'queue', actions: ['sqs:SendMessage'], resources: [targets.deliveryQueueArn] });
   }
   if (grants.secrets.length > 0) {
     // Only on the one key, and only with the encryption context every sealed secret carries, so the

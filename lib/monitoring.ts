@@ -17,6 +17,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC } from '../src/deployment.js';
 import { DOMAIN_STATUSES } from '../src/domain/domain.js';
+import { DISABLED_FAILING, DISABLED_GONE } from '../src/domain/webhook-delivery.js';
 import type { FunctionName } from '../src/routes.js';
 import type { ApiFunction } from './api-function.js';
 
@@ -28,6 +29,11 @@ export const ALARM = {
   lambdaThrottles: 'LambdaThrottles',
   sesThrottling: 'SesThrottlingSustained',
   schedulerFailing: 'SchedulerFailing',
+  deliveryDeadLetters: 'DeliveryDeadLetterQueueNotEmpty',
+  fanoutDeadLetters: 'FanoutDeadLetterQueueNotEmpty',
+  deliverErrors: 'WebhookDeliverErrors',
+  fanoutErrors: 'WebhookFanoutErrors',
+  webhookDisabled: 'WebhookEndpointDisabled',
 } as const;
 
 /** Alarm when more than this percentage of the API's requests in 5 minutes answered 5xx... */
@@ -59,6 +65,14 @@ export interface MonitoringProps {
   readonly schedule: events.IRule;
   readonly verifyQueue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
+  /** The webhook pipeline: the stream-fed fan-out, the delivery worker, its queue, and both DLQs. */
+  readonly webhooks: {
+    readonly fanout: ApiFunction;
+    readonly deliver: ApiFunction;
+    readonly deliveryQueue: sqs.IQueue;
+    readonly deliveryDeadLetterQueue: sqs.IQueue;
+    readonly fanoutDeadLetterQueue: sqs.IQueue;
+  };
   /** Where the application's EMF metrics go (POWERTOOLS_METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
   /** The `service` dimension Powertools adds to every metric (POWERTOOLS_SERVICE_NAME). */
@@ -85,6 +99,7 @@ export class Monitoring extends Construct {
     this.action = new cwActions.SnsAction(this.topic);
     this.alarms = this.alarmsById;
     this.createAlarms();
+    this.createWebhookAlarms();
     this.dashboard = this.createDashboard();
   }
 
@@ -226,6 +241,50 @@ export class Monitoring extends Construct {
     });
   }
 
+  private createWebhookAlarms(): void {
+    const { deliver, fanout, deliveryDeadLetterQueue, fanoutDeadLetterQueue } = this.props.webhooks;
+    const notEmpty = (queue: sqs.IQueue) =>
+      queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES });
+    this.alarm(ALARM.deliveryDeadLetters, {
+      alarmDescription:
+        'Webhook delivery messages failed 5 receives (the table or KMS kept failing) and wait in the dead-letter queue; their deliveries stay pending. See docs/deploy.md.',
+      metric: notEmpty(deliveryDeadLetterQueue),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    this.alarm(ALARM.fanoutDeadLetters, {
+      alarmDescription:
+        'Webhook events the fan-out gave up on after its retries: their deliveries were never made. See docs/deploy.md.',
+      metric: notEmpty(fanoutDeadLetterQueue),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    for (const [id, fn, what] of [
+      [ALARM.deliverErrors, deliver, 'delivery worker'],
+      [ALARM.fanoutErrors, fanout, 'fan-out'],
+    ] as const) {
+      this.alarm(id, {
+        alarmDescription: `The webhook ${what} fails whole invocations (timeouts, crashes, configuration). See docs/deploy.md.`,
+        metric: fn.fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      });
+    }
+    // A 410 is the customer's own choice; an endpoint failing for five days is worth a word to them.
+    this.alarm(ALARM.webhookDisabled, {
+      alarmDescription:
+        'A webhook endpoint was switched off after five days of failed deliveries; the EventBridge event "Webhook Endpoint Disabled" names it. See docs/deploy.md.',
+      metric: this.appMetric(METRIC.webhookDisabled, { reason: DISABLED_FAILING }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+  }
+
   private alarm(id: string, props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'treatMissingData'>): void {
     const alarm = new cloudwatch.Alarm(this, id, {
       ...props,
@@ -262,6 +321,47 @@ export class Monitoring extends Construct {
         }),
       ],
       'Scheduler errors + undelivered schedule events',
+    );
+  }
+
+  private addWebhookWidgets(
+    dashboard: cloudwatch.Dashboard,
+    graph: (
+      title: string,
+      left: cloudwatch.IMetric[],
+      extra?: Partial<cloudwatch.GraphWidgetProps>,
+    ) => cloudwatch.IWidget,
+  ): void {
+    const { fanout, deliveryQueue, deliveryDeadLetterQueue, fanoutDeadLetterQueue } = this.props.webhooks;
+    const max = { statistic: 'Maximum', period: FIVE_MINUTES };
+    dashboard.addWidgets(
+      graph('Webhook attempts', [
+        this.appMetric(METRIC.webhookDelivered),
+        this.appMetric(METRIC.webhookRetried),
+        this.appMetric(METRIC.webhookFailed),
+      ]),
+      graph('Webhook endpoints switched off', [
+        this.appMetric(METRIC.webhookDisabled, { reason: DISABLED_GONE }),
+        this.appMetric(METRIC.webhookDisabled, { reason: DISABLED_FAILING }),
+      ]),
+      graph('Webhook queues', [
+        deliveryQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'delivery queue, visible' }),
+        deliveryQueue.metricApproximateNumberOfMessagesNotVisible({ ...max, label: 'delivery queue, in flight' }),
+        deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'delivery DLQ' }),
+        fanoutDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'fan-out DLQ' }),
+      ]),
+    );
+    dashboard.addWidgets(
+      graph(
+        'Age of the oldest delivery message (s)',
+        [deliveryQueue.metricApproximateAgeOfOldestMessage({ ...max, label: 'delivery queue' })],
+        { width: 12 },
+      ),
+      graph(
+        'Fan-out behind the table stream (ms)',
+        [fanout.fn.metric('IteratorAge', { ...max, label: 'iterator age' })],
+        { width: 12 },
+      ),
     );
   }
 
@@ -399,6 +499,7 @@ export class Monitoring extends Construct {
         { width: 12 },
       ),
     );
+    this.addWebhookWidgets(dashboard, graph);
     return dashboard;
   }
 }

@@ -14,7 +14,7 @@ import {
   SES_ACCOUNT_RATE,
   STAGE_PATTERN,
 } from '../src/deployment.js';
-import { VERIFIER_MAX_CONCURRENCY } from './function-settings.js';
+import { DELIVER_MAX_CONCURRENCY, VERIFIER_MAX_CONCURRENCY } from './function-settings.js';
 
 export interface DomainsStackConfig {
   /** Deployment stage; part of the stack name. */
@@ -53,6 +53,10 @@ export interface DomainsStackConfig {
   readonly verifierConcurrency?: number;
   /** Reserved concurrency of the scheduler; 0: none. @default 1 */
   readonly schedulerConcurrency?: number;
+  /** Reserved concurrency of the webhook delivery worker; 0: none, else at least its queue trigger's 20. @default 20 */
+  readonly deliverConcurrency?: number;
+  /** Reserved concurrency of the webhook fan-out; 0: none. @default 5 */
+  readonly fanoutConcurrency?: number;
 }
 
 export interface ThrottleConfig {
@@ -146,6 +150,11 @@ const CONTEXT = {
     `a whole number: 0 for no reservation, otherwise at least ${VERIFIER_MAX_CONCURRENCY}`,
   ],
   schedulerConcurrency: [reservation(1), 'a whole number: 0 for no reservation, otherwise at least 1'],
+  deliverConcurrency: [
+    reservation(DELIVER_MAX_CONCURRENCY),
+    `a whole number: 0 for no reservation, otherwise at least ${DELIVER_MAX_CONCURRENCY}`,
+  ],
+  fanoutConcurrency: [reservation(1), 'a whole number: 0 for no reservation, otherwise at least 1'],
   maxDomainsPerTeam: [v.pipe(numeric, v.integer(), v.minValue(0)), 'a whole number of domains (0: no limit)'],
   maxWebhooksPerTeam: [v.pipe(numeric, v.integer(), v.minValue(1)), 'a whole number of webhook endpoints (at least 1)'],
   unverifiedReleaseGraceHours: [
@@ -196,6 +205,8 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
     apiConcurrency: read(node, 'apiConcurrency'),
     verifierConcurrency: read(node, 'verifierConcurrency'),
     schedulerConcurrency: read(node, 'schedulerConcurrency'),
+    deliverConcurrency: read(node, 'deliverConcurrency'),
+    fanoutConcurrency: read(node, 'fanoutConcurrency'),
     maxDomainsPerTeam: read(node, 'maxDomainsPerTeam'),
     maxWebhooksPerTeam: read(node, 'maxWebhooksPerTeam'),
     unverifiedReleaseGraceHours: read(node, 'unverifiedReleaseGraceHours'),

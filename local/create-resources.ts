@@ -1,6 +1,6 @@
 /**
  * Creates the table (keys, index, TTL, stream) from the same TABLE_SCHEMA the CDK stack uses, and the
- * verify queue with its dead-letter queue and redrive policy. Idempotent: existing resources are kept
+ * verify and webhook delivery queues, each with its dead-letter queue and redrive policy. Idempotent: existing resources are kept
  * (a table made before it had a stream gets one).
  */
 import {
@@ -87,16 +87,17 @@ export interface VerifyQueues {
 export async function createQueues(
   client: SQSClient,
   prefix: string,
-  opts: { visibilityTimeoutSeconds: number; maxReceiveCount: number },
+  opts: { visibilityTimeoutSeconds: number; maxReceiveCount: number; kind?: 'verify' | 'webhook-delivery' },
 ): Promise<VerifyQueues> {
+  const kind = opts.kind ?? 'verify';
   const dlq = await client.send(
-    new CreateQueueCommand({ QueueName: `${prefix}-verify-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }),
+    new CreateQueueCommand({ QueueName: `${prefix}-${kind}-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }),
   );
   const dlqUrl = dlq.QueueUrl ?? '';
   const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
   const q = await client.send(
     new CreateQueueCommand({
-      QueueName: `${prefix}-verify`,
+      QueueName: `${prefix}-${kind}`,
       Attributes: {
         VisibilityTimeout: String(opts.visibilityTimeoutSeconds),
         RedrivePolicy: JSON.stringify({

@@ -1,19 +1,28 @@
 /**
  * The whole system on one machine, no AWS account: DynamoDB Local, an SQS stand-in (fauxqs), the SES
- * stand-in, a KMS stand-in for webhook signing secrets, the API over HTTP, the verifier fed by the queue like Lambda's event source mapping,
- * and the scheduler on a timer. The functions run unchanged; only the environment
+ * stand-in, a KMS stand-in for webhook signing secrets, the API over HTTP, the verifier fed by the
+ * queue like Lambda's event source mapping, the scheduler on a timer, and the webhook pipeline: the
+ * fan-out fed by the table's stream and the delivery worker fed by its queue. The functions run unchanged; only the environment
  * (`AWS_ENDPOINT_URL_<SERVICE>`, TABLE_NAME, ...) points them at the stand-ins.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  DynamoDBBatchResponse,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
 import { buildApp } from 'fauxqs';
+import { isWebhookEventImage } from '../src/adapters/webhook-events.js';
 import { EVENT_SOURCE, type FunctionEnvironment, METRICS_NAMESPACE, SERVICE_NAME } from '../src/deployment.js';
 import { type ApiServer, startApiServer } from './api-server.js';
 import { createQueues, createTable, type VerifyQueues } from './create-resources.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { type StreamSource, startStreamSource } from './dynamodb-stream-source.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge-standin.js';
 import { type FaultProxies, startFaultProxies } from './fault-proxy.js';
 import { type KmsStandin, startKmsStandin } from './kms-standin.js';
@@ -63,11 +72,18 @@ export interface LocalStack {
   readonly sqs: SQSClient;
   readonly ddb: DynamoDBClient;
   readonly queues: VerifyQueues;
+  /** The webhook delivery queue and its DLQ. */
+  readonly deliveryQueues: VerifyQueues;
   readonly tableName: string;
   /** Runs the scheduler function once, as the EventBridge rule would (at `time`, default now). */
   runScheduler(time?: Date): Promise<{ itemsRead: number; enqueued: number; failedToEnqueue: number }>;
   /** Resolves once the verifier has drained the queue. */
   verifierIdle(): Promise<void>;
+  /**
+   * Resolves once the webhook pipeline has nothing left to do: the stream read to its end, and the
+   * delivery queue empty (nothing visible, in flight or delayed). Retries waiting in the queue count.
+   */
+  webhooksIdle(): Promise<void>;
   /** The fault-injecting proxies, when started with `faultProxies`. */
   readonly faults?: FaultProxies;
   stop(): Promise<void>;
@@ -131,9 +147,22 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     // not resolve; it finds a queue by its path, so the same path on the endpoint is the same queue.
     const onEndpoint = (url: string) => new URL(new URL(url).pathname, sqsEndpoint).toString();
     const queues: VerifyQueues = { queueUrl: onEndpoint(created.queueUrl), dlqUrl: onEndpoint(created.dlqUrl) };
-    const queueArn =
-      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ['QueueArn'] })))
-        .Attributes?.QueueArn ?? '';
+    const arnOf = async (queueUrl: string) =>
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes
+        ?.QueueArn ?? '';
+    const queueArn = await arnOf(queues.queueUrl);
+    const createdDelivery = await createQueues(sqs, tableName, {
+      kind: 'webhook-delivery',
+      // As the stack's (6 x the worker's 30 s): an attempt may take its whole 10 seconds, and a message
+      // that came back sooner would be attempted twice at once.
+      visibilityTimeoutSeconds: 180,
+      maxReceiveCount: o.maxReceiveCount ?? 5,
+    });
+    const deliveryQueues: VerifyQueues = {
+      queueUrl: onEndpoint(createdDelivery.queueUrl),
+      dlqUrl: onEndpoint(createdDelivery.dlqUrl),
+    };
+    const deliveryQueueArn = await arnOf(deliveryQueues.queueUrl);
 
     // ---- optional fault proxies: the functions' endpoints (and queue URL) point at them ----
     let faults: FaultProxies | undefined;
@@ -146,6 +175,9 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       sqs: faults?.sqs.url ?? sqsEndpoint,
       ses: faults?.ses.url ?? ses.url,
       queueUrl: faults ? new URL(new URL(queues.queueUrl).pathname, faults.sqs.url).toString() : queues.queueUrl,
+      deliveryQueueUrl: faults
+        ? new URL(new URL(deliveryQueues.queueUrl).pathname, faults.sqs.url).toString()
+        : deliveryQueues.queueUrl,
     };
     // ---- end of fault proxies ----
 
@@ -165,6 +197,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const functionEnv: FunctionEnvironment = {
       TABLE_NAME: tableName,
       VERIFY_QUEUE_URL: fnEndpoints.queueUrl,
+      WEBHOOK_DELIVERY_QUEUE_URL: fnEndpoints.deliveryQueueUrl,
       SES_REGION: region,
       STAGE: 'local',
       EVENT_SOURCE,
@@ -207,6 +240,71 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     });
     stops.push(() => source.stop());
 
+    const deliver = await load('webhook-deliver');
+    const deliverySource: EventSource = startSqsEventSource({
+      sqs,
+      queueUrl: deliveryQueues.queueUrl,
+      queueArn: deliveryQueueArn,
+      region,
+      functionName: 'webhook-deliver',
+      handler: (event: SQSEvent, ctx) => deliver(event, ctx) as Promise<SQSBatchResponse>,
+      // The stack's deliver timeout (lib/function-settings.ts).
+      timeoutMs: 30_000,
+      concurrency: 4,
+      onError: (err) => console.error('[webhook-deliver]', err),
+    });
+    stops.push(() => deliverySource.stop());
+
+    const fanout = await load('webhook-fanout');
+    const stream: StreamSource = startStreamSource({
+      endpoint: dynamoEndpoint,
+      region,
+      tableName,
+      filter: isWebhookEventImage,
+      handler: (event) => fanout(event, lambdaContext('webhook-fanout')) as Promise<DynamoDBBatchResponse | undefined>,
+      // The stack's batch size (lib/function-settings.ts).
+      batchSize: 25,
+      pollMs: 100,
+      onError: (err) => console.error('[webhook-fanout]', err),
+    });
+    stops.push(() => stream.stop());
+
+    const deliveryQueueEmpty = async () => {
+      const out = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: deliveryQueues.queueUrl,
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ],
+        }),
+      );
+      const a = out.Attributes ?? {};
+      return (
+        Number(a.ApproximateNumberOfMessages ?? 0) +
+          Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+          Number(a.ApproximateNumberOfMessagesDelayed ?? 0) ===
+        0
+      );
+    };
+    // DynamoDB Local shows a new stream record a moment after the write: quiet means quiet for a while.
+    const STREAM_SETTLE_MS = 500;
+    const webhooksIdle = async () => {
+      let quietSince: number | undefined;
+      for (;;) {
+        await stream.idle();
+        await deliverySource.idle();
+        if (!(await deliveryQueueEmpty())) {
+          quietSince = undefined;
+          continue;
+        }
+        quietSince ??= Date.now();
+        if (Date.now() - quietSince >= STREAM_SETTLE_MS) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+
     const runScheduler = async (time = new Date()) =>
       (await load('scheduler'))(
         { source: 'aws.events', 'detail-type': 'Scheduled Event', time: time.toISOString() },
@@ -233,9 +331,11 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       sqs,
       ddb,
       queues,
+      deliveryQueues,
       tableName,
       runScheduler,
       verifierIdle: () => source.idle(),
+      webhooksIdle,
       faults,
       stop: stopAll,
     };

@@ -9,6 +9,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { KEY_PREFIX } from '../src/domain/api-key.js';
 import type { ErrorCode } from '../src/error-codes.js';
 import { API_BASE_PATH, routes, SCOPE_DOMAINS_MANAGE, SCOPE_WEBHOOKS_MANAGE } from '../src/routes.js';
+import { DeliveryId } from './delivery-operations.js';
 import { byStatus, errorResponse, errorTable, responseName } from './errors.js';
 import { componentSchemas, inline, ref, sortedByKey } from './json-schema.js';
 import { AUTH_ERRORS, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, OPERATIONS } from './operations.js';
@@ -52,6 +53,12 @@ const PATH_PARAMETERS: Record<string, Record<string, PathParameter>> = {
       description:
         "The webhook endpoint's id. An unknown id, another team's id, or an id that is not a UUID answers 404 `webhook_not_found`.",
       example: '7d2c4e1a-9b3f-4c8e-a1d5-2f6b8c0e4a97',
+    },
+    delivery_id: {
+      component: 'DeliveryId',
+      schema: DeliveryId,
+      description: "The delivery's id, from the delivery log. An unknown id answers 404 `delivery_not_found`.",
+      example: '01940c3a-7b10-7e2a-9c4d-8a1f2b3c4d5e',
     },
   },
 };

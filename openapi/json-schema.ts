@@ -11,6 +11,7 @@ import {
   NO_DUPLICATE_EVENTS,
   UpdateWebhookBody,
 } from '../src/http/webhook-schemas.js';
+import { Delivery, DeliveryId, DeliveryListResponse } from './delivery-operations.js';
 import {
   DeletedResponse,
   DnsRecordSchema,
@@ -72,6 +73,9 @@ const COMPONENT_SCHEMAS = {
   WebhookSecretResponse,
   WebhookTestEvent,
   WebhookTestResponse,
+  WebhookDelivery: Delivery,
+  WebhookDeliveryId: DeliveryId,
+  WebhookDeliveryListResponse: DeliveryListResponse,
 } satisfies Record<string, v.GenericSchema>;
 
 const conversion: ConversionConfig = {

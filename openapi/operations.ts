@@ -8,6 +8,7 @@ import type { ErrorCode } from '../src/error-codes.js';
 import { type ApiError, ValidationError } from '../src/errors.js';
 import { CreateDomainBody, ListDomainsQuery, UpdateDomainBody } from '../src/http/schemas.js';
 import type { RouteName } from '../src/routes.js';
+import { DELIVERY_OPERATIONS } from './delivery-operations.js';
 import {
   BYODKIM_REQUEST,
   byodkimCreatedExample,
@@ -241,6 +242,7 @@ export const OPERATIONS: Record<RouteName, Operation> = {
     errors: ['domain_not_found', ...SERVER_ERRORS],
   },
   ...WEBHOOK_OPERATIONS,
+  ...DELIVERY_OPERATIONS,
   openapi: {
     operationId: 'getOpenApiDocument',
     tag: 'API description',

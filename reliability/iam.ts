@@ -422,6 +422,7 @@ function statementsOf(grants: Grants | null): Statement[] {
   const targets = {
     tableArn: 'TABLE',
     verifyQueueArn: 'VERIFY_QUEUE',
+    deliveryQueueArn: 'DELIVERY_QUEUE',
     identityArns: ['IDENTITIES'],
     stage: 'STAGE',
     secretsKeyArn: 'SECRETS_KEY',

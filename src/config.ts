@@ -14,6 +14,7 @@ import {
   REGION_PATTERN,
   STAGE_PATTERN,
 } from './deployment.js';
+import { parseRetrySchedule } from './domain/webhook-retry.js';
 
 const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1));
 
@@ -151,4 +152,26 @@ export function webhooksConfig() {
     'webhooks',
   );
   return { maxPerTeam: c.MAX_WEBHOOKS_PER_TEAM, allowLocalTargets: c.WEBHOOKS_ALLOW_LOCAL_TARGETS === '1' };
+}
+
+/** The webhook delivery queue: only the functions allowed to send to it are given its URL. */
+export function deliveryQueueConfig() {
+  return parse({ WEBHOOK_DELIVERY_QUEUE_URL: nonEmpty }, 'delivery queue');
+}
+
+/** The delivery worker's retry schedule, and where it reports the endpoints it switches off. */
+export function deliveryConfig() {
+  const c = parse(
+    {
+      WEBHOOK_RETRY_SCHEDULE_SECONDS: v.optional(v.string(), FUNCTION_ENV.WEBHOOK_RETRY_SCHEDULE_SECONDS.default),
+      EVENT_SOURCE: v.optional(nonEmpty, FUNCTION_ENV.EVENT_SOURCE.default),
+      EVENT_BUS_NAME: v.optional(nonEmpty, FUNCTION_ENV.EVENT_BUS_NAME.default),
+    },
+    'delivery',
+  );
+  return {
+    retrySchedule: parseRetrySchedule(c.WEBHOOK_RETRY_SCHEDULE_SECONDS),
+    eventSource: c.EVENT_SOURCE,
+    eventBusName: c.EVENT_BUS_NAME,
+  };
 }

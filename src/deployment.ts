@@ -27,7 +27,18 @@ export const METRIC = {
   statusTransition: 'StatusTransition',
   sesThrottled: 'SesThrottled',
   sesRetry: 'SesRetry',
+  /** A webhook attempt the receiver took (2xx). */
+  webhookDelivered: 'WebhookDelivered',
+  /** A webhook delivery given up: its schedule spent, a 410, or its endpoint deleted or off. */
+  webhookFailed: 'WebhookFailed',
+  /** A failed webhook attempt with another one scheduled. */
+  webhookRetried: 'WebhookRetried',
+  /** Dimension `reason`: an endpoint the service switched off (gone, or failing for days). */
+  webhookDisabled: 'WebhookDisabled',
 } as const;
+
+/** EventBridge `detail-type` of the operator's event when the service switches a webhook endpoint off. */
+export const WEBHOOK_DISABLED_DETAIL_TYPE = 'Webhook Endpoint Disabled';
 
 /** A deployment stage: part of the stack name, and the tag that keeps stages' SES identities apart. */
 export const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
@@ -123,6 +134,13 @@ export const FUNCTION_ENV = {
     meaning: 'Local runs only (`1`): webhook URLs may be http:// and loopback. A deployed stack never sets it',
     default: '',
   },
+  WEBHOOK_DELIVERY_QUEUE_URL: {
+    meaning: 'The webhook delivery queue; given only to the functions granted to send to it',
+  },
+  WEBHOOK_RETRY_SCHEDULE_SECONDS: {
+    meaning: 'Delays between webhook attempts, comma-separated seconds; unset: 5 s, 5 min, 30 min, … 24 h',
+    default: '',
+  },
 } as const satisfies Record<string, EnvVariable>;
 
 export type EnvName = keyof typeof FUNCTION_ENV;
@@ -141,4 +159,5 @@ export const LOCAL_PASSTHROUGH_ENV = [
   'UNVERIFIED_RELEASE_GRACE_HOURS',
   'MAX_WEBHOOKS_PER_TEAM',
   'WEBHOOKS_ALLOW_LOCAL_TARGETS',
+  'WEBHOOK_RETRY_SCHEDULE_SECONDS',
 ] as const satisfies readonly EnvName[];

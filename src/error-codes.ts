@@ -85,6 +85,11 @@ export const CODES = {
     status: 403,
     meaning: 'Your team has as many webhook endpoints as it may (`limit`). Delete one you no longer use.',
   },
+  delivery_not_found: {
+    status: 404,
+    meaning:
+      'No delivery with this id exists for this webhook endpoint. Deliveries are kept for 30 days after their event.',
+  },
 } as const satisfies Record<string, { readonly status: number; readonly meaning: string }>;
 
 export type ErrorCode = keyof typeof CODES;

@@ -109,6 +109,11 @@ export class WebhookNotFoundError extends fixed(
   'No webhook endpoint with this id exists for your team.',
 ) {}
 
+export class DeliveryNotFoundError extends fixed(
+  'delivery_not_found',
+  'No delivery with this id exists for this webhook endpoint.',
+) {}
+
 export class WebhookLimitReachedError extends ApiError<'webhook_limit_reached'> {
   constructor(limit: number) {
     super(
@@ -217,6 +222,7 @@ const EXAMPLES: { readonly [C in ErrorCode]: () => ApiError<C> } = {
   domain_limit_reached: () => new DomainLimitReachedError(100),
   webhook_not_found: () => new WebhookNotFoundError(),
   webhook_limit_reached: () => new WebhookLimitReachedError(10),
+  delivery_not_found: () => new DeliveryNotFoundError(),
   domain_not_allowed: () => new DomainNotAllowedError('mail.amazonses.com'),
 };
 

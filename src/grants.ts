@@ -18,6 +18,8 @@ export interface Grants {
   readonly ses: readonly SesAction[];
   /** May send to the verify queue. */
   readonly sendToVerifyQueue: boolean;
+  /** May send to the webhook delivery queue (the fan-out, the delivery worker, the replay); absent: no. */
+  readonly sendToDeliveryQueue?: boolean;
   /**
    * Uses of the stack's KMS key that seals webhook signing secrets: Encrypt to seal a new secret,
    * Decrypt to sign with one. The stack allows them on that one key only.

@@ -7,6 +7,7 @@
 import type { Grants } from './grants.js';
 import { backgroundFunctions } from './routes/background.js';
 import { noSecrets, noSes, type Route } from './routes/common.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { domainRoutes } from './routes/domains.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -22,6 +23,7 @@ export {
 export const routes = [
   ...domainRoutes,
   ...webhookRoutes,
+  ...deliveryRoutes,
   {
     method: 'GET',
     path: '/openapi.json',

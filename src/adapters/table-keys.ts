@@ -8,6 +8,7 @@
  *   DomainCount      PK = TEAM#<teamId>                          SK = DOMAINCOUNT
  *   StatusChange     PK = TEAM#<teamId>                          SK = HISTORY#<domainId>#<at>
  *   WebhookEvent     PK = TEAM#<teamId>                          SK = EVENT#<domainId>#<sequence, 10 digits>
+ *   WebhookDelivery  PK = TEAM#<teamId>                          SK = DELIVERY#<webhookId>#<deliveryId>
  *   ApiKey           PK = APIKEY#<keyId>                         SK = APIKEY
  *                    GSI1PK = TEAM#<teamId>#APIKEYS   GSI1SK = <createdAt>#<keyId>
  *   RateBudget       PK = RATE#<name>                            SK = RATE
@@ -46,6 +47,7 @@ export const KEY_PREFIX = {
   due: 'DUE#',
   webhook: 'WEBHOOK#',
   event: 'EVENT#',
+  delivery: 'DELIVERY#',
 } as const;
 
 /** The sort keys of the item families with one item per partition. */
@@ -79,6 +81,11 @@ export const domainCountKey = (teamId: string) => primary(teamPartition(teamId),
 /** A team's webhook endpoints live in its partition, beside its domains, with their own count. */
 export const webhookKey = (teamId: string, id: string) => primary(teamPartition(teamId), `${KEY_PREFIX.webhook}${id}`);
 export const webhookCountKey = (teamId: string) => primary(teamPartition(teamId), SORT_KEY.webhookCount);
+
+/** Sort keys of one endpoint's deliveries start with this; delivery ids are time-ordered, so newest last. */
+export const deliveryPrefix = (webhookId: string) => `${KEY_PREFIX.delivery}${webhookId}#`;
+export const deliveryKey = (teamId: string, webhookId: string, deliveryId: string) =>
+  primary(teamPartition(teamId), `${deliveryPrefix(webhookId)}${deliveryId}`);
 
 /** Sort keys of one domain's status changes start with this. */
 export const statusHistoryPrefix = (domainId: string) => `${KEY_PREFIX.history}${domainId}#`;
@@ -115,8 +122,8 @@ export const rateLimitKey = (teamId: string, windowStart: number) =>
  */
 export const PARTITION_KEYS = {
   /**
-   * A team's domains, their status history and webhook events, its webhook endpoints and the counts of
-   * both: `TEAM#<teamId>`.
+   * A team's domains, their status history and webhook events, its webhook endpoints, their
+   * deliveries and the counts of domains and endpoints: `TEAM#<teamId>`.
    */
   team: `${KEY_PREFIX.team}*`,
   /** Name claims, one per domain name across all teams: `DOMAINNAME#<domain>`. */

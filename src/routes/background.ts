@@ -4,7 +4,7 @@
  */
 import { PARTITION_KEYS as KEYS } from '../adapters/table-keys.js';
 import type { Grants } from '../grants.js';
-import { DELETE, GET, noSecrets, noSes, PUT, UPDATE } from './common.js';
+import { DELETE, GET, noSecrets, noSes, PUT, QUERY, UPDATE } from './common.js';
 
 export interface BackgroundFunction {
   readonly name: string;
@@ -39,6 +39,33 @@ export const backgroundFunctions = [
       ses: noSes,
       sendToVerifyQueue: true,
       secrets: noSecrets,
+    },
+  },
+  {
+    // Fed by the table's stream (webhook events only): the team's endpoints, one delivery each.
+    name: 'webhook-fanout',
+    grants: {
+      table: [{ keys: KEYS.team, actions: [QUERY, PUT, GET] }],
+      queryIndexes: false,
+      ses: noSes,
+      sendToVerifyQueue: false,
+      sendToDeliveryQueue: true,
+      secrets: noSecrets,
+    },
+  },
+  {
+    // Fed by the delivery queue: one attempt per message, the next one queued again.
+    name: 'webhook-deliver',
+    grants: {
+      // The delivery and its endpoint; the attempt on the delivery, the endpoint's health on the endpoint.
+      table: [{ keys: KEYS.team, actions: [GET, UPDATE] }],
+      queryIndexes: false,
+      ses: noSes,
+      sendToVerifyQueue: false,
+      sendToDeliveryQueue: true,
+      // The operator's event when an endpoint is switched off is put on the bus, as the verifier's are
+      // (the stack grants it).
+      secrets: ['kms:Decrypt'],
     },
   },
 ] as const satisfies readonly BackgroundFunction[];

@@ -106,18 +106,23 @@ describe('reserved concurrency', () => {
   test('the verifier has 2 reserved, not fewer than its queue trigger runs at once; the scheduler 1', () => {
     expect(functionProps('verifier').ReservedConcurrentExecutions).toBe(2);
     expect(functionProps('scheduler').ReservedConcurrentExecutions).toBe(1);
-    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as { Properties: Json };
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) =>
+        (m as { Properties: { FunctionName?: Json } }).Properties.FunctionName?.Ref ===
+        functionLogicalId(stack, 'verifier'),
+    ) as { Properties: Json };
     const maximum = (mapping.Properties.ScalingConfig as Json).MaximumConcurrency as number;
     expect(maximum).toBeLessThanOrEqual(functionProps('verifier').ReservedConcurrentExecutions as number);
   });
 
-  test('in total 153 reserved: an account needs at least 253 concurrency, since Lambda keeps 100 unreserved', () => {
+  test('in total 198 reserved: an account needs at least 298 concurrency, since Lambda keeps 100 unreserved', () => {
     const total = allFunctionNames.reduce(
       (sum, name) => sum + ((functionProps(name).ReservedConcurrentExecutions as number | undefined) ?? 0),
       0,
     );
-    expect(total).toBe(apiFunctionNames.length * 10 + 2 + 1);
-    expect(total).toBe(153);
+    // The verifier 2, the scheduler 1, the webhook fan-out 5 and the delivery worker 20.
+    expect(total).toBe(apiFunctionNames.length * 10 + 2 + 1 + 5 + 20);
+    expect(total).toBe(198);
   });
 
   test('context sets each reservation; 0 means none (never a reservation of 0, which would stop the function)', () => {
@@ -134,6 +139,8 @@ describe('reserved concurrency', () => {
       apiConcurrency: 0,
       verifierConcurrency: '0',
       schedulerConcurrency: 0,
+      deliverConcurrency: 0,
+      fanoutConcurrency: '0',
     });
     for (const name of allFunctionNames)
       expect(functionProps(name, noneTemplate, none).ReservedConcurrentExecutions).toBeUndefined();
@@ -195,6 +202,15 @@ describe('table access by item family (dynamodb:LeadingKeys)', () => {
       'dynamodb:UpdateItem': ['RATELIMIT#*', 'TEAM#*'],
     },
     'test-webhook': { 'dynamodb:GetItem': ['APIKEY#*', 'TEAM#*'], 'dynamodb:UpdateItem': ['RATELIMIT#*'] },
+    'list-webhook-deliveries': {
+      'dynamodb:GetItem': ['APIKEY#*', 'TEAM#*'],
+      'dynamodb:Query': ['TEAM#*'],
+      'dynamodb:UpdateItem': ['RATELIMIT#*'],
+    },
+    'replay-webhook-delivery': {
+      'dynamodb:GetItem': ['APIKEY#*', 'TEAM#*'],
+      'dynamodb:UpdateItem': ['RATELIMIT#*', 'TEAM#*'],
+    },
     openapi: {},
     [NOT_FOUND_FUNCTION]: {},
     verifier: {
@@ -204,6 +220,12 @@ describe('table access by item family (dynamodb:LeadingKeys)', () => {
       'dynamodb:DeleteItem': ['DOMAINNAME#*', 'TEAM#*'],
     },
     scheduler: { 'dynamodb:UpdateItem': ['TEAM#*'] },
+    'webhook-fanout': {
+      'dynamodb:GetItem': ['TEAM#*'],
+      'dynamodb:Query': ['TEAM#*'],
+      'dynamodb:PutItem': ['TEAM#*'],
+    },
+    'webhook-deliver': { 'dynamodb:GetItem': ['TEAM#*'], 'dynamodb:UpdateItem': ['TEAM#*'] },
   };
 
   test('every function is listed here', () => {

@@ -93,6 +93,7 @@ export function permissions(stack: DomainsStack, template: Template, name: Funct
   const names: Record<string, string> = {
     [logicalId(stack, stack.table)]: 'TABLE',
     [logicalId(stack, stack.verifyQueue)]: 'VERIFY_QUEUE',
+    [logicalId(stack, stack.deliveryQueue)]: 'DELIVERY_QUEUE',
     [logicalId(stack, stack.webhookSecretsKey)]: 'SECRETS_KEY',
     [logicalId(stack, fn.logGroup)]: 'OWN_LOGS',
   };

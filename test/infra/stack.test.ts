@@ -33,6 +33,7 @@ function printed(grants: Grants, sesRegion: string, stage: string): string[] {
   const targets = {
     tableArn: '<TABLE.Arn>',
     verifyQueueArn: '<VERIFY_QUEUE.Arn>',
+    deliveryQueueArn: '<DELIVERY_QUEUE.Arn>',
     identityArns: [identitiesIn(sesRegion)],
     stage,
     secretsKeyArn: '<SECRETS_KEY.Arn>',
@@ -165,7 +166,8 @@ describe('DomainsStack', () => {
   test('verify queue: SSE, redrive to the DLQ after 5 receives, visibility at least 6x the verifier timeout', () => {
     const queueId = logicalId(stack, stack.verifyQueue);
     const dlqId = logicalId(stack, stack.verifyDeadLetterQueue);
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    // The verify and delivery queues, their DLQs, and the fan-out's DLQ.
+    template.resourceCountIs('AWS::SQS::Queue', 5);
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
@@ -234,7 +236,13 @@ describe('DomainsStack', () => {
 
   test('WEBHOOK_KMS_KEY_ID only where a function seals or opens webhook secrets', () => {
     const given = allFunctionNames.filter((name) => environmentOf(stack, template, name).WEBHOOK_KMS_KEY_ID);
-    expect(given.sort()).toEqual(['create-webhook', 'rotate-webhook-secret', 'test-webhook']);
+    expect(given.sort()).toEqual([
+      'create-webhook',
+      'replay-webhook-delivery',
+      'rotate-webhook-secret',
+      'test-webhook',
+      'webhook-deliver',
+    ]);
     for (const name of given)
       expect(environmentOf(stack, template, name).WEBHOOK_KMS_KEY_ID).toEqual({
         'Fn::GetAtt': [logicalId(stack, stack.webhookSecretsKey), 'Arn'],
@@ -262,10 +270,13 @@ describe('DomainsStack', () => {
     expect(fn.Properties.Timeout).toBeGreaterThanOrEqual(15);
   });
 
-  test('only the verifier gets its SES pace and the event bus it publishes to', () => {
+  test('only the verifier gets its SES pace; the verifier and the delivery worker the event bus', () => {
     for (const name of allFunctionNames) {
       const variables = environmentOf(stack, template, name);
-      if (name === 'verifier') {
+      if (name === 'webhook-deliver') {
+        expect(variables).toMatchObject({ EVENT_BUS_NAME: 'default', EVENT_SOURCE: 'krafter.domains' });
+        expect(variables.SES_BACKGROUND_RATE).toBeUndefined();
+      } else if (name === 'verifier') {
         expect(variables).toMatchObject({
           SES_BACKGROUND_RATE: String(DEFAULT_SES_BACKGROUND_RATE),
           EVENT_BUS_NAME: 'default',
@@ -332,7 +343,8 @@ describe('DomainsStack', () => {
   });
 
   test('the verifier consumes the queue with partial batch failures, 10 per batch, at most 2 at once', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // The verifier's, the delivery worker's and the fan-out's.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.verifyQueue), 'Arn'] },
       FunctionName: { Ref: functionLogicalId(stack, 'verifier') },
@@ -340,6 +352,57 @@ describe('DomainsStack', () => {
       BatchSize: 10,
       ScalingConfig: { MaximumConcurrency: 2 },
     });
+  });
+
+  test('the table streams new images; the fan-out reads only new webhook events, retried, bisected, then to its DLQ', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.table), 'StreamArn'] },
+      FunctionName: { Ref: functionLogicalId(stack, 'webhook-fanout') },
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: Match.anyValue(),
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { NewImage: { SK: { S: [{ prefix: 'EVENT#' }] } } },
+            }),
+          },
+        ],
+      },
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack, stack.fanoutDeadLetterQueue), 'Arn'] } },
+      },
+    });
+  });
+
+  test('the delivery worker consumes its queue with partial batch failures, at most 20 at once, visibility 6x', () => {
+    const queueId = logicalId(stack, stack.deliveryQueue);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: functionLogicalId(stack, 'webhook-deliver') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+    const queue = template.findResources('AWS::SQS::Queue')[queueId] as { Properties: Json };
+    expect(queue.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack, stack.deliveryDeadLetterQueue), 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, 'webhook-deliver')] as {
+      Properties: { Timeout: number };
+    };
+    expect(fn.Properties.Timeout).toBeGreaterThanOrEqual(15);
+    expect(queue.Properties.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
+    for (const name of allFunctionNames) {
+      const url = environmentOf(stack, template, name).WEBHOOK_DELIVERY_QUEUE_URL;
+      if (FUNCTION_GRANTS[name]?.sendToDeliveryQueue) expect(url).toEqual({ Ref: queueId });
+      else expect(url).toBeUndefined();
+    }
   });
 
   test('an EventBridge rule runs the scheduler every 5 minutes', () => {

@@ -31,6 +31,8 @@ export interface E2E {
   publish(records: Array<{ type: string; name: string; value: string; priority: number | null }>): void;
   /** Runs the verifier until the queue is drained. */
   drain(): Promise<void>;
+  /** Waits until every webhook event is fanned out and every delivery attempt due has been made. */
+  webhooksIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export async function startE2E(options: Partial<LocalStackOptions> = {}): Promis
           return;
       }
     },
+    webhooksIdle: () => stack.webhooksIdle(),
     async stop() {
       await stack.stop();
       await dns.close();

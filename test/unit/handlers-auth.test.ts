@@ -45,6 +45,8 @@ const BODIES: Readonly<Record<AuthenticatedRouteName, HttpEventOptions['body'] |
   'delete-webhook': undefined,
   'rotate-webhook-secret': undefined,
   'test-webhook': undefined,
+  'list-webhook-deliveries': undefined,
+  'replay-webhook-delivery': undefined,
 };
 
 type KeyedRoute = Extract<(typeof routes)[number], { readonly scope: string }>;

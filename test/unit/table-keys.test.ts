@@ -7,6 +7,8 @@ import {
   apiKeyKey,
   claimKey,
   DUE_SHARDS,
+  deliveryKey,
+  deliveryPrefix,
   domainCountKey,
   domainKey,
   dueKey,
@@ -55,6 +57,8 @@ describe('the table keys, as stored', () => {
     expect(domainCountKey('team-a')).toEqual({ PK: 'TEAM#team-a', SK: 'DOMAINCOUNT' });
     expect(webhookKey('team-a', 'w-1')).toEqual({ PK: 'TEAM#team-a', SK: 'WEBHOOK#w-1' });
     expect(webhookCountKey('team-a')).toEqual({ PK: 'TEAM#team-a', SK: 'WEBHOOKCOUNT' });
+    expect(deliveryKey('team-a', 'w-1', ID)).toEqual({ PK: 'TEAM#team-a', SK: `DELIVERY#w-1#${ID}` });
+    expect(deliveryPrefix('w-1')).toBe('DELIVERY#w-1#');
     expect(statusChangeKey('team-a', ID, '2026-01-16T10:00:00.000Z')).toEqual({
       PK: 'TEAM#team-a',
       SK: `HISTORY#${ID}#2026-01-16T10:00:00.000Z`,
@@ -112,6 +116,7 @@ describe('the table keys, as stored', () => {
       due: 'DUE#',
       webhook: 'WEBHOOK#',
       event: 'EVENT#',
+      delivery: 'DELIVERY#',
     });
     expect(SORT_KEY).toEqual({
       claim: 'CLAIM',
