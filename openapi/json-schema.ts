@@ -29,6 +29,12 @@ import {
   RecordStatusSchema,
 } from './schemas.js';
 import {
+  DomainCreatedEvent,
+  DomainDeletedEvent,
+  DomainEventData,
+  DomainStatusChangedData,
+  DomainStatusChangedEvent,
+  DomainUpdatedEvent,
   Webhook,
   WebhookCreated,
   WebhookCreatedResponse,
@@ -76,6 +82,12 @@ const COMPONENT_SCHEMAS = {
   WebhookDelivery: Delivery,
   WebhookDeliveryId: DeliveryId,
   WebhookDeliveryListResponse: DeliveryListResponse,
+  DomainCreatedEvent,
+  DomainUpdatedEvent,
+  DomainStatusChangedEvent,
+  DomainDeletedEvent,
+  DomainEventData,
+  DomainStatusChangedData,
 } satisfies Record<string, v.GenericSchema>;
 
 const conversion: ConversionConfig = {

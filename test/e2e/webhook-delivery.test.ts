@@ -1,12 +1,14 @@
 /**
  * Webhook delivery end to end over HTTP: domain changes → event items → the table's stream →
  * fan-out → delivery queue → worker → receivers on 127.0.0.1, verified with `standardwebhooks` as a
- * customer would. Retries run on a one-second schedule.
+ * customer would. Retries run on a one-second schedule. Every request received is checked against
+ * the OpenAPI document's `webhooks` section.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { type E2E, startE2E } from '../support/e2e.js';
+import { validateWebhook } from '../support/openapi-validate.js';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -63,6 +65,18 @@ beforeAll(async () => {
   key = (await e2e.newKey('team-w', ['domains:manage', 'webhooks:manage'])).plaintext;
   otherKey = (await e2e.newKey('team-x', ['domains:manage', 'webhooks:manage'])).plaintext;
 }, 60_000);
+
+// What the service really sends is what the document says it sends.
+const documented = new WeakSet<Received>();
+afterEach(() => {
+  for (const r of receivers) {
+    for (const x of r.received) {
+      if (documented.has(x)) continue;
+      validateWebhook(x.json, x.headers);
+      documented.add(x);
+    }
+  }
+});
 
 afterAll(async () => {
   for (const r of receivers) await r.close();
@@ -248,6 +262,17 @@ describe('webhook delivery', () => {
     expect((await e2e.request('DELETE', `/webhooks/${webhookId}`, { key })).status).toBe(200);
     await e2e.webhooksIdle();
     expect(r.received).toHaveLength(1);
+  }, 60_000);
+
+  it('sends the test event as documented', async () => {
+    const r = await receiver();
+    const { id: webhookId, secret } = await endpoint(r, { events: ['domain.created'] });
+    const res = await e2e.request('POST', `/webhooks/${webhookId}/test`, { key });
+    expect(res.json.data).toMatchObject({ delivered: true, status_code: 200 });
+    expect(r.received).toHaveLength(1);
+    expect(verified(r.received[0]!, secret)).toBe(true);
+    expect(() => validateWebhook(r.received[0]!.json, r.received[0]!.headers)).not.toThrow();
+    await e2e.request('DELETE', `/webhooks/${webhookId}`, { key });
   }, 60_000);
 
   it('retries after a receiver that does not answer within 10 seconds', async () => {

@@ -1,7 +1,8 @@
 /**
  * Checks API responses against docs/openapi.json: the status must be documented for the operation,
  * and the body must match that response's schema (ajv, JSON Schema 2020-12, with formats). Requests
- * to paths or methods the document does not list must answer 404 `route_not_found`.
+ * to paths or methods the document does not list must answer 404 `route_not_found`. Webhook requests
+ * Krafter sends are checked against the document's `webhooks` section the same way.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
@@ -17,8 +18,16 @@ interface ResponseObject {
   content?: Record<string, { schema?: JsonObject }>;
 }
 
+interface WebhookItem {
+  post?: {
+    parameters?: { name: string; in: string; required?: boolean; schema?: JsonObject }[];
+    requestBody?: { content?: Record<string, { schema?: JsonObject }> };
+  };
+}
+
 interface OpenApi {
   paths: Record<string, Record<string, Json>>;
+  webhooks?: Record<string, WebhookItem>;
   components: { schemas: Record<string, Json>; responses?: Record<string, ResponseObject> };
 }
 
@@ -89,17 +98,42 @@ export function createValidator(doc: OpenApi) {
   }
 
   /**
+   * Throws an OpenApiMismatchError unless `body` (the parsed JSON of a webhook request) is what the
+   * document's `webhooks` entry for its `type` describes. With `headers` (as node:http gives them,
+   * names in lower case), the documented headers are checked too.
+   */
+  function validateWebhook(body: unknown, headers?: Record<string, string | string[] | undefined>): void {
+    const type = (body as { type?: unknown } | null)?.type;
+    const where = `OpenAPI: webhook ${String(type)}`;
+    const post = typeof type === 'string' ? doc.webhooks?.[type]?.post : undefined;
+    if (!post) throw new OpenApiMismatchError(`${where}: the document's webhooks section has no such event.`);
+    for (const p of post.parameters ?? []) {
+      if (!headers || p.in !== 'header') continue;
+      const value = headers[p.name.toLowerCase()];
+      if (value === undefined) {
+        if (p.required) throw new OpenApiMismatchError(`${where}: the required header ${p.name} is missing.`);
+        continue;
+      }
+      const check = p.schema ? compile(`webhook ${type} header ${p.name}`, p.schema) : undefined;
+      if (check && !check(value))
+        throw new OpenApiMismatchError(`${where}: header ${p.name}: ${String(value)} ${describe(check.errors)}`);
+    }
+    const schema = post.requestBody?.content?.['application/json']?.schema;
+    if (!schema) throw new OpenApiMismatchError(`${where}: the document gives this event no JSON body.`);
+    const check = compile(`webhook ${type}`, schema);
+    if (!check(body)) {
+      throw new OpenApiMismatchError(
+        `${where}: the body does not match the documented schema.\n  ${describe(check.errors)}\nbody: ${shown(body)}`,
+      );
+    }
+  }
+
+  /**
    * Throws an OpenApiMismatchError unless `body` (the parsed JSON, undefined when the body was not
    * JSON) is what the document says `method path` answers with `status`. `path` may include the API
    * base path and a query string. With `headers`, required response headers are checked too.
    */
-  return function validateResponse(
-    method: string,
-    path: string,
-    status: number,
-    body: unknown,
-    headers?: Headers,
-  ): void {
+  function validateResponse(method: string, path: string, status: number, body: unknown, headers?: Headers): void {
     let apiPath = path.replace(/[?#].*$/, '');
     if (apiPath.startsWith(`${API_BASE_PATH}/`)) apiPath = apiPath.slice(API_BASE_PATH.length);
     const verb = method.toLowerCase();
@@ -160,7 +194,11 @@ export function createValidator(doc: OpenApi) {
         `OpenAPI: ${where}: the body does not match the documented schema.\n  ${describe(check.errors)}\nbody: ${shown(body)}`,
       );
     }
-  };
+  }
+
+  /** `validateResponse`, with `.webhook` checking the requests sent to webhook endpoints. */
+  return Object.assign(validateResponse, { webhook: validateWebhook });
 }
 
 export const validateResponse = createValidator(document as unknown as OpenApi);
+export const validateWebhook = validateResponse.webhook;

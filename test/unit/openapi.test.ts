@@ -22,9 +22,15 @@ import {
 } from '../../openapi/document.js';
 import { SPEC_EXAMPLES } from '../../openapi/examples.js';
 import { DeletedResponse, DomainListResponse, DomainResponse, DomainSummaryResponse } from '../../openapi/schemas.js';
+import { DOMAIN_EVENT_TYPES, TEST_EVENT_TYPE } from '../../src/domain/webhook-endpoint.js';
 import { ListDomainsQuery } from '../../src/http/schemas.js';
 import { API_BASE_PATH, routes } from '../../src/routes.js';
-import { createValidator, OpenApiMismatchError, validateResponse } from '../support/openapi-validate.js';
+import {
+  createValidator,
+  OpenApiMismatchError,
+  validateResponse,
+  validateWebhook,
+} from '../support/openapi-validate.js';
 import { httpEvent } from './support/events.js';
 import { invoke } from './support/responses.js';
 import { SPEC_EXAMPLE } from './support/spec-example.js';
@@ -48,11 +54,21 @@ type Operation = {
   >;
 };
 
+type WebhookEvent = {
+  operationId: string;
+  parameters: { name: string; in: string; required: boolean; example: string }[];
+  requestBody: {
+    content: { 'application/json': { schema: { $ref: string }; examples: Record<string, { value: unknown }> } };
+  };
+  responses: Record<string, { description: string; headers?: Record<string, unknown> }>;
+};
+
 const built = buildOpenApiDocument();
 const doc = built as unknown as {
   openapi: string;
   servers: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
+  webhooks: Record<string, Record<string, WebhookEvent>>;
   components: {
     responses: Record<
       string,
@@ -200,6 +216,79 @@ describe('examples', () => {
     if (path !== '/openapi.json') expect(examples.length).toBeGreaterThan(0);
     for (const [, example] of examples)
       expect(() => validateResponse(method, path, status, (example as { value: unknown }).value)).not.toThrow();
+  });
+});
+
+describe('the webhooks section', () => {
+  const EVENT_TYPES = [...DOMAIN_EVENT_TYPES, TEST_EVENT_TYPE];
+  const headersOf = (event: WebhookEvent) =>
+    Object.fromEntries(event.parameters.filter((p) => p.in === 'header').map((p) => [p.name, p.example]));
+  const examplesOf = (type: string) =>
+    Object.values(doc.webhooks[type]!.post!.requestBody.content['application/json'].examples).map((e) => e.value);
+
+  it('has every event type the service sends, and nothing else', () => {
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...EVENT_TYPES].sort());
+    for (const type of EVENT_TYPES) expect(Object.keys(doc.webhooks[type]!)).toEqual(['post']);
+  });
+
+  it.each(EVENT_TYPES)('%s: the Standard Webhooks headers, a JSON body schema and examples', (type) => {
+    const event = doc.webhooks[type]!.post!;
+    expect(event.parameters.map((p) => [p.name, p.in, p.required])).toEqual([
+      ['webhook-id', 'header', true],
+      ['webhook-timestamp', 'header', true],
+      ['webhook-signature', 'header', true],
+    ]);
+    expect(event.requestBody.content['application/json'].schema.$ref).toMatch(/^#\/components\/schemas\//);
+    expect(event.responses['2XX']).toBeDefined();
+    const examples = examplesOf(type);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const body of examples) {
+      expect(body).toMatchObject({ type });
+      expect(() => validateWebhook(body, headersOf(event))).not.toThrow();
+    }
+  });
+
+  it('tells what each answer to a domain event does', () => {
+    for (const type of DOMAIN_EVENT_TYPES) {
+      const { responses } = doc.webhooks[type]!.post!;
+      expect(Object.keys(responses).sort()).toEqual(['2XX', '3XX', '410', '429', '503', 'default']);
+      expect(responses['410']!.description).toMatch(/disables the endpoint/);
+      expect(responses['3XX']!.description).toMatch(/redirects are not followed/);
+      for (const status of ['429', '503']) expect(responses[status]!.headers).toHaveProperty('Retry-After');
+    }
+  });
+
+  it("shows one domain's events in order: the domain as GET /domains/{id} shows it, with its sequence", () => {
+    const bodies = DOMAIN_EVENT_TYPES.flatMap(examplesOf) as { data: Record<string, unknown> }[];
+    expect(bodies.map((b) => b.data.sequence)).toEqual([1, 2, 3, 4]);
+    for (const b of bodies) {
+      const { sequence: _sequence, previous_status: _previous, ...domain } = b.data;
+      expect(v.is(DomainResponse, { data: domain })).toBe(true);
+    }
+    expect(bodies[2]!.data).toMatchObject({ status: 'verified', previous_status: 'pending' });
+  });
+
+  it('validateWebhook rejects what the service must not send', () => {
+    const headers = headersOf(doc.webhooks['domain.created']!.post!);
+    const [created] = examplesOf('domain.created') as { data: Record<string, unknown> }[];
+    const [changed] = examplesOf('domain.status_changed') as { data: Record<string, unknown> }[];
+    const bad = [
+      { ...created, type: 'domain.renamed' },
+      { ...created, data: { ...created!.data, sequence: 0 } },
+      { ...created, data: { ...created!.data, previous_status: 'pending' } },
+      { ...changed, data: { ...changed!.data, previous_status: undefined } },
+      { ...changed, data: { ...changed!.data, previous_status: 'verifying' } },
+      { ...created, data: { ...created!.data, dns_records: undefined } },
+    ].map((b) => JSON.parse(JSON.stringify(b)));
+    for (const body of bad) expect(() => validateWebhook(body, headers)).toThrow(OpenApiMismatchError);
+    const { 'webhook-id': _id, ...withoutId } = headers;
+    expect(() => validateWebhook(created, withoutId)).toThrow(/webhook-id is missing/);
+    expect(() => validateWebhook(created, { ...headers, 'webhook-timestamp': '2026-01-15' })).toThrow(
+      /webhook-timestamp/,
+    );
+    expect(() => validateWebhook(created, { ...headers, 'webhook-signature': 'v1 abc' })).toThrow(/webhook-signature/);
+    const twoSignatures = `${headers['webhook-signature']} ${headers['webhook-signature']}`;
+    expect(() => validateWebhook(created, { ...headers, 'webhook-signature': twoSignatures })).not.toThrow();
   });
 });
 
