@@ -1,18 +1,22 @@
 /**
  * `npm run reliability`: bad input, races, injected faults, isolation and access, IAM, load,
- * identities made outside the API, and abuse, against local stacks with fault proxies; prints one
+ * identities made outside the API, abuse, and webhook targets, against local stacks with fault
+ * proxies; prints one
  * summary whose last line is
  * `reliability: <N> requests, <X> 5xx, <Y> invariant violations, <Z> cross-team reads`, and exits
  * non-zero on any 5xx, violation or cross-team read.
  *
  * Options: --quick (smaller corpus, fewer rounds and fault kinds, 5 s of load, a smaller flood),
- * --only=<categories> (comma-separated: bad-input,races,faults,access,iam,load,foreign-identities,abuse),
+ * --only=<categories> (comma-separated: bad-input,races,faults,access,iam,load,foreign-identities,abuse,
+ * webhooks),
  * --load-seconds=<n>, --flood=<n> (requests of the abuse run's key flood, at least 80), --seed=<n>, --verbose.
  *
  * The abuse category runs in a process of its own: it needs the functions' key cache on (as in
  * production) to measure what unknown and revoked keys cost, while the other categories need it off
  * (a revoked key refused at once; every request's key lookup meets the faults). The functions read
- * their configuration once per process, so one process cannot have both.
+ * their configuration once per process, so one process cannot have both. For the same reason the
+ * webhooks category runs twice: in the main stack as deployed, and in a process of its own with
+ * WEBHOOKS_ALLOW_LOCAL_TARGETS=1 for the part that needs receivers on 127.0.0.1 (redirects).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -31,7 +35,8 @@ import { runLoad } from './load.js';
 import { runRaces } from './races.js';
 import { summary } from './summary.js';
 import { CATEGORIES, type Category, Tally, type TallyJson } from './tally.js';
-import { World } from './world.js';
+import { runWebhooks, runWebhooksLocal } from './webhooks.js';
+import { World, type WorldOptions } from './world.js';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -49,8 +54,10 @@ const floodRequests = Number(args.get('flood') ?? (quick ? 2000 : 4000));
 // Refused before any stack starts, not as a crash of the abuse run minutes later.
 if (!(floodRequests >= MIN_FLOOD_REQUESTS))
   throw new Error(`--flood=${args.get('flood')}: the key flood needs at least ${MIN_FLOOD_REQUESTS} requests`);
-/** Set when this process is the abuse run of a parent run: the tally goes to this file. */
+/** Set when this process is a part run of a parent run (abuse, or webhooks' local part): the tally goes to this file. */
 const tallyOut = args.get('tally-out');
+/** Set in the child run of the webhooks category's local part: receivers on 127.0.0.1 allowed. */
+const localTargets = args.has('local-targets');
 /**
  * The abuse run's stack: key lookups cached for production's default 30 s; and a queue visibility
  * timeout longer than a check whose DNS never answers (the verifier waits up to 4 s for DNS), as in
@@ -62,16 +69,26 @@ const ABUSE_STACK = { apiKeyCacheSeconds: 30, visibilityTimeoutSeconds: 15 } as 
 const started = Date.now();
 let say = (line: string) => void process.stdout.write(`${line}\n`);
 
-/** The abuse run, in a child process of this script with the key cache on; its tally comes back as JSON. */
-async function abuseInChild(dynamoEndpoint: string, tally: Tally): Promise<void> {
+/**
+ * A part run in a child process of this script, whose stack the functions see configured
+ * differently (`part`: the options that say how); its tally comes back as JSON.
+ */
+async function partInChild(
+  category: Category,
+  part: readonly string[],
+  dynamoEndpoint: string,
+  tally: Tally,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'reliability-'));
-  const out = join(dir, 'abuse-tally.json');
-  const pass = [...args].filter(([k]) => k !== 'only').map(([k, v]) => `--${k}=${v}`);
+  const out = join(dir, `${category}-tally.json`);
+  const pass = [...args]
+    .filter(([k]) => k !== 'only' && k !== 'local-targets' && k !== 'tally-out')
+    .map(([k, v]) => `--${k}=${v}`);
   try {
     const code = await new Promise<number>((resolve) => {
       const child = spawn(
         process.execPath,
-        [...process.execArgv, fileURLToPath(import.meta.url), '--only=abuse', `--tally-out=${out}`, ...pass],
+        [...process.execArgv, fileURLToPath(import.meta.url), ...part, `--tally-out=${out}`, ...pass],
         {
           env: { ...process.env, TEST_DYNAMODB_ENDPOINT: dynamoEndpoint },
           stdio: 'inherit',
@@ -87,7 +104,7 @@ async function abuseInChild(dynamoEndpoint: string, tally: Tally): Promise<void>
       json = undefined;
     }
     if (json) tally.merge(json);
-    else tally.violation('abuse', `the abuse run's process ended with code ${code} and no tally`);
+    else tally.violation(category, `the ${category} run's process ended with code ${code} and no tally`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -104,13 +121,19 @@ let tally = new Tally();
 let exitCode = 1;
 try {
   if (here.length > 0) {
-    const world = await World.start(
-      tallyOut === undefined ? { dynamoEndpoint: endpoint } : { dynamoEndpoint: endpoint, ...ABUSE_STACK },
-    );
+    const stack: WorldOptions =
+      tallyOut === undefined
+        ? { dynamoEndpoint: endpoint }
+        : localTargets
+          ? { dynamoEndpoint: endpoint, allowLocalTargets: true }
+          : { dynamoEndpoint: endpoint, ...ABUSE_STACK };
+    const world = await World.start(stack);
     tally = world.tally;
     say = (line) => world.logs.print(line);
+    const part =
+      tallyOut === undefined ? '' : localTargets ? ' (webhooks, local targets allowed)' : ' (abuse, key cache on)';
     say(
-      `reliability run${tallyOut ? ' (abuse, key cache on)' : ''}: seed ${seed}${quick ? ', quick' : ''}; stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `reliability run${part}: seed ${seed}${quick ? ', quick' : ''}; stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     const step = async (category: Category, run: () => Promise<unknown>) => {
       if (!here.includes(category)) return;
@@ -148,6 +171,7 @@ try {
         }),
       );
       await step('foreign-identities', () => runForeignIdentities(world, { storm: quick ? 4 : 8 }));
+      await step('webhooks', () => (localTargets ? runWebhooksLocal(world) : runWebhooks(world)));
       await step('load', () =>
         runLoad(world, { seconds: Number(args.get('load-seconds') ?? (quick ? 5 : 15)), connections: 10 }),
       );
@@ -164,7 +188,11 @@ try {
   } else {
     if (only.has('abuse')) {
       say('… abuse (own stack, key cache on)');
-      await abuseInChild(endpoint, tally);
+      await partInChild('abuse', ['--only=abuse'], endpoint, tally);
+    }
+    if (only.has('webhooks')) {
+      say('… webhooks, local receivers (own stack, WEBHOOKS_ALLOW_LOCAL_TARGETS=1)');
+      await partInChild('webhooks', ['--only=webhooks', '--local-targets'], endpoint, tally);
     }
     say(summary(tally, Date.now() - started));
     exitCode = tally.ok() ? 0 : 1;

@@ -3,7 +3,16 @@
  * injected fault explains, invariant violations, cross-team reads, and free-form findings. Every
  * category module writes here; the summary and the tests read it.
  */
-export type Category = 'bad-input' | 'races' | 'faults' | 'access' | 'iam' | 'load' | 'foreign-identities' | 'abuse';
+export type Category =
+  | 'bad-input'
+  | 'races'
+  | 'faults'
+  | 'access'
+  | 'iam'
+  | 'load'
+  | 'foreign-identities'
+  | 'abuse'
+  | 'webhooks';
 
 export const CATEGORIES: readonly Category[] = [
   'bad-input',
@@ -14,6 +23,7 @@ export const CATEGORIES: readonly Category[] = [
   'load',
   'foreign-identities',
   'abuse',
+  'webhooks',
 ];
 
 export interface Finding {

@@ -106,6 +106,11 @@ export interface WorldOptions {
    * what an unknown or revoked key costs in a warm container.
    */
   readonly apiKeyCacheSeconds?: number;
+  /**
+   * WEBHOOKS_ALLOW_LOCAL_TARGETS=1, as `npm start` may set it: webhook receivers on 127.0.0.1 (and
+   * `http:`) accepted. Off by default, as deployed; the functions read it once per process.
+   */
+  readonly allowLocalTargets?: boolean;
 }
 
 export class World {
@@ -153,6 +158,8 @@ export class World {
           SES_BACKGROUND_RATE: '1000',
           // The per-team limiter still counts every request (and meets the faults), but never refuses one here.
           RATE_LIMIT_PER_MINUTE: '1000000',
+          // Set either way, so that a value in the caller's environment cannot decide it.
+          WEBHOOKS_ALLOW_LOCAL_TARGETS: o.allowLocalTargets ? '1' : '',
         },
       });
       return new World(e2e, logs);

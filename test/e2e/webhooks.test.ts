@@ -1,8 +1,8 @@
 /**
  * Webhook endpoints over HTTP against the local stack (KMS stand-in behind it), as a team would use
- * them: create (the secret shown once), read, change, the URL rules, the limit, another team's id,
- * rotation, and a test event received by a receiver on 127.0.0.1 and verified with the
- * `standardwebhooks` package, with the new and the old secret while a rotation lasts.
+ * them: create (the secret shown once), read, change, the URL rules (host names resolved on save),
+ * the limit, another team's id, rotation, and a test event received by a receiver on 127.0.0.1 and
+ * verified with the `standardwebhooks` package, with the new and the old secret while a rotation lasts.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -191,5 +191,47 @@ describe('webhook endpoints over HTTP', () => {
     expect((await e2e.request('POST', `/webhooks/${id}/test`, { key })).status).toBe(404);
     const again = await e2e.request('POST', '/webhooks', { key, body: { url: 'https://hooks4.example.com/' } });
     expect(again.status).toBe(201);
+  });
+});
+
+describe('host names are resolved when an endpoint is saved, through the stack DNS_SERVERS', () => {
+  let teamKey: string;
+
+  beforeAll(async () => {
+    teamKey = (await e2e.newKey('team-names', ['webhooks:manage'])).plaintext;
+  });
+
+  it('refuses a name resolving to a private address with 400 on field url, on create and on PATCH', async () => {
+    e2e.dns.set('inside.hooks-e2e.example', 'A', ['10.0.0.5']);
+    const url = 'https://inside.hooks-e2e.example/krafter';
+    const created = await e2e.request('POST', '/webhooks', { key: teamKey, body: { url } });
+    expect(created.status).toBe(400);
+    expect(created.json.error).toMatchObject({ code: 'validation_error', field: 'url' });
+    expect(created.json.error.message).toContain('10.0.0.5');
+
+    const kept = await e2e.request('POST', '/webhooks', {
+      key: teamKey,
+      body: { url: 'https://nowhere.hooks-e2e.example/' },
+    });
+    expect(kept.status).toBe(201);
+    const patched = await e2e.request('PATCH', `/webhooks/${kept.json.data.id}`, { key: teamKey, body: { url } });
+    expect(patched.status).toBe(400);
+    expect(patched.json.error).toMatchObject({ code: 'validation_error', field: 'url' });
+    const after = await e2e.request('GET', `/webhooks/${kept.json.data.id}`, { key: teamKey });
+    expect(after.json.data.url).toBe('https://nowhere.hooks-e2e.example/');
+    expect((await e2e.request('DELETE', `/webhooks/${kept.json.data.id}`, { key: teamKey })).status).toBe(200);
+  });
+
+  it('accepts a name resolving to 127.0.0.1 with local targets allowed, and the test event reaches it', async () => {
+    e2e.dns.set('receiver.hooks-e2e.example', 'A', ['127.0.0.1']);
+    const url = receiverUrl.replace('127.0.0.1', 'receiver.hooks-e2e.example');
+    const created = await e2e.request('POST', '/webhooks', { key: teamKey, body: { url } });
+    expect(created.status).toBe(201);
+    received.length = 0;
+    const res = await e2e.request('POST', `/webhooks/${created.json.data.id}/test`, { key: teamKey });
+    expect(res.json.data).toMatchObject({ delivered: true, status_code: 200, error: null });
+    expect(received).toHaveLength(1);
+    expect(received[0]!.headers.host).toBe(new URL(url).host);
+    expect(verify(created.json.data.secret, received[0]!).type).toBe('webhook.test');
   });
 });

@@ -9,10 +9,11 @@
 import type { Socket } from 'node:net';
 import type { DnsHandler, Resource } from 'dns2';
 import dns2 from 'dns2';
+import ipaddr from 'ipaddr.js';
 
 const { Packet } = dns2;
 
-export type RecordType = 'TXT' | 'CNAME' | 'MX' | 'A';
+export type RecordType = 'TXT' | 'CNAME' | 'MX' | 'A' | 'AAAA';
 export type RecordValue = string | { exchange: string; priority: number };
 /** servfail answers SERVFAIL, refused answers REFUSED, timeout never answers. */
 export type FailureMode = 'servfail' | 'refused' | 'timeout';
@@ -131,7 +132,7 @@ function answer(zone: Zone, qname: string, qtype: number): Resource[] {
 }
 
 function typeName(qtype: number): RecordType | undefined {
-  return (['TXT', 'CNAME', 'MX', 'A'] as const).find((t) => Packet.TYPE[t] === qtype);
+  return (['TXT', 'CNAME', 'MX', 'A', 'AAAA'] as const).find((t) => Packet.TYPE[t] === qtype);
 }
 
 function resource(name: string, type: RecordType, value: RecordValue): Resource {
@@ -148,6 +149,9 @@ function resource(name: string, type: RecordType, value: RecordValue): Resource 
     }
     case 'A':
       return new Packet.Resource({ ...base, address: String(value) });
+    case 'AAAA':
+      // All eight groups: dns2 cannot encode `::ffff:10.0.0.5` or other mixed notations.
+      return new Packet.Resource({ ...base, address: ipaddr.IPv6.parse(String(value)).toNormalizedString() });
   }
 }
 

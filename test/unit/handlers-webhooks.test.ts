@@ -15,6 +15,7 @@ import { Webhook } from 'standardwebhooks';
 import { webhookKey } from '../../src/adapters/table-keys.js';
 import { toItem, type WebhookEndpoint } from '../../src/adapters/webhooks-table/item.js';
 import { DOMAIN_EVENT_TYPES } from '../../src/domain/webhook-endpoint.js';
+import { type DnsTestServer, startDnsServer } from '../support/dns-server.js';
 import { validateResponse } from '../support/openapi-validate.js';
 import { ddbMock, errors, givenApiKey, resetAwsMocks, type TestKey } from './support/aws.js';
 import { httpEvent } from './support/events.js';
@@ -56,6 +57,7 @@ let receiverUrl: string;
 let received: { headers: IncomingMessage['headers']; body: string }[] = [];
 let receiverStatus = 204;
 const logged: string[] = [];
+let dns: DnsTestServer;
 
 beforeAll(async () => {
   // Read when the handlers are first imported (below): a local receiver, and logs on to be searched.
@@ -65,6 +67,9 @@ beforeAll(async () => {
     MAX_WEBHOOKS_PER_TEAM: '3',
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
   });
+  // A save resolves the URL's host: an empty zone answers every name "no such name", never the network.
+  dns = await startDnsServer();
+  process.env.DNS_SERVERS = dns.address;
   for (const name of NAMES) handlers[name] = (await import(`../../functions/${name}.js`)).handler;
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -80,6 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => receiver.close(resolve));
+  await dns.close();
 });
 
 let writeSpy: ReturnType<typeof jest.spyOn>;

@@ -4,13 +4,15 @@
  * malformed one all answer the same 404. A secret leaves this module only in the create and rotate
  * results, which the handlers answer once and never log.
  */
+import { isIP } from 'node:net';
 import { sealSecret } from '../../adapters/webhook-secrets.js';
+import { resolveWithDnsServers } from '../../adapters/webhook-sender.js';
 import type { WebhookEndpoint } from '../../adapters/webhooks-table/index.js';
 import * as table from '../../adapters/webhooks-table/index.js';
 import { webhooksConfig } from '../../config.js';
 import { DOMAIN_EVENT_TYPES, isWebhookId, newWebhookId } from '../../domain/webhook-endpoint.js';
 import { newWebhookSecret } from '../../domain/webhook-signature.js';
-import { checkWebhookUrl } from '../../domain/webhook-url.js';
+import { checkWebhookUrl, forbiddenAddress, isLocalhostName } from '../../domain/webhook-url.js';
 import { ValidationError, WebhookNotFoundError } from '../../errors.js';
 import type { Caller } from '../auth.js';
 
@@ -19,11 +21,41 @@ const config = webhooksConfig();
 /** How long the replaced secret still signs deliveries after a rotation. */
 export const PREVIOUS_SECRET_VALID_MS = 24 * 3_600_000;
 
-/** A URL the service may call; anything else is a 400 on `url` with the rule it breaks. */
-function callableUrl(raw: string): string {
-  const checked = checkWebhookUrl(raw, { allowLocal: config.allowLocalTargets });
+/** How long a save waits for the URL's host name to resolve. */
+export const SAVE_LOOKUP_TIMEOUT_MS = 3_000;
+
+/**
+ * A URL the service may call; anything else is a 400 on `url` with the rule it breaks. A host name
+ * is also resolved (through `DNS_SERVERS`, as each attempt does) and refused when any of its
+ * addresses is, so a team hears of a private target when it saves it rather than from failed
+ * deliveries. A name that does not resolve (no such name, no answer within the deadline) is
+ * accepted: a team may save its endpoint before publishing the name, and every attempt resolves
+ * and checks the name again before it connects, which is what keeps private addresses out.
+ */
+async function callableUrl(raw: string): Promise<string> {
+  const opts = { allowLocal: config.allowLocalTargets };
+  const checked = checkWebhookUrl(raw, opts);
   if (!checked.ok) throw new ValidationError(`url is not allowed: ${checked.reason}`, 'url');
+  const host = checked.url.hostname.replace(/\.+$/, '');
+  // Literal addresses and localhost names were judged by the URL rules already.
+  if (host.startsWith('[') || isIP(host) || isLocalhostName(host)) return raw;
+  for (const address of await addressesOf(host)) {
+    const why = forbiddenAddress(address, opts);
+    if (why !== null) {
+      throw new ValidationError(
+        `url is not allowed: host ${host} resolves to a refused address (${why}); webhooks are sent to public addresses only.`,
+        'url',
+      );
+    }
+  }
   return raw;
+}
+
+/** The host's addresses, or none when it has none or they do not come in time. */
+async function addressesOf(host: string): Promise<readonly string[]> {
+  const signal = AbortSignal.timeout(SAVE_LOOKUP_TIMEOUT_MS);
+  const late = new Promise<string[]>((resolve) => signal.addEventListener('abort', () => resolve([]), { once: true }));
+  return Promise.race([resolveWithDnsServers(host, signal).catch(() => []), late]);
 }
 
 export interface NewWebhook {
@@ -38,7 +70,7 @@ export async function createWebhook(
   input: NewWebhook,
   now = new Date(),
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-  const url = callableUrl(input.url);
+  const url = await callableUrl(input.url);
   const id = newWebhookId();
   const secret = newWebhookSecret();
   const secretSealed = await sealSecret(secret, { teamId: caller.teamId, webhookId: id });
@@ -83,7 +115,7 @@ export interface WebhookChange {
 
 export async function updateWebhook(caller: Caller, id: string, change: WebhookChange): Promise<WebhookEndpoint> {
   if (!isWebhookId(id)) throw new WebhookNotFoundError();
-  const url = change.url === undefined ? undefined : callableUrl(change.url);
+  const url = change.url === undefined ? undefined : await callableUrl(change.url);
   const updated = await table.updateWebhook(caller.teamId, id, {
     ...(url !== undefined && { url }),
     ...(change.events !== undefined && { events: [...change.events] }),
