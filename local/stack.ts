@@ -59,6 +59,12 @@ export interface LocalStackOptions {
    * SES, for reliability runs. The stack's own `ddb` and `sqs` clients still go direct.
    */
   readonly faultProxies?: boolean;
+  /**
+   * Runs the webhook pipeline (the fan-out on the table's stream, the delivery worker on its queue);
+   * default on. A reliability run that attributes every AWS call to the function it exercises turns
+   * it off: events are still written with each change, and nothing reads them.
+   */
+  readonly webhookDelivery?: boolean;
 }
 
 export interface LocalStack {
@@ -240,70 +246,75 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     });
     stops.push(() => source.stop());
 
-    const deliver = await load('webhook-deliver');
-    const deliverySource: EventSource = startSqsEventSource({
-      sqs,
-      queueUrl: deliveryQueues.queueUrl,
-      queueArn: deliveryQueueArn,
-      region,
-      functionName: 'webhook-deliver',
-      handler: (event: SQSEvent, ctx) => deliver(event, ctx) as Promise<SQSBatchResponse>,
-      // The stack's deliver timeout (lib/function-settings.ts).
-      timeoutMs: 30_000,
-      concurrency: 4,
-      onError: (err) => console.error('[webhook-deliver]', err),
-    });
-    stops.push(() => deliverySource.stop());
+    /** Starts the fan-out and the delivery worker; returns how to wait until they have nothing left to do. */
+    const startWebhookPipeline = async (): Promise<() => Promise<void>> => {
+      const deliver = await load('webhook-deliver');
+      const deliverySource: EventSource = startSqsEventSource({
+        sqs,
+        queueUrl: deliveryQueues.queueUrl,
+        queueArn: deliveryQueueArn,
+        region,
+        functionName: 'webhook-deliver',
+        handler: (event: SQSEvent, ctx) => deliver(event, ctx) as Promise<SQSBatchResponse>,
+        // The stack's deliver timeout (lib/function-settings.ts).
+        timeoutMs: 30_000,
+        concurrency: 4,
+        onError: (err) => console.error('[webhook-deliver]', err),
+      });
+      stops.push(() => deliverySource.stop());
 
-    const fanout = await load('webhook-fanout');
-    const stream: StreamSource = startStreamSource({
-      endpoint: dynamoEndpoint,
-      region,
-      tableName,
-      filter: isWebhookEventImage,
-      handler: (event) => fanout(event, lambdaContext('webhook-fanout')) as Promise<DynamoDBBatchResponse | undefined>,
-      // The stack's batch size (lib/function-settings.ts).
-      batchSize: 25,
-      pollMs: 100,
-      onError: (err) => console.error('[webhook-fanout]', err),
-    });
-    stops.push(() => stream.stop());
+      const fanout = await load('webhook-fanout');
+      const stream: StreamSource = startStreamSource({
+        endpoint: dynamoEndpoint,
+        region,
+        tableName,
+        filter: isWebhookEventImage,
+        handler: (event) =>
+          fanout(event, lambdaContext('webhook-fanout')) as Promise<DynamoDBBatchResponse | undefined>,
+        // The stack's batch size (lib/function-settings.ts).
+        batchSize: 25,
+        pollMs: 100,
+        onError: (err) => console.error('[webhook-fanout]', err),
+      });
+      stops.push(() => stream.stop());
 
-    const deliveryQueueEmpty = async () => {
-      const out = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: deliveryQueues.queueUrl,
-          AttributeNames: [
-            'ApproximateNumberOfMessages',
-            'ApproximateNumberOfMessagesNotVisible',
-            'ApproximateNumberOfMessagesDelayed',
-          ],
-        }),
-      );
-      const a = out.Attributes ?? {};
-      return (
-        Number(a.ApproximateNumberOfMessages ?? 0) +
-          Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
-          Number(a.ApproximateNumberOfMessagesDelayed ?? 0) ===
-        0
-      );
-    };
-    // DynamoDB Local shows a new stream record a moment after the write: quiet means quiet for a while.
-    const STREAM_SETTLE_MS = 500;
-    const webhooksIdle = async () => {
-      let quietSince: number | undefined;
-      for (;;) {
-        await stream.idle();
-        await deliverySource.idle();
-        if (!(await deliveryQueueEmpty())) {
-          quietSince = undefined;
-          continue;
+      const deliveryQueueEmpty = async () => {
+        const out = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: deliveryQueues.queueUrl,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+              'ApproximateNumberOfMessagesDelayed',
+            ],
+          }),
+        );
+        const a = out.Attributes ?? {};
+        return (
+          Number(a.ApproximateNumberOfMessages ?? 0) +
+            Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+            Number(a.ApproximateNumberOfMessagesDelayed ?? 0) ===
+          0
+        );
+      };
+      // DynamoDB Local shows a new stream record a moment after the write: quiet means quiet for a while.
+      const STREAM_SETTLE_MS = 500;
+      return async () => {
+        let quietSince: number | undefined;
+        for (;;) {
+          await stream.idle();
+          await deliverySource.idle();
+          if (!(await deliveryQueueEmpty())) {
+            quietSince = undefined;
+            continue;
+          }
+          quietSince ??= Date.now();
+          if (Date.now() - quietSince >= STREAM_SETTLE_MS) return;
+          await new Promise((r) => setTimeout(r, 100));
         }
-        quietSince ??= Date.now();
-        if (Date.now() - quietSince >= STREAM_SETTLE_MS) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      };
     };
+    const webhooksIdle = o.webhookDelivery === false ? async () => undefined : await startWebhookPipeline();
 
     const runScheduler = async (time = new Date()) =>
       (await load('scheduler'))(

@@ -150,6 +150,9 @@ export class World {
         dynamoEndpoint: o.dynamoEndpoint ?? process.env.TEST_DYNAMODB_ENDPOINT,
         tableName: `rel-${randomUUID()}`,
         faultProxies: true,
+        // Every AWS call is read off the proxies and laid at the door of the request that caused it;
+        // the webhook fan-out, reading the table's stream in the background, would blur that.
+        webhookDelivery: false,
         visibilityTimeoutSeconds: o.visibilityTimeoutSeconds ?? 1,
         maxReceiveCount: o.maxReceiveCount ?? 3,
         env: {

@@ -5,11 +5,14 @@
  * namespace and exactly the same dimensions (a metric emitted with one dimension more or less is a
  * different series, and its alarm would never fire).
  */
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { jest } from '@jest/globals';
-import { domainKey } from '../../src/adapters/table-keys.js';
+import { domainKey, webhookKey } from '../../src/adapters/table-keys.js';
 import { METRIC } from '../../src/deployment.js';
 import { build, flatten } from '../infra/helpers.js';
 import { type E2E, startE2E } from '../support/e2e.js';
@@ -55,8 +58,15 @@ beforeAll(async () => {
     if (others.trim() === '') return true;
     return (write as (...a: unknown[]) => boolean)(others, ...rest);
   }) as typeof process.stdout.write);
-  e2e = await startE2E({ env: { POWERTOOLS_METRICS_DISABLED: 'false' } });
-  key = (await e2e.newKey('team-m')).plaintext;
+  e2e = await startE2E({
+    env: {
+      POWERTOOLS_METRICS_DISABLED: 'false',
+      // Receivers listen on 127.0.0.1; a failing delivery is tried twice, a second apart.
+      WEBHOOKS_ALLOW_LOCAL_TARGETS: '1',
+      WEBHOOK_RETRY_SCHEDULE_SECONDS: '1',
+    },
+  });
+  key = (await e2e.newKey('team-m', ['domains:manage', 'webhooks:manage'])).plaintext;
 }, 60_000);
 
 afterAll(async () => {
@@ -164,6 +174,35 @@ it('emits every metric the alarms and dashboard read, with their namespace and d
   );
   await queueCheck(stale.id, 'schedule');
   expect((await e2e.request('GET', `/domains/${stale.id}`, { key })).status).toBe(404);
+
+  // Webhooks: an endpoint that answers 200 (WebhookDelivered), one that fails every time
+  // (WebhookRetried, then WebhookFailed), one gone (WebhookDisabled, reason gone) and one that has
+  // been failing for six days (WebhookDisabled, reason failing_for_5_days); then one event for all.
+  const answers: Record<string, number> = { '/ok': 200, '/fail': 500, '/gone': 410, '/stale': 500 };
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(answers[req.url ?? ''] ?? 404).end());
+  });
+  await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
+  const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const hook = async (path: string): Promise<string> => {
+    const res = await e2e.request('POST', '/webhooks', { key, body: { url: `${base}${path}` } });
+    expect(res.status).toBe(201);
+    return res.json.data.id;
+  };
+  for (const path of ['/ok', '/fail', '/gone']) await hook(path);
+  const failing = await hook('/stale');
+  await e2e.stack.ddb.send(
+    new UpdateItemCommand({
+      TableName: e2e.stack.tableName,
+      Key: marshall(webhookKey('team-m', failing)),
+      UpdateExpression: 'SET failingSince = :t',
+      ExpressionAttributeValues: { ':t': { S: new Date(Date.now() - 6 * 24 * 3_600_000).toISOString() } },
+    }),
+  );
+  await create('hooks.metrics.example.com');
+  await e2e.webhooksIdle();
+  await new Promise<void>((done) => receiver.close(() => done()));
 
   const names = Object.values(METRIC);
   const wanted = readByTheStack(names);
