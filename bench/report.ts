@@ -6,18 +6,27 @@ import type { EndpointName, EndpointResult } from './sections/endpoints.js';
 import type { HttpResult } from './sections/http.js';
 import type { SchedulerResult } from './sections/scheduler.js';
 import type { VerifierResult } from './sections/verifier-child.js';
+import type { PerDelivery, WebhooksResult } from './sections/webhooks.js';
 
+/** A section is missing when the run left it out (`--only`). */
 export interface BenchResults {
-  meta: { date: string; node: string; scale: number; total_s: number; notes: string[] };
-  functions: Record<string, FunctionResult>;
-  endpoints: Partial<Record<EndpointName, EndpointResult>>;
-  http: Record<string, HttpResult>;
-  scheduler: SchedulerResult;
-  verifier: VerifierResult;
+  meta: { date: string; node: string; scale: number; sections: string[]; total_s: number; notes: string[] };
+  functions?: Record<string, FunctionResult>;
+  endpoints?: Partial<Record<EndpointName, EndpointResult>>;
+  http?: Record<string, HttpResult>;
+  scheduler?: SchedulerResult;
+  verifier?: VerifierResult;
+  webhooks?: WebhooksResult;
   targets_missed: string[];
 }
 
-export const TARGETS = { initRatio: 1.15, warmRatio: 1.2, itemsReadPerDue: 1.1, rateRatio: [0.9, 1.0] as const };
+export const TARGETS = {
+  initRatio: 1.15,
+  warmRatio: 1.2,
+  itemsReadPerDue: 1.1,
+  rateRatio: [0.9, 1.0] as const,
+  isolationRatio: 1.2,
+};
 
 const short = (pkg: string) => pkg.replace('@aws-sdk/client-', '').replace('@aws-sdk/lib-dynamodb', 'lib-ddb');
 
@@ -41,8 +50,19 @@ export function printReport(r: BenchResults): void {
   console.log(
     `\nKrafter Domains API bench · Node ${r.meta.node} · ${r.meta.date}${r.meta.scale < 1 ? ` · BENCH_SCALE=${r.meta.scale}` : ''}`,
   );
+  if (r.functions) printColdStart(r.functions);
+  if (r.endpoints) printEndpoints(r.endpoints);
+  if (r.http) printHttp(r.http);
+  if (r.scheduler) printScheduler(r.scheduler);
+  if (r.verifier) printVerifier(r.verifier);
+  if (r.webhooks) printWebhooks(r.webhooks);
+  console.log(r.targets_missed.length === 0 ? '\nAll targets met.' : `\nTargets missed (${r.targets_missed.length}):`);
+  for (const t of r.targets_missed) console.log(`  - ${t}`);
+}
+
+function printColdStart(functions: Record<string, FunctionResult>): void {
   table(
-    `1. Cold start: esbuild bundle as deployed, import in a fresh node (median of ${Object.values(r.functions)[0]?.runs ?? '?'}; ratios: median of paired rounds), vs floor = only its bundled AWS clients constructed (and only those it called)`,
+    `1. Cold start: esbuild bundle as deployed, import in a fresh node (median of ${Object.values(functions)[0]?.runs ?? '?'}; ratios: median of paired rounds), vs floor = only its bundled AWS clients constructed (and only those it called)`,
     [
       'function',
       'bundle KB',
@@ -58,7 +78,7 @@ export function printReport(r: BenchResults): void {
       'never called',
       'starts w/ stack env',
     ],
-    Object.entries(r.functions).map(([name, f]) => [
+    Object.entries(functions).map(([name, f]) => [
       name,
       f.bundle_kb,
       f.init_ms,
@@ -74,6 +94,9 @@ export function printReport(r: BenchResults): void {
       f.init_ok_with_stack_env ? 'yes' : 'NO',
     ]),
   );
+}
+
+function printEndpoints(endpoints: Partial<Record<EndpointName, EndpointResult>>): void {
   const fmt = (c: CallCounts) => `${c.dynamodb}/${c.sqs}/${c.ses}`;
   table(
     '2–3. Calls per request (DynamoDB/SQS/SES) and warm latency in process vs the same calls made directly',
@@ -86,7 +109,7 @@ export function printReport(r: BenchResults): void {
       'warm_ratio',
       'calls (warm; ∥ in flight together)',
     ],
-    Object.entries(r.endpoints).flatMap(([name, e]) =>
+    Object.entries(endpoints).flatMap(([name, e]) =>
       e
         ? [
             [
@@ -102,11 +125,14 @@ export function printReport(r: BenchResults): void {
         : [],
     ),
   );
-  const h = Object.values(r.http)[0];
+}
+
+function printHttp(http: Record<string, HttpResult>): void {
+  const h = Object.values(http)[0];
   table(
     `4. HTTP on the local stack: autocannon ${h?.connections ?? '?'} connections × ${h?.duration_s ?? '?'} s, vs a plain server making the same AWS calls`,
     ['route', 'rps', 'p50 ms', 'p99 ms', 'floor rps', 'floor p50', 'floor p99', 'p50_ratio', 'non-2xx'],
-    Object.entries(r.http).map(([name, x]) => [
+    Object.entries(http).map(([name, x]) => [
       name,
       x.rps,
       x.p50_ms,
@@ -118,7 +144,9 @@ export function printReport(r: BenchResults): void {
       x.non_2xx + x.errors,
     ]),
   );
-  const s = r.scheduler;
+}
+
+function printScheduler(s: SchedulerResult): void {
   table(
     '5. Scheduler (real function vs the same calls made directly, median of runs)',
     ['total', 'due', 'items_read', 'enqueued', 'ms', 'floor ms', 'time_ratio', 'calls'],
@@ -135,7 +163,9 @@ export function printReport(r: BenchResults): void {
       ],
     ],
   );
-  const v = r.verifier;
+}
+
+function printVerifier(v: VerifierResult): void {
   table(
     '6. Verifier under the SES budget (SES stand-in throttling at 1.2× the budget)',
     ['checks', 'allowed/s', 'achieved/s', 'rate_ratio', 'peak in 1 s', 'throttled', 'span s', 'calls per check'],
@@ -152,13 +182,49 @@ export function printReport(r: BenchResults): void {
       ],
     ],
   );
-  console.log(r.targets_missed.length === 0 ? '\nAll targets met.' : `\nTargets missed (${r.targets_missed.length}):`);
-  for (const t of r.targets_missed) console.log(`  - ${t}`);
+}
+
+function printWebhooks(w: WebhooksResult): void {
+  const calls = (c: PerDelivery) => `${c.dynamodb}/${c.sqs}/${c.kms}`;
+  const i = w.isolation;
+  table(
+    `7. Webhooks on the local stack: change (PATCH) → receiver's first byte; calls per delivery DynamoDB/SQS/KMS (fan-out + worker)`,
+    [
+      'changes',
+      'p50 ms',
+      'p99 ms',
+      'PATCH p50',
+      'after answer p50',
+      'calls fan-out',
+      'calls worker',
+      'calls at 20 endpoints',
+      'deliveries/s (20 endpoints)',
+      'healthy p50 w/o → with hanging',
+      'isolation_ratio',
+    ],
+    [
+      [
+        `${w.events} at ${w.rate_per_s}/s`,
+        w.first_attempt_p50_ms,
+        w.first_attempt_p99_ms,
+        w.patch_p50_ms,
+        w.after_answer_p50_ms,
+        calls(w.calls_per_delivery.fanout),
+        calls(w.calls_per_delivery.deliver),
+        calls(w.calls_per_delivery_burst.total),
+        `${w.deliveries_per_s} (${w.burst.deliveries} in ${w.burst.span_s} s)`,
+        `${i.p50_without_ms} → ${i.p50_with_ms}`,
+        `${w.isolation_ratio}${mark(w.isolation_ratio > TARGETS.isolationRatio)}`,
+      ],
+    ],
+  );
+  console.log(`worker calls per delivery: ${w.calls_per_delivery.deliver.ops.join(', ')}`);
+  console.log(`fan-out calls per delivery (one endpoint): ${w.calls_per_delivery.fanout.ops.join(', ')}`);
 }
 
 export function targetsMissed(r: BenchResults): string[] {
   const missed: string[] = [];
-  for (const [name, f] of Object.entries(r.functions)) {
+  for (const [name, f] of Object.entries(r.functions ?? {})) {
     if (f.init_ratio > TARGETS.initRatio) {
       const floor =
         Object.keys(f.clients).length === 0
@@ -175,7 +241,7 @@ export function targetsMissed(r: BenchResults): string[] {
         `functions.${name} fails at import with the stack's environment: ${f.init_error_with_stack_env ?? '?'}`,
       );
   }
-  for (const [name, e] of Object.entries(r.endpoints)) {
+  for (const [name, e] of Object.entries(r.endpoints ?? {})) {
     if (!e) continue;
     if (e.warm_ratio > TARGETS.warmRatio)
       missed.push(
@@ -186,26 +252,33 @@ export function targetsMissed(r: BenchResults): string[] {
         `endpoints.${name}: the floor did not make the same calls as the endpoint, overlapped the same way (bench out of date?)`,
       );
   }
-  const get = r.endpoints.get?.calls;
+  const get = r.endpoints?.get?.calls;
   if (get && get.dynamodb !== 1)
     missed.push(
       `endpoints.get makes ${get.dynamodb} DynamoDB calls with a warm key cache, not one read: ${get.ops.join(' → ')}`,
     );
-  const others = (r.endpoints.list?.calls.ops ?? []).filter((o) => o.startsWith('DynamoDB.') && o !== 'DynamoDB.Query');
+  const others = (r.endpoints?.list?.calls.ops ?? []).filter(
+    (o) => o.startsWith('DynamoDB.') && o !== 'DynamoDB.Query',
+  );
   if (others.length > 0)
     missed.push(`endpoints.list makes DynamoDB calls besides its Query pages: ${others.join(', ')}`);
   const s = r.scheduler;
-  if (!s.floor_same_calls)
+  if (s && !s.floor_same_calls)
     missed.push(
       'scheduler: the floor did not make the same calls as the function (bench/lib/scheduler-floor.ts out of date?)',
     );
-  if (s.items_read > TARGETS.itemsReadPerDue * s.due)
+  if (s && s.items_read > TARGETS.itemsReadPerDue * s.due)
     missed.push(`scheduler.items_read ${s.items_read} > ${TARGETS.itemsReadPerDue} × ${s.due} due`);
   const v = r.verifier;
-  if (v.rate_ratio < TARGETS.rateRatio[0] || v.rate_ratio > TARGETS.rateRatio[1]) {
+  if (v && (v.rate_ratio < TARGETS.rateRatio[0] || v.rate_ratio > TARGETS.rateRatio[1])) {
     missed.push(
       `verifier.rate_ratio ${v.rate_ratio} outside ${TARGETS.rateRatio[0]}–${TARGETS.rateRatio[1]} (${v.achieved_per_s}/s for ${v.allowed_per_s}/s allowed; up to ${v.peak_1s_calls} calls within one second)`,
     );
   }
+  const w = r.webhooks;
+  if (w && w.isolation_ratio > TARGETS.isolationRatio)
+    missed.push(
+      `webhooks.isolation_ratio ${w.isolation_ratio} > ${TARGETS.isolationRatio} (healthy endpoints' first attempt p50 ${w.isolation.p50_with_ms} ms beside an endpoint that never answers, ${w.isolation.p50_without_ms} ms without)`,
+    );
   return missed;
 }

@@ -6,14 +6,16 @@
  * request overlapped (see `replay`).
  */
 
-export type Service = 'dynamodb' | 'sqs' | 'ses' | 'eventbridge';
+export type Service = 'dynamodb' | 'sqs' | 'ses' | 'eventbridge' | 'kms';
 
 export interface Call {
   readonly service: Service;
   /** Operation name, e.g. GetItem, SendMessage, CreateEmailIdentity. */
   readonly op: string;
-  /** Which client object made it (named after its export: ddb, dynamodb, sqs, sesv2, sesv1, eventBridge). */
+  /** Which client object made it (named after its export: ddb, dynamodb, sqs, sesv2, sesv1, eventBridge, kms). */
   readonly client: string;
+  /** What made the call, when the log was given a way to tell (`CallLog` `origin`). */
+  readonly origin?: string;
   /** When the attempt left the client (ms since epoch). */
   readonly at: number;
   /** When the attempt started and settled (`performance.now()`), to see which calls overlapped. */
@@ -32,6 +34,7 @@ export interface CallCounts {
   readonly sqs: number;
   readonly ses: number;
   readonly eventbridge: number;
+  readonly kms: number;
   readonly total: number;
   /** The operations in order, `Service.Operation`. */
   readonly ops: string[];
@@ -70,6 +73,16 @@ export class CallLog {
   private readonly clients = new Set<object>();
 
   /**
+   * `origin`: names what made a call from the stack trace at the call, async frames included (e.g.
+   * which of several functions sharing one process). Without it no trace is taken.
+   */
+  private readonly origin: ((stack: string) => string) | undefined;
+
+  constructor(options: { origin?: (stack: string) => string } = {}) {
+    this.origin = options.origin;
+  }
+
+  /**
    * Counts the client's calls and lets `capture` see its commands. The counter goes once on each
    * middleware stack: a document client shares its plain client's stack.
    */
@@ -78,10 +91,12 @@ export class CallLog {
       this.stacks.add(client.middlewareStack);
       const counter: Middleware = (next, context) => async (args) => {
         const start = performance.now();
+        const origin = this.origin;
         const call: Call = {
           service,
           op: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
           client: name,
+          ...(origin && { origin: origin(new Error().stack ?? '') }),
           at: Date.now(),
           start,
           end: start,
@@ -217,6 +232,7 @@ export function countCalls(calls: readonly Call[]): CallCounts {
     sqs: by('sqs'),
     ses: by('ses'),
     eventbridge: by('eventbridge'),
+    kms: by('kms'),
     total: calls.length,
     ops: calls.map(label),
     sequence: overlapGroups(calls)
@@ -238,6 +254,7 @@ export const SERVICE_LABEL: Record<Service, string> = {
   sqs: 'SQS',
   ses: 'SES',
   eventbridge: 'EventBridge',
+  kms: 'KMS',
 };
 
 /** The npm package each instrumented client comes from (to compare with what a bundle contains). */
@@ -248,6 +265,7 @@ export const CLIENT_PACKAGE: Record<string, string> = {
   sesv2: '@aws-sdk/client-sesv2',
   sesv1: '@aws-sdk/client-ses',
   eventBridge: '@aws-sdk/client-eventbridge',
+  kms: '@aws-sdk/client-kms',
 };
 
 /**
@@ -255,12 +273,13 @@ export const CLIENT_PACKAGE: Record<string, string> = {
  * the client modules reads TABLE_NAME, SES_REGION, ... as the functions do.
  */
 export async function instrumentClients(log: CallLog): Promise<void> {
-  const [ddbModule, { sqs }, { sesv2 }, { sesv1 }, { eventBridge }] = await Promise.all([
+  const [ddbModule, { sqs }, { sesv2 }, { sesv1 }, { eventBridge }, { kms }] = await Promise.all([
     import('../../src/adapters/dynamodb-client.js'),
     import('../../src/adapters/sqs-client.js'),
     import('../../src/adapters/sesv2-client.js'),
     import('../../src/adapters/sesv1-client.js'),
     import('../../src/adapters/eventbridge-client.js'),
+    import('../../src/adapters/kms-client.js'),
   ]);
   log.attach(ddbModule.ddb as unknown as Instrumentable, 'dynamodb', 'ddb');
   // The plain client some libraries take (when the module exports one).
@@ -270,4 +289,5 @@ export async function instrumentClients(log: CallLog): Promise<void> {
   log.attach(sesv2 as unknown as Instrumentable, 'ses', 'sesv2');
   log.attach(sesv1 as unknown as Instrumentable, 'ses', 'sesv1');
   log.attach(eventBridge as unknown as Instrumentable, 'eventbridge', 'eventBridge');
+  log.attach(kms as unknown as Instrumentable, 'kms', 'kms');
 }

@@ -6,10 +6,10 @@
  * together again. Import only after the environment is set.
  */
 import { randomUUID } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { lambdaContext } from '../../local/lambda-context.js';
-import { domainKey, INDEX } from '../../src/adapters/table-keys.js';
+import { domainKey, INDEX, webhookEventKey } from '../../src/adapters/table-keys.js';
 import { DEFAULT_RETURN_PATH } from '../../src/domain/return-path.js';
 import { routes, SCOPE_DOMAINS_MANAGE } from '../../src/routes.js';
 import { createKey } from '../../src/services/api-keys.js';
@@ -77,18 +77,22 @@ export async function measureEndpoints(
   });
   /**
    * Puts a domain back to `pending` with the default return path (as after a check) so it can be
-   * asked to verify again, or to change its return path again.
+   * asked to verify again, or to change its return path again. Its webhook event counter goes back
+   * to none and its first event item goes: a change's transaction is conditional on the counter it
+   * read and writes the event item of the next number, so the floor's replay of a captured change
+   * holds only from the same counter.
    */
   const resetVerifying = async (id: string) => {
     await env.setup.send(
       new UpdateCommand({
         TableName: env.tableName,
         Key: domainKey(WRITE_TEAM, id),
-        UpdateExpression: `SET #s = :pending, returnPath = :rp REMOVE previousStatus, ${INDEX.pk}, ${INDEX.sk}`,
+        UpdateExpression: `SET #s = :pending, returnPath = :rp REMOVE previousStatus, eventSeq, ${INDEX.pk}, ${INDEX.sk}`,
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':pending': 'pending', ':rp': DEFAULT_RETURN_PATH },
       }),
     );
+    await env.setup.send(new DeleteCommand({ TableName: env.tableName, Key: webhookEventKey(WRITE_TEAM, id, 1) }));
   };
 
   progress(`seeding ${LIST_SIZE} domains`);
