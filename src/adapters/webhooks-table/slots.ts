@@ -7,7 +7,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '../dynamodb-client.js';
-import { ConditionFailed, write } from '../table-io.js';
+import { ConditionFailed, type Item, write } from '../table-io.js';
 import { ITEM_EXISTS, webhookKey } from '../table-keys.js';
 import { STORE } from './item.js';
 
@@ -16,7 +16,8 @@ const slotName = (slot: number) => `slot${slot}`;
 /**
  * Takes a free slot (none held, or its lease ended before `now`) until `now + leaseMs`, trying the
  * `slots` slots from a random one so takers spread over them: the slot taken, or null when all are
- * held or the endpoint is gone.
+ * held or the endpoint is gone. A failed take reads the item as it was, so the slots seen held are
+ * not tried again: when every slot is held, that costs one write.
  */
 export async function takeAttemptSlot(
   teamId: string,
@@ -27,8 +28,11 @@ export async function takeAttemptSlot(
   random: () => number = Math.random,
 ): Promise<number | null> {
   const start = Math.floor(random() * slots);
+  let held: Item = {};
   for (let i = 0; i < slots; i++) {
     const slot = (start + i) % slots;
+    const until = held[slotName(slot)];
+    if (typeof until === 'number' && until >= now) continue;
     const out = await write(STORE, () =>
       ddb.send(
         new UpdateCommand({
@@ -38,10 +42,14 @@ export async function takeAttemptSlot(
           ConditionExpression: `${ITEM_EXISTS} AND (attribute_not_exists(#slot) OR #slot < :now)`,
           ExpressionAttributeNames: { '#slot': slotName(slot) },
           ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       ),
     );
     if (!(out instanceof ConditionFailed)) return slot;
+    const old = out.old();
+    if (!old) return null;
+    held = old;
   }
   return null;
 }

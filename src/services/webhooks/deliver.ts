@@ -46,15 +46,26 @@ const EARLY_TOLERANCE_MS = 1_000;
  * the writes around it. A worker that dies holding one frees it when this runs out.
  */
 const SLOT_LEASE_MS = WEBHOOK_TIMEOUT_MS + 5_000;
-/** A message that finds its endpoint's slots all held comes back after 2 to 5 seconds (SQS counts whole seconds). */
+/**
+ * A fast receiver frees its slots within a fraction of a second: a message that finds them all held
+ * tries again a few times, 100 to 300 ms apart, before it goes back to the queue for 2 to 5 seconds
+ * (SQS counts whole seconds). A hanging receiver's messages so keep a worker well under a second.
+ */
+const SLOT_TRIES = 3;
+const SLOT_PAUSE_MS = [100, 300] as const;
 const SLOT_WAIT_MIN_SECONDS = 2;
 const SLOT_WAIT_CHOICES = 4;
 
 export interface DeliverClock {
   now(): number;
   random(): number;
+  sleep(ms: number): Promise<void>;
 }
-const realClock: DeliverClock = { now: () => Date.now(), random: Math.random };
+const realClock: DeliverClock = {
+  now: () => Date.now(),
+  random: Math.random,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 export type DeliverOutcome =
   | { readonly outcome: 'waiting'; readonly seconds: number }
@@ -91,7 +102,13 @@ export async function deliver(
   if (off !== null || !endpoint) return end(delivery, off ?? 'endpoint deleted');
 
   const { teamId, id } = endpoint;
-  const slot = await takeAttemptSlot(teamId, id, config.endpointConcurrency, arrived, SLOT_LEASE_MS, clock.random);
+  let taken = arrived;
+  let slot = await takeAttemptSlot(teamId, id, config.endpointConcurrency, taken, SLOT_LEASE_MS, clock.random);
+  for (let tries = 1; slot === null && tries < SLOT_TRIES; tries++) {
+    await clock.sleep(SLOT_PAUSE_MS[0] + clock.random() * (SLOT_PAUSE_MS[1] - SLOT_PAUSE_MS[0]));
+    taken = clock.now();
+    slot = await takeAttemptSlot(teamId, id, config.endpointConcurrency, taken, SLOT_LEASE_MS, clock.random);
+  }
   if (slot === null) {
     // Not an attempt: the same message comes back when a slot may be free, and nothing is recorded.
     const seconds = SLOT_WAIT_MIN_SECONDS + Math.floor(clock.random() * SLOT_WAIT_CHOICES);
@@ -99,10 +116,10 @@ export async function deliver(
     return { outcome: 'waiting', seconds };
   }
   try {
-    return await attempt(endpoint, delivery, arrived, clock);
+    return await attempt(endpoint, delivery, taken, clock);
   } finally {
     // A slot not freed frees itself when its lease ends: the message need not fail for it.
-    await releaseAttemptSlot(teamId, id, slot, arrived + SLOT_LEASE_MS).catch((error: unknown) =>
+    await releaseAttemptSlot(teamId, id, slot, taken + SLOT_LEASE_MS).catch((error: unknown) =>
       logger.warn('webhook attempt slot not freed', { teamId, webhookId: id, slot, error: error as Error }),
     );
   }
