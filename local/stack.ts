@@ -48,6 +48,11 @@ export interface LocalStackOptions {
   /** Verify queue visibility timeout (the stack uses 6× the verifier timeout). */
   readonly visibilityTimeoutSeconds?: number;
   readonly maxReceiveCount?: number;
+  /**
+   * Webhook delivery queue visibility timeout (default 180 s, the stack's). A reliability run that
+   * makes attempts fail on purpose shortens it, so that their messages come back within the run.
+   */
+  readonly deliveryVisibilityTimeoutSeconds?: number;
   /** Clock for the SES stand-in (72-hour rule), ms since epoch. */
   readonly now?: () => number;
   /** Extra environment for the functions (e.g. rate budgets). */
@@ -161,7 +166,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       kind: 'webhook-delivery',
       // As the stack's (6 x the worker's 30 s): an attempt may take its whole 10 seconds, and a message
       // that came back sooner would be attempted twice at once.
-      visibilityTimeoutSeconds: 180,
+      visibilityTimeoutSeconds: o.deliveryVisibilityTimeoutSeconds ?? 180,
       maxReceiveCount: o.maxReceiveCount ?? 5,
     });
     const deliveryQueues: VerifyQueues = {

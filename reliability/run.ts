@@ -16,7 +16,8 @@
  * (a revoked key refused at once; every request's key lookup meets the faults). The functions read
  * their configuration once per process, so one process cannot have both. For the same reason the
  * webhooks category runs twice: in the main stack as deployed, and in a process of its own with
- * WEBHOOKS_ALLOW_LOCAL_TARGETS=1 for the part that needs receivers on 127.0.0.1 (redirects).
+ * WEBHOOKS_ALLOW_LOCAL_TARGETS=1, the delivery pipeline on and a short retry schedule, for the parts
+ * that need receivers on 127.0.0.1 (redirects, and the pipeline under faults).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,6 +36,7 @@ import { runLoad } from './load.js';
 import { runRaces } from './races.js';
 import { summary } from './summary.js';
 import { CATEGORIES, type Category, Tally, type TallyJson } from './tally.js';
+import { PIPELINE_WORLD, runWebhookPipeline } from './webhook-pipeline.js';
 import { runWebhooks, runWebhooksLocal } from './webhooks.js';
 import { World, type WorldOptions } from './world.js';
 
@@ -125,13 +127,17 @@ try {
       tallyOut === undefined
         ? { dynamoEndpoint: endpoint }
         : localTargets
-          ? { dynamoEndpoint: endpoint, allowLocalTargets: true }
+          ? { dynamoEndpoint: endpoint, ...PIPELINE_WORLD }
           : { dynamoEndpoint: endpoint, ...ABUSE_STACK };
     const world = await World.start(stack);
     tally = world.tally;
     say = (line) => world.logs.print(line);
     const part =
-      tallyOut === undefined ? '' : localTargets ? ' (webhooks, local targets allowed)' : ' (abuse, key cache on)';
+      tallyOut === undefined
+        ? ''
+        : localTargets
+          ? ' (webhooks: local targets allowed, the delivery pipeline on)'
+          : ' (abuse, key cache on)';
     say(
       `reliability run${part}: seed ${seed}${quick ? ', quick' : ''}; stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
@@ -171,7 +177,15 @@ try {
         }),
       );
       await step('foreign-identities', () => runForeignIdentities(world, { storm: quick ? 4 : 8 }));
-      await step('webhooks', () => (localTargets ? runWebhooksLocal(world) : runWebhooks(world)));
+      await step('webhooks', async () => {
+        if (!localTargets) return runWebhooks(world);
+        await runWebhooksLocal(world);
+        await runWebhookPipeline(world, {
+          quick,
+          hangingEvents: quick ? 5 : 10,
+          progress: verbose ? (l) => say(`   ${l}`) : undefined,
+        });
+      });
       await step('load', () =>
         runLoad(world, { seconds: Number(args.get('load-seconds') ?? (quick ? 5 : 15)), connections: 10 }),
       );
@@ -191,7 +205,7 @@ try {
       await partInChild('abuse', ['--only=abuse'], endpoint, tally);
     }
     if (only.has('webhooks')) {
-      say('… webhooks, local receivers (own stack, WEBHOOKS_ALLOW_LOCAL_TARGETS=1)');
+      say('… webhooks, local receivers and the delivery pipeline (own stack, WEBHOOKS_ALLOW_LOCAL_TARGETS=1)');
       await partInChild('webhooks', ['--only=webhooks', '--local-targets'], endpoint, tally);
     }
     say(summary(tally, Date.now() - started));

@@ -111,6 +111,15 @@ export interface WorldOptions {
    * `http:`) accepted. Off by default, as deployed; the functions read it once per process.
    */
   readonly allowLocalTargets?: boolean;
+  /**
+   * Runs the webhook pipeline (fan-out and delivery worker). Off by default: its background calls
+   * would be laid at the door of whatever request the proxies saw last.
+   */
+  readonly webhookDelivery?: boolean;
+  /** WEBHOOK_RETRY_SCHEDULE_SECONDS of the functions (default: the deployed schedule). */
+  readonly retrySchedule?: string;
+  /** The delivery queue's visibility timeout: when an attempt whose worker failed comes back. */
+  readonly deliveryVisibilityTimeoutSeconds?: number;
 }
 
 export class World {
@@ -152,7 +161,8 @@ export class World {
         faultProxies: true,
         // Every AWS call is read off the proxies and laid at the door of the request that caused it;
         // the webhook fan-out, reading the table's stream in the background, would blur that.
-        webhookDelivery: false,
+        webhookDelivery: o.webhookDelivery ?? false,
+        deliveryVisibilityTimeoutSeconds: o.deliveryVisibilityTimeoutSeconds,
         visibilityTimeoutSeconds: o.visibilityTimeoutSeconds ?? 1,
         maxReceiveCount: o.maxReceiveCount ?? 3,
         env: {
@@ -163,6 +173,7 @@ export class World {
           RATE_LIMIT_PER_MINUTE: '1000000',
           // Set either way, so that a value in the caller's environment cannot decide it.
           WEBHOOKS_ALLOW_LOCAL_TARGETS: o.allowLocalTargets ? '1' : '',
+          ...(o.retrySchedule !== undefined && { WEBHOOK_RETRY_SCHEDULE_SECONDS: o.retrySchedule }),
         },
       });
       return new World(e2e, logs);
