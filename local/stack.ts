@@ -263,7 +263,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
         handler: (event: SQSEvent, ctx) => deliver(event, ctx) as Promise<SQSBatchResponse>,
         // The stack's deliver timeout (lib/function-settings.ts).
         timeoutMs: 30_000,
-        concurrency: 4,
+        // Above WEBHOOK_ENDPOINT_CONCURRENCY (2) with room: an endpoint that hangs holds 2 of them.
+        concurrency: 8,
         onError: (err) => console.error('[webhook-deliver]', err),
       });
       stops.push(() => deliverySource.stop());

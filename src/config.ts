@@ -10,6 +10,7 @@ import {
   MAX_API_KEY_CACHE_SECONDS,
   MAX_SES_BACKGROUND_RATE,
   MAX_UNVERIFIED_RELEASE_GRACE_HOURS,
+  MAX_WEBHOOK_ENDPOINT_CONCURRENCY,
   MIN_SES_BACKGROUND_RATE,
   REGION_PATTERN,
   STAGE_PATTERN,
@@ -159,11 +160,18 @@ export function deliveryQueueConfig() {
   return parse({ WEBHOOK_DELIVERY_QUEUE_URL: nonEmpty }, 'delivery queue');
 }
 
-/** The delivery worker's retry schedule, and where it reports the endpoints it switches off. */
+/**
+ * The delivery worker's retry schedule, how many attempts of one endpoint may be in flight at once,
+ * and where it reports the endpoints it switches off.
+ */
 export function deliveryConfig() {
   const c = parse(
     {
       WEBHOOK_RETRY_SCHEDULE_SECONDS: v.optional(v.string(), FUNCTION_ENV.WEBHOOK_RETRY_SCHEDULE_SECONDS.default),
+      WEBHOOK_ENDPOINT_CONCURRENCY: numberOr(
+        'WEBHOOK_ENDPOINT_CONCURRENCY',
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_WEBHOOK_ENDPOINT_CONCURRENCY)),
+      ),
       EVENT_SOURCE: v.optional(nonEmpty, FUNCTION_ENV.EVENT_SOURCE.default),
       EVENT_BUS_NAME: v.optional(nonEmpty, FUNCTION_ENV.EVENT_BUS_NAME.default),
     },
@@ -171,6 +179,7 @@ export function deliveryConfig() {
   );
   return {
     retrySchedule: parseRetrySchedule(c.WEBHOOK_RETRY_SCHEDULE_SECONDS),
+    endpointConcurrency: c.WEBHOOK_ENDPOINT_CONCURRENCY,
     eventSource: c.EVENT_SOURCE,
     eventBusName: c.EVENT_BUS_NAME,
   };

@@ -72,6 +72,13 @@ export const DEFAULT_API_KEY_CACHE_SECONDS = 30;
 export const MAX_API_KEY_CACHE_SECONDS = 300;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 export const DEFAULT_MAX_WEBHOOKS_PER_TEAM = 10;
+/**
+ * Attempts of one endpoint in flight at once, each holding a delivery worker for up to its 10 s: a
+ * hanging receiver holds this many workers, no more. Below the worker's concurrency (20 deployed,
+ * 8 locally), or endpoints that hang could still hold every worker.
+ */
+export const DEFAULT_WEBHOOK_ENDPOINT_CONCURRENCY = 2;
+export const MAX_WEBHOOK_ENDPOINT_CONCURRENCY = 10;
 
 interface EnvVariable {
   /** What the variable holds. */
@@ -141,6 +148,10 @@ export const FUNCTION_ENV = {
     meaning: 'Delays between webhook attempts, comma-separated seconds; unset: 5 s, 5 min, 30 min, … 24 h',
     default: '',
   },
+  WEBHOOK_ENDPOINT_CONCURRENCY: {
+    meaning: `Webhook attempts of one endpoint in flight at once, 1 to ${MAX_WEBHOOK_ENDPOINT_CONCURRENCY}; keep it below the delivery worker's concurrency`,
+    default: String(DEFAULT_WEBHOOK_ENDPOINT_CONCURRENCY),
+  },
 } as const satisfies Record<string, EnvVariable>;
 
 export type EnvName = keyof typeof FUNCTION_ENV;
@@ -160,4 +171,5 @@ export const LOCAL_PASSTHROUGH_ENV = [
   'MAX_WEBHOOKS_PER_TEAM',
   'WEBHOOKS_ALLOW_LOCAL_TARGETS',
   'WEBHOOK_RETRY_SCHEDULE_SECONDS',
+  'WEBHOOK_ENDPOINT_CONCURRENCY',
 ] as const satisfies readonly EnvName[];

@@ -190,3 +190,40 @@ describe('webhook endpoints', () => {
     await expect(table.listWebhooks('team-bad')).rejects.toBeInstanceOf(MalformedItemError);
   });
 });
+
+describe('attempt slots', () => {
+  const LEASE = 15_000;
+  const T = Date.parse('2026-11-02T12:00:00Z');
+
+  it('lets exactly the slots in of many concurrent takers, frees one on release, and reads the endpoint alike', async () => {
+    const w = await table.putWebhook(newEndpoint('team-slots'), 10);
+    const taken = await Promise.all(
+      Array.from({ length: 12 }, () => table.takeAttemptSlot('team-slots', w.id, 3, T, LEASE)),
+    );
+    expect(taken.filter((s) => s !== null).sort()).toEqual([0, 1, 2]);
+    expect(await table.getWebhook('team-slots', w.id)).toEqual(w);
+
+    await table.releaseAttemptSlot('team-slots', w.id, 1, T + LEASE);
+    expect(await table.takeAttemptSlot('team-slots', w.id, 3, T + 1, LEASE)).toBe(1);
+    expect(await table.takeAttemptSlot('team-slots', w.id, 3, T + 2, LEASE)).toBeNull();
+  });
+
+  it('takes a slot whose lease ran out, and a late release leaves the new holder’s slot held', async () => {
+    const w = await table.putWebhook(newEndpoint('team-slots'), 10);
+    expect(await table.takeAttemptSlot('team-slots', w.id, 1, T, LEASE)).toBe(0);
+    expect(await table.takeAttemptSlot('team-slots', w.id, 1, T + LEASE - 1, LEASE)).toBeNull();
+    expect(await table.takeAttemptSlot('team-slots', w.id, 1, T + LEASE + 1, LEASE)).toBe(0);
+
+    // The first holder finishes late: its release must not free the slot the second one holds.
+    await table.releaseAttemptSlot('team-slots', w.id, 0, T + LEASE);
+    expect((await rawItem(webhookKey('team-slots', w.id)))?.slot0).toBe(T + 2 * LEASE + 1);
+    expect(await table.takeAttemptSlot('team-slots', w.id, 1, T + LEASE + 2, LEASE)).toBeNull();
+  });
+
+  it('takes no slot of an endpoint that does not exist, and writes nothing', async () => {
+    const id = randomUUID();
+    expect(await table.takeAttemptSlot('team-slots', id, 2, T, LEASE)).toBeNull();
+    await table.releaseAttemptSlot('team-slots', id, 0, T + LEASE);
+    expect(await rawItem(webhookKey('team-slots', id))).toBeUndefined();
+  });
+});

@@ -34,7 +34,7 @@ const OLD_SECRET = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const DAY = 24 * 3600_000;
 /** random() = 0.5: no jitter. */
-const clock = (now = NOW) => ({ now: () => now, random: () => 0.5 });
+const clock = (now = NOW) => ({ now: () => now, random: () => 0.5, sleep: async () => {} });
 const message = (extra: Record<string, unknown> = {}) => ({
   teamId: TEAM,
   webhookId: WEBHOOK,
@@ -47,7 +47,7 @@ const message = (extra: Record<string, unknown> = {}) => ({
 const sealed = (secret: string) => Buffer.from(secret).toString('base64');
 
 let answer: { status: number; body?: string; headers?: Record<string, string> } = { status: 200 };
-let received: { headers: IncomingMessage['headers']; body: string }[] = [];
+let received: { headers: IncomingMessage['headers']; body: string; slotsHeld: string[] }[] = [];
 let server: Server;
 let url: string;
 
@@ -56,7 +56,8 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const slotsHeld = Object.keys(webhookItem ?? {}).filter((k) => /^slot\d+$/.test(k));
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), slotsHeld });
       res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? 'ok');
     });
   });
@@ -68,7 +69,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 type Item = Record<string, unknown>;
 let deliveryItem: Item;
 let webhookItem: Item | undefined;
-let updates: { key: string; input: Record<string, unknown> }[];
+let updates: { key: string; input: { UpdateExpression?: string; ExpressionAttributeNames?: Record<string, string> } }[];
 
 function givenDelivery(extra: Item = {}) {
   deliveryItem = {
@@ -112,6 +113,21 @@ function applied(item: Item, input: { UpdateExpression?: string; ExpressionAttri
   return next;
 }
 
+/** An attempt slot taken (free, or its lease ended before `:now`) or released (still ours), as DynamoDB would. */
+function slotUpdate(slot: string, expression: string, values: Item) {
+  const held = webhookItem?.[slot] as number | undefined;
+  if (expression.startsWith('SET')) {
+    if (!webhookItem) throw errors.conditionalCheckFailed();
+    if (held !== undefined && held >= (values[':now'] as number)) throw errors.conditionalCheckFailed(webhookItem);
+    webhookItem = { ...webhookItem, [slot]: values[':until'] };
+  } else {
+    if (held !== values[':until']) throw errors.conditionalCheckFailed();
+    const { [slot]: _, ...rest } = webhookItem!;
+    webhookItem = rest;
+  }
+  return {};
+}
+
 beforeEach(() => {
   resetAwsMocks();
   kmsMock.reset();
@@ -130,21 +146,30 @@ beforeEach(() => {
   });
   ddbMock
     .on(UpdateCommand)
-    .callsFake((input: { Key: Item; UpdateExpression: string; ExpressionAttributeValues?: Item }) => {
-      const sk = String(input.Key.SK);
-      updates.push({ key: sk, input });
-      if (sk.startsWith('DELIVERY#')) {
-        deliveryItem = applied(deliveryItem, input);
-        return { Attributes: deliveryItem };
-      }
-      if (input.UpdateExpression === 'REMOVE failingSince') {
-        if (!webhookItem?.failingSince) throw errors.conditionalCheckFailed();
-        webhookItem = applied(webhookItem, input);
-        return {};
-      }
-      webhookItem = applied(webhookItem!, input);
-      return { Attributes: webhookItem };
-    });
+    .callsFake(
+      (input: {
+        Key: Item;
+        UpdateExpression: string;
+        ExpressionAttributeNames?: Record<string, string>;
+        ExpressionAttributeValues?: Item;
+      }) => {
+        const sk = String(input.Key.SK);
+        updates.push({ key: sk, input });
+        const slot = input.ExpressionAttributeNames?.['#slot'];
+        if (slot !== undefined) return slotUpdate(slot, input.UpdateExpression, input.ExpressionAttributeValues ?? {});
+        if (sk.startsWith('DELIVERY#')) {
+          deliveryItem = applied(deliveryItem, input);
+          return { Attributes: deliveryItem };
+        }
+        if (input.UpdateExpression === 'REMOVE failingSince') {
+          if (!webhookItem?.failingSince) throw errors.conditionalCheckFailed();
+          webhookItem = applied(webhookItem, input);
+          return {};
+        }
+        webhookItem = applied(webhookItem!, input);
+        return { Attributes: webhookItem };
+      },
+    );
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
 });
 
@@ -311,5 +336,47 @@ describe('one delivery attempt', () => {
     kmsMock.on(DecryptCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
     await expect(deliver(message(), false, clock())).rejects.toThrow();
     expect(deliveryItem).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+});
+
+describe('attempts in flight per endpoint', () => {
+  const slots = () => Object.keys(webhookItem ?? {}).filter((k) => /^slot\d+$/.test(k));
+
+  it('holds a slot while sending and frees it once the attempt is recorded', async () => {
+    expect(await deliver(message(), false, clock())).toEqual({ outcome: 'delivered', statusCode: 200 });
+    expect(received[0]!.slotsHeld).toHaveLength(1);
+    expect(slots()).toEqual([]);
+  });
+
+  it('sends nothing and records nothing while every slot is held, and queues the message again', async () => {
+    givenWebhook({ slot0: NOW + 10_000, slot1: NOW + 1 });
+    expect(await deliver(message(), false, clock())).toEqual({ outcome: 'waiting', seconds: 4 });
+    expect(received).toHaveLength(0);
+    expect(deliveryItem).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(updates.filter((u) => u.key.startsWith('DELIVERY#'))).toEqual([]);
+    // Three tries, each one write: the first refusal shows every slot held.
+    expect(updates.filter((u) => u.input.ExpressionAttributeNames?.['#slot'] !== undefined)).toHaveLength(3);
+    expect(sentMessages()).toEqual([{ body: message(), delay: 4 }]);
+    expect(webhookItem).toMatchObject({ slot0: NOW + 10_000, slot1: NOW + 1 });
+  });
+
+  it('takes a slot whose holder outlived its lease', async () => {
+    givenWebhook({ slot0: NOW - 1, slot1: NOW + 10_000 });
+    expect(await deliver(message(), false, clock())).toEqual({ outcome: 'delivered', statusCode: 200 });
+    expect(webhookItem).toMatchObject({ slot1: NOW + 10_000 });
+    expect(slots()).toEqual(['slot1']);
+  });
+
+  it('frees the slot when the attempt throws', async () => {
+    kmsMock.on(DecryptCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    await expect(deliver(message(), false, clock())).rejects.toThrow();
+    expect(received).toHaveLength(0);
+    expect(updates.filter((u) => u.input.ExpressionAttributeNames?.['#slot'] !== undefined)).toHaveLength(2);
+    expect(slots()).toEqual([]);
+  });
+
+  it('writes nothing to end a run of failures that never began', async () => {
+    await deliver(message(), false, clock());
+    expect(updates.filter((u) => u.input.UpdateExpression === 'REMOVE failingSince')).toEqual([]);
   });
 });

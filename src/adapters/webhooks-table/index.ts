@@ -5,6 +5,8 @@
  *   WebhookEndpoint  PK = TEAM#<teamId>   SK = WEBHOOK#<id>
  *   WebhookCount     PK = TEAM#<teamId>   SK = WEBHOOKCOUNT   (webhooks: how many the team has)
  *
+ * The endpoint item also holds its attempt slots (`slot0`, `slot1`, …: slots.ts), which its reads ignore.
+ *
  * Signing secrets are stored sealed with KMS (webhook-secrets.ts), never in plain text.
  */
 export {
@@ -17,3 +19,4 @@ export {
 export { deleteWebhook, putWebhook } from './counted.js';
 export type { WebhookChange, WebhookEndpoint } from './item.js';
 export { getWebhook, listWebhooks } from './reads.js';
+export { releaseAttemptSlot, takeAttemptSlot } from './slots.js';

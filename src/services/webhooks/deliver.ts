@@ -5,17 +5,23 @@
  * endpoint's health follows: a success ends its run of failures, a 410 switches it off at once, and
  * failures with no success for DISABLE_AFTER_FAILING_MS switch it off too, with an event for the
  * operator. A message that arrives before its time goes back for the rest of the wait.
+ *
+ * At most WEBHOOK_ENDPOINT_CONCURRENCY attempts of one endpoint run at once (its attempt slots): a
+ * receiver that hangs for its 10 seconds holds that many workers, and the other endpoints, of this
+ * team or another, keep the rest. A message that finds every slot held goes back for a few seconds.
  */
 import { failDelivery, getDelivery, recordAttempt } from '../../adapters/deliveries-table.js';
 import { enqueueDelivery } from '../../adapters/delivery-queue.js';
 import { publishWebhookDisabled } from '../../adapters/webhook-disabled-event.js';
 import { SealedSecretError } from '../../adapters/webhook-secrets.js';
-import type { SendResult } from '../../adapters/webhook-sender.js';
+import { type SendResult, WEBHOOK_TIMEOUT_MS } from '../../adapters/webhook-sender.js';
 import {
   clearWebhookFailing,
   disableWebhook,
   getWebhook,
   markWebhookFailing,
+  releaseAttemptSlot,
+  takeAttemptSlot,
   type WebhookEndpoint,
 } from '../../adapters/webhooks-table/index.js';
 import { deliveryConfig } from '../../config.js';
@@ -35,12 +41,31 @@ const config = deliveryConfig();
 
 /** SQS may hand a delayed message over a little early; earlier than this, it waits again. */
 const EARLY_TOLERANCE_MS = 1_000;
+/**
+ * How long an attempt slot is held at most: the attempt's 10 seconds, with room for the secrets and
+ * the writes around it. A worker that dies holding one frees it when this runs out.
+ */
+const SLOT_LEASE_MS = WEBHOOK_TIMEOUT_MS + 5_000;
+/**
+ * A fast receiver frees its slots within a fraction of a second: a message that finds them all held
+ * tries again a few times, 100 to 300 ms apart, before it goes back to the queue for 2 to 5 seconds
+ * (SQS counts whole seconds). A hanging receiver's messages so keep a worker well under a second.
+ */
+const SLOT_TRIES = 3;
+const SLOT_PAUSE_MS = [100, 300] as const;
+const SLOT_WAIT_MIN_SECONDS = 2;
+const SLOT_WAIT_CHOICES = 4;
 
 export interface DeliverClock {
   now(): number;
   random(): number;
+  sleep(ms: number): Promise<void>;
 }
-const realClock: DeliverClock = { now: () => Date.now(), random: Math.random };
+const realClock: DeliverClock = {
+  now: () => Date.now(),
+  random: Math.random,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 export type DeliverOutcome =
   | { readonly outcome: 'waiting'; readonly seconds: number }
@@ -76,6 +101,37 @@ export async function deliver(
   const off = !endpoint ? 'endpoint deleted' : endpoint.enabled ? null : offReason(endpoint);
   if (off !== null || !endpoint) return end(delivery, off ?? 'endpoint deleted');
 
+  const { teamId, id } = endpoint;
+  let taken = arrived;
+  let slot = await takeAttemptSlot(teamId, id, config.endpointConcurrency, taken, SLOT_LEASE_MS, clock.random);
+  for (let tries = 1; slot === null && tries < SLOT_TRIES; tries++) {
+    await clock.sleep(SLOT_PAUSE_MS[0] + clock.random() * (SLOT_PAUSE_MS[1] - SLOT_PAUSE_MS[0]));
+    taken = clock.now();
+    slot = await takeAttemptSlot(teamId, id, config.endpointConcurrency, taken, SLOT_LEASE_MS, clock.random);
+  }
+  if (slot === null) {
+    // Not an attempt: the same message comes back when a slot may be free, and nothing is recorded.
+    const seconds = SLOT_WAIT_MIN_SECONDS + Math.floor(clock.random() * SLOT_WAIT_CHOICES);
+    await enqueueDelivery(message, seconds);
+    return { outcome: 'waiting', seconds };
+  }
+  try {
+    return await attempt(endpoint, delivery, taken, clock);
+  } finally {
+    // A slot not freed frees itself when its lease ends: the message need not fail for it.
+    await releaseAttemptSlot(teamId, id, slot, taken + SLOT_LEASE_MS).catch((error: unknown) =>
+      logger.warn('webhook attempt slot not freed', { teamId, webhookId: id, slot, error: error as Error }),
+    );
+  }
+}
+
+/** Sends the attempt and records it, then queues the next one and judges the endpoint's health. */
+async function attempt(
+  endpoint: WebhookEndpoint,
+  delivery: WebhookDelivery,
+  arrived: number,
+  clock: DeliverClock,
+): Promise<DeliverOutcome> {
   const at = new Date(arrived);
   let sent: SendResult;
   try {
@@ -86,12 +142,12 @@ export async function deliver(
     throw err;
   }
 
-  const attempt = delivery.attempts + 1;
+  const number = delivery.attempts + 1;
   const delay =
     sent.delivered || sent.gone
       ? null
       : nextAttemptDelay({
-          attempt,
+          attempt: number,
           schedule: config.retrySchedule,
           retryAfterSeconds: sent.retryAfterSeconds,
           random: clock.random,
@@ -106,7 +162,7 @@ export async function deliver(
     deliveryId: delivery.deliveryId,
     eventId: delivery.eventId,
     type: delivery.type,
-    attempt,
+    attempt: number,
     statusCode: sent.statusCode,
     durationMs: sent.durationMs,
     error: sent.error,
@@ -119,7 +175,8 @@ export async function deliver(
 
   if (sent.delivered) {
     count(METRIC.webhookDelivered);
-    await clearWebhookFailing(endpoint.teamId, endpoint.id);
+    // Most endpoints are not failing: no write to end a run of failures that never began.
+    if (endpoint.failingSince !== null) await clearWebhookFailing(endpoint.teamId, endpoint.id);
     return { outcome: 'delivered', statusCode: sent.statusCode };
   }
   count(status === 'pending' ? METRIC.webhookRetried : METRIC.webhookFailed);

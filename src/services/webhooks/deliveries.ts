@@ -75,6 +75,9 @@ export async function replayDelivery(
   if (!isDeliveryId(deliveryId)) throw new DeliveryNotFoundError();
   let delivery = await table.getDelivery(caller.teamId, webhookId, deliveryId);
   if (!delivery) throw new DeliveryNotFoundError();
+  // No attempt slot (deliver.ts): a replay is the team's own request, answered while it waits, and
+  // the route's concurrency and the team's rate limit bound how many run; the worker's limit is
+  // there so the queue's deliveries to one endpoint cannot take every worker.
   const sent = await sendAttempt(endpoint, delivery, now);
   for (let tries = 0; delivery && tries < RECORD_TRIES; tries++) {
     const status = sent.delivered ? 'delivered' : delivery.status;
@@ -93,7 +96,7 @@ export async function replayDelivery(
     }
     delivery = await table.getDelivery(caller.teamId, webhookId, deliveryId);
   }
-  if (sent.delivered) await clearWebhookFailing(caller.teamId, webhookId);
+  if (sent.delivered && endpoint.failingSince !== null) await clearWebhookFailing(caller.teamId, webhookId);
   logger.info('webhook delivery replayed', {
     teamId: caller.teamId,
     webhookId,
