@@ -1,8 +1,9 @@
 /**
  * SQS-triggered delivery worker: one message, one attempt of one delivery. A batch's attempts run
- * at once, so a receiver that takes its whole 10 seconds delays none of the others; a message that
- * fails (the table or KMS busy) is reported as a partial batch failure and comes back after its
- * visibility timeout, the others done.
+ * at once, so one slow receiver delays none of the other messages of its batch; and an endpoint may
+ * hold at most WEBHOOK_ENDPOINT_CONCURRENCY attempts at a time (deliver.ts), so a receiver that takes
+ * its whole 10 seconds cannot hold every worker. A message that fails (the table or KMS busy) is
+ * reported as a partial batch failure and comes back after its visibility timeout, the others done.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
