@@ -18,18 +18,10 @@ import { TABLE_SCHEMA } from './table-schema.js';
 
 const RETENTION_SECONDS = 30 * 24 * 3600;
 
-export interface WebhookEvent {
-  /** The Standard Webhooks `webhook-id`: the same for every delivery, retry and replay of this event. */
+/** An event as stored and delivered: the change's event and the Standard Webhooks `webhook-id`. */
+export interface WebhookEvent extends DomainEvent {
+  /** The same for every delivery, retry and replay of this event. */
   readonly eventId: string;
-  readonly type: DomainEventType;
-  readonly teamId: string;
-  readonly domainId: string;
-  /** Per domain: 1, 2, 3… in the order the changes were made. */
-  readonly sequence: number;
-  /** ISO time of the change. */
-  readonly occurredAt: string;
-  /** The JSON body to send, as it is signed: `{"type","timestamp","data"}`. */
-  readonly payload: string;
 }
 
 const WebhookEventItemSchema = v.object({
