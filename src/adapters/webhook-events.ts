@@ -10,7 +10,7 @@
  */
 import * as v from 'valibot';
 import type { DomainEvent } from '../domain/domain-events.js';
-import { DOMAIN_EVENT_TYPES, type DomainEventType } from '../domain/webhook-endpoint.js';
+import { DOMAIN_EVENT_TYPES } from '../domain/webhook-endpoint.js';
 import { newMessageId } from '../domain/webhook-signature.js';
 import { type Item, parseItem } from './table-io.js';
 import { ITEM_ABSENT, KEY_PREFIX, SK, webhookEventKey } from './table-keys.js';
