@@ -47,14 +47,35 @@ const APP_SERVICES = /^(dynamodb|ses|sqs|events|kms):/;
  * grants keep, lest it end in AccessDenied, that no run here can provoke.
  */
 const UNPROVOKED_FALLBACKS = new Set([`dynamodb:GetItem on ${IDEMPOTENCY_PARTITION}`]);
-/** What Lambda's SQS event source mapping does with the verifier's role (not the function's code). */
-const EVENT_SOURCE_ACTIONS = new Set([
+/** What Lambda's SQS event source mapping does with a queue-fed function's role (not the function's code). */
+const SQS_SOURCE_ACTIONS = [
   'sqs:ReceiveMessage',
   'sqs:ChangeMessageVisibility',
   'sqs:GetQueueUrl',
   'sqs:DeleteMessage',
   'sqs:GetQueueAttributes',
-]);
+];
+/** What Lambda's DynamoDB stream mapping does with the fan-out's role, and its on-failure queue. */
+const STREAM_SOURCE_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+  'sqs:SendMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+];
+/**
+ * What a role holds besides its `grants`: the actions its event source mapping uses (the stack may
+ * grant them or not, as CDK decides) and the EventBridge events the function must be able to publish.
+ */
+const BESIDES_GRANTS: Partial<
+  Record<FunctionName, { readonly source: readonly string[]; readonly required: readonly string[] }>
+> = {
+  verifier: { source: SQS_SOURCE_ACTIONS, required: ['events:PutEvents'] },
+  'webhook-deliver': { source: SQS_SOURCE_ACTIONS, required: ['events:PutEvents'] },
+  'webhook-fanout': { source: STREAM_SOURCE_ACTIONS, required: [] },
+};
 
 /** Synthesizes the stack the way bin/app.ts does (cdk.json's context, no bundling) and reads each role. */
 export async function synthesize(context: Record<string, unknown> = {}): Promise<Template> {
@@ -436,7 +457,8 @@ function statementsOf(grants: Grants | null): Statement[] {
 /** The role `grants` describe, as the stack builds it (lib/grants.ts), plus what Lambda adds for the verifier. */
 export function policyFromGrants(name: FunctionName, grants: Grants | null): FunctionPolicy {
   const statements = statementsOf(grants);
-  if (name === 'verifier') statements.push({ actions: ['events:PutEvents', ...EVENT_SOURCE_ACTIONS] });
+  const besides = BESIDES_GRANTS[name];
+  if (besides) statements.push({ actions: [...besides.required, ...besides.source] });
   return { name, statements, environment: {} };
 }
 
@@ -454,10 +476,9 @@ export async function runIam(w: World, o: { template?: boolean } = {}): Promise<
     for (const [name, policy] of template.policies) {
       const allowed = new Set(policy.statements.flatMap((s) => s.actions).filter((a) => APP_SERVICES.test(a)));
       const expected = declared(FUNCTION_GRANTS[name]);
-      if (name === 'verifier') {
-        for (const a of EVENT_SOURCE_ACTIONS) if (allowed.has(a)) expected.add(a);
-        expected.add('events:PutEvents');
-      }
+      const besides = BESIDES_GRANTS[name];
+      for (const a of besides?.source ?? []) if (allowed.has(a)) expected.add(a);
+      for (const a of besides?.required ?? []) expected.add(a);
       const extra = [...allowed].filter((a) => !expected.has(a));
       const missing = [...expected].filter((a) => !allowed.has(a));
       if (extra.length > 0)
@@ -485,7 +506,7 @@ export async function runIam(w: World, o: { template?: boolean } = {}): Promise<
         }
       }
       const unused = [...new Set(policy.statements.flatMap((s) => s.actions))].filter(
-        (a) => APP_SERVICES.test(a) && !actions.has(a) && !(name === 'verifier' && EVENT_SOURCE_ACTIONS.has(a)),
+        (a) => APP_SERVICES.test(a) && !actions.has(a) && !BESIDES_GRANTS[name]?.source.includes(a),
       );
       if (unused.length > 0)
         w.tally.violation('iam', `${name}: the role allows ${unused.join(', ')}, which no exercised path calls`);
