@@ -10,7 +10,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { ddb, tableName } from './dynamodb-client.js';
-import { ConditionFailed, parseItem, read, write } from './table-io.js';
+import { ConditionFailed, parseItem, queryAll, read, write } from './table-io.js';
 import { apiKeyKey, INDEX, ITEM_ABSENT, ITEM_EXISTS, teamKeysKey, teamKeysPartition } from './table-keys.js';
 
 const STORE = 'The key store';
@@ -75,24 +75,18 @@ export async function getApiKey(keyId: string): Promise<ApiKeyRecord | null> {
 }
 
 export async function listApiKeys(teamId: string): Promise<ApiKeyRecord[]> {
-  const keys: ApiKeyRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await read(STORE, () =>
-      ddb.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: INDEX.name,
-          KeyConditionExpression: `${INDEX.pk} = :pk`,
-          ExpressionAttributeValues: { ':pk': teamKeysPartition(teamId) },
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of out.Items ?? []) keys.push(fromItem(item));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return keys;
+  const items = await queryAll(STORE, (startKey) =>
+    ddb.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: INDEX.name,
+        KeyConditionExpression: `${INDEX.pk} = :pk`,
+        ExpressionAttributeValues: { ':pk': teamKeysPartition(teamId) },
+        ExclusiveStartKey: startKey,
+      }),
+    ),
+  );
+  return items.map(fromItem);
 }
 
 /** Marks a key revoked; false when no such key exists. Revoking twice keeps the first time. */

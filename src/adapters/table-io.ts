@@ -57,6 +57,21 @@ export async function read<T>(store: string, call: () => Promise<T>): Promise<T>
   }
 }
 
+/** Every item of a query, page after page (each page through `read`). */
+export async function queryAll(
+  store: string,
+  page: (startKey: Item | undefined) => Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>,
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let startKey: Item | undefined;
+  do {
+    const out = await read(store, () => page(startKey));
+    items.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
 // Exception payloads come in DynamoDB's wire format: the document client does not convert them.
 const fromWire = (raw: Parameters<typeof unmarshall>[0] | undefined): Item | undefined =>
   raw ? unmarshall(raw) : undefined;

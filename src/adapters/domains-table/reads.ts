@@ -2,7 +2,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Domain } from '../../domain/domain.js';
 import { ddb, tableName } from '../dynamodb-client.js';
-import { read } from '../table-io.js';
+import { queryAll, read } from '../table-io.js';
 import { domainKey, KEY_PREFIX, PK, SK, teamPartition } from '../table-keys.js';
 import { fromItem, STORE } from './item.js';
 
@@ -12,30 +12,22 @@ export async function getDomain(teamId: string, id: string): Promise<Domain | nu
 }
 
 /** One Query of a team's domains, in id order (ids are time-ordered UUIDs, so oldest first). */
-async function queryDomains(teamId: string, startKey?: Record<string, unknown>, limit?: number) {
-  return read(STORE, () =>
-    ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :sk)`,
-        ExpressionAttributeValues: { ':pk': teamPartition(teamId), ':sk': KEY_PREFIX.domain },
-        ExclusiveStartKey: startKey,
-        Limit: limit,
-      }),
-    ),
+function queryDomainsPage(teamId: string, startKey?: Record<string, unknown>, limit?: number) {
+  return ddb.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :sk)`,
+      ExpressionAttributeValues: { ':pk': teamPartition(teamId), ':sk': KEY_PREFIX.domain },
+      ExclusiveStartKey: startKey,
+      Limit: limit,
+    }),
   );
 }
 
 /** Every domain of a team, oldest first (one Query per page of 1 MB). */
 export async function listDomains(teamId: string): Promise<Domain[]> {
-  const domains: Domain[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await queryDomains(teamId, startKey);
-    for (const item of out.Items ?? []) domains.push(fromItem(item));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return domains;
+  const items = await queryAll(STORE, (startKey) => queryDomainsPage(teamId, startKey));
+  return items.map(fromItem);
 }
 
 /**
@@ -47,7 +39,9 @@ export async function listDomainsPage(
   limit: number,
   afterId?: string,
 ): Promise<{ domains: Domain[]; hasMore: boolean }> {
-  const out = await queryDomains(teamId, afterId ? domainKey(teamId, afterId) : undefined, limit + 1);
+  const out = await read(STORE, () =>
+    queryDomainsPage(teamId, afterId ? domainKey(teamId, afterId) : undefined, limit + 1),
+  );
   const items = (out.Items ?? []).map(fromItem);
   return { domains: items.slice(0, limit), hasMore: items.length > limit };
 }

@@ -4,7 +4,7 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '../dynamodb-client.js';
-import { read } from '../table-io.js';
+import { queryAll, read } from '../table-io.js';
 import { KEY_PREFIX, PK, SK, teamPartition, webhookKey } from '../table-keys.js';
 import { fromItem, STORE, type WebhookEndpoint } from './item.js';
 
@@ -17,23 +17,18 @@ export async function getWebhook(teamId: string, id: string): Promise<WebhookEnd
 
 /** Every endpoint of a team, oldest first. */
 export async function listWebhooks(teamId: string): Promise<WebhookEndpoint[]> {
-  const endpoints: WebhookEndpoint[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await read(STORE, () =>
-      ddb.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :sk)`,
-          ExpressionAttributeValues: { ':pk': teamPartition(teamId), ':sk': KEY_PREFIX.webhook },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    for (const item of out.Items ?? []) endpoints.push(fromItem(item));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  const items = await queryAll(STORE, (startKey) =>
+    ddb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :sk)`,
+        ExpressionAttributeValues: { ':pk': teamPartition(teamId), ':sk': KEY_PREFIX.webhook },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  const endpoints = items.map(fromItem);
   // Ordered by creation, whatever form the ids take.
   return endpoints.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
