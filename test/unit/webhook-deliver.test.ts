@@ -10,6 +10,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { jest } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
 import { ddbMock, errors, eventBridgeMock, resetAwsMocks, sqsMock } from './support/aws.js';
@@ -24,6 +25,7 @@ Object.assign(process.env, {
 const { deliver } = await import('../../src/services/webhooks/deliver.js');
 const { forgetOpenedSecrets } = await import('../../src/adapters/webhook-secrets.js');
 const { deliveryKey, webhookKey } = await import('../../src/adapters/table-keys.js');
+const { logger } = await import('../../src/observability.js');
 
 const kmsMock = mockClient(KMSClient);
 const TEAM = 'team-a';
@@ -194,6 +196,31 @@ describe('one delivery attempt', () => {
     expect(deliveryItem).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 200, lastResponse: 'ok' });
     expect(deliveryItem.nextAttemptAt).toBeUndefined();
     expect(sentMessages()).toEqual([]);
+  });
+
+  it('logs each attempt without the secret, the URL or the body', async () => {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    logger.setLogLevel('DEBUG');
+    try {
+      answer = { status: 500 };
+      await deliver(message(), false, clock());
+      answer = { status: 200 };
+      await deliver(message({ attempt: 2 }), false, clock());
+    } finally {
+      logger.setLogLevel('SILENT');
+      write.mockRestore();
+    }
+    const out = lines.join('');
+    expect(out.match(/"message":"webhook attempt"/g)).toHaveLength(2);
+    for (const secret of [SECRET, SECRET.slice('whsec_'.length), OLD_SECRET]) expect(out).not.toContain(secret);
+    // The body as it would appear inside a JSON log line (quotes escaped), and as it is.
+    expect(out).not.toContain(JSON.stringify(deliveryItem.payload).slice(1, -1));
+    expect(out).not.toContain(deliveryItem.payload);
+    expect(out).not.toContain(url);
   });
 
   it('signs with the previous secret too while it is valid', async () => {
