@@ -25,6 +25,9 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+const CLIPBOARD_DENIED = 'clipboard-write=()';
+const CLIPBOARD_OWN = 'clipboard-write=(self)';
+
 const INDEX = 'index.html';
 /** index.html is checked on every load, so a deployment shows at once; its assets' names change with them. */
 const REVALIDATE = 'no-cache';
@@ -56,12 +59,17 @@ async function serve(event: APIGatewayProxyEventV2, context: Context): Promise<A
 }
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  // The API's security headers, with the page's own Content-Security-Policy in place of the default
-  // one (a sandboxed document could run no script).
-  .use(httpSecurityHeaders({ contentSecurityPolicy: false }))
+  // The page's own headers, set after the API's security headers (middy runs `after` hooks last
+  // registered first): its Content-Security-Policy in place of the default one (a sandboxed document
+  // could run no script), and the clipboard its Copy buttons write to, which the API's policy denies.
   .use({
     after: ({ response }) => {
-      if (response) response.headers = { ...response.headers, 'Content-Security-Policy': CONSOLE_CSP };
+      if (!response) return;
+      const headers = { ...response.headers, 'Content-Security-Policy': CONSOLE_CSP };
+      const policy = headers['Permissions-Policy'];
+      if (typeof policy === 'string') headers['Permissions-Policy'] = policy.replace(CLIPBOARD_DENIED, CLIPBOARD_OWN);
+      response.headers = headers;
     },
   })
+  .use(httpSecurityHeaders({ contentSecurityPolicy: false }))
   .handler(serve);

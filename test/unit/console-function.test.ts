@@ -75,6 +75,13 @@ describe('console function', () => {
     }
   });
 
+  test('the page may write to the clipboard (its Copy buttons), and still not read it', async () => {
+    const policy = String((await get()).headers['Permissions-Policy']);
+    expect(policy).toContain('clipboard-write=(self)');
+    expect(policy).toContain('clipboard-read=()');
+    expect(policy).toContain('camera=()');
+  });
+
   test('hashed assets are cached for a year, with their media types', async () => {
     const js = await get(assets.script);
     expect(js.status).toBe(200);
