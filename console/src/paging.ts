@@ -6,12 +6,15 @@ export type Route =
   | { page: 'webhooks' }
   | { page: 'webhook'; id: string };
 
+/** Ids are UUIDs: nothing else from a link reaches an API path (no `..`, no slashes). */
+const ID = /^[A-Za-z0-9-]{1,64}$/;
+
 /** `#/`, `#/domains` → list; `#/domains/<id>`; `#/webhooks`; `#/webhooks/<id>`; anything else → list. */
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  const [section, id] = parts;
-  if (section === 'webhooks') return id ? { page: 'webhook', id } : { page: 'webhooks' };
-  if (section === 'domains' && id) return { page: 'domain', id };
+  const [section, id, ...rest] = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  const validId = id !== undefined && rest.length === 0 && ID.test(id);
+  if (section === 'webhooks') return validId ? { page: 'webhook', id } : { page: 'webhooks' };
+  if (section === 'domains' && validId) return { page: 'domain', id };
   return { page: 'domains' };
 }
 

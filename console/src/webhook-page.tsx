@@ -11,7 +11,7 @@ const PER_PAGE = 20;
 function outcomeWords(what: string, outcome: AttemptOutcome): string {
   const code = outcome.status_code === null ? 'no answer' : `HTTP ${outcome.status_code}`;
   if (outcome.delivered) return `${what} delivered (${code}, ${outcome.duration_ms} ms).`;
-  return `${what} not delivered (${code}): ${outcome.error ?? 'unknown error'}.`;
+  return `${what} not delivered: ${outcome.error ?? code}.`;
 }
 
 export function WebhookPage({ id }: { id: string }) {

@@ -86,8 +86,15 @@ describe('routes', () => {
     expect(parseRoute('#/domains')).toEqual({ page: 'domains' });
     expect(parseRoute('#/domains/abc-1')).toEqual({ page: 'domain', id: 'abc-1' });
     expect(parseRoute('#/webhooks')).toEqual({ page: 'webhooks' });
-    expect(parseRoute('#/webhooks/w%201')).toEqual({ page: 'webhook', id: 'w 1' });
+    expect(parseRoute('#/webhooks/0190-ab')).toEqual({ page: 'webhook', id: '0190-ab' });
     expect(parseRoute('#/nowhere/else')).toEqual({ page: 'domains' });
+  });
+
+  it('lets no id that could change the API path through', () => {
+    expect(parseRoute('#/domains/..')).toEqual({ page: 'domains' });
+    expect(parseRoute('#/domains/..%2Fwebhooks')).toEqual({ page: 'domains' });
+    expect(parseRoute('#/domains/a/verify')).toEqual({ page: 'domains' });
+    expect(parseRoute('#/webhooks/a?b')).toEqual({ page: 'webhooks' });
   });
 });
 
