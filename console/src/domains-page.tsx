@@ -67,7 +67,7 @@ export function DomainsPage() {
       ) : (
         <>
           <div class="table-wrap" ref={table} tabIndex={-1}>
-            <table>
+            <table class="stack">
               <caption class="visually-hidden">Your team's domains, newest first</caption>
               <thead>
                 <tr>
@@ -80,14 +80,14 @@ export function DomainsPage() {
               <tbody>
                 {view.items.map((domain) => (
                   <tr key={domain.id}>
-                    <td class="break">
+                    <td class="break" data-label="Domain">
                       <a href={`#/domains/${encodeURIComponent(domain.id)}`}>{domain.domain}</a>
                     </td>
-                    <td>
+                    <td data-label="Status">
                       <StatusText status={domain.status} />
                     </td>
-                    <td>{domain.region ?? '—'}</td>
-                    <td>
+                    <td data-label="Region">{domain.region ?? '—'}</td>
+                    <td data-label="Created">
                       <Time iso={domain.created_at} />
                     </td>
                   </tr>

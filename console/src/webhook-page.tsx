@@ -36,9 +36,10 @@ export function WebhookPage({ id }: { id: string }) {
     busy.current = true;
     setOutcome(`${what}: sending…`);
     const result = await attempt(feedback, () => call<AttemptOutcome>('POST', path));
+    // The log is read again first, so that the outcome and the row it changed show together.
+    await deliveries.reload();
     busy.current = false;
     setOutcome(result ? outcomeWords(what, result) : '');
-    await deliveries.reload();
   };
 
   const page = deliveries.data;

@@ -26,7 +26,7 @@ function SigningSecret({ secret, onDone }: { secret: string; onDone: () => void 
         <code class="break">{secret}</code>
       </p>
       <div class="actions">
-        <CopyButton value={secret} text="Copy secret" />
+        <CopyButton value={secret} text="Copy secret" className="secondary" />
         <button type="button" class="secondary" onClick={onDone}>
           Done
         </button>
@@ -138,7 +138,7 @@ export function WebhooksPage() {
         <p>No endpoints yet. Add one to hear of domain changes.</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack">
             <caption class="visually-hidden">Your team's webhook endpoints</caption>
             <thead>
               <tr>
@@ -151,10 +151,12 @@ export function WebhooksPage() {
             <tbody>
               {list.data.map((webhook) => (
                 <tr key={webhook.id}>
-                  <td class="break">{webhook.url}</td>
-                  <td>{webhook.events.join(', ')}</td>
-                  <td>{webhookState(webhook)}</td>
-                  <td>
+                  <td class="break" data-label="URL">
+                    {webhook.url}
+                  </td>
+                  <td data-label="Events">{webhook.events.join(', ')}</td>
+                  <td data-label="Status">{webhookState(webhook)}</td>
+                  <td data-label="Deliveries">
                     <a href={`#/webhooks/${encodeURIComponent(webhook.id)}`}>
                       Deliveries<span class="visually-hidden"> to {webhook.url}</span>
                     </a>
