@@ -14,9 +14,6 @@ import { CONSOLE_PATH } from '../src/routes.js';
 /** Where the console's sources live: index.html (the template), src/main.tsx and src/styles.css. */
 export const CONSOLE_SOURCE_DIR = fileURLToPath(new URL('../console/', import.meta.url));
 
-/** The folder beside the console function's bundle holding its files (functions/console.ts reads it). */
-export const CONSOLE_BUNDLE_DIR = 'console';
-
 /** What all of the console's files may weigh together, gzipped: the page must load fast on a phone. */
 export const CONSOLE_GZIP_BUDGET_BYTES = 60 * 1024;
 

@@ -8,11 +8,8 @@
  * concurrency bound what a flood of requests can reach and cost (docs/deploy.md explains each number).
  */
 
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { StackProps } from 'aws-cdk-lib';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Stage, Tags, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -27,7 +24,7 @@ import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
 import { DEFAULT_SES_BACKGROUND_RATE, EVENT_BUS_NAME, METRICS_NAMESPACE, SERVICE_NAME } from '../src/deployment.js';
 import { API_BASE_PATH, CONSOLE_FUNCTION, FUNCTION_GRANTS, type FunctionName, mapFunctions } from '../src/routes.js';
 import { ApiFunction } from './api-function.js';
-import { buildConsoleAssets, CONSOLE_BUNDLE_DIR } from './console-assets.js';
+import { consoleBundleFolder } from './console-bundle.js';
 import {
   DELIVER_BATCH_SIZE,
   DELIVER_MAX_CONCURRENCY,
@@ -155,7 +152,7 @@ export class DomainsStack extends Stack {
         reservedConcurrency,
         // The console's files, built from console/ at synth, beside the function that serves them.
         ...(name === CONSOLE_FUNCTION && {
-          bundleFolder: { into: CONSOLE_BUNDLE_DIR, build: () => this.consoleAssetsFolder() },
+          bundleFolder: consoleBundleFolder(this),
         }),
       });
       // The catch-all holds no grants: it touches no data.
@@ -260,13 +257,6 @@ export class DomainsStack extends Stack {
       description: 'CloudWatch dashboard of this stack',
       value: this.monitoring.dashboard.dashboardName,
     });
-  }
-
-  /** The console's files, built into the cloud assembly's folder (cdk.out), which synth rewrites. */
-  private consoleAssetsFolder(): string {
-    const dir = join(Stage.of(this)?.outdir ?? tmpdir(), `${this.artifactId}.console`);
-    rmSync(dir, { recursive: true, force: true });
-    return buildConsoleAssets(dir).dir;
   }
 
   private createTable(): dynamodb.Table {
