@@ -5,7 +5,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { AddDomainForm } from './add-domain.js';
 import { callPage } from './api.js';
-import { useFocusOnChange, useLoad } from './feedback.js';
+import { useFocusOnChange, useLoad, useTitle } from './feedback.js';
 import { newestFirst, pageOf } from './paging.js';
 import type { DomainSummary, Page } from './types.js';
 import { Pager, Problem, StatusText, Time } from './ui.js';
@@ -32,6 +32,7 @@ export function DomainsPage() {
   const [adding, setAdding] = useState(false);
   const addButton = useRef<HTMLButtonElement>(null);
   const heading = useFocusOnChange<HTMLHeadingElement>('domains');
+  useTitle('Domains');
   const table = useRef<HTMLDivElement>(null);
   const view = pageOf(list.data ?? [], index, DOMAINS_PER_PAGE);
   // The button pressed may be gone on the new page: focus goes to the top of the new rows.

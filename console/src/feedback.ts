@@ -85,3 +85,10 @@ export function useFocusOnChange<E extends HTMLElement>(key: unknown) {
   }, [key]);
   return ref;
 }
+
+/** The tab's title names the page, so that history and screen readers tell pages apart. */
+export function useTitle(page: string): void {
+  useEffect(() => {
+    document.title = `${page} · Krafter Domains console`;
+  }, [page]);
+}

@@ -1,7 +1,7 @@
 /** One endpoint's delivery log (newest first, paged with the API's cursor), Send test event and Replay. */
 import { useRef, useState } from 'preact/hooks';
 import { call, callPage, seg } from './api.js';
-import { attempt, useFeedback, useFocusOnChange, useLoad } from './feedback.js';
+import { attempt, useFeedback, useFocusOnChange, useLoad, useTitle } from './feedback.js';
 import type { AttemptOutcome, Delivery, Page, Webhook } from './types.js';
 import { Pager, Problem, StatusText, Time } from './ui.js';
 import { webhookState } from './webhooks-page.js';
@@ -30,6 +30,7 @@ export function WebhookPage({ id }: { id: string }) {
   const [outcome, setOutcome] = useState('');
   const busy = useRef(false);
   const heading = useFocusOnChange<HTMLHeadingElement>(id);
+  useTitle('Deliveries');
 
   const run = async (what: string, path: string) => {
     if (busy.current) return;

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiProblem, call } from './api.js';
 import { CopyButton } from './copy.js';
-import { useFeedback, useFocusOnChange, useLoad } from './feedback.js';
+import { useFeedback, useFocusOnChange, useLoad, useTitle } from './feedback.js';
 import { formatTime } from './format.js';
 import { EVENT_TYPES, type EventType, type Webhook, type WebhookCreated } from './types.js';
 import { Field, Problem } from './ui.js';
@@ -123,6 +123,7 @@ export function WebhooksPage() {
   const list = useLoad(() => call<Webhook[]>('GET', '/webhooks'), 'webhooks');
   const [secret, setSecret] = useState<string | undefined>();
   const heading = useFocusOnChange<HTMLHeadingElement>('webhooks');
+  useTitle('Webhooks');
   const forbidden = list.problem?.code === 'insufficient_scope';
 
   return (
