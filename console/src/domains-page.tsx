@@ -13,7 +13,13 @@ import { Pager, Problem, StatusText, Time } from './ui.js';
 export const DOMAINS_PER_PAGE = 20;
 const MAX_REQUESTS = 50;
 
-async function allDomains(): Promise<DomainSummary[]> {
+interface DomainList {
+  domains: DomainSummary[];
+  /** False when the team has more domains than the page reads (MAX_REQUESTS pages of 100). */
+  complete: boolean;
+}
+
+async function allDomains(): Promise<DomainList> {
   const domains: DomainSummary[] = [];
   let after: string | null | undefined;
   for (let request = 0; request < MAX_REQUESTS; request++) {
@@ -21,9 +27,9 @@ async function allDomains(): Promise<DomainSummary[]> {
     const page = await callPage<Page<DomainSummary>>(`/domains${query}`);
     domains.push(...page.data);
     after = page.next_cursor;
-    if (!page.has_more || !after) break;
+    if (!page.has_more || !after) return { domains: newestFirst(domains), complete: true };
   }
-  return newestFirst(domains);
+  return { domains: newestFirst(domains), complete: false };
 }
 
 export function DomainsPage() {
@@ -34,7 +40,7 @@ export function DomainsPage() {
   const heading = useFocusOnChange<HTMLHeadingElement>('domains');
   useTitle('Domains');
   const table = useRef<HTMLDivElement>(null);
-  const view = pageOf(list.data ?? [], index, DOMAINS_PER_PAGE);
+  const view = pageOf(list.data?.domains ?? [], index, DOMAINS_PER_PAGE);
   // The button pressed may be gone on the new page: focus goes to the top of the new rows.
   const goTo = (page: number) => {
     setIndex(page);
@@ -63,7 +69,7 @@ export function DomainsPage() {
         <Problem text={list.problem.text} />
       ) : list.data === undefined ? (
         <p class="muted">Loading domains…</p>
-      ) : list.data.length === 0 ? (
+      ) : list.data.domains.length === 0 ? (
         <p>No domains yet. Add one to get the DNS records to publish.</p>
       ) : (
         <>
@@ -96,6 +102,11 @@ export function DomainsPage() {
               </tbody>
             </table>
           </div>
+          {!list.data.complete && (
+            <p class="notice">
+              The team has more than {MAX_REQUESTS * 100} domains: this list holds the first {MAX_REQUESTS * 100} added.
+            </p>
+          )}
           <Pager
             label="Domain pages"
             view={view}
