@@ -18,7 +18,8 @@ const INVALID_KEY = 'The API key is malformed, unknown or revoked.';
 let h: ConsoleHarness;
 
 beforeAll(async () => {
-  h = await startConsole();
+  // No key cache, so that a key revoked during a test stops working at once.
+  h = await startConsole({ env: { API_KEY_CACHE_SECONDS: '0' } });
 }, 60_000);
 
 afterEach(async () => {

@@ -121,7 +121,8 @@ export async function visibleText(locator: Locator): Promise<string> {
 
 /** Opens the console and signs in with `key`, without waiting for what comes next. */
 export async function submitKey(page: Page, consoleUrl: string, key: string, hash = ''): Promise<void> {
-  await page.goto(`${consoleUrl}${hash}`);
+  const res = await page.goto(`${consoleUrl}${hash}`);
+  if (!res?.ok()) throw new Error(`GET ${consoleUrl} answered ${res?.status()}`);
   await page.getByLabel('API key').fill(key);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
