@@ -7,7 +7,8 @@
  * be added as a <script> (playwright's addScriptTag inserts an inline script, which the policy
  * blocks). Its source is run with `page.evaluate` instead: that goes through the DevTools protocol
  * (Runtime.evaluate), which CSP does not govern, so the page is scanned exactly as served, without
- * `bypassCSP` loosening the policy for the whole context.
+ * `bypassCSP` loosening the policy for the whole context. (`page.waitForFunction` with a string, by
+ * contrast, is evaluated by the page with eval, which the policy refuses: waits here use locators.)
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -157,11 +158,15 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
 /** Presses Tab (at most `max` times) until `target` has the focus; the mouse is never used. */
 export async function tabTo(page: Page, target: Locator, { max = 40, backwards = false } = {}): Promise<void> {
   for (let i = 0; i < max; i++) {
+    if (await hasFocus(target)) return;
     await page.keyboard.press(backwards ? 'Shift+Tab' : 'Tab');
-    if (await target.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false)) return;
   }
+  if (await hasFocus(target)) return;
   throw new Error(`${String(target)} never received the focus within ${max} presses of Tab`);
 }
+
+export const hasFocus = (target: Locator): Promise<boolean> =>
+  target.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false);
 
 /** Whether the focused element is drawn with a focus indicator (an outline or a box shadow). */
 export async function focusIsVisible(target: Locator): Promise<boolean> {

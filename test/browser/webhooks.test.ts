@@ -122,6 +122,7 @@ describe('the console in a browser: webhooks', () => {
     // The test event reaches the receiver, signed with the secret the page showed.
     answer = 200;
     await page.getByRole('button', { name: 'Send test event' }).click();
+    await shows(page.locator('main'), 'Test event delivered');
     const test = await waitFor('the test event', () =>
       received.find((r) => JSON.parse(r.body).type === 'webhook.test'),
     );
