@@ -5,7 +5,7 @@
  * that starts with nothing but writing to that log group; the stack adds each function's grants.
  */
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -36,6 +36,12 @@ export interface ApiFunctionProps {
    * function of the account can take. @default none (the account's unreserved pool)
    */
   readonly reservedConcurrency?: number;
+  /**
+   * A folder copied into the bundle's folder (as its subfolder `into`, beside `index.mjs`), built
+   * by `build` (which returns where) only when the stack is bundled. The copy is a command of the
+   * local bundling the project uses (esbuild from node_modules); Docker's would not see the folder.
+   */
+  readonly bundleFolder?: { readonly into: string; readonly build: () => string };
 }
 
 export class ApiFunction extends Construct {
@@ -94,6 +100,7 @@ export class ApiFunction extends Construct {
         mainFields: [...ESBUILD_OPTIONS.mainFields],
         externalModules: [...ESBUILD_OPTIONS.external],
         banner: ESBUILD_OPTIONS.banner.js,
+        commandHooks: props.bundleFolder && copyIntoBundle(this, props.bundleFolder),
       },
     });
 
@@ -104,4 +111,23 @@ export class ApiFunction extends Construct {
         "scope to resources; they only upload this function's own trace data.",
     });
   }
+}
+
+/**
+ * NodejsFunction asks its hooks for their commands while it is constructed, for Docker's command as
+ * well as the local one and even when the stack is not bundled (synth with bundling skipped, the
+ * infrastructure tests): the folder is built once, and only when it will be copied.
+ */
+function copyIntoBundle(scope: Construct, folder: NonNullable<ApiFunctionProps['bundleFolder']>): nodejs.ICommandHooks {
+  let built: string | undefined;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => {
+      if (!Stack.of(scope).bundlingRequired) return [];
+      built ??= folder.build();
+      const target = `${outputDir}/${folder.into}`;
+      return [`mkdir -p "${target}"`, `cp -R "${built}/." "${target}"`];
+    },
+  };
 }

@@ -22,8 +22,9 @@ import type { Construct } from 'constructs';
 import { KEY_PREFIX } from '../src/adapters/table-keys.js';
 import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
 import { DEFAULT_SES_BACKGROUND_RATE, EVENT_BUS_NAME, METRICS_NAMESPACE, SERVICE_NAME } from '../src/deployment.js';
-import { API_BASE_PATH, FUNCTION_GRANTS, type FunctionName, mapFunctions } from '../src/routes.js';
+import { API_BASE_PATH, CONSOLE_FUNCTION, FUNCTION_GRANTS, type FunctionName, mapFunctions } from '../src/routes.js';
 import { ApiFunction } from './api-function.js';
+import { consoleBundleFolder } from './console-bundle.js';
 import {
   DELIVER_BATCH_SIZE,
   DELIVER_MAX_CONCURRENCY,
@@ -149,6 +150,10 @@ export class DomainsStack extends Stack {
         environment,
         ...sizing,
         reservedConcurrency,
+        // The console's files, built from console/ at synth, beside the function that serves them.
+        ...(name === CONSOLE_FUNCTION && {
+          bundleFolder: consoleBundleFolder(this),
+        }),
       });
       // The catch-all holds no grants: it touches no data.
       const grants = FUNCTION_GRANTS[name];

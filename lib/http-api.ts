@@ -1,5 +1,6 @@
 /**
- * The HTTP API: one route per entry of src/routes.ts, unknown paths to the catch-all function, a
+ * The HTTP API: one route per entry of src/routes.ts (the API's below its base path, the console's
+ * pages outside it), unknown paths to the catch-all function, a
  * default stage with JSON access logs and stage throttling, and a lower limit on the routes whose
  * function spends SES identity calls.
  */
@@ -10,7 +11,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionName, Route } from '../src/routes.js';
-import { API_BASE_PATH, NOT_FOUND_FUNCTION, routes } from '../src/routes.js';
+import { API_BASE_PATH, NOT_FOUND_FUNCTION, pages, routes } from '../src/routes.js';
 import type { ApiFunction } from './api-function.js';
 import { spendsSes } from './grants.js';
 import { DEFAULT_SES_ROUTE_THROTTLE, DEFAULT_THROTTLE, type DomainsStackConfig } from './stack-config.js';
@@ -64,6 +65,20 @@ export function createHttpApi(
     );
   }
 
+  // The pages are public static files; their function reads no key and touches no data. One
+  // integration per function, shared by its paths and methods.
+  const pageIntegrations = new Map<string, HttpLambdaIntegration>();
+  for (const page of pages) {
+    let integration = pageIntegrations.get(page.name);
+    if (!integration) {
+      integration = new HttpLambdaIntegration(`${pascalCase(page.name)}Integration`, functions[page.name].fn);
+      pageIntegrations.set(page.name, integration);
+    }
+    httpRoutes.push(
+      ...api.addRoutes({ path: page.path, methods: page.methods.map((m) => apigwv2.HttpMethod[m]), integration }),
+    );
+  }
+
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
   const throttle = config.throttle ?? DEFAULT_THROTTLE;
   const stage = new apigwv2.HttpStage(scope, 'ApiStage', {
@@ -112,7 +127,8 @@ export function createHttpApi(
       'Authorization happens in every route function: the bearer API key is hashed and looked up in the ' +
       'table, and its scope checked, answering 401/403 in the API error envelope. API Gateway has no ' +
       'built-in authorizer for such keys, and a Lambda authorizer would duplicate the lookup. The ' +
-      '$default route only answers 404.',
+      '$default route only answers 404, and the console routes serve public static files (the page asks ' +
+      'for the key and sends it with each API call).',
   });
 
   return { api, stage };

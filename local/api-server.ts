@@ -2,12 +2,13 @@
  * Serves the API over HTTP on 127.0.0.1 the way API Gateway (HTTP API, payload format 2.0) does:
  * matches the request against the one route table, builds the same event, invokes the same
  * handler module, and writes back its structured response. Unmatched requests go to the
- * `not-found` function, like the stack's `$default` route.
+ * `not-found` function, like the stack's `$default` route. The pages (the console) are matched
+ * the same way, outside the API's base path.
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { API_BASE_PATH, NOT_FOUND_FUNCTION, routes } from '../src/routes.js';
+import { API_BASE_PATH, NOT_FOUND_FUNCTION, pages, routes } from '../src/routes.js';
 import { apiEvent, routeKey } from './api-event.js';
 import { lambdaContext } from './lambda-context.js';
 import { listen } from './listen.js';
@@ -29,26 +30,38 @@ interface CompiledRoute {
   readonly functionName: string;
 }
 
+/** A matcher for a full path with `{param}` placeholders. */
+function pathPattern(path: string): { pattern: RegExp; params: string[] } {
+  const params: string[] = [];
+  const source = path
+    .split('/')
+    .map((segment) => {
+      const m = /^\{(\w+)\}$/.exec(segment);
+      if (!m?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(m[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { pattern: new RegExp(`^${source}$`), params };
+}
+
+/** The API's routes below API_BASE_PATH, then the pages outside it, one entry per method. */
 function compile(): CompiledRoute[] {
-  return routes.map((r) => {
-    const params: string[] = [];
-    const source = (API_BASE_PATH + r.path)
-      .split('/')
-      .map((segment) => {
-        const m = /^\{(\w+)\}$/.exec(segment);
-        if (!m?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        params.push(m[1]);
-        return '([^/]+)';
-      })
-      .join('/');
-    return {
-      routeKey: routeKey(r.method, r.path),
-      method: r.method,
-      pattern: new RegExp(`^${source}$`),
-      params,
-      functionName: r.name,
-    };
-  });
+  const api = routes.map((r) => ({
+    routeKey: routeKey(r.method, r.path),
+    method: r.method,
+    ...pathPattern(API_BASE_PATH + r.path),
+    functionName: r.name,
+  }));
+  const pageRoutes = pages.flatMap((p) =>
+    p.methods.map((method) => ({
+      routeKey: `${method} ${p.path}`,
+      method,
+      ...pathPattern(p.path),
+      functionName: p.name,
+    })),
+  );
+  return [...api, ...pageRoutes];
 }
 
 export interface ApiServer {

@@ -5,7 +5,8 @@
  * fan-out fed by the table's stream and the delivery worker fed by its queue. The functions run unchanged; only the environment
  * (`AWS_ENDPOINT_URL_<SERVICE>`, TABLE_NAME, ...) points them at the stand-ins.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -17,8 +18,10 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import { buildApp } from 'fauxqs';
+import { buildConsoleAssets, type ConsoleAssetsManifest } from '../lib/console-assets.js';
 import { isWebhookEventImage } from '../src/adapters/webhook-events.js';
 import { EVENT_SOURCE, type FunctionEnvironment, METRICS_NAMESPACE, SERVICE_NAME } from '../src/deployment.js';
+import { CONSOLE_PATH } from '../src/routes.js';
 import { type ApiServer, startApiServer } from './api-server.js';
 import { createQueues, createTable, type VerifyQueues } from './create-resources.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
@@ -74,6 +77,10 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly apiUrl: string;
+  /** The console page (`http://127.0.0.1:<port>/console`). */
+  readonly consoleUrl: string;
+  /** The console's files as built at start, with their sizes. */
+  readonly consoleAssets: ConsoleAssetsManifest;
   readonly env: Record<string, string>;
   readonly ses: SesStandIn;
   /** The KMS stand-in that seals webhook signing secrets; its call log shows every KMS call the functions made. */
@@ -113,6 +120,11 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
   };
 
   try {
+    // The console is built from its sources at every start, as the stack builds it at synth.
+    const consoleDir = mkdtempSync(join(tmpdir(), 'krafter-console-'));
+    stops.push(async () => rmSync(consoleDir, { recursive: true, force: true }));
+    const consoleAssets = buildConsoleAssets(consoleDir);
+
     let dynamo: DynamoDbLocal | undefined;
     let dynamoEndpoint = o.dynamoEndpoint;
     if (!dynamoEndpoint) {
@@ -215,6 +227,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       WEBHOOK_KMS_KEY_ID: kms.keyId,
+      CONSOLE_ASSETS_DIR: consoleDir,
       ...(o.dnsServers ? { DNS_SERVERS: o.dnsServers } : {}),
     };
     const env: Record<string, string> = { ...awsEnv, ...functionEnv, ...o.env };
@@ -341,6 +354,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
 
     return {
       apiUrl: api.url,
+      consoleUrl: `http://127.0.0.1:${api.port}${CONSOLE_PATH}`,
+      consoleAssets,
       env,
       ses,
       kms,

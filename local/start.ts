@@ -38,6 +38,7 @@ writeFileSync(LOCAL_STACK_FILE, JSON.stringify(info, null, 2));
 
 console.log(`Krafter Domains API (local) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`  API       ${stack.apiUrl}`);
+console.log(`  console   ${stack.consoleUrl}  (sign in with a key from \`npm run keys\`)`);
 console.log(`  data      ${inMemory ? 'in memory (discarded on exit)' : (process.env.LOCAL_DATA ?? '.local-data')}`);
 console.log(`  DNS       ${process.env.DNS_SERVERS ?? 'system resolvers'}`);
 console.log('Create a key in another terminal:');

@@ -141,6 +141,10 @@ export const FUNCTION_ENV = {
     meaning: 'Local runs only (`1`): webhook URLs may be http:// and loopback. A deployed stack never sets it',
     default: '',
   },
+  CONSOLE_ASSETS_DIR: {
+    meaning: "Local runs only: the folder of the console's built files. Unset: `console/` beside the function's bundle",
+    default: '',
+  },
   WEBHOOK_DELIVERY_QUEUE_URL: {
     meaning: 'The webhook delivery queue; given only to the functions granted to send to it',
   },

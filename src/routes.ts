@@ -1,7 +1,8 @@
 /**
  * The one route table. The CDK stack creates one Lambda and one HTTP API route per entry, the local
  * server dispatches by it, and each function's IAM policy is derived from its `grants`, so the three
- * cannot drift apart. The entries are written by resource (src/routes/) and combined here.
+ * cannot drift apart. The entries are written by resource (src/routes/) and combined here: the API's
+ * routes below API_BASE_PATH, and the pages (the console) outside it.
  */
 
 import type { Grants } from './grants.js';
@@ -9,12 +10,14 @@ import { backgroundFunctions } from './routes/background.js';
 import { noSecrets, noSes, type Route } from './routes/common.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { domainRoutes } from './routes/domains.js';
+import { pages } from './routes/pages.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export { type BackgroundFunction, backgroundFunctions } from './routes/background.js';
 export {
   API_BASE_PATH,
   type HttpMethod,
+  type Page,
   type Route,
   SCOPE_DOMAINS_MANAGE,
   SCOPE_WEBHOOKS_MANAGE,
@@ -40,11 +43,16 @@ export type RouteName = (typeof routes)[number]['name'];
 
 export type BackgroundFunctionName = (typeof backgroundFunctions)[number]['name'];
 
+export { CONSOLE_FUNCTION, CONSOLE_PATH, pages } from './routes/pages.js';
+
+/** The functions behind the pages; public, and touching no data. */
+export type PageFunctionName = (typeof pages)[number]['name'];
+
 /** Name of the catch-all function that answers unknown paths in the API's error format. */
 export const NOT_FOUND_FUNCTION = 'not-found' as const;
 
 /** Every Lambda function of the stack: the routes', the background ones and the catch-all. */
-export type FunctionName = RouteName | BackgroundFunctionName | typeof NOT_FOUND_FUNCTION;
+export type FunctionName = RouteName | PageFunctionName | BackgroundFunctionName | typeof NOT_FOUND_FUNCTION;
 
 type ByName<T extends { readonly name: string }> = { readonly [K in T['name']]: Extract<T, { readonly name: K }> };
 
@@ -60,14 +68,15 @@ export const BACKGROUND_FUNCTIONS = byName(backgroundFunctions);
 /** The routes that need an API key, and so go through api-handler.ts. */
 export type AuthenticatedRouteName = Extract<(typeof routes)[number], { readonly scope: string }>['name'];
 
-/** What each function may touch; the catch-all touches no data. */
+/** What each function may touch; the catch-all and the pages touch no data. */
 export const FUNCTION_GRANTS: Readonly<Record<FunctionName, Grants | null>> = {
   [NOT_FOUND_FUNCTION]: null,
   ...mapByName(ROUTES, (route) => route.grants),
+  ...mapByName(byName(pages), () => null),
   ...mapByName(BACKGROUND_FUNCTIONS, (fn) => fn.grants),
 };
 
-/** Every function name, the catch-all first, then the routes' and the background functions'. */
+/** Every function name, the catch-all first, then the routes', the pages' and the background functions'. */
 export const FUNCTION_NAMES = Object.keys(FUNCTION_GRANTS) as readonly FunctionName[];
 
 /** A value for every function, e.g. a construct per function; the compiler knows no name is missing. */

@@ -13,6 +13,19 @@ export const SCOPE_WEBHOOKS_MANAGE = 'webhooks:manage';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 
+/**
+ * A page of the HTTP API outside API_BASE_PATH: public static files (the console), answered by a
+ * function that holds no grants and reads no key. Not an API operation, so not in the OpenAPI document.
+ */
+export interface Page {
+  /** GET, and HEAD with it: a browser or a link checker may ask for the headers alone. */
+  readonly methods: readonly ['GET', 'HEAD'];
+  /** The whole path, with `{param}` placeholders as API Gateway writes them. */
+  readonly path: string;
+  /** Function name; the handler lives in `functions/<name>.ts` and exports `handler`. */
+  readonly name: string;
+}
+
 export interface Route {
   readonly method: HttpMethod;
   /** Path below API_BASE_PATH, with `{param}` placeholders as API Gateway writes them. */

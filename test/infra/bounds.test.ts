@@ -15,7 +15,14 @@ import {
   rateLimitKey,
   statusChangeKey,
 } from '../../src/adapters/table-keys.js';
-import { BACKGROUND_FUNCTIONS, type FunctionName, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
+import {
+  BACKGROUND_FUNCTIONS,
+  CONSOLE_FUNCTION,
+  type FunctionName,
+  NOT_FOUND_FUNCTION,
+  pages,
+  routes,
+} from '../../src/routes.js';
 import type { Json, PolicyStatementJson } from './helpers.js';
 import {
   allFunctionNames,
@@ -73,11 +80,12 @@ describe('stage throttling', () => {
       DependsOn?: string[];
     };
     const routeIds = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routeIds).toHaveLength(routes.length + 1);
+    const pageRoutes = pages.flatMap((page) => page.methods).length;
+    expect(routeIds).toHaveLength(routes.length + pageRoutes + 1);
     const routeKeyOf = (id: string) =>
       String((template.findResources('AWS::ApiGatewayV2::Route')[id] as { Properties: Json }).Properties.RouteKey);
     const declared = routeIds.filter((id) => routeKeyOf(id) !== '$default');
-    expect(declared).toHaveLength(routes.length);
+    expect(declared).toHaveLength(routes.length + pageRoutes);
     for (const id of declared) expect(stageResource.DependsOn).toContain(id);
   });
 
@@ -97,8 +105,9 @@ describe('stage throttling', () => {
 });
 
 describe('reserved concurrency', () => {
-  test('each API function, the not-found one included, has a ceiling of 10', () => {
+  test('each API function, the not-found and console ones included, has a ceiling of 10', () => {
     expect(apiFunctionNames).toContain(NOT_FOUND_FUNCTION);
+    expect(apiFunctionNames).toContain(CONSOLE_FUNCTION);
     for (const name of apiFunctionNames)
       expect([name, functionProps(name).ReservedConcurrentExecutions]).toEqual([name, 10]);
   });
@@ -115,14 +124,14 @@ describe('reserved concurrency', () => {
     expect(maximum).toBeLessThanOrEqual(functionProps('verifier').ReservedConcurrentExecutions as number);
   });
 
-  test('in total 198 reserved: an account needs at least 298 concurrency, since Lambda keeps 100 unreserved', () => {
+  test('in total 208 reserved: an account needs at least 308 concurrency, since Lambda keeps 100 unreserved', () => {
     const total = allFunctionNames.reduce(
       (sum, name) => sum + ((functionProps(name).ReservedConcurrentExecutions as number | undefined) ?? 0),
       0,
     );
     // The verifier 2, the scheduler 1, the webhook fan-out 5 and the delivery worker 20.
     expect(total).toBe(apiFunctionNames.length * 10 + 2 + 1 + 5 + 20);
-    expect(total).toBe(198);
+    expect(total).toBe(208);
   });
 
   test('context sets each reservation; 0 means none (never a reservation of 0, which would stop the function)', () => {
@@ -213,6 +222,7 @@ describe('table access by item family (dynamodb:LeadingKeys)', () => {
     },
     openapi: {},
     [NOT_FOUND_FUNCTION]: {},
+    [CONSOLE_FUNCTION]: {},
     verifier: {
       'dynamodb:GetItem': ['TEAM#*'],
       'dynamodb:PutItem': ['TEAM#*'],

@@ -14,7 +14,16 @@ import { TABLE_SCHEMA } from '../../src/adapters/table-schema.js';
 import { DEFAULT_SES_BACKGROUND_RATE } from '../../src/deployment.js';
 import { ownerTags } from '../../src/domain/identity-owner.js';
 import type { Grants, SesAction } from '../../src/grants.js';
-import { API_BASE_PATH, BACKGROUND_FUNCTIONS, FUNCTION_GRANTS, NOT_FOUND_FUNCTION, routes } from '../../src/routes.js';
+import {
+  API_BASE_PATH,
+  BACKGROUND_FUNCTIONS,
+  CONSOLE_FUNCTION,
+  FUNCTION_GRANTS,
+  type FunctionName,
+  NOT_FOUND_FUNCTION,
+  pages,
+  routes,
+} from '../../src/routes.js';
 import type { Json } from './helpers.js';
 import {
   allFunctionNames,
@@ -312,12 +321,21 @@ describe('DomainsStack', () => {
       return uri['Fn::GetAtt'][0]!;
     };
 
-    expect(Object.keys(routeResources)).toHaveLength(routes.length + 1);
+    const pageRouteKeys = pages.flatMap((page) => page.methods.map((method) => `${method} ${page.path}`));
+    expect(Object.keys(routeResources)).toHaveLength(routes.length + pageRouteKeys.length + 1);
     for (const route of routes) {
       expect(functionBehind(`${route.method} ${API_BASE_PATH}${route.path}`)).toBe(
         functionLogicalId(stack, route.name),
       );
     }
+    // The console is served outside the API's base path, GET and HEAD, by its one function.
+    expect(pageRouteKeys.sort()).toEqual([
+      'GET /console',
+      'GET /console/{file}',
+      'HEAD /console',
+      'HEAD /console/{file}',
+    ]);
+    for (const key of pageRouteKeys) expect(functionBehind(key)).toBe(functionLogicalId(stack, CONSOLE_FUNCTION));
     expect(functionBehind('$default')).toBe(functionLogicalId(stack, NOT_FOUND_FUNCTION));
     expect(functionBehind('POST /api/v1/domains/{id}/verify')).toBe(functionLogicalId(stack, 'verify-domain'));
     template.allResourcesProperties('AWS::ApiGatewayV2::Integration', {
@@ -451,10 +469,8 @@ describe('DomainsStack', () => {
       );
     });
 
-    test('not-found: no data access at all', () => {
-      expect(permissions(stack, template, NOT_FOUND_FUNCTION)).toEqual(
-        expectedPermissions(null, 'eu-central-1', 'dev'),
-      );
+    test.each<FunctionName>([NOT_FOUND_FUNCTION, CONSOLE_FUNCTION])('%s: no data access at all', (name) => {
+      expect(permissions(stack, template, name)).toEqual(expectedPermissions(null, 'eu-central-1', 'dev'));
     });
 
     test('roles carry no managed or inline policies besides the generated one', () => {
