@@ -177,9 +177,26 @@ export async function focusIsVisible(target: Locator): Promise<boolean> {
   });
 }
 
-/** Reads the page's clipboard (the context grants clipboard-read). */
-export const clipboardText = (page: Page): Promise<string> =>
-  page.evaluate('navigator.clipboard.readText()') as Promise<string>;
+/**
+ * What a copy put on the clipboard, read as another tab would paste it: the console's own
+ * Permissions-Policy (the API's headers) forbids reading the clipboard, so the text is read in a
+ * blank page of the same context and origin, served by the test (the context grants clipboard-read).
+ */
+export async function clipboardText(page: Page): Promise<string> {
+  const reader = await page.context().newPage();
+  try {
+    const url = new URL('/clipboard-reader', page.url()).toString();
+    await reader.route(url, (route) =>
+      route.fulfill({ contentType: 'text/html; charset=utf-8', body: '<!doctype html><title>reader</title>' }),
+    );
+    await reader.goto(url);
+    await reader.bringToFront();
+    return (await reader.evaluate('navigator.clipboard.readText()')) as string;
+  } finally {
+    await reader.close();
+    await page.bringToFront();
+  }
+}
 
 /** Marks the document, to tell later that the page was not reloaded. */
 export const markDocument = (page: Page): Promise<unknown> => page.evaluate('window.__notReloaded = true');
