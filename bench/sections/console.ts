@@ -147,12 +147,14 @@ async function timeRun(
     else await openBarePage(page, target, calls);
     await page.getByLabel('API key').fill(target.key);
 
+    // Clicks are dispatched as soon as their target is there: playwright's click() first waits for the
+    // target to be visible, stable over two frames and hit by the pointer, which times the test, not the page.
     const started = performance.now();
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).dispatchEvent('click');
     const link = page.getByRole('link', { name: target.domain.name, exact: true });
     await link.waitFor();
     step = calls.open_domain;
-    await link.click();
+    await link.dispatchEvent('click');
     await page.getByRole('table').getByText(target.domain.firstValue).first().waitFor();
     return performance.now() - started;
   } finally {
