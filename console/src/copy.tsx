@@ -24,7 +24,8 @@ export async function copyText(text: string): Promise<void> {
 }
 
 /** A button with visible text "Copy" (or `text`) and a fuller accessible name; says "Copied" when done. */
-export function CopyButton({ value, label, text = 'Copy' }: { value: string; label?: string; text?: string }) {
+export function CopyButton(props: { value: string; label?: string; text?: string; className?: string }) {
+  const { value, label, text = 'Copy', className = 'copy' } = props;
   const feedback = useFeedback();
   const copy = async () => {
     try {
@@ -36,7 +37,7 @@ export function CopyButton({ value, label, text = 'Copy' }: { value: string; lab
     }
   };
   return (
-    <button type="button" class="copy" aria-label={label} onClick={copy}>
+    <button type="button" class={className} aria-label={label} onClick={copy}>
       {text}
     </button>
   );

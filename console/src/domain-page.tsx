@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiProblem, call, callText, seg } from './api.js';
 import { DomainSettings } from './domain-settings.js';
-import { attempt, type Loaded, useFeedback, useFocusOnChange, useLoad } from './feedback.js';
+import { attempt, type Loaded, useFeedback, useFocusOnChange, useLoad, useTitle } from './feedback.js';
 import { zoneFileName } from './format.js';
 import { pollDelayMs } from './paging.js';
 import { RecordsTable } from './records-table.js';
@@ -70,6 +70,7 @@ export function DomainPage({ id }: { id: string }) {
   const busy = useRef(false);
   const heading = useFocusOnChange<HTMLHeadingElement>(domain.data ? `domain ${id}` : `loading ${id}`);
   useFollowVerification(id, domain, setProgress);
+  useTitle(domain.data?.domain ?? 'Domain');
 
   const act = async (action: () => Promise<void>) => {
     if (busy.current) return;

@@ -5,7 +5,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { AddDomainForm } from './add-domain.js';
 import { callPage } from './api.js';
-import { useFocusOnChange, useLoad } from './feedback.js';
+import { useFocusOnChange, useLoad, useTitle } from './feedback.js';
 import { newestFirst, pageOf } from './paging.js';
 import type { DomainSummary, Page } from './types.js';
 import { Pager, Problem, StatusText, Time } from './ui.js';
@@ -13,7 +13,13 @@ import { Pager, Problem, StatusText, Time } from './ui.js';
 export const DOMAINS_PER_PAGE = 20;
 const MAX_REQUESTS = 50;
 
-async function allDomains(): Promise<DomainSummary[]> {
+interface DomainList {
+  domains: DomainSummary[];
+  /** False when the team has more domains than the page reads (MAX_REQUESTS pages of 100). */
+  complete: boolean;
+}
+
+async function allDomains(): Promise<DomainList> {
   const domains: DomainSummary[] = [];
   let after: string | null | undefined;
   for (let request = 0; request < MAX_REQUESTS; request++) {
@@ -21,9 +27,9 @@ async function allDomains(): Promise<DomainSummary[]> {
     const page = await callPage<Page<DomainSummary>>(`/domains${query}`);
     domains.push(...page.data);
     after = page.next_cursor;
-    if (!page.has_more || !after) break;
+    if (!page.has_more || !after) return { domains: newestFirst(domains), complete: true };
   }
-  return newestFirst(domains);
+  return { domains: newestFirst(domains), complete: false };
 }
 
 export function DomainsPage() {
@@ -32,8 +38,9 @@ export function DomainsPage() {
   const [adding, setAdding] = useState(false);
   const addButton = useRef<HTMLButtonElement>(null);
   const heading = useFocusOnChange<HTMLHeadingElement>('domains');
+  useTitle('Domains');
   const table = useRef<HTMLDivElement>(null);
-  const view = pageOf(list.data ?? [], index, DOMAINS_PER_PAGE);
+  const view = pageOf(list.data?.domains ?? [], index, DOMAINS_PER_PAGE);
   // The button pressed may be gone on the new page: focus goes to the top of the new rows.
   const goTo = (page: number) => {
     setIndex(page);
@@ -62,12 +69,12 @@ export function DomainsPage() {
         <Problem text={list.problem.text} />
       ) : list.data === undefined ? (
         <p class="muted">Loading domains…</p>
-      ) : list.data.length === 0 ? (
+      ) : list.data.domains.length === 0 ? (
         <p>No domains yet. Add one to get the DNS records to publish.</p>
       ) : (
         <>
           <div class="table-wrap" ref={table} tabIndex={-1}>
-            <table>
+            <table class="stack">
               <caption class="visually-hidden">Your team's domains, newest first</caption>
               <thead>
                 <tr>
@@ -80,14 +87,14 @@ export function DomainsPage() {
               <tbody>
                 {view.items.map((domain) => (
                   <tr key={domain.id}>
-                    <td class="break">
+                    <td class="break" data-label="Domain">
                       <a href={`#/domains/${encodeURIComponent(domain.id)}`}>{domain.domain}</a>
                     </td>
-                    <td>
+                    <td data-label="Status">
                       <StatusText status={domain.status} />
                     </td>
-                    <td>{domain.region ?? '—'}</td>
-                    <td>
+                    <td data-label="Region">{domain.region ?? '—'}</td>
+                    <td data-label="Created">
                       <Time iso={domain.created_at} />
                     </td>
                   </tr>
@@ -95,6 +102,11 @@ export function DomainsPage() {
               </tbody>
             </table>
           </div>
+          {!list.data.complete && (
+            <p class="notice">
+              The team has more than {MAX_REQUESTS * 100} domains: this list holds the first {MAX_REQUESTS * 100} added.
+            </p>
+          )}
           <Pager
             label="Domain pages"
             view={view}

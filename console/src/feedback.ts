@@ -63,7 +63,10 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
       if (mine === sequence.current) setState({ data, loading: false });
     } catch (error) {
       if (mine !== sequence.current) return;
-      setState({ problem: error instanceof ApiProblem ? error : undefined, loading: false });
+      // A failed reload keeps what was shown (the alert says what went wrong); a failed first load
+      // shows the problem in place of the data.
+      const problem = error instanceof ApiProblem ? error : undefined;
+      setState((old) => (old.data === undefined ? { problem, loading: false } : { data: old.data, loading: false }));
       feedback.report(error);
     }
   }, [key]);
@@ -81,4 +84,11 @@ export function useFocusOnChange<E extends HTMLElement>(key: unknown) {
     ref.current?.focus();
   }, [key]);
   return ref;
+}
+
+/** The tab's title names the page, so that history and screen readers tell pages apart. */
+export function useTitle(page: string): void {
+  useEffect(() => {
+    document.title = `${page} · Krafter Domains console`;
+  }, [page]);
 }

@@ -1,13 +1,14 @@
 /** Sign-in: the key goes to sessionStorage, then one small list call proves it before the pages show. */
 import { useState } from 'preact/hooks';
 import { ApiProblem, call, session } from './api.js';
-import { useFeedback, useFocusOnChange } from './feedback.js';
+import { useFeedback, useFocusOnChange, useTitle } from './feedback.js';
 
 export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const feedback = useFeedback();
   const [key, setKey] = useState('');
   const [busy, setBusy] = useState(false);
   const heading = useFocusOnChange<HTMLHeadingElement>('sign-in');
+  useTitle('Sign in');
 
   const submit = async (event: Event) => {
     event.preventDefault();

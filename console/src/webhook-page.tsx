@@ -1,7 +1,7 @@
 /** One endpoint's delivery log (newest first, paged with the API's cursor), Send test event and Replay. */
 import { useRef, useState } from 'preact/hooks';
 import { call, callPage, seg } from './api.js';
-import { attempt, useFeedback, useFocusOnChange, useLoad } from './feedback.js';
+import { attempt, useFeedback, useFocusOnChange, useLoad, useTitle } from './feedback.js';
 import type { AttemptOutcome, Delivery, Page, Webhook } from './types.js';
 import { Pager, Problem, StatusText, Time } from './ui.js';
 import { webhookState } from './webhooks-page.js';
@@ -30,15 +30,17 @@ export function WebhookPage({ id }: { id: string }) {
   const [outcome, setOutcome] = useState('');
   const busy = useRef(false);
   const heading = useFocusOnChange<HTMLHeadingElement>(id);
+  useTitle('Deliveries');
 
   const run = async (what: string, path: string) => {
     if (busy.current) return;
     busy.current = true;
     setOutcome(`${what}: sending…`);
     const result = await attempt(feedback, () => call<AttemptOutcome>('POST', path));
+    // The log is read again first, so that the outcome and the row it changed show together.
+    await deliveries.reload();
     busy.current = false;
     setOutcome(result ? outcomeWords(what, result) : '');
-    await deliveries.reload();
   };
 
   const page = deliveries.data;

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiProblem, call } from './api.js';
 import { CopyButton } from './copy.js';
-import { useFeedback, useFocusOnChange, useLoad } from './feedback.js';
+import { useFeedback, useFocusOnChange, useLoad, useTitle } from './feedback.js';
 import { formatTime } from './format.js';
 import { EVENT_TYPES, type EventType, type Webhook, type WebhookCreated } from './types.js';
 import { Field, Problem } from './ui.js';
@@ -26,7 +26,7 @@ function SigningSecret({ secret, onDone }: { secret: string; onDone: () => void 
         <code class="break">{secret}</code>
       </p>
       <div class="actions">
-        <CopyButton value={secret} text="Copy secret" />
+        <CopyButton value={secret} text="Copy secret" className="secondary" />
         <button type="button" class="secondary" onClick={onDone}>
           Done
         </button>
@@ -123,6 +123,7 @@ export function WebhooksPage() {
   const list = useLoad(() => call<Webhook[]>('GET', '/webhooks'), 'webhooks');
   const [secret, setSecret] = useState<string | undefined>();
   const heading = useFocusOnChange<HTMLHeadingElement>('webhooks');
+  useTitle('Webhooks');
   const forbidden = list.problem?.code === 'insufficient_scope';
 
   return (
@@ -138,7 +139,7 @@ export function WebhooksPage() {
         <p>No endpoints yet. Add one to hear of domain changes.</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack">
             <caption class="visually-hidden">Your team's webhook endpoints</caption>
             <thead>
               <tr>
@@ -151,10 +152,12 @@ export function WebhooksPage() {
             <tbody>
               {list.data.map((webhook) => (
                 <tr key={webhook.id}>
-                  <td class="break">{webhook.url}</td>
-                  <td>{webhook.events.join(', ')}</td>
-                  <td>{webhookState(webhook)}</td>
-                  <td>
+                  <td class="break" data-label="URL">
+                    {webhook.url}
+                  </td>
+                  <td data-label="Events">{webhook.events.join(', ')}</td>
+                  <td data-label="Status">{webhookState(webhook)}</td>
+                  <td data-label="Deliveries">
                     <a href={`#/webhooks/${encodeURIComponent(webhook.id)}`}>
                       Deliveries<span class="visually-hidden"> to {webhook.url}</span>
                     </a>
