@@ -174,10 +174,18 @@ describe('the console in a browser: domains', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
 
     // The zone file: what the API's endpoint gives, saved under the domain's name.
-    const [download] = await Promise.all([
-      page.waitForEvent('download', { timeout: WAIT_MS }),
-      page.getByRole('button', { name: 'Download zone file' }).click(),
-    ]);
+    const downloaded = page.waitForEvent('download', { timeout: WAIT_MS });
+    await page.getByRole('button', { name: 'Download zone file' }).click();
+    // An error from the API ends the wait at once, with the page's own words.
+    const refused = page
+      .getByRole('alert')
+      .filter({ hasText: /\S/ })
+      .waitFor({ timeout: WAIT_MS })
+      .then(async () => {
+        throw new Error(`the page said: ${await visibleText(page.getByRole('alert'))}`);
+      });
+    const download = await Promise.race([downloaded, refused]);
+    refused.catch(() => undefined);
     expect(download.suggestedFilename()).toBe(`${domain}.zone`);
     const saved = readFileSync(await download.path(), 'utf8');
     const served = await h.e2e.request('GET', `/domains/${id}/zone-file`, { key });
