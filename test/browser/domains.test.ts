@@ -226,6 +226,27 @@ describe('the console in a browser: domains', () => {
     expect((await h.e2e.request('GET', `/domains/${id}`, { key })).status).toBe(404);
   }, 120_000);
 
+  it('lists the team’s domains newest first, 20 a page', async () => {
+    const { plaintext: pagesKey } = await h.e2e.newKey('team-pages');
+    const names = Array.from({ length: 21 }, (_, i) => `p${String(i + 1).padStart(2, '0')}.pages.example.com`);
+    for (const domain of names)
+      expect((await h.e2e.request('POST', '/domains', { key: pagesKey, body: { domain } })).status).toBe(201);
+    const page = await h.page();
+    await signIn(page, h.consoleUrl, pagesKey);
+    const shown = async () => {
+      const links = page.getByRole('table').getByRole('link');
+      await links.first().waitFor();
+      return links.allTextContents();
+    };
+    expect(await shown()).toEqual(names.slice(1).reverse());
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByRole('link', { name: names[0], exact: true }).waitFor();
+    expect(await shown()).toEqual([names[0]]);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.getByRole('link', { name: names[20], exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'Next page' }).isVisible()).toBe(true);
+  }, 90_000);
+
   it('adds a domain with the keyboard alone, and shows a validation error beside its field', async () => {
     const domain = 'keys.example.com';
     const page = await h.page();

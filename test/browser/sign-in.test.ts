@@ -14,12 +14,14 @@ import {
 } from './support.js';
 
 const INVALID_KEY = 'The API key is malformed, unknown or revoked.';
+const RATE_LIMIT = 20;
 
 let h: ConsoleHarness;
 
 beforeAll(async () => {
-  // No key cache, so that a key revoked during a test stops working at once.
-  h = await startConsole({ env: { API_KEY_CACHE_SECONDS: '0' } });
+  // No key cache, so that a key revoked during a test stops working at once; a team limit that one
+  // test runs into on purpose (each test uses a team of its own).
+  h = await startConsole({ env: { API_KEY_CACHE_SECONDS: '0', RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT) } });
 }, 60_000);
 
 afterEach(async () => {
@@ -97,4 +99,23 @@ describe('the console in a browser: signing in', () => {
     expect(await shows(other.locator('body'), 'webhooks:manage')).toContain('webhooks:manage');
     expect(await other.getByRole('columnheader', { name: 'URL' }).count()).toBe(0);
   }, 60_000);
+
+  it('says when to try again after a 429', async () => {
+    const { plaintext: key } = await h.e2e.newKey('team-busy');
+    // Use up the team's minute; a window about to end is waited out first, so the page meets the limit.
+    let retryAfter = 0;
+    while (retryAfter <= 5) {
+      const res = await h.e2e.request('GET', '/domains?limit=1', { key });
+      if (res.status === 429) {
+        retryAfter = Number(res.headers.get('retry-after'));
+        if (retryAfter <= 5) await new Promise((resolve) => setTimeout(resolve, (retryAfter + 1) * 1000));
+      }
+    }
+    const page = await h.page();
+    await submitKey(page, h.consoleUrl, key);
+    const said = await alertShowing(page, /Try again in \d+ (s|min)\./);
+    const seconds = Number(/Try again in (\d+) s/.exec(said)?.[1]);
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThanOrEqual(60);
+  }, 90_000);
 });
