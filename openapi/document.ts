@@ -118,7 +118,8 @@ function operationObject(route: ApiRoute, responses: Record<string, unknown>): R
   const opResponses: Record<string, unknown> = {
     [String(operation.success.status)]: {
       description: operation.success.description,
-      content: { 'application/json': success },
+      ...(operation.success.headers && { headers: operation.success.headers }),
+      content: { [operation.success.mediaType ?? 'application/json']: success },
     },
   };
   for (const [status, codes] of errorCodesOf(route)) {

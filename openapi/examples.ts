@@ -8,6 +8,7 @@ import { diagnoseRecords } from '../src/domain/diagnostics.js';
 import { EASY_DKIM_DEFAULT } from '../src/domain/dkim.js';
 import { type Domain, recordInputsOf, toDetailJson, toSummaryJson } from '../src/domain/domain.js';
 import { DOMAIN_EVENT_TYPES, toWebhookJson, type WebhookEndpointView } from '../src/domain/webhook-endpoint.js';
+import { formatZoneFile } from '../src/domain/zone-file.js';
 
 export type Examples = Record<string, { summary: string; value: unknown }>;
 
@@ -207,3 +208,9 @@ export function exampleWebhook(overrides: Partial<WebhookEndpointView> = {}) {
 
 /** An example secret of the documented form (not one any endpoint has). */
 export const EXAMPLE_WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+/** The zone file of the reference's created domain, at the time of its example. */
+export function zoneFileExample(): string {
+  const { id, domain, created_at, dns_records } = SPEC_EXAMPLES.created.data;
+  return formatZoneFile({ id, domain, records: dns_records }, created_at);
+}

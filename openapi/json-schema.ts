@@ -27,6 +27,7 @@ import {
   OpenApiDocumentSchema,
   RecordDiagnostic,
   RecordStatusSchema,
+  ZoneFileSchema,
 } from './schemas.js';
 import {
   DomainCreatedEvent,
@@ -66,6 +67,7 @@ const COMPONENT_SCHEMAS = {
   Error: ErrorEnvelope,
   ErrorCode: ErrorCodeSchema,
   OpenApiDocument: OpenApiDocumentSchema,
+  ZoneFile: ZoneFileSchema,
   CreateWebhookRequest: CreateWebhookBody,
   UpdateWebhookRequest: UpdateWebhookBody,
   Webhook,

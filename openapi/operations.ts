@@ -16,6 +16,7 @@ import {
   type Examples,
   FROM_REFERENCE,
   SPEC_EXAMPLES,
+  zoneFileExample,
 } from './examples.js';
 import {
   DeletedResponse,
@@ -23,6 +24,7 @@ import {
   DomainResponse,
   DomainSummaryResponse,
   OpenApiDocumentSchema,
+  ZoneFileSchema,
 } from './schemas.js';
 import { WEBHOOK_OPERATIONS } from './webhook-operations.js';
 
@@ -44,6 +46,10 @@ export interface Operation {
     readonly description: string;
     readonly schema: v.GenericSchema;
     readonly examples?: Examples;
+    /** @default application/json */
+    readonly mediaType?: 'text/plain';
+    /** Response headers of the success answer, as OpenAPI header objects. */
+    readonly headers?: Record<string, unknown>;
   };
   /** Error codes beyond the ones authentication adds. */
   readonly errors: readonly ErrorCode[];
@@ -163,6 +169,31 @@ export const OPERATIONS: Record<RouteName, Operation> = {
         example: { summary: FROM_REFERENCE, value: SPEC_EXAMPLES.get },
         checked: { summary: 'After a check: MAIL FROM records not in place yet', value: checkedDomainExample() },
       },
+    },
+    errors: ['domain_not_found', ...SERVER_ERRORS],
+  },
+  'get-zone-file': {
+    operationId: 'getZoneFile',
+    tag: 'Domains',
+    summary: 'Get Zone File',
+    description: [
+      "Returns the domain's DNS records as a BIND zone file (`text/plain`), the format DNS providers such as Cloudflare and Route 53 import, sent as an attachment named `<domain>.zone`.",
+      'Names are absolute (with a trailing dot), every record has TTL 3600 and class IN, the MX record its priority, and TXT values are quoted and split into strings of at most 255 bytes. The records are those Get Domain returns; errors are JSON, as for every operation.',
+    ].join('\n\n'),
+    success: {
+      status: 200,
+      description: 'OK: the zone file.',
+      schema: ZoneFileSchema,
+      mediaType: 'text/plain',
+      headers: {
+        'Content-Disposition': {
+          description: 'Saves the answer as `<domain>.zone`.',
+          required: true,
+          schema: { type: 'string' },
+          example: 'attachment; filename="example.com.zone"',
+        },
+      },
+      examples: { example: { summary: 'The records of the reference example', value: zoneFileExample() } },
     },
     errors: ['domain_not_found', ...SERVER_ERRORS],
   },

@@ -237,3 +237,10 @@ export type ResponseSchemaChecks = [
   Holds<SameKeys<DnsRecord, v.InferInput<typeof DnsRecordSchema>>>,
   Holds<Fits<RecordStatus, (typeof RECORD_STATUSES)[number]>>,
 ];
+
+export const ZoneFileSchema = v.pipe(
+  v.string(),
+  v.description(
+    "The domain's DNS records as a BIND zone file fragment: comment lines (`;`) naming the domain, its id and the time, then one line per record with its absolute name, TTL 3600, class IN, type and data. TXT data is quoted, in strings of at most 255 bytes.",
+  ),
+);

@@ -20,6 +20,7 @@ const ENDPOINTS: readonly Endpoint[] = [
   { name: 'create', method: 'POST', path: () => '/domains', body: (d) => ({ domain: d }) },
   { name: 'list', method: 'GET', path: () => '/domains' },
   { name: 'get', method: 'GET', path: (id) => `/domains/${id}` },
+  { name: 'zone-file', method: 'GET', path: (id) => `/domains/${id}/zone-file` },
   { name: 'verify', method: 'POST', path: (id) => `/domains/${id}/verify` },
   { name: 'update', method: 'PATCH', path: (id) => `/domains/${id}`, body: () => ({ return_path: 'mail' }) },
   { name: 'delete', method: 'DELETE', path: (id) => `/domains/${id}` },
@@ -89,7 +90,7 @@ async function otherTeam(w: World, a: Team, b: Team): Promise<void> {
     w.tally.violation('access', `another team's requests changed ${a.teamId}'s domain`);
   w.tally.detail(
     'access',
-    `another team's id on get, verify, update and delete: answered exactly as an unknown id (404); its list and 409 reveal nothing`,
+    `another team's id on get, zone-file, verify, update and delete: answered exactly as an unknown id (404); its list and 409 reveal nothing`,
   );
 }
 

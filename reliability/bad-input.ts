@@ -663,6 +663,7 @@ export function handPicked(c: CorpusContext): BadRequest[] {
     add(`GET odd id ${id.slice(0, 40)}`, { method: 'GET', path: `/domains/${id}`, headers: ka }, 404);
     add(`DELETE odd id ${id.slice(0, 40)}`, { method: 'DELETE', path: `/domains/${id}`, headers: ka }, 404);
     add(`verify odd id ${id.slice(0, 40)}`, { method: 'POST', path: `/domains/${id}/verify`, headers: ka }, 404);
+    add(`zone file odd id ${id.slice(0, 40)}`, { method: 'GET', path: `/domains/${id}/zone-file`, headers: ka }, 404);
   }
   const routes: [string, string][] = [
     ['PUT', '/domains'],
@@ -674,6 +675,10 @@ export function handPicked(c: CorpusContext): BadRequest[] {
     ['GET', `/domains/${c.existingId}/verify`],
     ['PUT', `/domains/${c.existingId}/verify`],
     ['DELETE', `/domains/${c.existingId}/verify`],
+    ['POST', `/domains/${c.existingId}/zone-file`],
+    ['DELETE', `/domains/${c.existingId}/zone-file`],
+    ['GET', `/domains/${c.existingId}/zone-file/x`],
+    ['GET', `/domains/${c.existingId}/zone-file.txt`],
     ['OPTIONS', '/domains'],
     ['OPTIONS', `/domains/${c.existingId}`],
     ['GET', `/domains/${c.existingId}/`],
@@ -705,6 +710,14 @@ export function handPicked(c: CorpusContext): BadRequest[] {
     '/API/V1/DOMAINS',
     '/api/v1/openapi.json/x',
     '/api/v1/%2e%2e/domains',
+    // The console serves only the files its build wrote, by exact name.
+    '/console/',
+    '/console/..%2F..%2Fetc%2Fpasswd',
+    '/console/%2e%2e%2fpackage.json',
+    '/console/index.html%00',
+    '/console/app.js',
+    '/console/a/b',
+    '/api/v1/console',
   ]) {
     add(`absolute path ${path}`, { method: 'GET', path, absolute: true, headers: ka }, 404);
   }

@@ -309,6 +309,10 @@ export async function observeCalls(w: World): Promise<Map<FunctionName, IamCall[
   add('list-domains', await exercise(w, async () => void (await w.call('iam', 'GET', '/domains?limit=1', team.key))));
   add('get-domain', await exercise(w, async () => void (await w.call('iam', 'GET', `/domains/${id}`, team.key))));
   add(
+    'get-zone-file',
+    await exercise(w, async () => void (await w.call('iam', 'GET', `/domains/${id}/zone-file`, team.key))),
+  );
+  add(
     'verify-domain',
     await exercise(w, async () => {
       await w.send('iam', {
@@ -397,6 +401,10 @@ export async function observeCalls(w: World): Promise<Map<FunctionName, IamCall[
   await observeWebhookCalls(w, add);
   add('openapi', await exercise(w, async () => void (await w.send('iam', { method: 'GET', path: '/openapi.json' }))));
   add('not-found', await exercise(w, async () => void (await w.send('iam', { method: 'GET', path: '/nowhere' }))));
+  add(
+    'console',
+    await exercise(w, async () => void (await w.send('iam', { method: 'GET', path: '/console', absolute: true }))),
+  );
   return seen;
 }
 

@@ -433,16 +433,21 @@ export function answerProblems(a: Answer, path = ''): string[] {
     }
   }
   if (INTERNAL_TEXT.test(a.text)) problems.push(`internal error text in the body: ${a.text.slice(0, 160)}`);
+  const bare = path.split('?')[0] ?? '';
+  // The console's files: public, cached, and not JSON (its errors are).
+  const page = a.status < 400 && /^\/console(\/|$)/.test(bare);
   for (const [name, pattern] of SECURITY_HEADERS) {
-    // The public API description may be cached; everything with account data may not.
-    if (name === 'cache-control' && a.status < 400 && /\/openapi\.json$/.test(path.split('?')[0] ?? '')) continue;
+    // The public API description and the console may be cached; everything with account data may not.
+    if (name === 'cache-control' && a.status < 400 && (/\/openapi\.json$/.test(bare) || page)) continue;
     const v = a.headers[name];
     if (v === undefined || !pattern.test(v))
       problems.push(`security header ${name} ${v === undefined ? 'missing' : `is "${v}"`}`);
   }
   for (const name of Object.keys(a.headers))
     if (name.startsWith('access-control-')) problems.push(`CORS header ${name} present`);
-  if (!/^application\/json/.test(a.headers['content-type'] ?? ''))
+  // The zone file is text; every other answer of the API is JSON.
+  const text = a.status < 400 && /\/zone-file$/.test(bare) && /^text\/plain/.test(a.headers['content-type'] ?? '');
+  if (!page && !text && !/^application\/json/.test(a.headers['content-type'] ?? ''))
     problems.push(`content-type ${a.headers['content-type'] ?? 'missing'}`);
   return problems;
 }

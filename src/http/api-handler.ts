@@ -14,7 +14,7 @@ import { InvalidIdempotencyKeyError, PayloadTooLargeError, RateLimitedError, Val
 import { type AuthenticatedRouteName, ROUTES } from '../routes.js';
 import { authenticate, type Caller } from '../services/auth.js';
 import { admit, type RateLimitState, rateLimitHeaders } from '../services/rate-limit.js';
-import { json } from './envelope.js';
+import { json, text } from './envelope.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { accessLog, errorEnvelope } from './middlewares.js';
 
@@ -28,9 +28,21 @@ export interface ApiRequest<B, Q = undefined> {
   readonly query: Q;
 }
 
-export interface ApiResult {
+/** What a route's business function answers: a JSON body (most routes) or a text one. */
+export type ApiResult = JsonResult | TextResult;
+
+export interface JsonResult {
   readonly status: number;
   readonly body: unknown;
+}
+
+/** A body that is not JSON (a zone file): sent as is, with its media type and any headers of its own. */
+export interface TextResult {
+  readonly status: number;
+  readonly text: string;
+  /** E.g. `text/plain; charset=utf-8`. */
+  readonly contentType: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -193,19 +205,21 @@ function wrap<S extends v.GenericSchema | undefined, Q extends v.GenericSchema |
       if (state.status === 'rejected') throw state.reason;
       authorizer.rateLimit = state.value ?? undefined;
       if (result.status === 'rejected') throw result.reason;
-      return json(result.value.status, result.value.body);
+      return respond(result.value);
     }
     const key = event.headers?.['idempotency-key'];
-    if (!options.idempotency || key === undefined) {
-      const result = await run();
-      return json(result.status, result.body);
-    }
+    if (!options.idempotency || key === undefined) return respond(await run());
     if (!IDEMPOTENCY_KEY.test(key)) throw new InvalidIdempotencyKeyError();
     const result = await options.idempotency(
       { teamId: caller.teamId, route: event.routeKey, id: params.id ?? null, key, body: body ?? null },
       run,
       context,
     );
-    return json(result.status, result.body, result.replayed ? { 'Idempotent-Replayed': 'true' } : {});
+    return respond(result, result.replayed ? { 'Idempotent-Replayed': 'true' } : {});
   });
+}
+
+function respond(result: ApiResult, headers: Record<string, string> = {}): ApiResponse {
+  if ('text' in result) return text(result.status, result.text, result.contentType, { ...result.headers, ...headers });
+  return json(result.status, result.body, headers);
 }

@@ -1,5 +1,5 @@
 /**
- * JSON answers and the API's one error envelope, `{"error":{"code","message",...}}`. Kept free of
+ * JSON answers (and the few text ones) and the API's one error envelope, `{"error":{"code","message",...}}`. Kept free of
  * logging and metrics so the functions that only answer (not-found, openapi) start fast.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -12,6 +12,15 @@ export function json(status: number, body: unknown, headers: Record<string, stri
     statusCode: status,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
     body: JSON.stringify(body),
+  };
+}
+
+/** A text answer (e.g. a zone file): the body as is, with its media type; never cached, like JSON ones. */
+export function text(status: number, body: string, contentType: string, headers: Record<string, string> = {}): Result {
+  return {
+    statusCode: status,
+    headers: { 'Content-Type': contentType, 'Cache-Control': 'no-store', ...headers },
+    body,
   };
 }
 

@@ -77,6 +77,21 @@ export const domainRoutes = [
     },
   },
   {
+    method: 'GET',
+    path: '/domains/{id}/zone-file',
+    name: 'get-zone-file',
+    scope: SCOPE_DOMAINS_MANAGE,
+    idempotent: false,
+    // The same read as get-domain: the records are the domain's.
+    grants: {
+      table: [...authenticated, { keys: KEYS.team, actions: [GET] }],
+      queryIndexes: false,
+      ses: noSes,
+      sendToVerifyQueue: false,
+      secrets: noSecrets,
+    },
+  },
+  {
     method: 'POST',
     path: '/domains/{id}/verify',
     name: 'verify-domain',

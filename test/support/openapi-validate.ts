@@ -130,7 +130,8 @@ export function createValidator(doc: OpenApi) {
 
   /**
    * Throws an OpenApiMismatchError unless `body` (the parsed JSON, undefined when the body was not
-   * JSON) is what the document says `method path` answers with `status`. `path` may include the API
+   * JSON; the text itself for an answer documented as `text/plain`) is what the document says
+   * `method path` answers with `status`. `path` may include the API
    * base path and a query string. With `headers`, required response headers are checked too.
    */
   function validateResponse(method: string, path: string, status: number, body: unknown, headers?: Headers): void {
@@ -177,6 +178,14 @@ export function createValidator(doc: OpenApi) {
         if (!check(typed))
           throw new OpenApiMismatchError(`OpenAPI: ${where}: header ${name}: ${value} ${describe(check.errors)}`);
       }
+    }
+    const textSchema = response.content?.['text/plain']?.schema;
+    if (textSchema && !response.content?.['application/json']) {
+      // A text answer (the zone file): `body` is its text.
+      const check = compile(`${match.template} ${verb} ${status} text`, textSchema);
+      if (typeof body !== 'string' || !check(body))
+        throw new OpenApiMismatchError(`OpenAPI: ${where}: the document describes a text body.\nbody: ${shown(body)}`);
+      return;
     }
     const schema = response.content?.['application/json']?.schema;
     if (!schema) {

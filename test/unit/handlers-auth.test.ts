@@ -35,6 +35,7 @@ const BODIES: Readonly<Record<AuthenticatedRouteName, HttpEventOptions['body'] |
   'create-domain': { domain: 'example.com' },
   'list-domains': undefined,
   'get-domain': undefined,
+  'get-zone-file': undefined,
   'verify-domain': undefined,
   'update-domain': { return_path: 'mail' },
   'delete-domain': undefined,
@@ -176,6 +177,7 @@ describe('a key of one team never reaches another team', () => {
 
     expect((await call(endpoint('list-domains'), `Bearer ${teamB.plaintext}`)).body).toEqual({ data: [] });
     expectError(await call(endpoint('get-domain'), `Bearer ${teamB.plaintext}`), 404, 'domain_not_found');
+    expectError(await call(endpoint('get-zone-file'), `Bearer ${teamB.plaintext}`), 404, 'domain_not_found');
 
     // The key was looked up by its own id, and the list and the read asked for team B's items.
     expect(ddbMock).toHaveReceivedCommandWith(GetCommand, { Key: apiKeyKey(teamB.keyId) });

@@ -86,6 +86,28 @@ describe('apiHandler', () => {
     expect(seen).toEqual([undefined]);
   });
 
+  it('answers a text result as is, with its media type and headers, and the security headers', async () => {
+    const handler = http.apiHandler({ scope: 'domains:manage' }, async () => ({
+      status: 200,
+      text: '; a zone\nexample.com.\t3600\tIN\tTXT\t"{\\"x\\"}"\n',
+      contentType: 'text/plain; charset=utf-8',
+      headers: { 'Content-Disposition': 'attachment; filename="example.com.zone"' },
+    }));
+    const result = (await handler(
+      httpEvent('GET', '/things', { headers: { authorization: `Bearer ${key.plaintext}` } }) as never,
+      {} as never,
+    )) as { statusCode: number; headers: Record<string, string>; body: string };
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toBe('; a zone\nexample.com.\t3600\tIN\tTXT\t"{\\"x\\"}"\n');
+    expect(result.headers).toMatchObject({
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Disposition': 'attachment; filename="example.com.zone"',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+    });
+  });
+
   it('maps a thrown ApiError to its status, code, details and Retry-After', async () => {
     const handler = http.apiHandler({ scope: 'domains:manage' }, async () => {
       throw new apiErrors.ServiceUnavailableError('Busy.', 7);

@@ -200,7 +200,8 @@ describe('examples', () => {
       .flatMap(([method, op]) =>
         Object.entries(op.responses).map(([status, response]) => {
           const resolved = response.$ref ? doc.components.responses[response.$ref.split('/').pop()!]! : response;
-          const examples = Object.entries(resolved.content?.['application/json']?.examples ?? {});
+          const content = resolved.content ?? {};
+          const examples = Object.entries((content['application/json'] ?? content['text/plain'])?.examples ?? {});
           return [
             `${method.toUpperCase()} ${path} ${status}`,
             method,
@@ -326,6 +327,18 @@ describe('validateResponse (the check the end-to-end tests run)', () => {
       /must answer 404 route_not_found/,
     );
     expect(() => validateResponse('GET', '/domains', 200, undefined)).toThrow(/not JSON/);
+  });
+
+  it('checks a text answer (the zone file) as text, with its required header', () => {
+    const path = '/domains/550e8400-e29b-41d4-a716-446655440000/zone-file';
+    const zone = '; zone\nexample.com.\t3600\tIN\tTXT\t"x"\n';
+    const attachment = new Headers({ 'content-disposition': 'attachment; filename="example.com.zone"' });
+    expect(() => validateResponse('GET', path, 200, zone, attachment)).not.toThrow();
+    expect(() => validateResponse('GET', path, 200, { data: zone })).toThrow(/text body/);
+    expect(() => validateResponse('GET', path, 200, zone, new Headers())).toThrow(/Content-Disposition is missing/);
+    expect(() =>
+      validateResponse('GET', path, 404, { error: { code: 'domain_not_found', message: 'x' } }),
+    ).not.toThrow();
   });
 
   it('checks required response headers when given', () => {
