@@ -188,6 +188,7 @@ describe('the console in a browser: domains', () => {
     refused.catch(() => undefined);
     expect(download.suggestedFilename()).toBe(`${domain}.zone`);
     const saved = readFileSync(await download.path(), 'utf8');
+    expect(saved).toContain(id);
     const served = await h.e2e.request('GET', `/domains/${id}/zone-file`, { key });
     expect(served.status).toBe(200);
     const withoutComments = (zone: string) => zone.split('\n').filter((l) => !l.trimStart().startsWith(';'));
