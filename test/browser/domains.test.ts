@@ -169,9 +169,12 @@ describe('the console in a browser: domains', () => {
     const domain = 'zone.example.com';
     const { id } = await createDomain(domain);
     const page = await h.page({ width: 375, height: 740 });
+    const fitsTheWidth = () => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
     await signIn(page, h.consoleUrl, key);
+    await page.getByRole('link', { name: domain, exact: true }).waitFor();
+    expect(await fitsTheWidth()).toBe(true);
     await openDomain(page, domain);
-    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    expect(await fitsTheWidth()).toBe(true);
 
     // The zone file: what the API's endpoint gives, saved under the domain's name.
     const downloaded = page.waitForEvent('download', { timeout: WAIT_MS });
