@@ -106,7 +106,7 @@ async function measureFirstView(browser: Browser, target: ConsoleTarget): Promis
     });
     await page.goto(target.consoleUrl, { waitUntil: 'networkidle' });
     await page.getByLabel('API key').waitFor();
-    const files = await Promise.all(sizes);
+    const files = (await Promise.all(sizes)).sort((a, b) => a.path.localeCompare(b.path));
     const body = files.reduce((n, f) => n + f.body_bytes, 0);
     return {
       requests: files.length,
