@@ -22,7 +22,7 @@ beforeAll(async () => {
   // No key cache, so that a key revoked during a test stops working at once; a team limit that one
   // test runs into on purpose (each test uses a team of its own).
   h = await startConsole({ env: { API_KEY_CACHE_SECONDS: '0', RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT) } });
-}, 60_000);
+}, 90_000);
 
 afterEach(async () => {
   const violations = h.takeCspViolations();
@@ -49,7 +49,7 @@ describe('the console in a browser: signing in', () => {
     expect(await page.evaluate("sessionStorage.getItem('krafter.apiKey')")).toBeNull();
     await page.reload();
     await page.getByLabel('API key').waitFor();
-  }, 60_000);
+  }, 90_000);
 
   it('answers a bad key with the reason, on the sign-in page', async () => {
     const page = await h.page();
@@ -59,7 +59,7 @@ describe('the console in a browser: signing in', () => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page.evaluate("sessionStorage.getItem('krafter.apiKey')")).toBeNull();
     expect(await seriousA11yViolations(page)).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   it('returns to sign-in with the reason when the key is revoked while the page is open', async () => {
     const { keyId, plaintext: key } = await h.e2e.newKey('team-revoked');
@@ -73,7 +73,7 @@ describe('the console in a browser: signing in', () => {
     await alertShowing(page, INVALID_KEY);
     await page.getByLabel('API key').waitFor();
     expect(await page.evaluate("sessionStorage.getItem('krafter.apiKey')")).toBeNull();
-  }, 60_000);
+  }, 90_000);
 
   it('says which scope a key lacks, page by page', async () => {
     // Only webhooks:manage: the domains list names the missing scope, the webhooks page works.
@@ -98,7 +98,7 @@ describe('the console in a browser: signing in', () => {
     await other.getByRole('heading', { name: 'Webhooks', exact: true }).waitFor();
     expect(await shows(other.locator('body'), 'webhooks:manage')).toContain('webhooks:manage');
     expect(await other.getByRole('columnheader', { name: 'URL' }).count()).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it('says when to try again after a 429', async () => {
     const { plaintext: key } = await h.e2e.newKey('team-busy');

@@ -17,7 +17,7 @@ import type { LocalStackOptions } from '../../local/stack.js';
 import { type E2E, startE2E } from '../support/e2e.js';
 
 /** Generous for a 2-core machine running other suites: every wait ends as soon as its condition holds. */
-export const WAIT_MS = 20_000;
+export const WAIT_MS = 30_000;
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

@@ -43,7 +43,7 @@ beforeAll(async () => {
   // Loopback receivers allowed; one quick retry, so that a delivery fails within the test.
   h = await startConsole({ env: { WEBHOOKS_ALLOW_LOCAL_TARGETS: '1', WEBHOOK_RETRY_SCHEDULE_SECONDS: '1' } });
   key = (await h.e2e.newKey('team-hooks', ['domains:manage', 'webhooks:manage'])).plaintext;
-}, 60_000);
+}, 90_000);
 
 afterEach(async () => {
   const violations = h.takeCspViolations();
