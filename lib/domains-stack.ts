@@ -22,7 +22,14 @@ import type { Construct } from 'constructs';
 import { KEY_PREFIX } from '../src/adapters/table-keys.js';
 import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
 import { DEFAULT_SES_BACKGROUND_RATE, EVENT_BUS_NAME, METRICS_NAMESPACE, SERVICE_NAME } from '../src/deployment.js';
-import { API_BASE_PATH, CONSOLE_FUNCTION, FUNCTION_GRANTS, type FunctionName, mapFunctions } from '../src/routes.js';
+import {
+  API_BASE_PATH,
+  CONSOLE_FUNCTION,
+  CONSOLE_PATH,
+  FUNCTION_GRANTS,
+  type FunctionName,
+  mapFunctions,
+} from '../src/routes.js';
 import { ApiFunction } from './api-function.js';
 import { consoleBundleFolder } from './console-bundle.js';
 import {
@@ -218,6 +225,10 @@ export class DomainsStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the Domains API',
       value: `${this.apiStage.url}${API_BASE_PATH.replace(/^\//, '')}`,
+    });
+    new CfnOutput(this, 'ConsoleUrl', {
+      description: 'The console page: sign in with an API key',
+      value: `${this.apiStage.url}${CONSOLE_PATH.replace(/^\//, '')}`,
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'VerifyQueueUrl', { value: this.verifyQueue.queueUrl });

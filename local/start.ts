@@ -10,7 +10,8 @@
  *   MAX_DOMAINS_PER_TEAM, RESERVED_DOMAINS, UNVERIFIED_RELEASE_GRACE_HOURS, MAX_WEBHOOKS_PER_TEAM  passed to the functions (README)
  *   WEBHOOKS_ALLOW_LOCAL_TARGETS=1  webhook URLs may also be http:// and loopback (a receiver on this machine)
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { LOCAL_PASSTHROUGH_ENV } from '../src/deployment.js';
 import { startLocalStack } from './stack.js';
 import { LOCAL_STACK_FILE, type LocalStackInfo } from './stack-info.js';
@@ -34,6 +35,8 @@ const stack = await startLocalStack({
 });
 
 const info: LocalStackInfo = { apiUrl: stack.apiUrl, env: stack.env, pid: process.pid };
+// An in-memory run writes no data, yet other commands (npm run keys) still find it by this file.
+mkdirSync(dirname(LOCAL_STACK_FILE), { recursive: true });
 writeFileSync(LOCAL_STACK_FILE, JSON.stringify(info, null, 2));
 
 console.log(`Krafter Domains API (local) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

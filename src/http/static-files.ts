@@ -76,7 +76,7 @@ export function serveStaticFile(
   if (matches(request.headers['if-none-match'], file.etag)) return { statusCode: 304, headers };
   const body = gzip ?? file.body;
   if (gzip) headers['Content-Encoding'] = 'gzip';
-  headers['Content-Length'] = String(body.length);
+  // No Content-Length: the gateway (or the local server) sets it from the body it sends.
   if (request.method === 'HEAD') return { statusCode: 200, headers };
   return { statusCode: 200, headers, body: body.toString('base64'), isBase64Encoded: true };
 }

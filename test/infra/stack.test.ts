@@ -435,6 +435,7 @@ describe('DomainsStack', () => {
   test('outputs: API URL with the base path, table name, queue URLs', () => {
     const outputs = template.findOutputs('*') as Record<string, { Value: unknown }>;
     expect(flatten(outputs.ApiUrl?.Value)).toMatch(/^https:\/\/<\w+>\.execute-api\..+\/api\/v1$/);
+    expect(flatten(outputs.ConsoleUrl?.Value)).toMatch(/^https:\/\/<\w+>\.execute-api\..+\/console$/);
     expect(outputs.TableName?.Value).toEqual({ Ref: logicalId(stack, stack.table) });
     expect(outputs.VerifyQueueUrl?.Value).toEqual({ Ref: logicalId(stack, stack.verifyQueue) });
     expect(outputs.VerifyDeadLetterQueueUrl?.Value).toEqual({ Ref: logicalId(stack, stack.verifyDeadLetterQueue) });
