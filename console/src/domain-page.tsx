@@ -49,18 +49,21 @@ function useFollowVerification(id: string, domain: Loaded<Domain>, say: (text: s
   }, [verifying, id]);
 }
 
-async function downloadZoneFile(domain: Domain) {
+/** Fetches the zone file with the key (a plain link could not send it) and saves it; resolves its name. */
+async function downloadZoneFile(domain: Domain): Promise<string> {
   const { text, disposition } = await callText(`/domains/${seg(domain.id)}/zone-file`);
   const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
   const link = document.createElement('a');
   link.href = url;
-  link.download = zoneFileName(domain.domain, disposition);
+  const name = zoneFileName(domain.domain, disposition);
+  link.download = name;
   link.className = 'offscreen';
   document.body.append(link);
   link.click();
   link.remove();
   // The click has handed the Blob to the download; the URL is not needed after this turn.
   setTimeout(() => URL.revokeObjectURL(url), 0);
+  return name;
 }
 
 export function DomainPage({ id }: { id: string }) {
@@ -122,7 +125,11 @@ export function DomainPage({ id }: { id: string }) {
         <button type="button" onClick={verify}>
           Verify
         </button>
-        <button type="button" class="secondary" onClick={() => act(() => downloadZoneFile(data))}>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => act(async () => feedback.announce(`Saved ${await downloadZoneFile(data)}.`))}
+        >
           Download zone file
         </button>
       </div>
