@@ -14,7 +14,7 @@ const common = {
 
 /**
  * Two projects: unit and infrastructure tests need nothing running, so `jest test/unit` starts no
- * Java; the data, end-to-end and reliability tests share one DynamoDB Local, which jest starts only
+ * Java; the data, end-to-end, reliability and browser tests share one DynamoDB Local, which jest starts only
  * when a test of that project is selected.
  */
 /** @type {import('jest').Config} */
@@ -30,7 +30,7 @@ export default {
     {
       ...common,
       displayName: 'stack',
-      roots: ['<rootDir>/test/data', '<rootDir>/test/e2e', '<rootDir>/test/reliability'],
+      roots: ['<rootDir>/test/data', '<rootDir>/test/e2e', '<rootDir>/test/reliability', '<rootDir>/test/browser'],
       testMatch: ['**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

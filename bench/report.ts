@@ -2,6 +2,7 @@
 
 import type { CallCounts } from './lib/calls.js';
 import type { FunctionResult } from './sections/cold-start.js';
+import type { ConsoleResult } from './sections/console.js';
 import type { EndpointName, EndpointResult } from './sections/endpoints.js';
 import type { HttpResult } from './sections/http.js';
 import type { SchedulerResult } from './sections/scheduler.js';
@@ -17,6 +18,7 @@ export interface BenchResults {
   scheduler?: SchedulerResult;
   verifier?: VerifierResult;
   webhooks?: WebhooksResult;
+  console?: ConsoleResult;
   targets_missed: string[];
 }
 
@@ -26,6 +28,8 @@ export const TARGETS = {
   itemsReadPerDue: 1.1,
   rateRatio: [0.9, 1.0] as const,
   isolationRatio: 1.2,
+  /** The console issue's size budget: all of it at most about 60 KB gzipped. */
+  consoleFirstViewKb: 60,
 };
 
 const short = (pkg: string) => pkg.replace('@aws-sdk/client-', '').replace('@aws-sdk/lib-dynamodb', 'lib-ddb');
@@ -56,6 +60,7 @@ export function printReport(r: BenchResults): void {
   if (r.scheduler) printScheduler(r.scheduler);
   if (r.verifier) printVerifier(r.verifier);
   if (r.webhooks) printWebhooks(r.webhooks);
+  if (r.console) printConsole(r.console);
   console.log(r.targets_missed.length === 0 ? '\nAll targets met.' : `\nTargets missed (${r.targets_missed.length}):`);
   for (const t of r.targets_missed) console.log(`  - ${t}`);
 }
@@ -222,6 +227,30 @@ function printWebhooks(w: WebhooksResult): void {
   console.log(`fan-out calls per delivery (one endpoint): ${w.calls_per_delivery.fanout.ops.join(', ')}`);
 }
 
+function printConsole(c: ConsoleResult): void {
+  const v = c.first_view;
+  table(
+    `8. Console in Chromium on the local stack: first view (bodies as sent), and Sign in → a domain's records table (median of ${c.runs}) vs a bare page making the same API calls`,
+    ['first view KB', 'requests', 'header bytes', 'sign-in → records p50 ms', 'bare p50 ms', 'time_ratio'],
+    [
+      [
+        `${v.body_kb}${mark(v.body_kb > TARGETS.consoleFirstViewKb)}`,
+        v.requests,
+        v.header_bytes,
+        c.signin_to_records_p50_ms,
+        c.bare_p50_ms,
+        c.time_ratio,
+      ],
+    ],
+  );
+  console.log(
+    `first view: ${v.files.map((f) => `${f.path} ${f.body_bytes} B${f.content_encoding ? ` ${f.content_encoding}` : ''}`).join(', ')}`,
+  );
+  console.log(
+    `API calls: sign in ${c.api_calls.sign_in.join(', ') || '-'}; open domain ${c.api_calls.open_domain.join(', ') || '-'}`,
+  );
+}
+
 export function targetsMissed(r: BenchResults): string[] {
   const missed: string[] = [];
   for (const [name, f] of Object.entries(r.functions ?? {})) {
@@ -279,6 +308,11 @@ export function targetsMissed(r: BenchResults): string[] {
   if (w && w.isolation_ratio > TARGETS.isolationRatio)
     missed.push(
       `webhooks.isolation_ratio ${w.isolation_ratio} > ${TARGETS.isolationRatio} (healthy endpoints' first attempt p50 ${w.isolation.p50_with_ms} ms beside an endpoint that never answers, ${w.isolation.p50_without_ms} ms without)`,
+    );
+  const c = r.console;
+  if (c && c.first_view.body_kb > TARGETS.consoleFirstViewKb)
+    missed.push(
+      `console.first_view.body_kb ${c.first_view.body_kb} > ${TARGETS.consoleFirstViewKb} (${c.first_view.files.map((f) => `${f.path} ${f.body_bytes} B`).join(', ')})`,
     );
   return missed;
 }

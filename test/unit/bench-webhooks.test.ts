@@ -1,9 +1,12 @@
 /**
  * The bench's webhooks section tells the fan-out's and the worker's AWS calls apart by the stack
- * trace at the call, and matches each delivered event to the change that made it by its return path.
+ * trace at the call, and matches each delivered event to the change that made it by its return path;
+ * the section list, and the console section's size target.
  */
 import { selectSections } from '../../bench/lib/select.js';
 import { perSecond, pipelineStep, returnPathOf } from '../../bench/lib/webhook-bench.js';
+import { type BenchResults, targetsMissed } from '../../bench/report.js';
+import type { ConsoleResult } from '../../bench/sections/console.js';
 
 const trace = (...frames: string[]) =>
   ['Error', '    at counter (/w/bench/lib/calls.ts:90:20)', ...frames.map((f) => `    at async ${f}`)].join('\n');
@@ -77,16 +80,43 @@ describe('perSecond', () => {
 
 describe('selectSections', () => {
   it('runs every section without --only', () => {
-    expect(selectSections([])).toEqual(['in-process', 'http', 'verifier', 'webhooks', 'cold-start']);
+    expect(selectSections([])).toEqual(['in-process', 'http', 'verifier', 'webhooks', 'console', 'cold-start']);
   });
 
   it('runs the named ones, in run order, in either spelling', () => {
     expect(selectSections(['--only', 'webhooks'])).toEqual(['webhooks']);
     expect(selectSections(['--only=cold-start,http'])).toEqual(['http', 'cold-start']);
+    expect(selectSections(['--only', 'cold-start,console'])).toEqual(['console', 'cold-start']);
   });
 
   it('refuses an unknown or missing name', () => {
     expect(() => selectSections(['--only', 'webhook'])).toThrow(/unknown: webhook/);
     expect(() => selectSections(['--only'])).toThrow(/comma-separated/);
+  });
+});
+
+describe('the console section against its target', () => {
+  const run = (bodyBytes: number): BenchResults => {
+    const consoleResult: ConsoleResult = {
+      first_view: {
+        requests: 3,
+        body_bytes: bodyBytes,
+        body_kb: Math.round((bodyBytes / 1024) * 10) / 10,
+        header_bytes: 900,
+        files: [{ path: '/console', body_bytes: bodyBytes, content_encoding: 'gzip' }],
+      },
+      runs: 5,
+      api_calls: { sign_in: ['GET /api/v1/domains?limit=20'], open_domain: ['GET /api/v1/domains/x'] },
+      signin_to_records_p50_ms: 120,
+      bare_p50_ms: 100,
+      time_ratio: 1.2,
+    };
+    const meta = { date: '', node: '24', scale: 1, sections: ['console'], total_s: 0, notes: [] };
+    return { meta, console: consoleResult, targets_missed: [] };
+  };
+
+  it('flags a first view over 60 KB as transferred, and only then', () => {
+    expect(targetsMissed(run(40 * 1024))).toEqual([]);
+    expect(targetsMissed(run(61 * 1024))).toEqual([expect.stringMatching(/^console\.first_view\.body_kb 61 > 60/)]);
   });
 });
