@@ -98,6 +98,11 @@ export const FUNCTION_ENV = {
   VERIFY_QUEUE_URL: { meaning: 'The verify queue; given only to the functions granted to send to it' },
   SES_REGION: { meaning: 'Default region of the SES identities', everyFunction: true },
   SES_REGIONS: { meaning: 'Every region a domain may be created in, comma-separated, the default first', default: '' },
+  SES_CELLS: {
+    meaning: 'SES cells (account and region each) as a JSON array; unset: one cell per region in the own account',
+    default: '',
+  },
+  SES_IDENTITY_QUOTA: { meaning: 'Identities the API may place in one cell', default: '9900' },
   STAGE: { meaning: 'The deployment stage SES identities are tagged with', everyFunction: true },
   EVENT_SOURCE: { meaning: 'EventBridge source of status events', default: EVENT_SOURCE, everyFunction: true },
   EVENT_BUS_NAME: { meaning: 'EventBridge bus of status events', default: EVENT_BUS_NAME },
@@ -165,6 +170,8 @@ export type FunctionEnvironment = Partial<Record<EnvName, string>>;
  */
 export const LOCAL_PASSTHROUGH_ENV = [
   'SES_REGIONS',
+  'SES_CELLS',
+  'SES_IDENTITY_QUOTA',
   'MAX_DOMAINS_PER_TEAM',
   'RESERVED_DOMAINS',
   'UNVERIFIED_RELEASE_GRACE_HOURS',
