@@ -107,11 +107,6 @@ export const FUNCTION_ENV = {
   VERIFY_QUEUE_URL: { meaning: 'The verify queue; given only to the functions granted to send to it' },
   SES_REGION: { meaning: 'Default region of the SES identities', everyFunction: true },
   SES_REGIONS: { meaning: 'Every region a domain may be created in, comma-separated, the default first', default: '' },
-  SES_CELLS: {
-    meaning: 'SES cells (account and region each) as a JSON array; unset: one cell per region in the own account',
-    default: '',
-  },
-  SES_IDENTITY_QUOTA: { meaning: 'Identities the API may place in one cell', default: '9900' },
   STAGE: { meaning: 'The deployment stage SES identities are tagged with', everyFunction: true },
   SES_CELLS: {
     meaning:
