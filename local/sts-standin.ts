@@ -25,6 +25,12 @@ export interface StsFaultOptions {
   failNext?: number;
   failWith?: StsFailWith;
   roleArn?: string;
+  /**
+   * Credentials issued from now on last this many seconds, whatever the call asked (null: as asked).
+   * Not something STS does: it makes a caller that renews credentials ahead of expiry assume the
+   * role again at each use, so that AssumeRole faults meet its calls.
+   */
+  sessionSeconds?: number | null;
 }
 
 export interface StsCall {
@@ -189,6 +195,7 @@ export async function startStsStandIn(options: StsStandInOptions = {}): Promise<
   const maxSession = options.maxSessionSeconds ?? 3600;
   const rate = new Throttle(now);
   const faults = new Faults();
+  let sessionOverride: number | null = null;
   let callLog: StsCall[] = [];
 
   /** The caller's account, from the key it signed with; refused as STS refuses an unknown key. */
@@ -212,7 +219,11 @@ export async function startStsStandIn(options: StsStandInOptions = {}): Promise<
       const failure = faults.take(roleArn!);
       if (failure === 'timeout') return 'hang';
       if (failure) throw injected(failure, roleArn!);
-      return assumeRoleResult(role, form.get('RoleSessionName')!, keys.issue(role.account, roleArn!, seconds));
+      return assumeRoleResult(
+        role,
+        form.get('RoleSessionName')!,
+        keys.issue(role.account, roleArn!, sessionOverride ?? seconds),
+      );
     },
     GetCallerIdentity: (_, caller) =>
       `<Arn>arn:aws:iam::${caller}:root</Arn><UserId>${caller}</UserId><Account>${caller}</Account>`,
@@ -256,12 +267,14 @@ export async function startStsStandIn(options: StsStandInOptions = {}): Promise<
 
   const setFaults = (o: StsFaultOptions) => {
     if (o.ratePerSecond !== undefined) rate.set({ ratePerSecond: o.ratePerSecond });
+    if (o.sessionSeconds !== undefined) sessionOverride = o.sessionSeconds;
     if (o.failNext !== undefined || o.failWith !== undefined) faults.set(o.roleArn ?? '*', o.failNext, o.failWith);
   };
   const reset = () => {
     callLog = [];
     rate.lift();
     faults.clear();
+    sessionOverride = null;
   };
   const control = (method: string, path: string, text: string, res: ServerResponse) => {
     if (method === 'GET' && path === '/_standin/calls') return sendJson(res, 200, { calls: callLog });

@@ -3,7 +3,8 @@
  * identity call a second in each, whatever the others do. Here each (account, region) gets its own
  * identities and token bucket on first use. A rate set without naming an account applies to every
  * account and region (now and later); failures injected without naming one hit the next calls
- * whatever their account. No HTTP here.
+ * whatever their account, and `failNext: 0` without naming one lifts every injected failure. No
+ * HTTP here.
  */
 import type { Account } from './account.js';
 import { Identities, type Lookup } from './identities.js';
@@ -15,8 +16,20 @@ export interface Scope {
   readonly region?: string | undefined;
 }
 
-/** Throttle options aimed at one account and region, or (neither given) at every call. */
-export type ScopedThrottleOptions = ThrottleOptions & Scope;
+/**
+ * Throttle options aimed at one account and region, or (neither given) at every call. With
+ * `action`, the injected failures hit only the next calls of that SES action (of that account and
+ * region when named): a failure halfway through a create, say.
+ */
+export type ScopedThrottleOptions = ThrottleOptions & Scope & { readonly action?: string | undefined };
+
+interface AimedFailures {
+  readonly account: string | undefined;
+  readonly region: string | undefined;
+  readonly action: string;
+  count: number;
+  readonly kind: FailWith;
+}
 
 export interface AccountRegion extends Account {
   readonly throttle: Throttle;
@@ -38,6 +51,8 @@ export class Accounts {
   private readonly byKey = new Map<string, AccountRegion>();
   /** Failures injected for any call, ahead of each account's own. */
   private readonly everyCall: Throttle;
+  /** Failures for the next calls of one action. */
+  private aimed: AimedFailures[] = [];
   /** The rate new accounts and regions start with. */
   private rate: number | null = null;
 
@@ -85,13 +100,40 @@ export class Accounts {
       .sort();
   }
 
-  /** Whether a call of this account and region gets through: failures for every call first, then its own. */
-  admit(account: AccountRegion): FailWith | null {
-    return this.everyCall.admit() ?? account.throttle.admit();
+  /**
+   * Whether a call of this account and region gets through: failures for every call first, then
+   * those aimed at its action, then its account's own failures and token bucket.
+   */
+  admit(account: AccountRegion, action = ''): FailWith | null {
+    const everyCall = this.everyCall.admit();
+    if (everyCall) return everyCall;
+    const aimed = this.aimed.find(
+      (f) =>
+        f.count > 0 &&
+        f.action === action &&
+        (f.account === undefined || f.account === account.account) &&
+        (f.region === undefined || f.region === account.region),
+    );
+    if (aimed) {
+      aimed.count--;
+      return aimed.kind;
+    }
+    return account.throttle.admit();
   }
 
   setThrottle(t: ScopedThrottleOptions): void {
-    const { account, region, ...options } = t;
+    const { account, region, action, ...options } = t;
+    if (action !== undefined) {
+      this.aimed = this.aimed.filter((f) => f.count > 0);
+      this.aimed.push({
+        account,
+        region,
+        action,
+        count: options.failNext ?? 1,
+        kind: options.failWith ?? 'throttle',
+      });
+      return;
+    }
     if (account !== undefined || region !== undefined) {
       this.get(account ?? this.o.defaults.account, region ?? this.o.defaults.region).throttle.set(options);
       return;
@@ -101,12 +143,18 @@ export class Accounts {
       for (const a of this.byKey.values()) a.throttle.set({ ratePerSecond: options.ratePerSecond });
     }
     this.everyCall.set({ failNext: options.failNext, failWith: options.failWith });
+    // No failures for any call means none anywhere: a test lifting its faults lifts the aimed ones too.
+    if (options.failNext === 0) {
+      this.aimed = [];
+      for (const a of this.byKey.values()) a.throttle.set({ failNext: 0 });
+    }
   }
 
   throttleState() {
     return {
       ...this.everyCall.state(),
       ratePerSecond: this.rate,
+      aimed: this.aimed.filter((f) => f.count > 0),
       accounts: this.list().map((a) => ({ account: a.account, region: a.region, ...a.throttle.state() })),
     };
   }
@@ -115,6 +163,7 @@ export class Accounts {
   reset(): void {
     this.byKey.clear();
     this.rate = null;
+    this.aimed = [];
     this.everyCall.lift();
     this.save();
   }

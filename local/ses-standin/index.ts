@@ -120,7 +120,7 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     try {
       entry.account = accountOf(req, isV1);
       const account = accounts.get(entry.account, callRegion);
-      const failure = accounts.admit(account);
+      const failure = accounts.admit(account, request.action);
       if (failure === 'timeout') return void held.add(res.on('close', () => held.delete(res)));
       if (failure) throw injected(failure, isV1);
       const result = await request.run(account, { region: callRegion });

@@ -135,6 +135,32 @@ describe('Accounts: SES per account and region', () => {
     });
   });
 
+  it('aims failures at the next calls of one action, of one account or any, and lifts them all at once', () => {
+    const a = accounts();
+    const own = a.get(LOCAL_ACCOUNT, EU);
+    const cell = a.get(CELL, EU);
+    a.setThrottle({
+      account: CELL,
+      action: 'PutEmailIdentityMailFromAttributes',
+      failNext: 2,
+      failWith: 'server_error',
+    });
+    expect(a.admit(cell, 'CreateEmailIdentity')).toBeNull();
+    expect(a.admit(own, 'PutEmailIdentityMailFromAttributes')).toBeNull();
+    expect(a.admit(cell, 'PutEmailIdentityMailFromAttributes')).toBe('server_error');
+    expect(a.admit(cell, 'PutEmailIdentityMailFromAttributes')).toBe('server_error');
+    expect(a.admit(cell, 'PutEmailIdentityMailFromAttributes')).toBeNull();
+    a.setThrottle({ action: 'VerifyDomainIdentity', failNext: 1 });
+    expect(a.admit(own, 'VerifyDomainIdentity')).toBe('throttle');
+    expect(a.admit(cell, 'VerifyDomainIdentity')).toBeNull();
+
+    a.setThrottle({ action: 'GetEmailIdentity', failNext: 5 });
+    a.setThrottle({ account: CELL, region: EU, failNext: 5 });
+    a.setThrottle({ failNext: 0 });
+    expect(a.admit(own, 'GetEmailIdentity')).toBeNull();
+    expect(a.admit(cell, 'GetEmailIdentity')).toBeNull();
+  });
+
   it('reset forgets every account and lifts every limit', () => {
     const a = accounts();
     a.setThrottle({ ratePerSecond: 1, failNext: 3 });

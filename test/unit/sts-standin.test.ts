@@ -184,6 +184,13 @@ describe('AssumeRole', () => {
     expect(JSON.stringify(issued)).not.toMatch(/secretAccessKey|sessionToken/);
   });
 
+  it('issues short sessions when asked, whatever the caller asked for', async () => {
+    sts.faults({ sessionSeconds: 60 });
+    expect((await assume(CELL_ROLE)).expiration).toEqual(new Date(START + 60_000));
+    sts.reset();
+    expect((await assume(CELL_ROLE)).expiration).toEqual(new Date(START + 3_600_000));
+  });
+
   it('limits the rate of STS calls when asked', async () => {
     sts.faults({ ratePerSecond: 1 });
     await assume(CELL_ROLE);
