@@ -135,10 +135,16 @@ export class DomainNotAllowedError extends ApiError<'domain_not_allowed'> {
   }
 }
 
-/** SES holds at most 10,000 identities per account and region: retrying does not help. */
+/**
+ * Every cell of the region holds its quota of identities. Like every 503 it carries Retry-After (the
+ * API reference promises it): room comes back when domains are deleted or released, or when the
+ * operator adds a cell, which takes hours rather than seconds, hence an hour.
+ */
 export class IdentityQuotaExceededError extends fixed(
   'identity_quota_exceeded',
   'This Krafter region has reached its limit of sending domains. Contact support.',
+  {},
+  3600,
 ) {}
 
 /** Anything not foreseen: the client learns nothing about it, and the error middleware logs it. */

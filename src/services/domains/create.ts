@@ -133,7 +133,9 @@ async function placeInCell(fresh: table.NewDomain, options: table.NewDomainOptio
   const { quota } = cells;
   const inRegion = cells.cells.filter((c) => c.region === fresh.region && !c.draining);
   const order = placementOrder(inRegion, fresh.region, await placedIn(inRegion.map((c) => c.id)), quota);
-  for (const cell of order) {
+  // With no room anywhere, one try still goes to the table: the claim's own condition tells a full
+  // region from this team's create stopped halfway, which holds its place already and is resumed.
+  for (const cell of order.length > 0 ? order : inRegion.slice(0, 1)) {
     for (let attempt = 1; ; attempt++) {
       try {
         return await table.putNewDomain({ ...fresh, cell: cell.id }, { ...options, cellQuota: quota });
