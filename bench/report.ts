@@ -1,6 +1,8 @@
 /** The printed table and the check against the issue's targets. */
 
 import type { CallCounts } from './lib/calls.js';
+import { mark, table } from './lib/table.js';
+import { type CellsResult, cellsTargetsMissed, printCells } from './sections/cells.js';
 import type { FunctionResult } from './sections/cold-start.js';
 import type { EndpointName, EndpointResult } from './sections/endpoints.js';
 import type { HttpResult } from './sections/http.js';
@@ -17,6 +19,7 @@ export interface BenchResults {
   scheduler?: SchedulerResult;
   verifier?: VerifierResult;
   webhooks?: WebhooksResult;
+  cells?: CellsResult;
   targets_missed: string[];
 }
 
@@ -30,22 +33,6 @@ export const TARGETS = {
 
 const short = (pkg: string) => pkg.replace('@aws-sdk/client-', '').replace('@aws-sdk/lib-dynamodb', 'lib-ddb');
 
-function table(title: string, head: string[], rows: (string | number)[][]): void {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const width = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (i === 0 || Number.isNaN(Number(c)) ? c.padEnd(width[i]!) : c.padStart(width[i]!)))
-      .join('  ')
-      .trimEnd();
-  console.log(`\n${title}`);
-  console.log(line(head));
-  console.log(width.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of cells.slice(1)) console.log(line(r));
-}
-
-const mark = (bad: boolean) => (bad ? ' !' : '');
-
 export function printReport(r: BenchResults): void {
   console.log(
     `\nKrafter Domains API bench · Node ${r.meta.node} · ${r.meta.date}${r.meta.scale < 1 ? ` · BENCH_SCALE=${r.meta.scale}` : ''}`,
@@ -56,6 +43,7 @@ export function printReport(r: BenchResults): void {
   if (r.scheduler) printScheduler(r.scheduler);
   if (r.verifier) printVerifier(r.verifier);
   if (r.webhooks) printWebhooks(r.webhooks);
+  if (r.cells) printCells(r.cells);
   console.log(r.targets_missed.length === 0 ? '\nAll targets met.' : `\nTargets missed (${r.targets_missed.length}):`);
   for (const t of r.targets_missed) console.log(`  - ${t}`);
 }
@@ -280,5 +268,6 @@ export function targetsMissed(r: BenchResults): string[] {
     missed.push(
       `webhooks.isolation_ratio ${w.isolation_ratio} > ${TARGETS.isolationRatio} (healthy endpoints' first attempt p50 ${w.isolation.p50_with_ms} ms beside an endpoint that never answers, ${w.isolation.p50_without_ms} ms without)`,
     );
+  if (r.cells) missed.push(...cellsTargetsMissed(r.cells));
   return missed;
 }

@@ -11,6 +11,7 @@ import { Child } from './lib/child.js';
 import { selectSections } from './lib/select.js';
 import { benchScale, round, scaled } from './lib/stats.js';
 import { type BenchResults, printReport, targetsMissed } from './report.js';
+import { measureCells } from './sections/cells.js';
 import { measureColdStart } from './sections/cold-start.js';
 import type { EndpointName, EndpointResult } from './sections/endpoints.js';
 import { measureHttp } from './sections/http.js';
@@ -75,6 +76,15 @@ const webhooks = sections.has('webhooks')
     )
   : undefined;
 
+// Twice SES's own limit per account, with the verifier's default share of it (80 %): low enough that
+// SES, not this machine's CPU, limits four cells' creates; bench/README.md says why not 1 call/s.
+const cells = sections.has('cells')
+  ? await measureCells(
+      { counts: [1, 2, 4], createsPerCell: scaled(20, 8, scale), sesLimit: 2, budget: 1.6 },
+      progress('cells'),
+    )
+  : undefined;
+
 // Which clients each measured function was seen calling: the cold-start section checks bundles against it.
 const called = new Map<string, Set<string>>();
 const add = (fn: string, clients: readonly string[]) => {
@@ -113,6 +123,7 @@ const results: BenchResults = {
   scheduler,
   verifier,
   webhooks,
+  cells,
   targets_missed: [],
 };
 results.targets_missed = targetsMissed(results);
