@@ -45,7 +45,7 @@ import {
 import { addGrants } from './grants.js';
 import { createHttpApi, pascalCase } from './http-api.js';
 import { Monitoring } from './monitoring.js';
-import type { DomainsStackConfig } from './stack-config.js';
+import { type DomainsStackConfig, PROJECT_TAG, STACK_TAGS } from './stack-config.js';
 
 /** AWS's rule for SQS-fed functions: a message must stay hidden through several retried invokes. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -90,8 +90,8 @@ export class DomainsStack extends Stack {
       ? regionsOf(this.cells, this.sesRegion)
       : [...new Set([this.sesRegion, ...(props.extraSesRegions ?? [])])];
     const verifierTimeoutAtRate = verifierTimeout(props.sesBackgroundRate ?? DEFAULT_SES_BACKGROUND_RATE);
-    Tags.of(this).add('project', 'krafter-domains');
-    Tags.of(this).add('stage', props.stage);
+    Tags.of(this).add(STACK_TAGS.project, PROJECT_TAG);
+    Tags.of(this).add(STACK_TAGS.stage, props.stage);
 
     this.table = this.createTable();
     this.webhookSecretsKey = new kms.Key(this, 'WebhookSecretsKey', {

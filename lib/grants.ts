@@ -212,7 +212,7 @@ export function addGrants(stack: Stack, fn: ApiFunction, grants: Grants, targets
  * How cdk-nag spells a resource in a finding id: references become `<LogicalId>` or
  * `<LogicalId.Attribute>` and joins are flattened, so an acknowledgement can name the exact finding.
  */
-function nagSpelling(stack: Stack, value: string): string {
+export function nagSpelling(stack: Stack, value: string): string {
   const visit = (node: unknown): string => {
     if (typeof node === 'string') return node;
     if (node && typeof node === 'object') {

@@ -233,6 +233,10 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
   };
 }
 
+/** The tags the stack puts on all its resources, the functions' roles among them (a cell's role trusts them). */
+export const STACK_TAGS = { project: 'project', stage: 'stage' } as const;
+export const PROJECT_TAG = 'krafter-domains';
+
 export function stackName(stage: string): string {
   return `KrafterDomains-${stage}`;
 }
