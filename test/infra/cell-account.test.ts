@@ -35,7 +35,9 @@ describe('the SES cell role', () => {
     const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: Json[] }).Statement;
     expect(trust).toHaveLength(1);
     expect(trust[0]?.Action).toBe('sts:AssumeRole');
-    expect(flatten((trust[0]?.Principal as { AWS: unknown }).AWS)).toBe('arn:<AWS::Partition>:iam::111122223333:root');
+    expect(flatten((trust[0]?.Principal as { AWS: unknown } | undefined)?.AWS)).toBe(
+      'arn:<AWS::Partition>:iam::111122223333:root',
+    );
     // Tagged as the stage's stack tags its functions' roles.
     expect(trust[0]?.Condition).toEqual({
       StringEquals: { 'aws:PrincipalTag/project': 'krafter-domains', 'aws:PrincipalTag/stage': 'prod' },
