@@ -157,3 +157,28 @@ describe('giving places back', () => {
     expect(count).toBeLessThanOrEqual(quota);
   });
 });
+
+describe('counting domains stored before cells were counted (npm run cells -- count)', () => {
+  it('counts each uncounted domain once, in its cell or the cell named after its region', async () => {
+    const legacy = await table.putNewDomain({ ...newDomain('x'), cell: undefined, region: 'sa-east-1' });
+    const stored = await table.putNewDomain(newDomain('legacy-cell'));
+    const counted = await table.putNewDomain(newDomain('legacy-cell'), { cellQuota: 10 });
+    const gone = await table.putNewDomain({ ...newDomain('x'), cell: undefined, region: 'sa-east-1' });
+    await table.deleteDomainAndClaim(gone);
+
+    const added = await counters.countUncountedDomains();
+    expect(added.get('sa-east-1')).toBe(1);
+    expect(added.get('legacy-cell')).toBe(1);
+    expect(await placed('sa-east-1')).toBe(1);
+    expect(await placed('legacy-cell')).toBe(2);
+    expect(await table.getDomain(legacy.teamId, legacy.id)).toMatchObject({ cell: 'sa-east-1', cellCounted: true });
+    expect(await table.getDomain(stored.teamId, stored.id)).toMatchObject({ cell: 'legacy-cell', cellCounted: true });
+    expect(counted.cellCounted).toBe(true);
+
+    // A second run changes nothing; a counted legacy domain's delete gives its place back.
+    expect((await counters.countUncountedDomains()).size).toBe(0);
+    expect(await placed('legacy-cell')).toBe(2);
+    expect(await table.deleteDomainAndClaim((await table.getDomain(legacy.teamId, legacy.id))!)).toBe(true);
+    expect(await placed('sa-east-1')).toBe(0);
+  });
+});
