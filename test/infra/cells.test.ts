@@ -3,6 +3,8 @@
  * roles, only functions that call SES), where the own account's SES permissions still apply, the
  * cell counters' grants and environment, the fill alarms, and that cdk-nag still passes.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { cellFillingAlarm } from '../../lib/monitoring.js';
 import { FUNCTION_GRANTS } from '../../src/routes.js';
@@ -156,4 +158,31 @@ describe('context', () => {
     const fromList = build({ sesRegion: 'eu-central-1', sesCells: CELLS });
     expect(fromList.stack.cells).toEqual(stack.cells);
   });
+});
+
+describe('the functions start with the cells the stack gives them', () => {
+  const run = promisify(execFile);
+  test.each(['create-domain', 'verifier', 'scheduler'] as const)(
+    '%s',
+    async (name) => {
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: 'eu-central-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      };
+      for (const [k, v] of Object.entries(environmentOf(stack, template, name)))
+        env[k] = typeof v === 'string' ? v : 'resolved-at-deploy';
+      // The cells are parsed when first used: ask for them as a request would.
+      const script = `await import('./functions/${name}.ts'); const { cellsConfig } = await import('./src/config.ts'); console.log(JSON.stringify(cellsConfig()));`;
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        env,
+        cwd: process.cwd(),
+      });
+      const config = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
+      expect(config).toMatchObject({ quota: 500, counted: true });
+      expect(config.cells.map((c: { id: string }) => c.id)).toEqual(['c1', 'c2', 'c3']);
+    },
+    60_000,
+  );
 });
