@@ -136,15 +136,15 @@ export class DomainNotAllowedError extends ApiError<'domain_not_allowed'> {
 }
 
 /**
- * Every cell of the region holds its quota of identities. Like every 503 it carries Retry-After (the
- * API reference promises it): room comes back when domains are deleted or released, or when the
- * operator adds a cell, which takes hours rather than seconds, hence an hour.
+ * Every cell of the region holds its quota of identities (or SES refused for its own limit). An
+ * immediate retry does not help; a delete, or a cell the operator adds, makes room, hence a long
+ * Retry-After (every 503 carries one, as the API reference promises).
  */
 export class IdentityQuotaExceededError extends fixed(
   'identity_quota_exceeded',
   'This Krafter region has reached its limit of sending domains. Contact support.',
   {},
-  3600,
+  600,
 ) {}
 
 /** Anything not foreseen: the client learns nothing about it, and the error middleware logs it. */

@@ -28,6 +28,18 @@ export function count(name: MetricName, dimensions: Record<string, string> = {})
   single.addMetric(name, MetricUnit.Count, 1);
 }
 
+/** A level (e.g. how full a cell is), published at once with its dimensions. */
+export function gauge(
+  name: MetricName,
+  value: number,
+  dimensions: Record<string, string>,
+  unit = MetricUnit.Percent,
+): void {
+  const single = metrics.singleMetric();
+  for (const [k, v] of Object.entries(dimensions)) single.addDimension(k, v);
+  single.addMetric(name, unit, value);
+}
+
 /** Flushes the invocation's metrics, if any (an empty flush would only log a warning). */
 export function flushMetrics(): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
