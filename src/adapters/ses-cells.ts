@@ -7,10 +7,13 @@
  */
 
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import { cellsConfig, ownerStage } from '../config.js';
 import { REGION_PATTERN } from '../deployment.js';
 import type { Cell } from '../domain/cells.js';
+import { ServiceUnavailableError } from '../errors.js';
+import { logger } from '../observability.js';
+import { toServiceError } from './aws-errors.js';
 import { REQUEST_HANDLER } from './request-timeouts.js';
 import { clientFor, sesv2For } from './sesv2-client.js';
 
@@ -51,6 +54,21 @@ export interface CellCredentials {
 type AwsCredentialIdentity = CellCredentials;
 export type AwsCredentialIdentityProvider = () => Promise<CellCredentials>;
 
+/**
+ * Whatever AssumeRole answered (throttled, denied, failing, no answer), the cell cannot be reached
+ * now: a 503 the client retries, or a check the queue retries, never a 500. A refusal is the
+ * operator's to fix (the role's trust or the stack's policy), so it is logged as an error.
+ */
+function unreachableCell(roleArn: string, err: unknown): ServiceUnavailableError {
+  const mapped = toServiceError(err, 'Amazon SES');
+  if (mapped instanceof ServiceUnavailableError) return mapped;
+  logger.error('AssumeRole of an SES cell failed', { roleArn, error: err as Error });
+  return new ServiceUnavailableError(
+    'Amazon SES is temporarily unavailable. Retry after the delay in Retry-After.',
+    30,
+  );
+}
+
 let sts: STSClient | undefined;
 const providers = new Map<string, AwsCredentialIdentityProvider>();
 
@@ -63,13 +81,18 @@ export function cellCredentials(roleArn: string): AwsCredentialIdentityProvider 
   const assume = async (): Promise<AwsCredentialIdentity> => {
     // The endpoint comes from AWS_ENDPOINT_URL_STS when set, as for every other client.
     sts ??= new STSClient({ region: process.env.AWS_REGION, requestHandler: REQUEST_HANDLER });
-    const out = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: roleArn,
-        RoleSessionName: roleSessionName(ownerStage()),
-        DurationSeconds: ASSUMED_ROLE_SECONDS,
-      }),
-    );
+    let out: AssumeRoleCommandOutput;
+    try {
+      out = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: roleSessionName(ownerStage()),
+          DurationSeconds: ASSUMED_ROLE_SECONDS,
+        }),
+      );
+    } catch (err) {
+      throw unreachableCell(roleArn, err);
+    }
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration)
       throw new Error(`STS AssumeRole of ${roleArn} returned no credentials`);

@@ -107,12 +107,18 @@ describe('a cell of another account', () => {
     expect(c2.accessKeyId).not.toBe(c1.accessKeyId);
   });
 
-  it('a refused AssumeRole fails the call, and the next call asks again', async () => {
+  it('a refused AssumeRole fails the call as a 503 (never a 500), and the next call asks again', async () => {
     const provider = cells.cellCredentials('arn:aws:iam::121212121212:role/denied');
     stsMock.on(AssumeRoleCommand).rejectsOnce(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
-    await expect(provider()).rejects.toThrow('not authorized');
+    await expect(provider()).rejects.toMatchObject({ code: 'service_unavailable', retryAfterSeconds: 30 });
     givenAssumeRole(3_600_000);
     await expect(provider()).resolves.toMatchObject({ sessionToken: 'token' });
+  });
+
+  it('a throttled AssumeRole is a throttled 503', async () => {
+    const provider = cells.cellCredentials('arn:aws:iam::121212121212:role/throttled');
+    stsMock.on(AssumeRoleCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    await expect(provider()).rejects.toMatchObject({ code: 'service_unavailable', reason: 'throttled' });
   });
 
   it('a pacer of its own per cell', () => {
