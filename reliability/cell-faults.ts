@@ -86,19 +86,28 @@ async function assumeRoleFault(run: CellRun, team: Team, kind: StsFault): Promis
 export async function runAssumeRoleFaults(run: CellRun, team: Team, o: CellFaultOptions = {}): Promise<void> {
   const { w } = run;
   await run.focus(FOCUS);
-  // Credentials that expire within the functions' renewal margin: every use of c2 assumes the role again.
-  w.stack.sts.faults({ sessionSeconds: 60 });
   const stsBefore = w.stack.sts.calls().length;
   try {
     const lines: string[] = [];
-    for (const kind of o.stsFaults ?? STS_FAULTS) lines.push(await assumeRoleFault(run, team, kind));
+    for (const kind of o.stsFaults ?? STS_FAULTS) {
+      const before = w.stack.sts.calls().length;
+      lines.push(await assumeRoleFault(run, team, kind));
+      // A fault that never met an AssumeRole call proves nothing (credentials cached past it).
+      if (
+        !w.stack.sts
+          .calls()
+          .slice(before)
+          .some((c) => c.status !== 200)
+      )
+        w.tally.violation(CATEGORY, `AssumeRole ${kind}: the fault never met an AssumeRole call of the functions`);
+    }
     const calls = w.stack.sts.calls().slice(stsBefore);
     w.tally.detail(
       CATEGORY,
       `${lines.join('; ')} (${calls.length} AssumeRole calls, ${calls.filter((c) => c.status !== 200).length} failed)`,
     );
   } finally {
-    w.stack.sts.reset();
+    w.stack.sts.faults({ roleArn: ROLE_ARN, failNext: 0 });
     await run.unfocus();
   }
 }

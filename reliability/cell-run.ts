@@ -18,6 +18,9 @@ export const CATEGORY: Category = 'cells';
 export const fresh = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}.example.com`;
 
 const codeOf = (o: Outcome) => (isAnswer(o) ? (o.json?.error?.code as string | undefined) : undefined);
+/** A create may wait out the SDK's retries of several throttled SES calls, on a busy machine too. */
+const CREATE_TIMEOUT_MS = 60_000;
+
 export const isQuotaFull = (o: Outcome) => o.status === 503 && codeOf(o) === 'identity_quota_exceeded';
 
 /** One run of the category: its world, the places the harness holds in counters, and what was reported. */
@@ -26,7 +29,11 @@ export class CellRun {
   readonly offsets = new Map<string, number>();
   private readonly reported = new Set<string>();
 
-  constructor(readonly w: World) {}
+  constructor(readonly w: World) {
+    // Credentials that expire within the functions' renewal margin (5 minutes): every use of a cell
+    // reached through a role assumes it again, so AssumeRole faults meet the calls they are aimed at.
+    w.stack.sts.faults({ sessionSeconds: 60 });
+  }
 
   /**
    * A create as a client following the contract sends it: a 503 `service_unavailable` is retried
@@ -41,7 +48,7 @@ export class CellRun {
         '/domains',
         key,
         { domain },
-        { allow503: true, allowQuota503: true, label: `${label}: create ${domain}` },
+        { allow503: true, allowQuota503: true, label: `${label}: create ${domain}`, timeoutMs: CREATE_TIMEOUT_MS },
       );
       if (last.status !== 503 || isQuotaFull(last)) return last;
       await this.backOff(last);

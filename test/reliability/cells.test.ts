@@ -8,7 +8,7 @@
 import { runAssumeRoleFaults, runCellSesFaults } from '../../reliability/cell-faults.js';
 import { CellRun } from '../../reliability/cell-run.js';
 import { CELLS_WORLD } from '../../reliability/cell-state.js';
-import { churnRace, clearAll, fillRace } from '../../reliability/cells.js';
+import { churnRace, clearAll, fillRace, warmUp } from '../../reliability/cells.js';
 import type { Team, World } from '../../reliability/world.js';
 import { findings, startWorld } from './support.js';
 
@@ -28,7 +28,8 @@ beforeAll(async () => {
   w = await startWorld(CELLS_WORLD);
   run = new CellRun(w);
   teams = await Promise.all([0, 1].map((i) => w.team(`cells-t${i}`)));
-}, 60_000);
+  await warmUp(run, teams[0]!);
+}, 120_000);
 
 afterAll(async () => {
   await w?.stop();
