@@ -15,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC } from '../src/deployment.js';
+import { CELL_METRIC, METRIC } from '../src/deployment.js';
 import { DOMAIN_STATUSES } from '../src/domain/domain.js';
 import { DISABLED_FAILING, DISABLED_GONE } from '../src/domain/webhook-delivery.js';
 import type { FunctionName } from '../src/routes.js';
@@ -296,7 +296,7 @@ export class Monitoring extends Construct {
 
   /** The scheduler reports every 5 minutes how full each cell is (src/services/cell-fill.ts). */
   private cellFill(cell: string): cloudwatch.Metric {
-    return this.appMetric(METRIC.cellFill, { cell }).with({ statistic: 'Maximum', label: cell });
+    return this.appMetric(CELL_METRIC.cellFill, { cell }).with({ statistic: 'Maximum', label: cell });
   }
 
   private createCellAlarms(): void {

@@ -35,6 +35,13 @@ export const METRIC = {
   webhookRetried: 'WebhookRetried',
   /** Dimension `reason`: an endpoint the service switched off (gone, or failing for days). */
   webhookDisabled: 'WebhookDisabled',
+} as const;
+
+/**
+ * Metrics of SES cells, emitted and read (alarms, dashboard) only when cells are configured
+ * (SES_CELLS): apart from METRIC, every name of which any stack reads.
+ */
+export const CELL_METRIC = {
   /** Dimension `cell`: percent of SES_IDENTITY_QUOTA placed in the cell (reported by the scheduler). */
   cellFill: 'CellFill',
 } as const;

@@ -6,7 +6,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './deployment.js';
+import { type CELL_METRIC, type METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './deployment.js';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
 
@@ -16,7 +16,7 @@ export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
 });
 
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+export type MetricName = (typeof METRIC)[keyof typeof METRIC] | (typeof CELL_METRIC)[keyof typeof CELL_METRIC];
 
 export function count(name: MetricName, dimensions: Record<string, string> = {}): void {
   if (Object.keys(dimensions).length === 0) {

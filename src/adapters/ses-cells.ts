@@ -17,6 +17,9 @@ import { toServiceError } from './aws-errors.js';
 import { REQUEST_HANDLER } from './request-timeouts.js';
 import { clientFor, sesv2For } from './sesv2-client.js';
 
+// Parsed at cold start: a bad SES_CELLS fails the first invoke, not a request later.
+cellsConfig();
+
 /** Credentials are renewed this long before they expire (the SDK's own margin is the same 5 minutes). */
 export const CREDENTIALS_REFRESH_MS = 5 * 60_000;
 /** How long an assumed role's credentials last; the role's maximum session must allow it (1 hour is the least). */

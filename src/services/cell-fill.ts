@@ -5,7 +5,7 @@
  */
 import { placedIn } from '../adapters/cell-counters-table.js';
 import { cellsConfig } from '../config.js';
-import { METRIC } from '../deployment.js';
+import { CELL_METRIC } from '../deployment.js';
 import { fillPercent } from '../domain/cells.js';
 import { gauge } from '../observability.js';
 
@@ -23,7 +23,7 @@ export async function reportCellFill(): Promise<CellFill[]> {
   return cells.map((c) => {
     const n = placed.get(c.id) ?? 0;
     const percent = fillPercent(n, quota);
-    gauge(METRIC.cellFill, percent, { cell: c.id });
+    gauge(CELL_METRIC.cellFill, percent, { cell: c.id });
     return { cell: c.id, placed: n, percent, draining: c.draining };
   });
 }
