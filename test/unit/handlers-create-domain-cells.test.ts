@@ -148,11 +148,24 @@ describe('POST /domains with cells', () => {
     expect(sesv2Mock).toHaveReceivedCommandTimes(CreateEmailIdentityCommand, 1);
   });
 
-  it('answers 503 identity_quota_exceeded when every open cell of the region is full, without a write or an SES call', async () => {
+  it('answers 503 identity_quota_exceeded when every open cell of the region is full, after one refused claim and no SES call', async () => {
     givenPlaced({ c1: QUOTA, c2: QUOTA + 3 });
+    // The table refuses the place, as it does for a full cell; the one try is what lets a team's
+    // half-done create of this name be resumed (its claim answers first).
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(
+        errors.transactionCanceled([
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed' },
+        ]),
+      );
     const reply = await post({ domain: 'example.com' });
     expectError(reply, 503, 'identity_quota_exceeded');
-    expect(transactions()).toHaveLength(0);
+    expect(reply.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    expect(claims()).toHaveLength(1);
     expect(sesv2Mock.calls()).toHaveLength(0);
   });
 
