@@ -1,6 +1,8 @@
 /** The printed table and the check against the issue's targets. */
 
 import type { CallCounts } from './lib/calls.js';
+import { mark, table } from './lib/table.js';
+import { type CellsResult, cellsTargetsMissed, printCells } from './sections/cells.js';
 import type { FunctionResult } from './sections/cold-start.js';
 import type { ConsoleResult } from './sections/console.js';
 import type { EndpointName, EndpointResult } from './sections/endpoints.js';
@@ -19,6 +21,7 @@ export interface BenchResults {
   verifier?: VerifierResult;
   webhooks?: WebhooksResult;
   console?: ConsoleResult;
+  cells?: CellsResult;
   targets_missed: string[];
 }
 
@@ -34,22 +37,6 @@ export const TARGETS = {
 
 const short = (pkg: string) => pkg.replace('@aws-sdk/client-', '').replace('@aws-sdk/lib-dynamodb', 'lib-ddb');
 
-function table(title: string, head: string[], rows: (string | number)[][]): void {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const width = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (i === 0 || Number.isNaN(Number(c)) ? c.padEnd(width[i]!) : c.padStart(width[i]!)))
-      .join('  ')
-      .trimEnd();
-  console.log(`\n${title}`);
-  console.log(line(head));
-  console.log(width.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of cells.slice(1)) console.log(line(r));
-}
-
-const mark = (bad: boolean) => (bad ? ' !' : '');
-
 export function printReport(r: BenchResults): void {
   console.log(
     `\nKrafter Domains API bench · Node ${r.meta.node} · ${r.meta.date}${r.meta.scale < 1 ? ` · BENCH_SCALE=${r.meta.scale}` : ''}`,
@@ -61,6 +48,7 @@ export function printReport(r: BenchResults): void {
   if (r.verifier) printVerifier(r.verifier);
   if (r.webhooks) printWebhooks(r.webhooks);
   if (r.console) printConsole(r.console);
+  if (r.cells) printCells(r.cells);
   console.log(r.targets_missed.length === 0 ? '\nAll targets met.' : `\nTargets missed (${r.targets_missed.length}):`);
   for (const t of r.targets_missed) console.log(`  - ${t}`);
 }
@@ -314,5 +302,6 @@ export function targetsMissed(r: BenchResults): string[] {
     missed.push(
       `console.first_view.body_kb ${c.first_view.body_kb} > ${TARGETS.consoleFirstViewKb} (${c.first_view.files.map((f) => `${f.path} ${f.body_bytes} B`).join(', ')})`,
     );
+  if (r.cells) missed.push(...cellsTargetsMissed(r.cells));
   return missed;
 }

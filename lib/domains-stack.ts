@@ -21,7 +21,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { KEY_PREFIX } from '../src/adapters/table-keys.js';
 import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
-import { DEFAULT_SES_BACKGROUND_RATE, EVENT_BUS_NAME, METRICS_NAMESPACE, SERVICE_NAME } from '../src/deployment.js';
+import {
+  DEFAULT_SES_BACKGROUND_RATE,
+  DEFAULT_SES_IDENTITY_QUOTA,
+  EVENT_BUS_NAME,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../src/deployment.js';
+import { type Cell, CellsConfigError, parseCells, regionsOf } from '../src/domain/cells.js';
 import {
   API_BASE_PATH,
   CONSOLE_FUNCTION,
@@ -46,7 +53,7 @@ import {
 import { addGrants } from './grants.js';
 import { createHttpApi, pascalCase } from './http-api.js';
 import { Monitoring } from './monitoring.js';
-import type { DomainsStackConfig } from './stack-config.js';
+import { type DomainsStackConfig, PROJECT_TAG, STACK_TAGS } from './stack-config.js';
 
 /** AWS's rule for SQS-fed functions: a message must stay hidden through several retried invokes. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -74,6 +81,10 @@ export class DomainsStack extends Stack {
   readonly sesRegion: string;
   /** Every region domains may be created in, the default first. */
   readonly sesRegions: readonly string[];
+  /** The SES cells; without `sesCells`, one uncounted cell of this account per region. */
+  readonly cells: readonly Cell[];
+  /** Whether placements are counted against `sesIdentityQuota` (only with `sesCells`). */
+  readonly cellsCounted: boolean;
   /** The alarm topic, the alarms and the dashboard. */
   readonly monitoring: Monitoring;
 
@@ -81,10 +92,14 @@ export class DomainsStack extends Stack {
     super(scope, id, props);
 
     this.sesRegion = props.sesRegion ?? (Token.isUnresolved(this.region) ? 'us-east-1' : this.region);
-    this.sesRegions = [...new Set([this.sesRegion, ...(props.extraSesRegions ?? [])])];
+    this.cellsCounted = props.sesCells !== undefined;
+    this.cells = stackCells(props.sesCells, this.sesRegion, props.extraSesRegions ?? []);
+    this.sesRegions = this.cellsCounted
+      ? regionsOf(this.cells, this.sesRegion)
+      : [...new Set([this.sesRegion, ...(props.extraSesRegions ?? [])])];
     const verifierTimeoutAtRate = verifierTimeout(props.sesBackgroundRate ?? DEFAULT_SES_BACKGROUND_RATE);
-    Tags.of(this).add('project', 'krafter-domains');
-    Tags.of(this).add('stage', props.stage);
+    Tags.of(this).add(STACK_TAGS.project, PROJECT_TAG);
+    Tags.of(this).add(STACK_TAGS.stage, props.stage);
 
     this.table = this.createTable();
     this.webhookSecretsKey = new kms.Key(this, 'WebhookSecretsKey', {
@@ -132,12 +147,17 @@ export class DomainsStack extends Stack {
       deliveryQueueUrl: this.deliveryQueue.queueUrl,
       sesRegions: this.sesRegions,
       webhookKeyArn: this.webhookSecretsKey.keyArn,
+      cells: this.cellsCounted
+        ? { json: JSON.stringify(this.cells), quota: props.sesIdentityQuota ?? DEFAULT_SES_IDENTITY_QUOTA }
+        : undefined,
     });
+    // SES of the own account only in the regions of its own cells; the others' roles hold their SES permissions.
+    const ownRegions = [...new Set(this.cells.filter((c) => c.roleArn === undefined).map((c) => c.region))];
     const grantTargets = {
       tableArn: this.table.tableArn,
       verifyQueueArn: this.verifyQueue.queueArn,
       deliveryQueueArn: this.deliveryQueue.queueArn,
-      identityArns: this.sesRegions.map((region) =>
+      identityArns: ownRegions.map((region) =>
         this.formatArn({
           service: 'ses',
           region,
@@ -148,6 +168,8 @@ export class DomainsStack extends Stack {
       ),
       stage: props.stage,
       secretsKeyArn: this.webhookSecretsKey.keyArn,
+      cellCounters: this.cellsCounted,
+      cellRoleArns: this.cells.flatMap((c) => (c.roleArn === undefined ? [] : [c.roleArn])),
     };
     this.functions = mapFunctions((name) => {
       const { environment, sizing, reservedConcurrency } = settings(name);
@@ -259,6 +281,8 @@ export class DomainsStack extends Stack {
       metricsNamespace: METRICS_NAMESPACE,
       serviceName: SERVICE_NAME,
       alarmEmail: props.alarmEmail,
+      // Only counted cells have a fill to watch; a draining one takes no new domains.
+      fillingCells: this.cellsCounted ? this.cells.filter((c) => !c.draining).map((c) => c.id) : [],
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'SNS topic every alarm notifies; subscribe to it (or deploy with -c alarmEmail=...)',
@@ -293,5 +317,16 @@ export class DomainsStack extends Stack {
       });
     }
     return table;
+  }
+}
+
+/** The cells of the `sesCells` context, checked as the functions check SES_CELLS; a bad one stops the synth. */
+function stackCells(sesCells: DomainsStackProps['sesCells'], sesRegion: string, extraRegions: readonly string[]) {
+  try {
+    const input = sesCells === undefined || typeof sesCells === 'string' ? sesCells : [...sesCells];
+    return parseCells(input, { defaultRegion: sesRegion, regions: extraRegions });
+  } catch (err) {
+    if (err instanceof CellsConfigError) throw new Error(`Context "sesCells" (as SES_CELLS): ${err.message}`);
+    throw err;
   }
 }

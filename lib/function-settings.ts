@@ -85,6 +85,8 @@ export interface DeployedResources {
   readonly sesRegions: readonly string[];
   /** The KMS key that seals webhook signing secrets. */
   readonly webhookKeyArn: string;
+  /** With cells configured: SES_CELLS as checked, and the quota of each. */
+  readonly cells?: { readonly json: string; readonly quota: number };
 }
 
 export interface FunctionSettings {
@@ -158,9 +160,16 @@ export function functionSettings(
   const isBackground = (name: FunctionName): name is BackgroundFunctionName =>
     Object.hasOwn(backgroundConcurrency, name);
 
+  const cells = resources.cells;
+  // The functions that call SES (to reach each domain's cell) and the scheduler (to report how full each is).
+  const readsCells = (name: FunctionName) => (FUNCTION_GRANTS[name]?.ses.length ?? 0) > 0 || name === 'scheduler';
+  const cellsEnvironment = (name: FunctionName): FunctionEnvironment =>
+    cells && readsCells(name) ? { SES_CELLS: cells.json, SES_IDENTITY_QUOTA: String(cells.quota) } : {};
+
   return (name) => ({
     environment: {
       ...everyFunction,
+      ...cellsEnvironment(name),
       ...(FUNCTION_GRANTS[name]?.sendToVerifyQueue ? { VERIFY_QUEUE_URL: resources.verifyQueueUrl } : {}),
       ...(FUNCTION_GRANTS[name]?.sendToDeliveryQueue ? { WEBHOOK_DELIVERY_QUEUE_URL: resources.deliveryQueueUrl } : {}),
       // WEBHOOKS_ALLOW_LOCAL_TARGETS is never set here: a deployed stack calls public HTTPS receivers only.

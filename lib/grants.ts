@@ -7,6 +7,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { PARTITION_KEYS } from '../src/adapters/table-keys.js';
 import { TABLE_SCHEMA } from '../src/adapters/table-schema.js';
 import { OWNER_TAG_KEYS } from '../src/domain/identity-owner.js';
 import type { Grants, SesAction, TableAction } from '../src/grants.js';
@@ -54,8 +55,12 @@ export interface GrantTargets {
   readonly tableArn: string;
   readonly verifyQueueArn: string;
   readonly deliveryQueueArn: string;
-  /** The SES identities of every region domains may be created in. */
+  /** The SES identities of the stack's own account in every region it has a cell in. */
   readonly identityArns: readonly string[];
+  /** With cells configured: the functions' `cellCounters` grants apply. */
+  readonly cellCounters?: boolean;
+  /** The roles of the cells in other accounts: the functions that call SES may assume exactly these. */
+  readonly cellRoleArns?: readonly string[];
   /** The stage SES identities are tagged with. */
   readonly stage: string;
   /** The KMS key that seals webhook signing secrets. */
@@ -66,7 +71,7 @@ export type Conditions = Readonly<Record<string, Readonly<Record<string, unknown
 
 export interface GrantStatement {
   /** Which part of the grants it comes from; the stack explains each kind's wildcard to cdk-nag. */
-  readonly kind: 'table' | 'indexes' | 'identities' | 'unscoped' | 'queue' | 'secrets';
+  readonly kind: 'table' | 'indexes' | 'identities' | 'unscoped' | 'queue' | 'secrets' | 'cells';
   readonly actions: readonly string[];
   readonly resources: readonly string[];
   readonly conditions?: Conditions;
@@ -79,7 +84,13 @@ export function grantStatements(grants: Grants, targets: GrantTargets): GrantSta
   // granted on. `ForAllValues` holds vacuously for a request without keys (a Scan), which is why
   // only key-addressed actions (item actions and Query) may ever be granted here.
   const keysByAction = new Map<TableAction, Set<string>>();
-  for (const { keys, actions } of grants.table) {
+  const tableGrants = [
+    ...grants.table,
+    ...(targets.cellCounters && grants.cellCounters
+      ? [{ keys: PARTITION_KEYS.cell, actions: grants.cellCounters }]
+      : []),
+  ];
+  for (const { keys, actions } of tableGrants) {
     for (const action of actions) keysByAction.set(action, (keysByAction.get(action) ?? new Set()).add(keys));
   }
   for (const [action, keys] of keysByAction) {
@@ -119,12 +130,19 @@ export function grantStatements(grants: Grants, targets: GrantTargets): GrantSta
     },
     { actions: ses('anyIdentity') },
   ];
+  // Every cell in another account: its own role holds the SES permissions there (docs/deploy.md).
+  const ownAccountSes = targets.identityArns.length > 0;
   for (const { actions, conditions } of identityStatements) {
-    if (actions.length === 0) continue;
+    if (actions.length === 0 || !ownAccountSes) continue;
     statements.push({ kind: 'identities', actions, resources: targets.identityArns, conditions });
   }
   const unscoped = ses('noResourceType');
-  if (unscoped.length > 0) statements.push({ kind: 'unscoped', actions: unscoped, resources: ['*'] });
+  if (unscoped.length > 0 && ownAccountSes) statements.push({ kind: 'unscoped', actions: unscoped, resources: ['*'] });
+  const roles = targets.cellRoleArns ?? [];
+  if (grants.ses.length > 0 && roles.length > 0) {
+    // Exactly the configured roles: never a pattern, so no other role of those accounts can be reached.
+    statements.push({ kind: 'cells', actions: ['sts:AssumeRole'], resources: [...new Set(roles)].sort() });
+  }
 
   if (grants.sendToVerifyQueue) {
     statements.push({ kind: 'queue', actions: ['sqs:SendMessage'], resources: [targets.verifyQueueArn] });
@@ -194,7 +212,7 @@ export function addGrants(stack: Stack, fn: ApiFunction, grants: Grants, targets
  * How cdk-nag spells a resource in a finding id: references become `<LogicalId>` or
  * `<LogicalId.Attribute>` and joins are flattened, so an acknowledgement can name the exact finding.
  */
-function nagSpelling(stack: Stack, value: string): string {
+export function nagSpelling(stack: Stack, value: string): string {
   const visit = (node: unknown): string => {
     if (typeof node === 'string') return node;
     if (node && typeof node === 'object') {

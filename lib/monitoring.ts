@@ -15,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC } from '../src/deployment.js';
+import { CELL_METRIC, METRIC } from '../src/deployment.js';
 import { DOMAIN_STATUSES } from '../src/domain/domain.js';
 import { DISABLED_FAILING, DISABLED_GONE } from '../src/domain/webhook-delivery.js';
 import type { FunctionName } from '../src/routes.js';
@@ -35,6 +35,12 @@ export const ALARM = {
   fanoutErrors: 'WebhookFanoutErrors',
   webhookDisabled: 'WebhookEndpointDisabled',
 } as const;
+
+/** The fill alarm of each counted SES cell that takes new domains: `CellFilling-<cell id>`. */
+export const cellFillingAlarm = (cellId: string) => `CellFilling-${cellId}`;
+
+/** Alarm when a cell holds this percentage of SES_IDENTITY_QUOTA: time to add a cell, well before creates fail. */
+export const CELL_FILL_ALARM_PERCENT = 80;
 
 /** Alarm when more than this percentage of the API's requests in 5 minutes answered 5xx... */
 export const API_5XX_RATE_PERCENT = 1;
@@ -79,6 +85,8 @@ export interface MonitoringProps {
   readonly serviceName: string;
   /** Subscribed to the topic when given; it must confirm the subscription email. */
   readonly alarmEmail?: string;
+  /** The ids of the counted SES cells that take new domains: each gets a fill alarm. @default none */
+  readonly fillingCells?: readonly string[];
 }
 
 export class Monitoring extends Construct {
@@ -100,6 +108,7 @@ export class Monitoring extends Construct {
     this.alarms = this.alarmsById;
     this.createAlarms();
     this.createWebhookAlarms();
+    this.createCellAlarms();
     this.dashboard = this.createDashboard();
   }
 
@@ -283,6 +292,25 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
+  }
+
+  /** The scheduler reports every 5 minutes how full each cell is (src/services/cell-fill.ts). */
+  private cellFill(cell: string): cloudwatch.Metric {
+    return this.appMetric(CELL_METRIC.cellFill, { cell }).with({ statistic: 'Maximum', label: cell });
+  }
+
+  private createCellAlarms(): void {
+    for (const cell of this.props.fillingCells ?? []) {
+      this.alarm(cellFillingAlarm(cell), {
+        alarmDescription:
+          `SES cell ${cell} holds ${CELL_FILL_ALARM_PERCENT}% or more of its identity quota (SES_IDENTITY_QUOTA): ` +
+          'add a cell to its region before every cell there is full and creates answer 503. See docs/deploy.md.',
+        metric: this.cellFill(cell),
+        threshold: CELL_FILL_ALARM_PERCENT,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
   }
 
   private alarm(id: string, props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'treatMissingData'>): void {
@@ -500,6 +528,16 @@ export class Monitoring extends Construct {
       ),
     );
     this.addWebhookWidgets(dashboard, graph);
+    const cells = this.props.fillingCells ?? [];
+    if (cells.length > 0) {
+      dashboard.addWidgets(
+        graph(
+          'SES cells: % of the identity quota placed',
+          cells.map((c) => this.cellFill(c)),
+          { width: 24, leftYAxis: { min: 0, max: 100 } },
+        ),
+      );
+    }
     return dashboard;
   }
 }

@@ -8,6 +8,7 @@ import type { Node } from 'constructs';
 import * as v from 'valibot';
 import {
   LOG_LEVELS,
+  MAX_SES_IDENTITY_QUOTA,
   MAX_UNVERIFIED_RELEASE_GRACE_HOURS,
   MIN_SES_BACKGROUND_RATE,
   REGION_PATTERN,
@@ -23,6 +24,14 @@ export interface DomainsStackConfig {
   readonly sesRegion?: string;
   /** Further SES regions a domain may be created in (`region` on create). @default none */
   readonly extraSesRegions?: readonly string[];
+  /**
+   * The SES cells (one account and region each), as SES_CELLS takes them: a JSON list (or its
+   * text) of `{ id, region, roleArn?, draining? }`, checked by src/domain/cells.ts when the stack is
+   * built. @default none: one cell of the stack's own account per region, uncounted
+   */
+  readonly sesCells?: string | readonly unknown[];
+  /** Identities the API may place in one cell (SES_IDENTITY_QUOTA), with cells. @default 9900 */
+  readonly sesIdentityQuota?: number;
   /** Origins allowed by CORS; CORS stays off when empty. */
   readonly corsOrigins?: readonly string[];
   /** Powertools log level of every function. @default INFO */
@@ -124,6 +133,14 @@ const CONTEXT = {
   ],
   sesRegion: [v.pipe(text, v.regex(REGION_PATTERN)), 'an AWS region such as eu-central-1'],
   sesRegions: [list(v.pipe(v.string(), v.regex(REGION_PATTERN))), 'a list of AWS regions such as us-east-1'],
+  sesCells: [
+    v.union([v.pipe(text, v.nonEmpty()), v.array(v.unknown())]),
+    'a JSON list of cells such as [{"id":"c1","region":"eu-central-1"}]',
+  ],
+  sesIdentityQuota: [
+    v.pipe(numeric, v.integer(), v.minValue(1), v.maxValue(MAX_SES_IDENTITY_QUOTA)),
+    `a whole number of identities from 1 to ${MAX_SES_IDENTITY_QUOTA} (SES holds ${MAX_SES_IDENTITY_QUOTA} per account and region)`,
+  ],
   logLevel: [v.pipe(text, v.toUpperCase(), v.picklist(LOG_LEVELS)), `one of ${LOG_LEVELS.join(', ')}`],
   corsOrigins: [
     list(
@@ -196,6 +213,8 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
     stage: read(node, 'stage') ?? 'dev',
     sesRegion: read(node, 'sesRegion'),
     extraSesRegions: read(node, 'sesRegions') ?? [],
+    sesCells: read(node, 'sesCells'),
+    sesIdentityQuota: read(node, 'sesIdentityQuota'),
     corsOrigins: read(node, 'corsOrigins') ?? [],
     logLevel: read(node, 'logLevel'),
     sesBackgroundRate: read(node, 'sesBackgroundRate'),
@@ -213,6 +232,10 @@ export function stackConfigFromContext(node: Node): DomainsStackConfig {
     reservedDomains: read(node, 'reservedDomains') ?? [],
   };
 }
+
+/** The tags the stack puts on all its resources, the functions' roles among them (a cell's role trusts them). */
+export const STACK_TAGS = { project: 'project', stage: 'stage' } as const;
+export const PROJECT_TAG = 'krafter-domains';
 
 export function stackName(stage: string): string {
   return `KrafterDomains-${stage}`;

@@ -1,6 +1,6 @@
 /**
  * The whole system on one machine, no AWS account: DynamoDB Local, an SQS stand-in (fauxqs), the SES
- * stand-in, a KMS stand-in for webhook signing secrets, the API over HTTP, the verifier fed by the
+ * stand-in with an STS stand-in issuing the credentials of other accounts' SES cells, a KMS stand-in for webhook signing secrets, the API over HTTP, the verifier fed by the
  * queue like Lambda's event source mapping, the scheduler on a timer, and the webhook pipeline: the
  * fan-out fed by the table's stream and the delivery worker fed by its queue. The functions run unchanged; only the environment
  * (`AWS_ENDPOINT_URL_<SERVICE>`, TABLE_NAME, ...) points them at the stand-ins.
@@ -22,6 +22,7 @@ import { buildConsoleAssets, type ConsoleAssetsManifest } from '../lib/console-a
 import { isWebhookEventImage } from '../src/adapters/webhook-events.js';
 import { EVENT_SOURCE, type FunctionEnvironment, METRICS_NAMESPACE, SERVICE_NAME } from '../src/deployment.js';
 import { CONSOLE_PATH } from '../src/routes.js';
+import { AccessKeys } from './access-keys.js';
 import { type ApiServer, startApiServer } from './api-server.js';
 import { createQueues, createTable, type VerifyQueues } from './create-resources.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
@@ -32,6 +33,7 @@ import { type KmsStandin, startKmsStandin } from './kms-standin.js';
 import { lambdaContext } from './lambda-context.js';
 import { type SesStandIn, startSesStandIn } from './ses-standin/index.js';
 import { type EventSource, startSqsEventSource } from './sqs-event-source.js';
+import { type StsStandIn, startStsStandIn } from './sts-standin.js';
 
 export interface LocalStackOptions {
   /** API port (default: a free one). */
@@ -83,6 +85,8 @@ export interface LocalStack {
   readonly consoleAssets: ConsoleAssetsManifest;
   readonly env: Record<string, string>;
   readonly ses: SesStandIn;
+  /** AssumeRole for cells with a role: its credentials reach the SES stand-in as the role's account. */
+  readonly sts: StsStandIn;
   /** The KMS stand-in that seals webhook signing secrets; its call log shows every KMS call the functions made. */
   readonly kms: KmsStandin;
   /** Status events the verifier published (also written to the log). */
@@ -137,7 +141,12 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const sqsEndpoint = await sqsApp.listen({ port: 0, host: '127.0.0.1' });
     stops.push(() => sqsApp.close());
 
+    // Which account each access key stands for: the STS stand-in issues, the SES stand-in reads.
+    const keys = new AccessKeys(o.now);
+    const sts = await startStsStandIn({ keys, now: o.now });
+    stops.push(() => sts.close());
     const ses = await startSesStandIn({
+      keys,
       region,
       dnsServers: o.dnsServers,
       now: o.now,
@@ -213,6 +222,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       AWS_ENDPOINT_URL_SQS: fnEndpoints.sqs,
       AWS_ENDPOINT_URL_SESV2: fnEndpoints.ses,
       AWS_ENDPOINT_URL_SES: fnEndpoints.ses,
+      AWS_ENDPOINT_URL_STS: sts.url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: events.url,
       AWS_ENDPOINT_URL_KMS: kms.url,
     };
@@ -358,6 +368,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       consoleAssets,
       env,
       ses,
+      sts,
       kms,
       events,
       sqs,

@@ -6,6 +6,8 @@
  *   DNS_SERVERS   DNS servers to verify against (host:port,...); default the system's resolvers
  *   SES_REGION    default region of new domains, shown in the MX record (default eu-central-1)
  *   SES_REGIONS   further regions a domain may be created in (`region` on create), comma-separated
+ *   SES_CELLS, SES_IDENTITY_QUOTA  the SES cells and how many identities each takes (README); a cell's
+ *                 roleArn is assumed through the STS stand-in and reaches the SES stand-in as its own account
  *   SCHEDULE_SECONDS  how often the re-verification scheduler runs (default 60)
  *   MAX_DOMAINS_PER_TEAM, RESERVED_DOMAINS, UNVERIFIED_RELEASE_GRACE_HOURS, MAX_WEBHOOKS_PER_TEAM  passed to the functions (README)
  *   WEBHOOKS_ALLOW_LOCAL_TARGETS=1  webhook URLs may also be http:// and loopback (a receiver on this machine)

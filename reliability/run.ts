@@ -8,7 +8,7 @@
  *
  * Options: --quick (smaller corpus, fewer rounds and fault kinds, 5 s of load, a smaller flood),
  * --only=<categories> (comma-separated: bad-input,races,faults,access,iam,load,foreign-identities,abuse,
- * webhooks),
+ * webhooks,cells),
  * --load-seconds=<n>, --flood=<n> (requests of the abuse run's key flood, at least 80), --seed=<n>, --verbose.
  *
  * The abuse category runs in a process of its own: it needs the functions' key cache on (as in
@@ -17,7 +17,9 @@
  * their configuration once per process, so one process cannot have both. For the same reason the
  * webhooks category runs twice: in the main stack as deployed, and in a process of its own with
  * WEBHOOKS_ALLOW_LOCAL_TARGETS=1, the delivery pipeline on and a short retry schedule, for the parts
- * that need receivers on 127.0.0.1 (redirects, and the pipeline under faults).
+ * that need receivers on 127.0.0.1 (redirects, and the pipeline under faults). The cells category runs
+ * in a process of its own too: its functions are configured with several SES cells (SES_CELLS) and a
+ * small quota per cell.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +31,8 @@ import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.
 import { MIN_FLOOD_REQUESTS, runAbuse } from './abuse.js';
 import { runAccess, scanLogs } from './access.js';
 import { runBadInput } from './bad-input.js';
+import { CELLS_WORLD } from './cell-state.js';
+import { runCells } from './cells.js';
 import { type FaultKind, runFaults } from './faults.js';
 import { runForeignIdentities } from './foreign-identities.js';
 import { runIam } from './iam.js';
@@ -60,6 +64,8 @@ if (!(floodRequests >= MIN_FLOOD_REQUESTS))
 const tallyOut = args.get('tally-out');
 /** Set in the child run of the webhooks category's local part: receivers on 127.0.0.1 allowed. */
 const localTargets = args.has('local-targets');
+/** Set in the child run of the cells category: the functions configured with several SES cells. */
+const withCells = args.has('cells');
 /**
  * The abuse run's stack: key lookups cached for production's default 30 s; and a queue visibility
  * timeout longer than a check whose DNS never answers (the verifier waits up to 4 s for DNS), as in
@@ -84,7 +90,7 @@ async function partInChild(
   const dir = mkdtempSync(join(tmpdir(), 'reliability-'));
   const out = join(dir, `${category}-tally.json`);
   const pass = [...args]
-    .filter(([k]) => k !== 'only' && k !== 'local-targets' && k !== 'tally-out')
+    .filter(([k]) => k !== 'only' && k !== 'local-targets' && k !== 'cells' && k !== 'tally-out')
     .map(([k, v]) => `--${k}=${v}`);
   try {
     const code = await new Promise<number>((resolve) => {
@@ -118,7 +124,9 @@ if (!endpoint) {
   dynamo = await startDynamoDbLocal({ inMemory: true });
   endpoint = dynamo.endpoint;
 }
-const here = CATEGORIES.filter((c) => only.has(c) && (c !== 'abuse' || tallyOut !== undefined));
+/** Categories run in a stack of their own (a child process of this script), never in the main one. */
+const OWN_STACK: readonly Category[] = ['abuse', 'cells'];
+const here = CATEGORIES.filter((c) => only.has(c) && (!OWN_STACK.includes(c) || tallyOut !== undefined));
 let tally = new Tally();
 let exitCode = 1;
 try {
@@ -128,7 +136,9 @@ try {
         ? { dynamoEndpoint: endpoint }
         : localTargets
           ? { dynamoEndpoint: endpoint, ...PIPELINE_WORLD }
-          : { dynamoEndpoint: endpoint, ...ABUSE_STACK };
+          : withCells
+            ? { dynamoEndpoint: endpoint, ...CELLS_WORLD }
+            : { dynamoEndpoint: endpoint, ...ABUSE_STACK };
     const world = await World.start(stack);
     tally = world.tally;
     say = (line) => world.logs.print(line);
@@ -137,7 +147,9 @@ try {
         ? ''
         : localTargets
           ? ' (webhooks: local targets allowed, the delivery pipeline on)'
-          : ' (abuse, key cache on)';
+          : withCells
+            ? ' (cells: several SES cells, 3 places each)'
+            : ' (abuse, key cache on)';
     say(
       `reliability run${part}: seed ${seed}${quick ? ', quick' : ''}; stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
@@ -190,6 +202,13 @@ try {
         runLoad(world, { seconds: Number(args.get('load-seconds') ?? (quick ? 5 : 15)), connections: 10 }),
       );
       await step('abuse', () => runAbuse(world, { floodRequests }));
+      await step('cells', () =>
+        runCells(world, {
+          clients: quick ? 12 : 15,
+          stsFaults: quick ? ['throttle', 'access_denied'] : undefined,
+          throttledCreates: quick ? 3 : 4,
+        }),
+      );
       // Last: the logs of everything above, searched for key material.
       if (here.includes('access')) scanLogs(world);
     } finally {
@@ -207,6 +226,10 @@ try {
     if (only.has('webhooks')) {
       say('… webhooks, local receivers and the delivery pipeline (own stack, WEBHOOKS_ALLOW_LOCAL_TARGETS=1)');
       await partInChild('webhooks', ['--only=webhooks', '--local-targets'], endpoint, tally);
+    }
+    if (only.has('cells')) {
+      say('… cells (own stack, SES_CELLS with 3 open cells of 3 places and a draining one)');
+      await partInChild('cells', ['--only=cells', '--cells'], endpoint, tally);
     }
     say(summary(tally, Date.now() - started));
     exitCode = tally.ok() ? 0 : 1;

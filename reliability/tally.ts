@@ -12,7 +12,8 @@ export type Category =
   | 'load'
   | 'foreign-identities'
   | 'abuse'
-  | 'webhooks';
+  | 'webhooks'
+  | 'cells';
 
 export const CATEGORIES: readonly Category[] = [
   'bad-input',
@@ -24,6 +25,7 @@ export const CATEGORIES: readonly Category[] = [
   'foreign-identities',
   'abuse',
   'webhooks',
+  'cells',
 ];
 
 export interface Finding {

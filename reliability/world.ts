@@ -37,6 +37,8 @@ export interface Team {
 export interface SendOptions {
   /** A fault is injected: a 503 `service_unavailable` with Retry-After is the expected answer. */
   readonly allow503?: boolean;
+  /** Every SES cell of the region may be full: a 503 `identity_quota_exceeded` is the expected answer. */
+  readonly allowQuota503?: boolean;
   /** What the request was, for findings. */
   readonly label?: string;
 }
@@ -120,6 +122,8 @@ export interface WorldOptions {
   readonly retrySchedule?: string;
   /** The delivery queue's visibility timeout: when an attempt whose worker failed comes back. */
   readonly deliveryVisibilityTimeoutSeconds?: number;
+  /** More environment for the functions (e.g. SES_CELLS), set last. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export class World {
@@ -174,6 +178,7 @@ export class World {
           // Set either way, so that a value in the caller's environment cannot decide it.
           WEBHOOKS_ALLOW_LOCAL_TARGETS: o.allowLocalTargets ? '1' : '',
           ...(o.retrySchedule !== undefined && { WEBHOOK_RETRY_SCHEDULE_SECONDS: o.retrySchedule }),
+          ...o.env,
         },
       });
       return new World(e2e, logs);
@@ -241,10 +246,9 @@ export class World {
     if (out.status >= 500) {
       const envelope = out.json?.error;
       if (
-        o.allow503 &&
         out.status === 503 &&
-        envelope?.code === 'service_unavailable' &&
-        /^\d+$/.test(out.headers['retry-after'] ?? '')
+        ((o.allow503 && envelope?.code === 'service_unavailable' && /^\d+$/.test(out.headers['retry-after'] ?? '')) ||
+          (o.allowQuota503 && envelope?.code === 'identity_quota_exceeded'))
       ) {
         this.tally.expected503(category);
       } else {

@@ -9,12 +9,14 @@ import {
   FUNCTION_ENV,
   MAX_API_KEY_CACHE_SECONDS,
   MAX_SES_BACKGROUND_RATE,
+  MAX_SES_IDENTITY_QUOTA,
   MAX_UNVERIFIED_RELEASE_GRACE_HOURS,
   MAX_WEBHOOK_ENDPOINT_CONCURRENCY,
   MIN_SES_BACKGROUND_RATE,
   REGION_PATTERN,
   STAGE_PATTERN,
 } from './deployment.js';
+import { type Cell, parseCells, regionsOf } from './domain/cells.js';
 import { parseRetrySchedule } from './domain/webhook-retry.js';
 
 const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1));
@@ -59,13 +61,53 @@ export function sesRegion(): string {
   return c.SES_REGION ?? c.AWS_REGION;
 }
 
-/** Every region a domain may be created in (SES_REGIONS, comma-separated); the default one first. */
-export function sesRegions(): string[] {
-  const listed = (process.env.SES_REGIONS ?? FUNCTION_ENV.SES_REGIONS.default)
+function listedRegions(): string[] {
+  return (process.env.SES_REGIONS ?? FUNCTION_ENV.SES_REGIONS.default)
     .split(',')
     .map((r) => r.trim())
     .filter((r) => REGION_PATTERN.test(r));
-  return [...new Set([sesRegion(), ...listed])];
+}
+
+/**
+ * Every region a domain may be created in, the default one first: those of SES_REGIONS
+ * (comma-separated), or with SES_CELLS set, those of the cells.
+ */
+export function sesRegions(): string[] {
+  if ((process.env.SES_CELLS ?? '').trim() !== '') return regionsOf(cellsConfig().cells, sesRegion());
+  return [...new Set([sesRegion(), ...listedRegions()])];
+}
+
+export interface CellsConfig {
+  /** Every cell, those of every region (see domain/cells.ts). */
+  readonly cells: readonly Cell[];
+  /** Identities the API may place in one cell. */
+  readonly quota: number;
+  /**
+   * Whether placements are counted against the quota: only with SES_CELLS set. Without it the
+   * service runs as before cells existed (one cell per region, SES's own limit the only one).
+   */
+  readonly counted: boolean;
+}
+
+let cellsCache: CellsConfig | undefined;
+
+/** The SES cells, parsed once per container; a bad SES_CELLS fails the first invoke. */
+export function cellsConfig(): CellsConfig {
+  if (cellsCache) return cellsCache;
+  const { SES_CELLS, SES_IDENTITY_QUOTA } = parse(
+    {
+      SES_CELLS: v.optional(v.string(), FUNCTION_ENV.SES_CELLS.default),
+      SES_IDENTITY_QUOTA: numberOr(
+        'SES_IDENTITY_QUOTA',
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_SES_IDENTITY_QUOTA)),
+      ),
+    },
+    'cells',
+  );
+  const counted = SES_CELLS.trim() !== '';
+  const cells = parseCells(SES_CELLS, { defaultRegion: sesRegion(), regions: listedRegions() });
+  cellsCache = { cells, quota: SES_IDENTITY_QUOTA, counted };
+  return cellsCache;
 }
 
 export function authConfig() {

@@ -37,6 +37,15 @@ export const METRIC = {
   webhookDisabled: 'WebhookDisabled',
 } as const;
 
+/**
+ * Metrics of SES cells, emitted and read (alarms, dashboard) only when cells are configured
+ * (SES_CELLS): apart from METRIC, every name of which any stack reads.
+ */
+export const CELL_METRIC = {
+  /** Dimension `cell`: percent of SES_IDENTITY_QUOTA placed in the cell (reported by the scheduler). */
+  cellFill: 'CellFill',
+} as const;
+
 /** EventBridge `detail-type` of the operator's event when the service switches a webhook endpoint off. */
 export const WEBHOOK_DISABLED_DETAIL_TYPE = 'Webhook Endpoint Disabled';
 
@@ -64,6 +73,13 @@ export const MIN_SES_BACKGROUND_RATE = 0.05;
  * have no such limit, and the tests and the bench run their checks faster.
  */
 export const MAX_SES_BACKGROUND_RATE = 1000;
+
+/**
+ * Identities the API may place in one cell: SES holds 10,000 per account and region, and the last
+ * hundred are left for identities made outside the API.
+ */
+export const DEFAULT_SES_IDENTITY_QUOTA = 9_900;
+export const MAX_SES_IDENTITY_QUOTA = 10_000;
 
 export const DEFAULT_MAX_DOMAINS_PER_TEAM = 100;
 export const DEFAULT_UNVERIFIED_RELEASE_GRACE_HOURS = 168;
@@ -99,6 +115,15 @@ export const FUNCTION_ENV = {
   SES_REGION: { meaning: 'Default region of the SES identities', everyFunction: true },
   SES_REGIONS: { meaning: 'Every region a domain may be created in, comma-separated, the default first', default: '' },
   STAGE: { meaning: 'The deployment stage SES identities are tagged with', everyFunction: true },
+  SES_CELLS: {
+    meaning:
+      'The SES cells (account and region each), a JSON array of {id, region, roleArn?, draining?}; unset: one cell of the own account per region, id = region, uncounted',
+    default: '',
+  },
+  SES_IDENTITY_QUOTA: {
+    meaning: `Identities the API may place in one cell when SES_CELLS is set, 1 to ${MAX_SES_IDENTITY_QUOTA}`,
+    default: String(DEFAULT_SES_IDENTITY_QUOTA),
+  },
   EVENT_SOURCE: { meaning: 'EventBridge source of status events', default: EVENT_SOURCE, everyFunction: true },
   EVENT_BUS_NAME: { meaning: 'EventBridge bus of status events', default: EVENT_BUS_NAME },
   POWERTOOLS_SERVICE_NAME: { meaning: 'Service name of logs and metrics', default: SERVICE_NAME, everyFunction: true },
@@ -169,6 +194,8 @@ export type FunctionEnvironment = Partial<Record<EnvName, string>>;
  */
 export const LOCAL_PASSTHROUGH_ENV = [
   'SES_REGIONS',
+  'SES_CELLS',
+  'SES_IDENTITY_QUOTA',
   'MAX_DOMAINS_PER_TEAM',
   'RESERVED_DOMAINS',
   'UNVERIFIED_RELEASE_GRACE_HOURS',

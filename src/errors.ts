@@ -135,10 +135,16 @@ export class DomainNotAllowedError extends ApiError<'domain_not_allowed'> {
   }
 }
 
-/** SES holds at most 10,000 identities per account and region: retrying does not help. */
+/**
+ * Every cell of the region holds its quota of identities (or SES refused for its own limit). An
+ * immediate retry does not help; a delete, or a cell the operator adds, makes room, hence a long
+ * Retry-After (every 503 carries one, as the API reference promises).
+ */
 export class IdentityQuotaExceededError extends fixed(
   'identity_quota_exceeded',
   'This Krafter region has reached its limit of sending domains. Contact support.',
+  {},
+  600,
 ) {}
 
 /** Anything not foreseen: the client learns nothing about it, and the error middleware logs it. */

@@ -12,6 +12,11 @@ export interface Grants {
    * write an API key. A transaction is authorized item by item with these same actions.
    */
   readonly table: readonly TableGrant[];
+  /**
+   * Item actions on the SES cells' counters (`CELL#<cellId>`): granted only when the stack counts
+   * placements (cells configured), since only then are they read or written.
+   */
+  readonly cellCounters?: readonly TableAction[];
   /** Query on the table's indexes (GSI1: the due-time entries the scheduler reads). */
   readonly queryIndexes: boolean;
   /** SES actions (v2 and v1 names share the `ses:` prefix); the stack scopes each by its kind. */

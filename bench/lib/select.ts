@@ -1,6 +1,6 @@
 /** Which sections a run measures: `npm run bench -- --only webhooks,http` for a part of the bench. */
 
-export const SECTIONS = ['in-process', 'http', 'verifier', 'webhooks', 'console', 'cold-start'] as const;
+export const SECTIONS = ['in-process', 'http', 'verifier', 'webhooks', 'console', 'cells', 'cold-start'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** The sections `--only a,b` (or `--only=a,b`) names, in run order; every section without the flag. */

@@ -2,8 +2,10 @@
 import type { Identities, Lookup } from './identities.js';
 
 export interface Account {
+  /** The 12-digit AWS account id. */
+  readonly account: string;
   readonly identities: Identities;
-  /** The region SES "runs in", for identities whose call carried no region. */
+  /** The region SES "runs in": the MAIL FROM MX of its identities must point there. */
   readonly region: string;
   readonly now: () => number;
   readonly lookup: Lookup;

@@ -1,22 +1,31 @@
 /**
  * The `/_standin/*` routes: the test controls over HTTP, so a stand-in started in another process
- * can be driven like one started in the test's own.
+ * can be driven like one started in the test's own. `identities` takes `?account=&region=`; a
+ * throttle body may name an `account` and `region` to aim at one of them.
  */
 import type { ServerResponse } from 'node:http';
+import type { Scope, ScopedThrottleOptions } from './accounts.js';
 import { sendJson } from './http.js';
-import type { ThrottleOptions } from './throttle.js';
 
 export interface Controls {
-  identities(): string[];
+  identities(scope: Scope): string[];
+  accounts(): unknown[];
   calls(): unknown[];
   reset(): void;
   /** Applies the options and returns the throttling now in force. */
-  throttle(options: ThrottleOptions): unknown;
+  throttle(options: ScopedThrottleOptions): unknown;
 }
 
-export function control(controls: Controls, method: string, path: string, text: string, res: ServerResponse) {
+const scopeOf = (url: URL): Scope => ({
+  account: url.searchParams.get('account') ?? undefined,
+  region: url.searchParams.get('region') ?? undefined,
+});
+
+export function control(controls: Controls, method: string, url: URL, text: string, res: ServerResponse) {
+  const path = url.pathname;
   if (method === 'GET' && path === '/_standin/identities')
-    return sendJson(res, 200, { identities: controls.identities() });
+    return sendJson(res, 200, { identities: controls.identities(scopeOf(url)) });
+  if (method === 'GET' && path === '/_standin/accounts') return sendJson(res, 200, { accounts: controls.accounts() });
   if (method === 'GET' && path === '/_standin/calls') return sendJson(res, 200, { calls: controls.calls() });
   if (method === 'POST' && path === '/_standin/reset') {
     controls.reset();
@@ -25,7 +34,7 @@ export function control(controls: Controls, method: string, path: string, text: 
   if (method === 'POST' && path === '/_standin/throttle') {
     let state: unknown;
     try {
-      state = controls.throttle(JSON.parse(text || '{}') as ThrottleOptions);
+      state = controls.throttle(JSON.parse(text || '{}') as ScopedThrottleOptions);
     } catch {
       return sendJson(res, 400, { message: 'Expected a JSON body.' });
     }

@@ -21,3 +21,27 @@ export const injected = (kind: 'throttle' | 'server_error', v1: boolean) =>
     : v1
       ? new SesError('Throttling', 400, 'Rate exceeded')
       : new SesError('TooManyRequestsException', 429, 'Too Many Requests.');
+
+/**
+ * Credentials that name no account, as AWS refuses them before the service sees the call: no
+ * signature, a key id nobody issued (or a session token that is not its own), or an expired one.
+ */
+export function unauthorized(problem: 'missing' | 'unknown' | 'expired', v1: boolean): SesError {
+  if (problem === 'missing')
+    return new SesError(
+      v1 ? 'MissingAuthenticationToken' : 'MissingAuthenticationTokenException',
+      403,
+      'Request is missing Authentication Token',
+    );
+  if (problem === 'expired')
+    return new SesError(
+      v1 ? 'ExpiredToken' : 'ExpiredTokenException',
+      403,
+      'The security token included in the request is expired',
+    );
+  return new SesError(
+    v1 ? 'InvalidClientTokenId' : 'UnrecognizedClientException',
+    403,
+    'The security token included in the request is invalid.',
+  );
+}

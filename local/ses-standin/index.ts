@@ -6,82 +6,102 @@
  *   (domain identities; Easy DKIM with either key length, or BYODKIM);
  * - SES v1 (Query/XML): VerifyDomainIdentity, DeleteIdentity.
  * Like SES, statuses come from DNS (`dnsServers`, default `DNS_SERVERS`), looked up on each
- * GetEmailIdentity. Test controls (throttling, injected failures, reset) are methods and also
- * `/_standin/*` HTTP routes, so a separately started process can be driven.
+ * GetEmailIdentity. Identities and the rate limit are kept per account and region, as SES keeps
+ * them: the region is the call's SigV4 credential scope, the account the one its access key id
+ * stands for (see ../access-keys.ts; the STS stand-in issues keys of other accounts). Test controls
+ * (throttling, injected failures, reset) are methods and also `/_standin/*` HTTP routes, so a
+ * separately started process can be driven.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { createResolver, lookup } from '../../src/adapters/dns.js';
+import { AccessKeys, signedKeyId, signedRegion } from '../access-keys.js';
 import { listen } from '../listen.js';
-import type { Account } from './account.js';
+import { Accounts, type Scope, type ScopedThrottleOptions } from './accounts.js';
 import { control } from './control.js';
-import { injected, SesError } from './errors.js';
+import { injected, SesError, unauthorized } from './errors.js';
 import { readBody, sendJson } from './http.js';
-import { Identities } from './identities.js';
 import { fileStore } from './store.js';
-import { Throttle, type ThrottleOptions } from './throttle.js';
 import { answerV1, failV1, v1Request } from './v1.js';
 import { answerV2, failV2, v2Request } from './v2.js';
 
+export type { Scope, ScopedThrottleOptions } from './accounts.js';
 export type { FailWith, ThrottleOptions } from './throttle.js';
 
 export interface SesStandInOptions {
   port?: number;
   host?: string;
   dnsServers?: string;
-  /** Region SES "runs in": the MAIL FROM MX must point at feedback-smtp.<region>.amazonses.com. */
+  /** Region of a call whose signature names none (SES "runs in" the region of each call's signature). */
   region?: string;
-  /** Clock in ms, for the 72-hour windows, timestamps, `calls()` and the rate limit. */
+  /** Clock in ms, for the 72-hour windows, timestamps, `calls()`, the rate limit and credential expiry. */
   now?: () => number;
   /** JSON file keeping identities across restarts. */
   dataFile?: string;
   /** SES allows 10,000 identities per account and region. */
   maxIdentities?: number;
+  /**
+   * Which account each access key id stands for; shared with the STS stand-in, which registers the
+   * temporary credentials it issues. Default: every long-term key is the local account's.
+   */
+  keys?: AccessKeys;
 }
 export interface StandInCall {
   action: string;
   at: number;
   /** HTTP status answered; 0 for a call left hanging (failWith 'timeout'). */
   status: number;
+  /** The account and region the call was for ('' when its credentials named no account). */
+  account: string;
+  region: string;
 }
 export interface SesStandIn {
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
-  /** Identity names, sorted. */
-  identities(): string[];
+  /** Identity names of every account and region (or of those `scope` names), sorted. */
+  identities(scope?: Scope): string[];
+  /** The accounts and regions that have been called, each with its identity names. */
+  accounts(): { account: string; region: string; identities: string[] }[];
   /** Every SES call received (control routes excluded), answered or not, in order. */
   calls(): StandInCall[];
   /** Forgets identities and calls, and lifts throttling and injected failures. */
   reset(): void;
-  throttle(options: ThrottleOptions): void;
+  /**
+   * Rate limits and injected failures: of one account and region when `account` or `region` is
+   * given (the other defaulting to the stand-in's own), else a rate for every account and region
+   * and failures for the next calls of any.
+   */
+  throttle(options: ScopedThrottleOptions): void;
 }
-
-/** An identity remembers the region it was created in (the SigV4 credential scope of the call): its MAIL FROM MX must point there. */
-const signedRegion = (req: IncomingMessage) =>
-  /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(req.headers.authorization ?? '')?.[1];
 
 export async function startSesStandIn(options: SesStandInOptions = {}): Promise<SesStandIn> {
   const now = options.now ?? Date.now;
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const resolver = createResolver(options.dnsServers ?? process.env.DNS_SERVERS);
-  const store = fileStore(options.dataFile);
-  const identities = new Identities(store.load(), options.maxIdentities);
-  const account: Account = {
-    identities,
-    region,
+  const keys = options.keys ?? new AccessKeys(now);
+  const accounts = new Accounts({
     now,
     lookup: (name, type) => lookup(resolver, name, type),
-    save: () => store.save(identities.all()),
-  };
-  const throttling = new Throttle(now);
+    store: fileStore(options.dataFile),
+    defaults: { account: keys.defaultAccount, region },
+    limit: options.maxIdentities,
+  });
   let callLog: StandInCall[] = [];
 
   const reset = () => {
-    identities.clear();
+    accounts.reset();
     callLog = [];
-    throttling.lift();
-    account.save();
+  };
+
+  /** The account a call's credentials stand for, or the 403 AWS answers before any service sees it. */
+  const accountOf = (req: IncomingMessage, v1: boolean): string => {
+    const keyId = signedKeyId(req.headers.authorization);
+    if (!keyId) throw unauthorized('missing', v1);
+    const token = req.headers['x-amz-security-token'];
+    const resolved = keys.resolve(keyId, Array.isArray(token) ? token[0] : token);
+    if ('problem' in resolved) throw unauthorized(resolved.problem, v1);
+    return resolved.account;
   };
 
   const held = new Set<ServerResponse>();
@@ -89,18 +109,21 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://standin');
     const text = await readBody(req);
-    if (url.pathname.startsWith('/_standin/')) return control(controls, method, url.pathname, text, res);
+    if (url.pathname.startsWith('/_standin/')) return control(controls, method, url, text, res);
     const isV1 = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
     const request = isV1 ? v1Request(text) : v2Request(method, url, text);
     if ('refused' in request) return request.refused(res);
     const [answer, fail] = isV1 ? [answerV1, failV1] : [answerV2, failV2];
-    const entry: StandInCall = { action: request.action, at: now(), status: 0 };
+    const callRegion = signedRegion(req.headers.authorization) ?? region;
+    const entry: StandInCall = { action: request.action, at: now(), status: 0, account: '', region: callRegion };
     callLog.push(entry);
     try {
-      const failure = throttling.admit();
+      entry.account = accountOf(req, isV1);
+      const account = accounts.get(entry.account, callRegion);
+      const failure = accounts.admit(account, request.action);
       if (failure === 'timeout') return void held.add(res.on('close', () => held.delete(res)));
       if (failure) throw injected(failure, isV1);
-      const result = await request.run(account, { region: signedRegion(req) ?? region });
+      const result = await request.run(account, { region: callRegion });
       entry.status = 200;
       answer(res, request.action, result);
     } catch (error) {
@@ -110,12 +133,14 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
     }
   };
   const controls = {
-    identities: () => identities.names(),
+    identities: (scope: Scope) => accounts.names(scope),
+    accounts: () =>
+      accounts.list().map((a) => ({ account: a.account, region: a.region, identities: a.identities.names() })),
     calls: () => callLog,
     reset,
-    throttle: (t: ThrottleOptions) => {
-      throttling.set(t);
-      return throttling.state();
+    throttle: (t: ScopedThrottleOptions) => {
+      accounts.setThrottle(t);
+      return accounts.throttleState();
     },
   };
 
@@ -136,10 +161,11 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
         server.close(() => resolve());
         server.closeAllConnections();
       }),
-    identities: () => identities.names(),
+    identities: (scope = {}) => accounts.names(scope),
+    accounts: controls.accounts,
     calls: () => callLog.map((c) => ({ ...c })),
     reset,
-    throttle: (t) => throttling.set(t),
+    throttle: (t) => accounts.setThrottle(t),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * SES v2 identity calls: create (Easy DKIM with a key length, or BYODKIM) with owner tags, adopt one
+ * SES v2 identity calls, each in the domain's cell (`cell`: its id, see ses-cells.ts): create (Easy DKIM with a key length, or BYODKIM) with owner tags, adopt one
  * an earlier attempt of the same domain left, DKIM signing, MAIL FROM, read status, delete. An
  * identity whose tags do not name the domain is never adopted or deleted (see domain/identity-owner.ts).
  */
@@ -27,7 +27,7 @@ import {
 } from '../errors.js';
 import { count, logger } from '../observability.js';
 import { toServiceError } from './aws-errors.js';
-import { sesv2For } from './sesv2-client.js';
+import { sesv2ForCell } from './ses-cells.js';
 
 /** A call on an identity that must exist: one SES does not have is IdentityMissingError. */
 async function call<T>(run: () => Promise<T>): Promise<T> {
@@ -70,12 +70,12 @@ type Identity = GetEmailIdentityCommandOutput;
  */
 export async function createIdentity(
   domain: string,
-  region: string,
+  cell: string,
   signing: DkimSigning,
   owner: IdentityOwner,
 ): Promise<{ readonly created: string[] } | { readonly adopted: Identity }> {
   try {
-    const out = await sesv2For(region).send(
+    const out = await sesv2ForCell(cell).send(
       new CreateEmailIdentityCommand({
         EmailIdentity: domain,
         DkimSigningAttributes: signingAttributes(signing),
@@ -87,7 +87,7 @@ export async function createIdentity(
     if (err instanceof AlreadyExistsException) {
       // The identity exists: a failure to read it must not pass for a clean "SES created nothing"
       // (a throttled 503 would), or the create's undo would leave this domain's own leftover behind.
-      const existing = await getIdentity(domain, region).catch((readErr: unknown) => {
+      const existing = await getIdentity(domain, cell).catch((readErr: unknown) => {
         if (readErr instanceof ServiceUnavailableError)
           throw new ServiceUnavailableError(readErr.message, readErr.retryAfterSeconds);
         throw readErr;
@@ -122,12 +122,12 @@ export async function createIdentity(
  */
 export async function applyDkimSigning(
   domain: string,
-  region: string,
+  cell: string,
   signing: DkimSigning,
   known: Identity,
 ): Promise<string[]> {
   // A BYODKIM key is always sent (SES accepts the same one again, and cannot show which it has).
-  if (signing.setup.type === 'byodkim') return putDkimSigning(domain, region, signing);
+  if (signing.setup.type === 'byodkim') return putDkimSigning(domain, cell, signing);
   const keyLength = sesKeyLength(signing.setup.keyLength);
   const tokensIfSet = (dkim: Identity['DkimAttributes']) =>
     dkim?.SigningAttributesOrigin === 'AWS_SES' &&
@@ -137,12 +137,13 @@ export async function applyDkimSigning(
       : null;
   const current = async () =>
     tokensIfSet(
-      (await call(() => sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain })))).DkimAttributes,
+      (await call(() => sesv2ForCell(cell).send(new GetEmailIdentityCommand({ EmailIdentity: domain }))))
+        .DkimAttributes,
     );
   const tokens = tokensIfSet(known.DkimAttributes);
   if (tokens) return tokens;
   try {
-    return await putDkimSigning(domain, region, signing);
+    return await putDkimSigning(domain, cell, signing);
   } catch (err) {
     // The SDK's retry of a change whose answer was lost is refused as "no change": it was made.
     if (err instanceof ValidationError) {
@@ -154,9 +155,9 @@ export async function applyDkimSigning(
 }
 
 /** Sets an identity's DKIM signing (Easy DKIM key length, or a BYODKIM key); returns the Easy DKIM tokens. */
-async function putDkimSigning(domain: string, region: string, signing: DkimSigning): Promise<string[]> {
+async function putDkimSigning(domain: string, cell: string, signing: DkimSigning): Promise<string[]> {
   try {
-    const out = await sesv2For(region).send(
+    const out = await sesv2ForCell(cell).send(
       new PutEmailIdentityDkimSigningAttributesCommand({
         EmailIdentity: domain,
         SigningAttributesOrigin: signing.setup.type === 'byodkim' ? 'EXTERNAL' : 'AWS_SES',
@@ -170,10 +171,10 @@ async function putDkimSigning(domain: string, region: string, signing: DkimSigni
   }
 }
 
-export async function setMailFrom(domain: string, mailFromDomain: string, region: string): Promise<void> {
+export async function setMailFrom(domain: string, mailFromDomain: string, cell: string): Promise<void> {
   try {
     await call(() =>
-      sesv2For(region).send(
+      sesv2ForCell(cell).send(
         new PutEmailIdentityMailFromAttributesCommand({
           EmailIdentity: domain,
           MailFromDomain: mailFromDomain,
@@ -184,7 +185,7 @@ export async function setMailFrom(domain: string, mailFromDomain: string, region
     );
   } catch (err) {
     // SES answers this call for an identity it lacks with a 400, not a 404; the MAIL FROM name itself was checked here.
-    if ((err as { name?: string })?.name === 'BadRequestException' && (await getIdentity(domain, region)) === null)
+    if ((err as { name?: string })?.name === 'BadRequestException' && (await getIdentity(domain, cell)) === null)
       throw new IdentityMissingError();
     throw err;
   }
@@ -194,16 +195,16 @@ export async function setMailFrom(domain: string, mailFromDomain: string, region
  * Before a change: the identity must be the domain's own (tagged for it). One that is gone, or that
  * someone else made under the same name since, is IdentityMissingError: nothing of it is changed.
  */
-export async function requireOwnIdentity(domain: string, region: string, owner: IdentityOwner): Promise<Identity> {
-  const existing = await getIdentity(domain, region);
+export async function requireOwnIdentity(domain: string, cell: string, owner: IdentityOwner): Promise<Identity> {
+  const existing = await getIdentity(domain, cell);
   if (existing === null || ownershipOf(existing.Tags, owner) !== 'ours') throw new IdentityMissingError();
   return existing;
 }
 
 /** The identity's SES state, or null when SES has no such identity. */
-export async function getIdentity(domain: string, region: string): Promise<GetEmailIdentityCommandOutput | null> {
+export async function getIdentity(domain: string, cell: string): Promise<GetEmailIdentityCommandOutput | null> {
   try {
-    const out = await sesv2For(region).send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+    const out = await sesv2ForCell(cell).send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
     // The SDK retried a throttled or failed call before it succeeded.
     for (let i = 1; i < (out.$metadata?.attempts ?? 1); i++) count(METRIC.sesRetry);
     return out;
@@ -218,21 +219,21 @@ export async function getIdentity(domain: string, region: string): Promise<GetEm
  * is not (made outside the API, or for another stage or domain) is left alone: the domain lets go of
  * the name without taking the identity with it.
  */
-export async function deleteIdentity(domain: string, region: string, owner: IdentityOwner): Promise<void> {
-  const existing = await getIdentity(domain, region);
+export async function deleteIdentity(domain: string, cell: string, owner: IdentityOwner): Promise<void> {
+  const existing = await getIdentity(domain, cell);
   if (existing === null) return;
   const ownership = ownershipOf(existing.Tags, owner);
   if (ownership !== 'ours') {
     logger.warn('SES identity not deleted: its tags do not name this domain', {
       domain,
-      region,
+      cell,
       domainId: owner.domainId,
       ownership,
     });
     return;
   }
   try {
-    await sesv2For(region).send(new DeleteEmailIdentityCommand({ EmailIdentity: domain }));
+    await sesv2ForCell(cell).send(new DeleteEmailIdentityCommand({ EmailIdentity: domain }));
   } catch (err) {
     if (err instanceof NotFoundException) return;
     throw toServiceError(err, 'Amazon SES');

@@ -12,6 +12,7 @@
  *   ApiKey           PK = APIKEY#<keyId>                         SK = APIKEY
  *                    GSI1PK = TEAM#<teamId>#APIKEYS   GSI1SK = <createdAt>#<keyId>
  *   RateBudget       PK = RATE#<name>                            SK = RATE
+ *   CellCounter      PK = CELL#<cellId>                          SK = CELL
  *   RateLimitWindow  PK = RATELIMIT#<teamId>#<window start, s>   SK = WINDOW
  *   Idempotency      PK = IDEMPOTENCY                            SK = (Powertools: <function>#<hash>)
  *
@@ -42,6 +43,7 @@ export const KEY_PREFIX = {
   apiKey: 'APIKEY#',
   sesPacer: 'RATE#',
   rateLimit: 'RATELIMIT#',
+  cell: 'CELL#',
   domain: 'DOMAIN#',
   history: 'HISTORY#',
   due: 'DUE#',
@@ -58,6 +60,7 @@ export const SORT_KEY = {
   apiKey: 'APIKEY',
   sesPacer: 'RATE',
   rateLimit: 'WINDOW',
+  cellCounter: 'CELL',
 } as const;
 
 /** Powertools Idempotency needs one static partition value when the table has a sort key. */
@@ -112,6 +115,8 @@ export const teamKeysKey = (teamId: string, createdAt: string, keyId: string) =>
   indexed(teamKeysPartition(teamId), `${createdAt}#${keyId}`);
 
 export const rateBudgetKey = (name: string) => primary(`${KEY_PREFIX.sesPacer}${name}`, SORT_KEY.sesPacer);
+/** How many identities the API placed in one SES cell (see cell-counters-table.ts). */
+export const cellCounterKey = (cellId: string) => primary(`${KEY_PREFIX.cell}${cellId}`, SORT_KEY.cellCounter);
 export const rateLimitKey = (teamId: string, windowStart: number) =>
   primary(`${KEY_PREFIX.rateLimit}${teamId}#${windowStart}`, SORT_KEY.rateLimit);
 
@@ -136,6 +141,8 @@ export const PARTITION_KEYS = {
   sesPacer: `${KEY_PREFIX.sesPacer}*`,
   /** Per-team request counters: `RATELIMIT#<teamId>#<window>`, the one family request-only functions write. */
   rateLimit: `${KEY_PREFIX.rateLimit}*`,
+  /** How many identities each SES cell holds: `CELL#<cellId>`, moved with the domains placed in it. */
+  cell: `${KEY_PREFIX.cell}*`,
 } as const;
 
 export type PartitionKeyPattern = (typeof PARTITION_KEYS)[keyof typeof PARTITION_KEYS];

@@ -19,6 +19,13 @@ export interface Domain {
   readonly returnPath: string;
   /** SES region the identity lives in; the MX record points at its feedback endpoint. */
   readonly region: string;
+  /**
+   * The SES cell (account and region) the identity lives in, never shown to the team (see cells.ts);
+   * absent on domains stored before cells: the cell named after `region`.
+   */
+  readonly cell?: string;
+  /** Holds a place in its cell's count (SES_IDENTITY_QUOTA), given back when the domain goes. */
+  readonly cellCounted?: boolean;
   readonly status: DomainStatus;
   /** ISO time of the first successful verification; null until verified. */
   readonly verifiedAt: string | null;

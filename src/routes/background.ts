@@ -24,6 +24,8 @@ export const backgroundFunctions = [
         // The SES pacer shared by every verifier container.
         { keys: KEYS.sesPacer, actions: [UPDATE] },
       ],
+      // A released domain's place in its cell's count is given back with it.
+      cellCounters: [UPDATE],
       queryIndexes: false,
       ses: ['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
       sendToVerifyQueue: false,
@@ -35,6 +37,8 @@ export const backgroundFunctions = [
     grants: {
       // Due entries come from the index; the lease is written on the domain item.
       table: [{ keys: KEYS.team, actions: [UPDATE] }],
+      // How full each cell is, for its metric.
+      cellCounters: [GET],
       queryIndexes: true,
       ses: noSes,
       sendToVerifyQueue: true,

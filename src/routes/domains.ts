@@ -31,6 +31,8 @@ export const domainRoutes = [
         // The name claim: put with the domain (a taken one comes back in the refusal), deleted on undo.
         { keys: KEYS.domainName, actions: [PUT, DELETE] },
       ],
+      // The cells' counts are read to choose a cell; the chosen one moves with the claim and its undo.
+      cellCounters: [GET, UPDATE],
       queryIndexes: false,
       // TagResource: SES authorizes the tags given to CreateEmailIdentity as a TagResource on the new
       // identity. GetEmailIdentity reads an existing identity's tags before anything is adopted.
@@ -139,6 +141,8 @@ export const domainRoutes = [
         { keys: KEYS.team, actions: [GET, PUT, UPDATE, DELETE] },
         { keys: KEYS.domainName, actions: [DELETE] },
       ],
+      // The domain's place in its cell's count is given back in the same transaction.
+      cellCounters: [UPDATE],
       queryIndexes: false,
       // The identity's tags are read first: one that is not this domain's is left alone.
       ses: ['ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],

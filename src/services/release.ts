@@ -6,14 +6,15 @@
  * Order, so that a failure at any step is finished by the next attempt and nothing is orphaned:
  * mark the domain releasing (no verify, PATCH or create retry takes it from then on), delete its SES
  * identity (only if its tags name this domain), publish the status event, then remove the domain,
- * its claim and its place in the team's count together with the history entry. A retry after the
- * event may publish it twice; it never loses it.
+ * its claim and its places in the team's count and in its cell's together with the history entry.
+ * A retry after the event may publish it twice; it never loses it.
  */
 import { deleteReleasedDomain, markReleasing } from '../adapters/domains-table/index.js';
 import { deleteIdentity } from '../adapters/ses-identities.js';
 import { publishStatusChange } from '../adapters/status-events.js';
 import { ownerStage, releaseGraceMs } from '../config.js';
 import { METRIC } from '../deployment.js';
+import { cellIdOf } from '../domain/cells.js';
 import { recordSpecs } from '../domain/dns-records.js';
 import { type Domain, recordInputsOf } from '../domain/domain.js';
 import { isReleaseDue } from '../domain/schedule.js';
@@ -52,21 +53,22 @@ function releaseChange(d: Domain, at: string): StatusChange {
 
 /**
  * Releases `d` if it is due (or was being released when an earlier attempt stopped). `paceSes` waits
- * for a slot of the region's shared SES budget before each SES call.
+ * for a slot of the shared SES budget of the domain's cell before each SES call.
  */
 export async function releaseIfDue(
   d: Domain,
   now: number,
-  paceSes: (region: string) => Promise<void>,
+  paceSes: (cellId: string) => Promise<void>,
 ): Promise<ReleaseOutcome> {
   if (!d.releasing) {
     if (!isReleaseDue(d, now, RELEASE_GRACE_MS)) return 'not_due';
     if (!(await markReleasing(d, now))) return 'changed';
   }
   // deleteIdentity reads the identity's tags first, then deletes it: two calls of the SES budget.
-  await paceSes(d.region);
-  await paceSes(d.region);
-  await deleteIdentity(d.domain, d.region, { stage, domainId: d.id });
+  const cell = cellIdOf(d);
+  await paceSes(cell);
+  await paceSes(cell);
+  await deleteIdentity(d.domain, cell, { stage, domainId: d.id });
   const change = releaseChange(d, new Date(now).toISOString());
   await publishStatusChange(change);
   if (await deleteReleasedDomain(d, change)) count(METRIC.domainReleased);

@@ -10,10 +10,12 @@
 import { observe } from '../adapters/dns-observer.js';
 import { clearPendingEvent, getDomain, writeCheckResult } from '../adapters/domains-table/index.js';
 import { reserveSlot } from '../adapters/rate-budget-table.js';
+import { sesPacerName } from '../adapters/ses-cells.js';
 import { getIdentity } from '../adapters/ses-identities.js';
 import { publishStatusChange } from '../adapters/status-events.js';
 import { ownerStage, verifierConfig } from '../config.js';
 import { METRIC } from '../deployment.js';
+import { cellIdOf } from '../domain/cells.js';
 import { questionsFor } from '../domain/diagnostics.js';
 import { recordSpecs } from '../domain/dns-records.js';
 import { type Domain, type DomainStatus, recordInputsOf } from '../domain/domain.js';
@@ -49,9 +51,12 @@ export interface VerifierClock {
 
 const realClock: VerifierClock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
-/** The SES budget is per account and region; every verifier container shares the region's pacer. */
-async function paceSes(region: string, clock: VerifierClock): Promise<void> {
-  const slot = await reserveSlot(`ses#${region}`, config.SES_BACKGROUND_RATE, clock.now());
+/**
+ * The SES budget is per account and region, so per cell: every verifier container shares the cell's
+ * pacer (a cell named after its region keeps the pacer it had before cells).
+ */
+async function paceSes(cellId: string, clock: VerifierClock): Promise<void> {
+  const slot = await reserveSlot(sesPacerName(cellId), config.SES_BACKGROUND_RATE, clock.now());
   const wait = slot - clock.now();
   if (wait > 0) await clock.sleep(wait);
 }
@@ -114,7 +119,7 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     if (domain.releasing || isReleaseDue(domain, clock.now(), RELEASE_GRACE_MS)) {
       // Its last status change goes out before the release does: events keep their order.
       if (domain.pendingEvent) await publish(domain, domain.pendingEvent);
-      const released = await releaseIfDue(domain, clock.now(), (region) => paceSes(region, clock));
+      const released = await releaseIfDue(domain, clock.now(), (cellId) => paceSes(cellId, clock));
       if (released === 'released') return { outcome: 'released' };
       if (released === 'changed') continue;
     }
@@ -127,7 +132,7 @@ export async function checkDomain(message: VerifyMessage, clock: VerifierClock =
     if (observed?.settingsRev !== domain.settingsRev) {
       // DNS is not part of the SES budget: look records up while waiting for the SES slot.
       const [identity, answers] = await Promise.all([
-        paceSes(domain.region, clock).then(() => getIdentity(domain.domain, domain.region)),
+        paceSes(cellIdOf(domain), clock).then(() => getIdentity(domain.domain, cellIdOf(domain))),
         observe(questionsFor(recordInputsOf(domain))),
       ]);
       observed = { settingsRev: domain.settingsRev, identity, answers };

@@ -566,6 +566,8 @@ describe('POST /domains: throttling and rollback', () => {
       .rejects(new LimitExceededException({ message: `Too many identities ${AWS_ERROR_TEXT}`, $metadata: {} }));
     const reply = await post({ domain: 'example.com' });
     expectError(reply, 503, 'identity_quota_exceeded');
+    // Like every 503 (the API reference promises it): room comes back when domains go or a cell is added.
+    expect(reply.headers['retry-after']).toBe('600');
     expect(transactions()).toHaveLength(2);
     expect(transactions()[1]?.map((t) => Object.keys(t))).toEqual([['Delete'], ['Delete'], ['Update']]);
   });

@@ -5,6 +5,7 @@
  */
 import {
   apiKeyKey,
+  cellCounterKey,
   claimKey,
   DUE_SHARDS,
   deliveryKey,
@@ -94,6 +95,7 @@ describe('the table keys, as stored', () => {
     expect(rateBudgetKey('ses#eu-central-1')).toEqual({ PK: 'RATE#ses#eu-central-1', SK: 'RATE' });
     expect(rateLimitKey('team-a', 1_700_000_000)).toEqual({ PK: 'RATELIMIT#team-a#1700000000', SK: 'WINDOW' });
     expect(IDEMPOTENCY_PARTITION).toBe('IDEMPOTENCY');
+    expect(cellCounterKey('c-2')).toEqual({ PK: 'CELL#c-2', SK: 'CELL' });
   });
 
   it('the partition key patterns the IAM grants name, and the prefixes and sort keys they come from', () => {
@@ -104,6 +106,7 @@ describe('the table keys, as stored', () => {
       idempotency: 'IDEMPOTENCY',
       sesPacer: 'RATE#*',
       rateLimit: 'RATELIMIT#*',
+      cell: 'CELL#*',
     });
     expect(KEY_PREFIX).toEqual({
       team: 'TEAM#',
@@ -111,6 +114,7 @@ describe('the table keys, as stored', () => {
       apiKey: 'APIKEY#',
       sesPacer: 'RATE#',
       rateLimit: 'RATELIMIT#',
+      cell: 'CELL#',
       domain: 'DOMAIN#',
       history: 'HISTORY#',
       due: 'DUE#',
@@ -125,6 +129,7 @@ describe('the table keys, as stored', () => {
       apiKey: 'APIKEY',
       sesPacer: 'RATE',
       rateLimit: 'WINDOW',
+      cellCounter: 'CELL',
     });
   });
 });

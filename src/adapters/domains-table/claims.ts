@@ -15,6 +15,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import type { DkimSetup } from '../../domain/dkim.js';
 import type { Domain } from '../../domain/domain.js';
+import { CellFullError, placeInCell } from '../cell-counters-table.js';
 import { ddb, tableName } from '../dynamodb-client.js';
 import { ConditionFailed, type Item, parseItem, read, write } from '../table-io.js';
 import { claimKey, domainCountKey, domainKey, dueKey, ITEM_ABSENT } from '../table-keys.js';
@@ -52,20 +53,33 @@ export interface NewDomain {
   readonly domain: string;
   readonly returnPath: string;
   readonly region: string;
+  /** The SES cell the identity is made in (see domain/cells.ts). */
+  readonly cell?: string;
   /** Public settings only: a BYODKIM private key is never stored. */
   readonly dkim: DkimSetup;
   readonly createdAt: string;
 }
 
+export interface NewDomainOptions {
+  /** The team's limit of domains; 0: none. */
+  readonly maxDomains?: number;
+  /** When the domain falls due (ms since epoch) in case it is never verified. */
+  readonly releaseAt?: number;
+  /** Counts the domain in its cell, which may hold at most `quota` (see cell-counters-table.ts). */
+  readonly cellQuota?: number;
+}
+
 /**
- * Claims the name, counts the domain against the team's `maxDomains` (0: no limit) and writes the
- * (not yet ready) domain in one transaction. The domain is due at `releaseAt` (ms since epoch), when
- * the scheduler looks at it again in case it is never verified (see schedule.ts).
+ * Claims the name, counts the domain against the team's `maxDomains` (0: no limit) and, with
+ * `cellQuota`, against its cell's quota, and writes the (not yet ready) domain, in one transaction.
+ * The domain is due at `releaseAt` (ms since epoch), when the scheduler looks at it again in case it
+ * is never verified (see schedule.ts). A full cell is CellFullError, and nothing was written.
  */
 export async function putNewDomain(
   d: NewDomain,
-  { maxDomains = 0, releaseAt }: { maxDomains?: number; releaseAt?: number } = {},
+  { maxDomains = 0, releaseAt, cellQuota }: NewDomainOptions = {},
 ): Promise<Domain> {
+  const counted = cellQuota !== undefined && d.cell !== undefined ? d.cell : undefined;
   const leaseUntil = Date.parse(d.createdAt) + PROVISIONING_LEASE_MS;
   const item = {
     ...domainKey(d.teamId, d.id),
@@ -75,6 +89,7 @@ export async function putNewDomain(
     ready: false,
     leaseUntil,
     leaseId: randomUUID(),
+    ...(counted !== undefined && { cellCounted: true }),
     ...(releaseAt !== undefined && dueKey(d.id, releaseAt)),
   };
   const limit =
@@ -113,6 +128,7 @@ export async function putNewDomain(
               ExpressionAttributeValues: { ...limit.ExpressionAttributeValues, ':entity': 'DomainCount' },
             },
           },
+          ...(counted !== undefined && cellQuota !== undefined ? [placeInCell(counted, cellQuota)] : []),
         ],
       }),
     ),
@@ -123,6 +139,7 @@ export async function putNewDomain(
       throw new NameClaimedError(old ? fromClaimItem(old) : null);
     }
     if (out.failedAt(2)) throw new DomainLimitError();
+    if (counted !== undefined && out.failedAt(3)) throw new CellFullError(counted);
     // Only the domain item's own condition is left: its id is taken, which time-ordered UUIDs never repeat.
     throw new Error(`domain ${d.id} exists already`);
   }

@@ -8,6 +8,7 @@ export {
   getClaim,
   NameClaimedError,
   type NewDomain,
+  type NewDomainOptions,
   putNewDomain,
 } from './claims.js';
 export { type DueDomain, leaseDue, queryDue } from './due-index.js';

@@ -34,6 +34,8 @@ const DomainItemSchema = v.object({
   domain: v.string(),
   returnPath: v.string(),
   region: v.string(),
+  cell: optionalString,
+  cellCounted: v.nullish(v.boolean()),
   status,
   verifiedAt: optionalString,
   verifyRequestedAt: optionalString,
@@ -62,6 +64,9 @@ export function fromItem(item: Item): Domain {
     domain: d.domain,
     returnPath: d.returnPath,
     region: d.region,
+    // Only when stored: a domain from before cells reads as it always did (see domain/cells.ts, cellIdOf).
+    ...(typeof d.cell === 'string' && { cell: d.cell }),
+    ...(d.cellCounted === true && { cellCounted: true }),
     status: d.status,
     verifiedAt: d.verifiedAt ?? null,
     verifyRequestedAt: d.verifyRequestedAt ?? null,

@@ -1,12 +1,15 @@
 /**
- * Removing a domain: the domain item, its name claim and its place in the team's count go together
- * in one transaction (see claims.ts), with its `domain.deleted` webhook event when the domain was
- * ever shown, so the table never holds one without the others.
+ * Removing a domain: the domain item, its name claim, its place in the team's count (and in its
+ * cell's, when it took one) go together in one transaction (see claims.ts), with its
+ * `domain.deleted` webhook event when the domain was ever shown, so the table never holds one
+ * without the others.
  */
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { cellIdOf } from '../../domain/cells.js';
 import type { Domain } from '../../domain/domain.js';
 import { deletedEvent } from '../../domain/domain-events.js';
 import type { StatusChange } from '../../domain/status-change.js';
+import { leaveCell } from '../cell-counters-table.js';
 import { ddb, tableName } from '../dynamodb-client.js';
 import { statusChangeItem } from '../status-history-table.js';
 import { ConditionFailed, write } from '../table-io.js';
@@ -31,7 +34,7 @@ export async function deleteDomainAndClaim(
     leaseId === undefined
       ? null
       : { condition: 'ready = :false AND leaseId = :lease', values: { ':false': false, ':lease': leaseId } };
-  return deleteWithEvent(d, at, EVENT_SEQ_ATTEMPTS, [releaseClaim(d.domain, d.id), uncount(d.teamId)], {
+  return deleteWithEvent(d, at, EVENT_SEQ_ATTEMPTS, [releaseClaim(d.domain, d.id), uncount(d.teamId), ...uncell(d)], {
     condition: onlyHeld ? `${ITEM_EXISTS} AND ${onlyHeld.condition}` : ITEM_EXISTS,
     values: onlyHeld?.values ?? {},
     withEvent: onlyHeld === null,
@@ -50,6 +53,7 @@ export async function deleteReleasedDomain(d: Domain, change: StatusChange, at: 
     [
       releaseClaim(d.domain, d.id),
       uncount(d.teamId),
+      ...uncell(d),
       { Put: { TableName: tableName, Item: statusChangeItem(change) } },
     ],
     { condition: 'releasing = :true', values: { ':true': true }, withEvent: true },
@@ -107,6 +111,11 @@ function releaseClaim(domain: string, id: string) {
       ExpressionAttributeValues: { ':id': id },
     },
   };
+}
+
+/** Gives the domain's place in its cell back, if it took one (see cell-counters-table.ts). */
+function uncell(d: Domain): TransactItem[] {
+  return d.cellCounted === true ? [leaveCell(cellIdOf(d))] : [];
 }
 
 /**

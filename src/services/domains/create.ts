@@ -5,11 +5,13 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { isTransient } from '../../adapters/aws-errors.js';
+import { CellFullError, placedIn } from '../../adapters/cell-counters-table.js';
 import * as table from '../../adapters/domains-table/index.js';
 import { applyDkimSigning, createIdentity, deleteIdentity, setMailFrom } from '../../adapters/ses-identities.js';
 import { verificationToken } from '../../adapters/ses-verification-token.js';
-import { claimsConfig, ownerStage, releaseGraceMs, sesRegions } from '../../config.js';
+import { cellsConfig, claimsConfig, ownerStage, releaseGraceMs, sesRegions } from '../../config.js';
 import { METRIC } from '../../deployment.js';
+import { cellIdOf, placementOrder } from '../../domain/cells.js';
 import { type DkimRequest, type DkimSigning, parseDkimRequest, sameDkimSetup } from '../../domain/dkim.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
 import type { Domain } from '../../domain/domain.js';
@@ -50,6 +52,7 @@ interface CreateDomainInput {
 }
 
 const claims = claimsConfig();
+const cells = cellsConfig();
 const stage = ownerStage();
 const graceMs = releaseGraceMs();
 
@@ -85,10 +88,13 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
       dkim: input.dkim.setup,
       createdAt,
     };
-    return await table.putNewDomain(fresh, {
+    const options = {
       maxDomains: claims.MAX_DOMAINS_PER_TEAM,
       releaseAt: releaseAt({ createdAt, verifyRequestedAt: null }, graceMs),
-    });
+    };
+    // Without configured cells, nothing is counted: the domain is in the cell named after its region.
+    if (!cells.counted) return await table.putNewDomain(fresh, options);
+    return await placeInCell(fresh, options);
   } catch (err) {
     if (err instanceof table.DomainLimitError) throw new DomainLimitReachedError(claims.MAX_DOMAINS_PER_TEAM);
     if (!(err instanceof table.NameClaimedError)) throw err;
@@ -114,6 +120,37 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
   }
 }
 
+/** Conflicts with concurrent creates on a cell's count are retried this often before the client is asked to. */
+const PLACEMENT_ATTEMPTS = 3;
+
+/**
+ * Claims the name in a cell of the domain's region with room (see domain/cells.ts, placementOrder):
+ * the cell's count moves in the claim's own transaction, conditioned on the quota, so concurrent
+ * creates never put more than the quota in a cell. Every cell full (or draining): 503
+ * identity_quota_exceeded, and nothing was written.
+ */
+async function placeInCell(fresh: table.NewDomain, options: table.NewDomainOptions): Promise<Domain> {
+  const { quota } = cells;
+  const inRegion = cells.cells.filter((c) => c.region === fresh.region && !c.draining);
+  const order = placementOrder(inRegion, fresh.region, await placedIn(inRegion.map((c) => c.id)), quota);
+  // With no room anywhere, one try still goes to the table: the claim's own condition tells a full
+  // region from this team's create stopped halfway, which holds its place already and is resumed.
+  for (const cell of order.length > 0 ? order : inRegion.slice(0, 1)) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await table.putNewDomain({ ...fresh, cell: cell.id }, { ...options, cellQuota: quota });
+      } catch (err) {
+        if (err instanceof CellFullError) break;
+        // Every create of the region writes its cell's count: a conflict between two is worth a retry here.
+        const conflict = err instanceof ServiceUnavailableError && err.reason !== 'throttled';
+        if (!conflict || attempt >= PLACEMENT_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * attempt));
+      }
+    }
+  }
+  throw new IdentityQuotaExceededError();
+}
+
 /**
  * Creates (or adopts) the SES identity, sets MAIL FROM, fetches the v1 token, and marks the domain
  * ready. On failure everything is undone, SES first: if that undo fails too, the claim and the
@@ -123,10 +160,11 @@ async function claim(caller: Caller, input: CreateDomainInput): Promise<Domain> 
 async function provision(d: Domain, dkim: DkimSigning): Promise<Domain> {
   const owner = { stage, domainId: d.id };
   let identityMayExist = true;
+  const cell = cellIdOf(d);
   try {
     let made: Awaited<ReturnType<typeof createIdentity>>;
     try {
-      made = await createIdentity(d.domain, d.region, dkim, owner);
+      made = await createIdentity(d.domain, cell, dkim, owner);
     } catch (err) {
       // A throttled, refused or over-quota create is a clean rejection: SES created nothing. Anything
       // else may have. An identity in use is someone else's: the undo must leave it alone.
@@ -138,10 +176,9 @@ async function provision(d: Domain, dkim: DkimSigning): Promise<Domain> {
       if (clean) identityMayExist = false;
       throw err;
     }
-    const dkimTokens =
-      'created' in made ? made.created : await applyDkimSigning(d.domain, d.region, dkim, made.adopted);
-    await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), d.region);
-    const token = await verificationToken(d.domain, d.region);
+    const dkimTokens = 'created' in made ? made.created : await applyDkimSigning(d.domain, cell, dkim, made.adopted);
+    await setMailFrom(d.domain, mailFromDomain(d.domain, d.returnPath), cell);
+    const token = await verificationToken(d.domain, cell);
     const ready = await table.markReady(d, { verificationToken: token, dkimTokens });
     if (!ready) throw new ServiceUnavailableError('The domain changed while it was being set up. Retry the request.');
     return ready;
@@ -158,7 +195,7 @@ async function undoProvisioning(d: Domain, identityMayExist: boolean): Promise<v
   try {
     // Only while this create still holds the domain: a retry that took it over owns the identity.
     if (!(await table.setProvisioningLease(d, Date.now() + table.PROVISIONING_LEASE_MS))) return;
-    if (identityMayExist) await deleteIdentity(d.domain, d.region, { stage, domainId: d.id });
+    if (identityMayExist) await deleteIdentity(d.domain, cellIdOf(d), { stage, domainId: d.id });
     await table.deleteDomainAndClaim(d, d.leaseId ?? undefined);
   } catch (err) {
     if (!isTransient(err) && !(err instanceof ServiceUnavailableError)) throw err;

@@ -1,8 +1,9 @@
-/** Deleting a domain: its SES identity, then the domain and its name claim together. */
+/** Deleting a domain: its SES identity (in its cell), then the domain and its name claim together. */
 import * as table from '../../adapters/domains-table/index.js';
 import { deleteIdentity } from '../../adapters/ses-identities.js';
 import { ownerStage } from '../../config.js';
 import { METRIC } from '../../deployment.js';
+import { cellIdOf } from '../../domain/cells.js';
 import { DomainNotFoundError } from '../../errors.js';
 import { count } from '../../observability.js';
 import type { Caller } from '../auth.js';
@@ -16,7 +17,7 @@ const stage = ownerStage();
  */
 export async function deleteDomain(caller: Caller, id: string): Promise<void> {
   const d = await getDomain(caller, id);
-  await deleteIdentity(d.domain, d.region, { stage, domainId: d.id });
+  await deleteIdentity(d.domain, cellIdOf(d), { stage, domainId: d.id });
   const deleted = await table.deleteDomainAndClaim(d);
   if (!deleted) throw new DomainNotFoundError();
   count(METRIC.domainDeleted);

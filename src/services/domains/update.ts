@@ -5,6 +5,7 @@
 import * as table from '../../adapters/domains-table/index.js';
 import { applyDkimSigning, requireOwnIdentity, setMailFrom } from '../../adapters/ses-identities.js';
 import { ownerStage } from '../../config.js';
+import { cellIdOf } from '../../domain/cells.js';
 import { type DkimRequest, type DkimSigning, parseDkimRequest, sameDkimSetup } from '../../domain/dkim.js';
 import { mailFromDomain } from '../../domain/dns-records.js';
 import type { Domain } from '../../domain/domain.js';
@@ -69,7 +70,7 @@ export async function updateDomain(caller: Caller, id: string, request: UpdateRe
   }
   let identity: Awaited<ReturnType<typeof requireOwnIdentity>>;
   try {
-    identity = await requireOwnIdentity(d.domain, d.region, { stage, domainId: d.id });
+    identity = await requireOwnIdentity(d.domain, cellIdOf(d), { stage, domainId: d.id });
   } catch (err) {
     await table.releaseUpdateLease(d, leaseId).catch(() => undefined);
     throw err;
@@ -77,8 +78,8 @@ export async function updateDomain(caller: Caller, id: string, request: UpdateRe
   let committed: boolean;
   try {
     if (changes.returnPath !== undefined)
-      await setMailFrom(d.domain, mailFromDomain(d.domain, changes.returnPath), d.region);
-    const dkimTokens = changes.dkim && (await applyDkimSigning(d.domain, d.region, changes.dkim, identity));
+      await setMailFrom(d.domain, mailFromDomain(d.domain, changes.returnPath), cellIdOf(d));
+    const dkimTokens = changes.dkim && (await applyDkimSigning(d.domain, cellIdOf(d), changes.dkim, identity));
     committed = await table.commitUpdate(d, leaseId, {
       returnPath: changes.returnPath,
       dkim: changes.dkim?.setup,
@@ -110,7 +111,8 @@ export async function updateDomain(caller: Caller, id: string, request: UpdateRe
 async function undo(d: Domain, leaseId: string, changes: Changes): Promise<void> {
   if (changes.returnPath !== undefined) {
     const shown = await table.getDomain(d.teamId, d.id).catch(() => d);
-    if (shown) await setMailFrom(d.domain, mailFromDomain(d.domain, shown.returnPath), d.region).catch(() => undefined);
+    if (shown)
+      await setMailFrom(d.domain, mailFromDomain(d.domain, shown.returnPath), cellIdOf(d)).catch(() => undefined);
   }
   await table.releaseUpdateLease(d, leaseId).catch(() => undefined);
 }
