@@ -77,7 +77,7 @@ describe('perSecond', () => {
 
 describe('selectSections', () => {
   it('runs every section without --only', () => {
-    expect(selectSections([])).toEqual(['in-process', 'http', 'verifier', 'webhooks', 'cold-start']);
+    expect(selectSections([])).toEqual(['in-process', 'http', 'verifier', 'webhooks', 'cells', 'cold-start']);
   });
 
   it('runs the named ones, in run order, in either spelling', () => {

@@ -148,11 +148,22 @@ describe('POST /domains with cells', () => {
     expect(sesv2Mock).toHaveReceivedCommandTimes(CreateEmailIdentityCommand, 1);
   });
 
-  it('answers 503 identity_quota_exceeded when every open cell of the region is full, without a write or an SES call', async () => {
+  it('answers 503 identity_quota_exceeded when every open cell of the region is full, after one claim the table refuses, without an SES call', async () => {
     givenPlaced({ c1: QUOTA, c2: QUOTA + 3 });
+    // The one try tells a full region from this team's create stopped halfway (whose claim would fail first).
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(
+        errors.transactionCanceled([
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed' },
+        ]),
+      );
     const reply = await post({ domain: 'example.com' });
     expectError(reply, 503, 'identity_quota_exceeded');
-    expect(transactions()).toHaveLength(0);
+    expect(claims()).toHaveLength(1);
     expect(sesv2Mock.calls()).toHaveLength(0);
   });
 
