@@ -80,7 +80,15 @@ describe('perSecond', () => {
 
 describe('selectSections', () => {
   it('runs every section without --only', () => {
-    expect(selectSections([])).toEqual(['in-process', 'http', 'verifier', 'webhooks', 'console', 'cells', 'cold-start']);
+    expect(selectSections([])).toEqual([
+      'in-process',
+      'http',
+      'verifier',
+      'webhooks',
+      'console',
+      'cells',
+      'cold-start',
+    ]);
   });
 
   it('runs the named ones, in run order, in either spelling', () => {

@@ -154,6 +154,6 @@ describe('PATCH /domains/:id', () => {
     expect(reply.status).toBe(200);
     expect(clientsOf(PutEmailIdentityMailFromAttributesCommand)).toEqual([cells.sesv2ForCell('c2')]);
     expect(clientsOf(GetEmailIdentityCommand).every((c) => c === cells.sesv2ForCell('c2'))).toBe(true);
-    expect(JSON.stringify(reply.body)).not.toMatch(/c2|cell/);
+    expect(JSON.stringify(reply.body)).not.toMatch(/"c2"|cell/);
   });
 });
