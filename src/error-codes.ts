@@ -55,7 +55,8 @@ export const CODES = {
   },
   identity_quota_exceeded: {
     status: 503,
-    meaning: 'The region holds the most sending domains SES allows (10,000 identities per account and region).',
+    meaning:
+      'The region has no room for another sending domain: each SES account serving it holds as many identities as it may. Retry after the number of seconds in `Retry-After`, or use another region.',
   },
   identity_missing: {
     status: 409,
