@@ -1,5 +1,6 @@
 /** The domain routes of the route table (src/routes.ts): scope domains:manage. */
 import { PARTITION_KEYS as KEYS } from '../adapters/table-keys.js';
+import type { Grants } from '../grants.js';
 import {
   authenticated,
   DELETE,
@@ -13,6 +14,15 @@ import {
   SCOPE_DOMAINS_MANAGE,
   UPDATE,
 } from './common.js';
+
+/** One GetItem of one of the team's domains: what get-domain and get-zone-file read. */
+const readOneDomain: Grants = {
+  table: [...authenticated, { keys: KEYS.team, actions: [GET] }],
+  queryIndexes: false,
+  ses: noSes,
+  sendToVerifyQueue: false,
+  secrets: noSecrets,
+};
 
 export const domainRoutes = [
   {
@@ -70,13 +80,7 @@ export const domainRoutes = [
     name: 'get-domain',
     scope: SCOPE_DOMAINS_MANAGE,
     idempotent: false,
-    grants: {
-      table: [...authenticated, { keys: KEYS.team, actions: [GET] }],
-      queryIndexes: false,
-      ses: noSes,
-      sendToVerifyQueue: false,
-      secrets: noSecrets,
-    },
+    grants: readOneDomain,
   },
   {
     method: 'GET',
@@ -85,13 +89,7 @@ export const domainRoutes = [
     scope: SCOPE_DOMAINS_MANAGE,
     idempotent: false,
     // The same read as get-domain: the records are the domain's.
-    grants: {
-      table: [...authenticated, { keys: KEYS.team, actions: [GET] }],
-      queryIndexes: false,
-      ses: noSes,
-      sendToVerifyQueue: false,
-      secrets: noSecrets,
-    },
+    grants: readOneDomain,
   },
   {
     method: 'POST',
