@@ -16,6 +16,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { listen } from './listen.js';
+import { readBody } from './ses-standin/http.js';
 import { type FailWith, Throttle, type ThrottleOptions } from './ses-standin/throttle.js';
 
 export type { FailWith, ThrottleOptions } from './ses-standin/throttle.js';
@@ -138,12 +139,6 @@ function saveKeys(dataFile: string | undefined, keys: ReadonlyMap<string, Buffer
   const stored = { keys: Object.fromEntries([...keys].map(([id, key]) => [id, key.toString('base64')])) };
   writeFileSync(`${dataFile}.tmp`, JSON.stringify(stored, null, 1), { mode: 0o600 });
   renameSync(`${dataFile}.tmp`, dataFile);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of req) parts.push(chunk as Buffer);
-  return Buffer.concat(parts).toString('utf8');
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {

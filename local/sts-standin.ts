@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { pathToFileURL } from 'node:url';
 import { AccessKeys, signedKeyId, type TemporaryCredentials } from './access-keys.js';
 import { listen } from './listen.js';
+import { readBody } from './ses-standin/http.js';
 import { Throttle } from './ses-standin/throttle.js';
 
 export type StsFailWith = 'throttle' | 'server_error' | 'timeout' | 'access_denied';
@@ -171,12 +172,6 @@ class Faults {
   clear(): void {
     this.byRole.clear();
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of req) parts.push(chunk as Buffer);
-  return Buffer.concat(parts).toString('utf8');
 }
 
 function sendXml(res: ServerResponse, status: number, body: string) {
