@@ -25,9 +25,6 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const CLIPBOARD_DENIED = 'clipboard-write=()';
-const CLIPBOARD_OWN = 'clipboard-write=(self)';
-
 const INDEX = 'index.html';
 /** index.html is checked on every load, so a deployment shows at once; its assets' names change with them. */
 const REVALIDATE = 'no-cache';
@@ -59,17 +56,13 @@ async function serve(event: APIGatewayProxyEventV2, context: Context): Promise<A
 }
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  // The page's own headers, set after the API's security headers (middy runs `after` hooks last
-  // registered first): its Content-Security-Policy in place of the default one (a sandboxed document
-  // could run no script), and the clipboard its Copy buttons write to, which the API's policy denies.
+  // The page's own Content-Security-Policy in place of the default one (a sandboxed document could
+  // run no script), set after the API's security headers (middy runs `after` hooks last registered first).
   .use({
     after: ({ response }) => {
-      if (!response) return;
-      const headers = { ...response.headers, 'Content-Security-Policy': CONSOLE_CSP };
-      const policy = headers['Permissions-Policy'];
-      if (typeof policy === 'string') headers['Permissions-Policy'] = policy.replace(CLIPBOARD_DENIED, CLIPBOARD_OWN);
-      response.headers = headers;
+      if (response) response.headers = { ...response.headers, 'Content-Security-Policy': CONSOLE_CSP };
     },
   })
-  .use(httpSecurityHeaders({ contentSecurityPolicy: false }))
+  // The API's security headers; the Copy buttons may write to the clipboard (the API denies it).
+  .use(httpSecurityHeaders({ contentSecurityPolicy: false, permissionsPolicy: { 'clipboard-write': 'self' } }))
   .handler(serve);

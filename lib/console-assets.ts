@@ -7,8 +7,9 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+
 import { buildSync } from 'esbuild';
+import { gzipAsset } from '../src/http/static-files.js';
 import { CONSOLE_PATH } from '../src/routes.js';
 
 /** Where the console's sources live: index.html (the template), src/main.tsx and src/styles.css. */
@@ -38,9 +39,6 @@ export interface ConsoleAssetsManifest {
   /** All the files together, gzipped. */
   readonly gzipBytes: number;
 }
-
-/** The gzip the console function serves with, so the budget counts what a browser downloads. */
-export const gzipAsset = (bytes: Uint8Array): Buffer => gzipSync(bytes, { level: 9 });
 
 /**
  * Builds the assets into `outDir`, which must be empty or not exist yet (the files the function

@@ -34,13 +34,16 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** The gzip the console function serves; the build's size budget counts the same bytes. */
+export const gzipAsset = (bytes: Uint8Array): Buffer => gzipSync(bytes, { level: 9 });
+
 /** Reads every regular file of `dir` (not its subfolders, not hidden files). */
 export function loadStaticFiles(dir: string): StaticFiles {
   const files = new Map<string, StaticFile>();
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (!entry.isFile() || entry.name.startsWith('.')) continue;
     const body = readFileSync(join(dir, entry.name));
-    const gzip = gzipSync(body, { level: 9 });
+    const gzip = gzipAsset(body);
     const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
     files.set(entry.name, {
       name: entry.name,
