@@ -98,7 +98,7 @@ export function cellCredentials(roleArn: string): AwsCredentialIdentityProvider 
     }
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration)
-      throw new Error(`STS AssumeRole of ${roleArn} returned no credentials`);
+      throw unreachableCell(roleArn, new Error('AssumeRole returned no credentials'));
     return {
       accessKeyId: c.AccessKeyId,
       secretAccessKey: c.SecretAccessKey,

@@ -132,7 +132,11 @@ const PLACEMENT_ATTEMPTS = 3;
 async function placeInCell(fresh: table.NewDomain, options: table.NewDomainOptions): Promise<Domain> {
   const { quota } = cells;
   const inRegion = cells.cells.filter((c) => c.region === fresh.region && !c.draining);
-  const order = placementOrder(inRegion, fresh.region, await placedIn(inRegion.map((c) => c.id)), quota);
+  // One open cell needs no reading of counts: the claim's own condition is the quota.
+  const order =
+    inRegion.length <= 1
+      ? inRegion
+      : placementOrder(inRegion, fresh.region, await placedIn(inRegion.map((c) => c.id)), quota);
   // With no room anywhere, one try still goes to the table: the claim's own condition tells a full
   // region from this team's create stopped halfway, which holds its place already and is resumed.
   for (const cell of order.length > 0 ? order : inRegion.slice(0, 1)) {
