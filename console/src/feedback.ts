@@ -65,7 +65,8 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
       if (mine !== sequence.current) return;
       // A failed reload keeps what was shown (the alert says what went wrong); a failed first load
       // shows the problem in place of the data.
-      const problem = error instanceof ApiProblem ? error : undefined;
+      // Anything else (a network error, an answer that is not JSON) still ends the loading.
+      const problem = error instanceof ApiProblem ? error : new ApiProblem(0, 'unexpected_answer', describe(error));
       setState((old) => (old.data === undefined ? { problem, loading: false } : { data: old.data, loading: false }));
       feedback.report(error);
     }

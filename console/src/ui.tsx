@@ -12,11 +12,6 @@ export function Time({ iso }: { iso: string | null | undefined }) {
   return iso ? <time dateTime={iso}>{formatTime(iso)}</time> : <span>never</span>;
 }
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
 /** A labelled control with its hint and, when the API named it, its error (aria-describedby). */
 export function Field(props: {
   id: string;
